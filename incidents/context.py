@@ -1,0 +1,47 @@
+"""The domain's entry point: one :class:`Domain` per process, one :class:`Ctx` per unit of work."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from incidents.db import make_engine, make_sessionmaker, transaction
+from incidents.policy import Policy, load_policy
+from incidents.settings import Settings
+from incidents.timesource import SystemTime, TimeSource
+
+
+@dataclass(frozen=True)
+class Ctx:
+    """What a service needs: the session of the current unit of work, the policy and the time."""
+
+    session: Session
+    policy: Policy
+    clock: TimeSource
+
+    def now(self) -> datetime:
+        return self.clock.now()
+
+
+@dataclass
+class Domain:
+    engine: Engine
+    factory: sessionmaker[Session]
+    policy: Policy
+    clock: TimeSource
+
+    @classmethod
+    def from_settings(cls, settings: Settings, clock: TimeSource | None = None) -> Domain:
+        engine = make_engine(settings.database_url)
+        return cls(engine, make_sessionmaker(engine), load_policy(settings.policy_file), clock or SystemTime())
+
+    @contextmanager
+    def unit(self) -> Iterator[Ctx]:
+        """A unit of work: everything done through the yielded context commits together or not at all."""
+        with transaction(self.factory) as session:
+            yield Ctx(session, self.policy, self.clock)

@@ -1,0 +1,170 @@
+"""Deliver outbox rows through adapters, with retries, exponential backoff and jitter.
+
+Guarantees: a row is delivered at least once (a crash after delivery but before the row is marked done means
+it runs again, so handlers must be idempotent); rows claimed by one process are invisible to others for the
+lease, so several replicas can run dispatchers on one PostgreSQL; a row that keeps failing is marked failed
+after ``max_attempts`` and the ``on_give_up`` hook is called once.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from incidents.db import transaction
+from incidents.outbox import DONE, FAILED, PENDING, OutboxMessage
+from incidents.timesource import TimeSource
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[OutboxMessage], None]
+
+
+class RetryLater(Exception):
+    """Raised by a handler that could not deliver now (outage, 429, a dependency not ready yet)."""
+
+    def __init__(self, reason: str, *, after: float | None = None, counts: bool = True) -> None:
+        super().__init__(reason)
+        self.after = after
+        self.counts = counts
+
+
+@dataclass
+class Backoff:
+    base: float = 1.0
+    cap: float = 300.0
+    jitter: float = 0.5
+
+    def delay(self, attempt: int) -> float:
+        """Full exponential growth capped at ``cap``, spread by +-``jitter`` so replicas do not retry in step."""
+        raw = min(self.cap, self.base * 2 ** max(0, attempt - 1))
+        return raw * (1 + random.uniform(-self.jitter, self.jitter))
+
+
+@dataclass
+class Dispatcher:
+    factory: sessionmaker[Session]
+    handlers: Mapping[str, Handler]
+    clock: TimeSource
+    backoff: Backoff = field(default_factory=Backoff)
+    max_attempts: int = 8
+    lease: timedelta = timedelta(seconds=60)
+    batch: int = 50
+    workers: int = 8
+    on_give_up: Callable[[OutboxMessage, str], None] | None = None
+    _wake: threading.Event = field(default_factory=threading.Event, init=False)
+    _stop: threading.Event = field(default_factory=threading.Event, init=False)
+
+    def poke(self) -> None:
+        """Ask the running loop to look for work now rather than at its next poll."""
+        self._wake.set()
+
+    def run_once(self) -> int:
+        """Claim due rows and deliver them concurrently. Returns how many were claimed."""
+        claimed = self._claim()
+        if not claimed:
+            return 0
+        with ThreadPoolExecutor(max_workers=min(self.workers, len(claimed))) as pool:
+            list(pool.map(self._deliver, claimed))
+        return len(claimed)
+
+    def drain(self, timeout: float = 30.0) -> None:
+        """Deliver until nothing is due (tests and the CLI). Rows waiting on backoff are left for later."""
+        deadline = self.clock.now() + timedelta(seconds=timeout)
+        while self.run_once() and self.clock.now() < deadline:
+            pass
+
+    def run_forever(self, poll: float = 1.0) -> None:
+        while not self._stop.is_set():
+            try:
+                busy = self.run_once()
+            except Exception:
+                log.exception("outbox dispatcher cycle failed; retrying")
+                busy = 0
+            if not busy:
+                self._wake.wait(poll)
+                self._wake.clear()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+
+    def _claim(self) -> list[OutboxMessage]:
+        now = self.clock.now()
+        with transaction(self.factory) as session:
+            query = (
+                select(OutboxMessage)
+                .where(OutboxMessage.state == PENDING, OutboxMessage.available_at <= now)
+                .order_by(OutboxMessage.id)
+                .limit(self.batch)
+            )
+            if session.get_bind().dialect.name == "postgresql":
+                query = query.with_for_update(skip_locked=True)
+            rows = list(session.scalars(query))
+            for row in rows:
+                row.available_at = now + self.lease
+            return rows
+
+    def _deliver(self, message: OutboxMessage) -> None:
+        handler = self.handlers.get(message.topic)
+        try:
+            if handler is None:
+                raise LookupError(f"no handler for outbox topic {message.topic!r}")
+            handler(message)
+        except RetryLater as exc:
+            self._retry(message, str(exc), after=exc.after, counts=exc.counts)
+        except Exception as exc:
+            log.warning("outbox %s #%s failed: %s", message.topic, message.id, exc, exc_info=True)
+            self._retry(message, f"{type(exc).__name__}: {exc}", after=None, counts=True)
+        else:
+            self._finish(message, DONE, None)
+
+    def _retry(self, message: OutboxMessage, error: str, *, after: float | None, counts: bool) -> None:
+        attempts = message.attempts + (1 if counts else 0)
+        if attempts >= self.max_attempts:
+            self._finish(message, FAILED, error, attempts=attempts)
+            if self.on_give_up is not None:
+                self.on_give_up(message, error)
+            return
+        delay = after if after is not None else self.backoff.delay(attempts)
+        with transaction(self.factory) as session:
+            session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id == message.id)
+                .values(
+                    attempts=attempts,
+                    last_error=error[:2000],
+                    available_at=self.clock.now() + timedelta(seconds=delay),
+                )
+            )
+
+    def _finish(self, message: OutboxMessage, state: str, error: str | None, attempts: int | None = None) -> None:
+        with transaction(self.factory) as session:
+            session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id == message.id)
+                .values(
+                    state=state,
+                    attempts=attempts if attempts is not None else message.attempts + 1,
+                    last_error=error[:2000] if error else None,
+                    finished_at=self.clock.now(),
+                )
+            )
+
+
+def requeue_failed(session: Session, *, topics: list[str], now: datetime) -> int:
+    """Give failed rows of these topics a fresh retry budget (``vigil actions resync`` and friends)."""
+    result = session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.state == FAILED, or_(*(OutboxMessage.topic == t for t in topics)))
+        .values(state=PENDING, attempts=0, available_at=now, finished_at=None)
+    )
+    return result.rowcount or 0

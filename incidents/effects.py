@@ -1,0 +1,89 @@
+"""What the domain records about each change: a timeline entry, an audit event and the side effects it wants.
+
+Every service goes through :func:`record`, so no change can skip its timeline entry or its audit event, and
+adapters learn about changes only from the outbox (never by being called from inside the transaction).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from incidents.context import Ctx
+from incidents.enums import TimelineKind
+from incidents.models import AuditEvent, Incident, TimelineEntry
+from incidents.outbox import enqueue
+
+# Outbox topics. Adapters (bot/, the Jira sync) register handlers for the ones they care about.
+INCIDENT_DECLARED = "incident.declared"
+INCIDENT_CHANGED = "incident.changed"
+TIMELINE_ADDED = "incident.timeline"
+HANDOFF_REQUESTED = "handoff.requested"
+ACTION_CHANGED = "action.changed"
+
+
+def audit(ctx: Ctx, actor: str, action: str, incident: Incident | None, **details: Any) -> None:
+    ctx.session.add(
+        AuditEvent(
+            at=ctx.now(),
+            actor=actor,
+            action=action,
+            incident_id=incident.id if incident is not None else None,
+            details=details,
+        )
+    )
+
+
+def record(
+    ctx: Ctx,
+    incident: Incident,
+    *,
+    kind: TimelineKind,
+    actor: str,
+    text: str,
+    audit_action: str | None = None,
+    at: datetime | None = None,
+    data: dict[str, Any] | None = None,
+    sensitive: bool = False,
+    source_url: str | None = None,
+    external_id: str | None = None,
+    announce: bool = True,
+) -> TimelineEntry:
+    """Write the timeline entry (and audit event) for a change to ``incident`` and queue its side effects.
+
+    ``announce`` queues a post of the entry to the incident channel; the card is refreshed either way.
+    """
+    now = ctx.now()
+    entry = TimelineEntry(
+        incident=incident,
+        at=at or now,
+        recorded_at=now,
+        kind=kind,
+        author=actor,
+        text=text,
+        sensitive=sensitive,
+        in_review=True,
+        source_url=source_url,
+        external_id=external_id,
+        data=data or {},
+    )
+    ctx.session.add(entry)
+    incident.updated_at = now
+    if audit_action is not None:
+        audit(ctx, actor, audit_action, incident, **(data or {}))
+    ctx.session.flush()
+    changed(ctx, incident)
+    if announce:
+        enqueue(ctx.session, TIMELINE_ADDED, now=now, incident_id=incident.id, payload={"entry_id": entry.id})
+    return entry
+
+
+def changed(ctx: Ctx, incident: Incident) -> None:
+    """Ask adapters to refresh what shows the incident's state (the pinned card, home tabs)."""
+    enqueue(
+        ctx.session,
+        INCIDENT_CHANGED,
+        now=ctx.now(),
+        incident_id=incident.id,
+        dedup_key=f"{INCIDENT_CHANGED}:{incident.id}",
+    )

@@ -1,0 +1,108 @@
+"""The domain's vocabulary. Values are stored in the database and shown to users, so they never change meaning."""
+
+from enum import StrEnum
+
+
+class Severity(StrEnum):
+    SEV0 = "SEV0"
+    SEV1 = "SEV1"
+    SEV2 = "SEV2"
+    SEV3 = "SEV3"
+    SEV4 = "SEV4"
+
+    @property
+    def rank(self) -> int:
+        """Lower is worse: SEV0 ranks 0."""
+        return int(self.value[-1])
+
+
+class Status(StrEnum):
+    DECLARED = "declared"
+    INVESTIGATING = "investigating"
+    MITIGATED = "mitigated"
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+
+    @property
+    def is_open(self) -> bool:
+        return self in OPEN_STATUSES
+
+
+OPEN_STATUSES = frozenset({Status.DECLARED, Status.INVESTIGATING, Status.MITIGATED})
+
+
+class Tier(StrEnum):
+    STANDARD = "standard"
+    RESTRICTED = "restricted"
+    HIGHLY_RESTRICTED = "highly_restricted"
+
+    @property
+    def rank(self) -> int:
+        return list(Tier).index(self)
+
+    @property
+    def is_restricted(self) -> bool:
+        return self is not Tier.STANDARD
+
+
+class TimelineKind(StrEnum):
+    DECLARED = "declared"
+    STATUS = "status"
+    SEVERITY = "severity"
+    TIER = "tier"
+    ROLE = "role"
+    HANDOFF = "handoff"
+    UPDATE = "update"
+    NOTE = "note"
+    MESSAGE = "message"
+    ACTION = "action"
+    CLOCK = "clock"
+
+
+class ActionStatus(StrEnum):
+    OPEN = "open"
+    IN_PROGRESS = "in_progress"
+    DONE = "done"
+    WONT_DO = "wont_do"
+
+    @property
+    def is_finished(self) -> bool:
+        return self in (ActionStatus.DONE, ActionStatus.WONT_DO)
+
+
+class ActionPriority(StrEnum):
+    HIGHEST = "highest"
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+
+
+class ActionCategory(StrEnum):
+    PREVENT = "prevent"
+    DETECT = "detect"
+    MITIGATE = "mitigate"
+    PROCESS = "process"
+    POLICY = "policy"
+    SAFETY_BY_DESIGN = "safety_by_design"
+
+
+class SyncState(StrEnum):
+    """Where an action stands with the external tracker (Jira)."""
+
+    LOCAL = "local"
+    PENDING = "pending"
+    SYNCED = "synced"
+    SYNC_FAILED = "sync_failed"
+
+
+class DeadlineKind(StrEnum):
+    HOURS = "hours"
+    BUSINESS_DAYS = "business_days"
+    QUALITATIVE = "qualitative"
+
+
+class HandoffState(StrEnum):
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    CANCELLED = "cancelled"

@@ -1,0 +1,22 @@
+"""One error family for everything the domain refuses. Messages are written for the person who asked."""
+
+
+class VigilError(Exception):
+    """An operation was refused; nothing was written.
+
+    ``message`` is fit to show a user as is; ``field`` names the input at fault when there is one, so a form
+    can put the message beside it.
+    """
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class NotFound(VigilError):
+    """The incident, action, clock or handoff asked for does not exist (or is not visible to the asker)."""
+
+
+class ConfigError(VigilError):
+    """Configuration or policy failed validation at start; the message names the file and the field."""

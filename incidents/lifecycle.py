@@ -1,0 +1,330 @@
+"""Declaring an incident and moving it through its life: acknowledge, severity, tier, status, resolve, close."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+
+from incidents import clocks as clock_service
+from incidents.context import Ctx
+from incidents.effects import INCIDENT_DECLARED, audit, record
+from incidents.enums import Severity, Status, Tier, TimelineKind
+from incidents.errors import VigilError
+from incidents.guards import clean_title, not_in_future, required_text
+from incidents.models import Incident, IncidentType, RoleAssignment, SeverityChange
+from incidents.outbox import enqueue
+from incidents.queries import get_incident
+from incidents.refs import next_ref
+
+TRANSITIONS: Mapping[Status, frozenset[Status]] = {
+    Status.DECLARED: frozenset({Status.INVESTIGATING, Status.MITIGATED, Status.RESOLVED}),
+    Status.INVESTIGATING: frozenset({Status.MITIGATED, Status.RESOLVED}),
+    Status.MITIGATED: frozenset({Status.INVESTIGATING, Status.RESOLVED}),
+    Status.RESOLVED: frozenset({Status.CLOSED, Status.INVESTIGATING}),
+    Status.CLOSED: frozenset(),
+}
+
+
+def parse_severity(value: str) -> Severity:
+    try:
+        return Severity(value.strip().upper())
+    except ValueError:
+        raise VigilError(
+            f"Unknown severity {value!r}: use one of {', '.join(s.value for s in Severity)}.",
+            field="severity",
+        ) from None
+
+
+def parse_status(value: str) -> Status:
+    try:
+        return Status(value.strip().lower())
+    except ValueError:
+        raise VigilError(
+            f"Unknown status {value!r}: use one of {', '.join(s.value for s in Status)}.", field="status"
+        ) from None
+
+
+def parse_tier(value: str) -> Tier:
+    try:
+        return Tier(value.strip().lower().replace("-", "_").replace(" ", "_"))
+    except ValueError:
+        raise VigilError(
+            f"Unknown sensitivity tier {value!r}: use one of {', '.join(t.value for t in Tier)}.",
+            field="tier",
+        ) from None
+
+
+def declare(
+    ctx: Ctx,
+    *,
+    actor: str,
+    title: str,
+    types: Sequence[str],
+    severity: Severity,
+    tier: Tier = Tier.STANDARD,
+    summary: str = "",
+    region: str | None = None,
+    jurisdictions: Sequence[str] = (),
+    detection_source: str | None = None,
+    external_ref: str | None = None,
+    occurred_at: datetime | None = None,
+    detected_at: datetime | None = None,
+    commander: str | None = None,
+    roles: Mapping[str, str] | None = None,
+    invite: Sequence[str] = (),
+    source_url: str | None = None,
+) -> Incident:
+    """Open an incident with its reference, first timeline entry, commander, clocks and side effects.
+
+    The tier is raised to the floor its types demand (child safety is always highly restricted). The declarer
+    commands unless ``commander`` says otherwise. Clocks start at awareness: ``detected_at`` or now.
+    """
+    now = ctx.now()
+    title = clean_title(title)
+    types = _check_types(ctx, types)
+    region = _check_region(ctx, region)
+    not_in_future(occurred_at, now, "occurred_at", "The time it happened")
+    not_in_future(detected_at, now, "detected_at", "The time it was detected")
+    if occurred_at and detected_at and occurred_at > detected_at:
+        raise VigilError("It cannot have been detected before it happened.", field="detected_at")
+    floor = max((ctx.policy.types[t].min_tier for t in types), key=lambda t: t.rank)
+    raised = floor.rank > tier.rank
+    tier = floor if raised else tier
+    wanted_roles = {"commander": commander or actor, **(roles or {})}
+    for role in wanted_roles:
+        _check_role(ctx, role)
+
+    incident = Incident(
+        ref=next_ref(ctx.session, now.year),
+        title=title,
+        summary=summary.strip(),
+        severity=severity,
+        status=Status.DECLARED,
+        tier=tier,
+        region=region,
+        jurisdictions=sorted({j.strip().upper() for j in jurisdictions if j.strip()}),
+        detection_source=detection_source,
+        external_ref=external_ref,
+        declared_by=actor,
+        occurred_at=occurred_at,
+        detected_at=detected_at or now,
+        declared_at=now,
+        updated_at=now,
+        types=[IncidentType(type=t) for t in types],
+    )
+    ctx.session.add(incident)
+    ctx.session.add(
+        SeverityChange(
+            incident=incident,
+            at=now,
+            from_severity=None,
+            to_severity=severity,
+            reason="declared",
+            actor=actor,
+        )
+    )
+    for role, person in wanted_roles.items():
+        incident.roles.append(
+            RoleAssignment(role=role, person=person, assigned_by=actor, assigned_at=now, relieved_at=None)
+        )
+    ctx.session.flush()
+    record(
+        ctx,
+        incident,
+        kind=TimelineKind.DECLARED,
+        actor=actor,
+        text=f"Declared {severity.value} ({tier.value}): {title}",
+        audit_action="incident.declare",
+        data={"severity": severity.value, "tier": tier.value, "types": types, "roles": wanted_roles},
+        source_url=source_url,
+        announce=False,
+    )
+    if raised:
+        record(
+            ctx,
+            incident,
+            kind=TimelineKind.TIER,
+            actor=actor,
+            text=f"Sensitivity raised to {tier.value}, as the policy requires for these types.",
+            data={"tier": tier.value},
+            announce=False,
+        )
+    clock_service.start_policy_clocks(ctx, incident, actor=actor)
+    members = [actor, *wanted_roles.values(), *invite]
+    enqueue(
+        ctx.session,
+        INCIDENT_DECLARED,
+        now=now,
+        incident_id=incident.id,
+        payload={"invite": list(dict.fromkeys(members))},
+    )
+    return incident
+
+
+def acknowledge(ctx: Ctx, ref: str, *, actor: str) -> Incident:
+    incident = get_incident(ctx, ref)
+    if incident.acknowledged_at is not None:
+        raise VigilError(f"{incident.ref} was already acknowledged.")
+    incident.acknowledged_at = ctx.now()
+    if incident.status is Status.DECLARED:
+        incident.status = Status.INVESTIGATING
+    record(
+        ctx,
+        incident,
+        kind=TimelineKind.STATUS,
+        actor=actor,
+        text="Acknowledged; investigating.",
+        audit_action="incident.acknowledge",
+        data={"status": incident.status.value},
+    )
+    return incident
+
+
+def change_severity(ctx: Ctx, ref: str, *, actor: str, severity: Severity, reason: str) -> Incident:
+    """Every change of severity carries a reason: the review will ask why."""
+    incident = get_incident(ctx, ref)
+    _require_open(incident)
+    reason = required_text(reason, "reason", label="A reason for the change")
+    if severity is incident.severity:
+        raise VigilError(f"{incident.ref} is already {severity.value}.", field="severity")
+    previous = incident.severity
+    incident.severity = severity
+    ctx.session.add(
+        SeverityChange(
+            incident=incident,
+            at=ctx.now(),
+            from_severity=previous,
+            to_severity=severity,
+            reason=reason,
+            actor=actor,
+        )
+    )
+    direction = "raised" if severity.rank < previous.rank else "lowered"
+    record(
+        ctx,
+        incident,
+        kind=TimelineKind.SEVERITY,
+        actor=actor,
+        text=f"Severity {direction} from {previous.value} to {severity.value}: {reason}",
+        audit_action="incident.severity",
+        data={"from": previous.value, "to": severity.value, "reason": reason},
+    )
+    return incident
+
+
+def change_tier(ctx: Ctx, ref: str, *, actor: str, tier: Tier, reason: str) -> Incident:
+    """Lowering below the floor the incident's types demand is refused."""
+    incident = get_incident(ctx, ref)
+    reason = required_text(reason, "reason", label="A reason for the change")
+    floor = max((ctx.policy.types[t].min_tier for t in incident.type_names), key=lambda t: t.rank)
+    if tier.rank < floor.rank:
+        raise VigilError(f"Incidents of these types must stay at least {floor.value}.", field="tier")
+    if tier is incident.tier:
+        raise VigilError(f"{incident.ref} is already {tier.value}.", field="tier")
+    previous, incident.tier = incident.tier, tier
+    record(
+        ctx,
+        incident,
+        kind=TimelineKind.TIER,
+        actor=actor,
+        text=f"Sensitivity changed from {previous.value} to {tier.value}: {reason}",
+        audit_action="incident.tier",
+        data={"from": previous.value, "to": tier.value, "reason": reason},
+    )
+    return incident
+
+
+def change_status(ctx: Ctx, ref: str, *, actor: str, status: Status, note: str = "") -> Incident:
+    """Move along the state machine, stamping the matching time anchor the first time it is reached."""
+    incident = get_incident(ctx, ref)
+    previous = incident.status
+    if status not in TRANSITIONS[previous]:
+        allowed = ", ".join(sorted(s.value for s in TRANSITIONS[previous])) or "nothing (it is closed)"
+        raise VigilError(
+            f"{incident.ref} is {previous.value}; it can move to {allowed}, not {status.value}.",
+            field="status",
+        )
+    now = ctx.now()
+    reopening = previous is Status.RESOLVED and status is Status.INVESTIGATING
+    if status is not Status.DECLARED and incident.acknowledged_at is None:
+        incident.acknowledged_at = now
+    if status in (Status.MITIGATED, Status.RESOLVED) and incident.mitigated_at is None:
+        incident.mitigated_at = now
+    if status is Status.RESOLVED:
+        incident.resolved_at = now
+    if status is Status.CLOSED:
+        incident.closed_at = now
+    if reopening:
+        incident.resolved_at = None
+    incident.status = status
+    verb = "Reopened" if reopening else f"Status {previous.value} → {status.value}"
+    text = f"{verb}: {note.strip()}" if note.strip() else verb
+    record(
+        ctx,
+        incident,
+        kind=TimelineKind.STATUS,
+        actor=actor,
+        text=text,
+        audit_action="incident.reopen" if reopening else "incident.status",
+        data={"from": previous.value, "to": status.value},
+    )
+    return incident
+
+
+def resolve(ctx: Ctx, ref: str, *, actor: str, note: str = "") -> Incident:
+    return change_status(ctx, ref, actor=actor, status=Status.RESOLVED, note=note)
+
+
+def close(ctx: Ctx, ref: str, *, actor: str, note: str = "") -> Incident:
+    return change_status(ctx, ref, actor=actor, status=Status.CLOSED, note=note)
+
+
+def reopen(ctx: Ctx, ref: str, *, actor: str, reason: str) -> Incident:
+    reason = required_text(reason, "reason", label="A reason to reopen")
+    incident = get_incident(ctx, ref)
+    if incident.status is not Status.RESOLVED:
+        raise VigilError(f"Only a resolved incident can be reopened; {incident.ref} is {incident.status.value}.")
+    return change_status(ctx, ref, actor=actor, status=Status.INVESTIGATING, note=reason)
+
+
+def record_channel(ctx: Ctx, incident_id: int, channel_id: str) -> None:
+    """Remember the chat channel an adapter opened for the incident (called once, from the outbox)."""
+    incident = ctx.session.get(Incident, incident_id)
+    if incident is None:
+        raise VigilError(f"incident #{incident_id} vanished")
+    if incident.slack_channel_id not in (None, channel_id):
+        raise VigilError(f"{incident.ref} already has channel {incident.slack_channel_id}")
+    incident.slack_channel_id = channel_id
+    audit(ctx, "vigil", "incident.channel", incident, channel_id=channel_id)
+
+
+def _require_open(incident: Incident) -> None:
+    if not incident.status.is_open:
+        raise VigilError(f"{incident.ref} is {incident.status.value}; reopen it first.")
+
+
+def _check_types(ctx: Ctx, types: Sequence[str]) -> list[str]:
+    cleaned = list(dict.fromkeys(t.strip().lower() for t in types if t.strip()))
+    if not cleaned:
+        raise VigilError("Pick at least one incident type.", field="types")
+    unknown = [t for t in cleaned if t not in ctx.policy.types]
+    if unknown:
+        raise VigilError(
+            f"Unknown incident type {', '.join(map(repr, unknown))}; known types: {', '.join(ctx.policy.types)}.",
+            field="types",
+        )
+    return cleaned
+
+
+def _check_region(ctx: Ctx, region: str | None) -> str | None:
+    if region is None or not region.strip():
+        return None
+    region = region.strip().upper()
+    if region not in ctx.policy.regions:
+        raise VigilError(f"Unknown region {region!r}: use one of {', '.join(ctx.policy.regions)}.", field="region")
+    return region
+
+
+def _check_role(ctx: Ctx, role: str) -> None:
+    if role not in ctx.policy.roles:
+        raise VigilError(f"Unknown role {role!r}: use one of {', '.join(ctx.policy.roles)}.", field="role")

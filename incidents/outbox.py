@@ -1,0 +1,67 @@
+"""Side effects the domain wants (Slack messages, Jira issues...) recorded as rows in the same transaction as the
+state change that wants them. :mod:`incidents.dispatcher` delivers them later, with retries."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from incidents.db import Base, UTCDateTime
+
+PENDING = "pending"
+DONE = "done"
+FAILED = "failed"
+
+
+class OutboxMessage(Base):
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_due", "state", "available_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    topic: Mapped[str] = mapped_column(String(64))
+    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"), index=True)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    dedup_key: Mapped[str | None] = mapped_column(String(200), index=True)
+    state: Mapped[str] = mapped_column(String(16), default=PENDING)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    available_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+def enqueue(
+    session: Session,
+    topic: str,
+    *,
+    now: datetime,
+    incident_id: int | None = None,
+    payload: dict[str, Any] | None = None,
+    dedup_key: str | None = None,
+) -> OutboxMessage | None:
+    """Record a side effect to deliver after commit.
+
+    With ``dedup_key``, a still-pending message with the same key makes this a no-op (e.g. one "refresh the
+    card" is enough however many changes happen before it is delivered). Returns the new row, or None.
+    """
+    if dedup_key is not None:
+        pending = session.scalar(
+            select(OutboxMessage.id).where(OutboxMessage.dedup_key == dedup_key, OutboxMessage.state == PENDING)
+        )
+        if pending is not None:
+            return None
+    message = OutboxMessage(
+        topic=topic,
+        incident_id=incident_id,
+        payload=payload or {},
+        dedup_key=dedup_key,
+        state=PENDING,
+        attempts=0,
+        created_at=now,
+        available_at=now,
+    )
+    session.add(message)
+    return message

@@ -1,0 +1,117 @@
+"""Reads. Loading options are chosen per use so a list never drags whole timelines along."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Select, exists, func, or_, select
+from sqlalchemy.orm import selectinload
+
+from incidents.context import Ctx
+from incidents.enums import OPEN_STATUSES, Severity, Status, Tier
+from incidents.errors import NotFound
+from incidents.models import Incident, IncidentType, RoleAssignment
+
+_REF_SHAPE = "INC-<year>-<number>, e.g. INC-2026-0042"
+
+
+def normalise_ref(ref: str) -> str:
+    return ref.strip().upper()
+
+
+def get_incident(ctx: Ctx, ref: str, *, for_update: bool = False) -> Incident:
+    """The incident with every part of its history loaded; :class:`NotFound` if there is none."""
+    query = (
+        select(Incident)
+        .where(Incident.ref == normalise_ref(ref))
+        .options(
+            selectinload(Incident.types),
+            selectinload(Incident.roles),
+            selectinload(Incident.timeline),
+            selectinload(Incident.severity_changes),
+            selectinload(Incident.updates),
+            selectinload(Incident.actions),
+            selectinload(Incident.clocks),
+            selectinload(Incident.handoffs),
+        )
+    )
+    if for_update:
+        query = query.with_for_update()
+    incident = ctx.session.scalar(query)
+    if incident is None:
+        raise NotFound(f"No incident {ref.strip()!r} ({_REF_SHAPE}).", field="ref")
+    return incident
+
+
+def find_by_channel(ctx: Ctx, channel_id: str) -> Incident | None:
+    return ctx.session.scalar(
+        select(Incident)
+        .where(Incident.slack_channel_id == channel_id)
+        .options(selectinload(Incident.types), selectinload(Incident.roles), selectinload(Incident.clocks))
+    )
+
+
+@dataclass(frozen=True)
+class IncidentFilter:
+    open_only: bool = False
+    statuses: tuple[Status, ...] = ()
+    severities: tuple[Severity, ...] = ()
+    types: tuple[str, ...] = ()
+    regions: tuple[str, ...] = ()
+    tiers: tuple[Tier, ...] = ()
+    text: str | None = None
+    declared_from: datetime | None = None
+    declared_to: datetime | None = None
+    updated_since: datetime | None = None
+    visible_to: str | None = None
+    """A person key: restricted incidents are included only where that person holds or held a role."""
+
+
+def _filtered(query: Select[tuple[Incident]], f: IncidentFilter) -> Select[tuple[Incident]]:
+    if f.open_only:
+        query = query.where(Incident.status.in_(OPEN_STATUSES))
+    if f.statuses:
+        query = query.where(Incident.status.in_(f.statuses))
+    if f.severities:
+        query = query.where(Incident.severity.in_(f.severities))
+    if f.regions:
+        query = query.where(Incident.region.in_(f.regions))
+    if f.tiers:
+        query = query.where(Incident.tier.in_(f.tiers))
+    if f.types:
+        query = query.where(exists().where(IncidentType.incident_id == Incident.id, IncidentType.type.in_(f.types)))
+    if f.text:
+        pattern = "%" + f.text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        query = query.where(or_(func.lower(Incident.title).like(pattern, escape="\\"), Incident.ref == f.text.upper()))
+    if f.declared_from:
+        query = query.where(Incident.declared_at >= f.declared_from)
+    if f.declared_to:
+        query = query.where(Incident.declared_at < f.declared_to)
+    if f.updated_since:
+        query = query.where(Incident.updated_at >= f.updated_since)
+    if f.visible_to is not None:
+        member = exists().where(RoleAssignment.incident_id == Incident.id, RoleAssignment.person == f.visible_to)
+        query = query.where(or_(Incident.tier == Tier.STANDARD, member))
+    return query
+
+
+def list_incidents(ctx: Ctx, f: IncidentFilter | None = None, *, limit: int = 50, offset: int = 0) -> list[Incident]:
+    """Incidents matching ``f``: open ones by severity then age, others newest first."""
+    f = f or IncidentFilter()
+    query = _filtered(select(Incident), f).options(selectinload(Incident.types), selectinload(Incident.roles))
+    if f.open_only:
+        query = query.order_by(Incident.severity, Incident.declared_at, Incident.id)
+    else:
+        query = query.order_by(Incident.declared_at.desc(), Incident.id.desc())
+    return list(ctx.session.scalars(query.limit(limit).offset(offset)))
+
+
+def count_incidents(ctx: Ctx, f: IncidentFilter | None = None) -> int:
+    query = _filtered(select(Incident), f or IncidentFilter())
+    return ctx.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+
+
+def is_member(incident: Incident, person: str) -> bool:
+    """Members of an incident are the people who hold or held one of its roles, or declared it."""
+    return person == incident.declared_by or any(r.person == person for r in incident.roles)

@@ -1,0 +1,28 @@
+"""Human references ``INC-<year>-<NNNN>``: unique and gap-free even under concurrent declares.
+
+The counter row is bumped with an ``UPDATE ... RETURNING`` inside the declaring transaction. PostgreSQL's row
+lock queues concurrent declarers on it; SQLite's ``BEGIN IMMEDIATE`` serialises writers. A declare that rolls
+back rolls its number back too, so numbers have no gaps.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import insert, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from incidents.models import RefCounter
+
+
+def next_ref(session: Session, year: int) -> str:
+    bump = update(RefCounter).where(RefCounter.year == year).values(last_value=RefCounter.last_value + 1)
+    value = session.scalar(bump.returning(RefCounter.last_value))
+    if value is None:
+        try:
+            with session.begin_nested():
+                session.execute(insert(RefCounter).values(year=year, last_value=0))
+        except IntegrityError:
+            pass  # another declarer created this year's counter first; bump theirs
+        value = session.scalar(bump.returning(RefCounter.last_value))
+    assert value is not None
+    return f"INC-{year}-{value:04d}"

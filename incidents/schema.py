@@ -1,0 +1,7 @@
+"""Every table Vigil owns, gathered for Alembic. A module that defines tables is imported here."""
+
+from incidents import models, outbox
+from incidents.db import Base
+
+metadata = Base.metadata
+__all__ = ["metadata", "models", "outbox"]

@@ -1,0 +1,91 @@
+"""The only place that reads the environment. Settings come from ``VIGIL_*`` variables, Slack's and Jira's own
+variable names, and an optional TOML file (``VIGIL_CONFIG_FILE``), validated at start."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pydantic import AliasChoices, Field, ValidationError, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from incidents.errors import ConfigError
+
+DEFAULT_DATABASE_URL = "sqlite:///vigil.db"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="VIGIL_", extra="forbid", populate_by_name=True)
+
+    config_file: Path | None = Field(default=None, description="TOML file with any of these settings")
+    database_url: str = DEFAULT_DATABASE_URL
+    policy_file: Path | None = Field(default=None, description="operator policy pack overriding the default")
+    templates_dir: Path | None = Field(default=None, description="operator templates overriding shipped ones")
+    announce_channel: str | None = Field(default=None, description="channel id for incident announcements")
+    leadership_channel: str | None = None
+    channel_prefix: str = "inc"
+    timeline_emoji: str = "pushpin"
+    web_base_url: str | None = None
+
+    slack_bot_token: str | None = Field(default=None, validation_alias=AliasChoices("SLACK_BOT_TOKEN"))
+    slack_app_token: str | None = Field(default=None, validation_alias=AliasChoices("SLACK_APP_TOKEN"))
+    slack_signing_secret: str | None = Field(default=None, validation_alias=AliasChoices("SLACK_SIGNING_SECRET"))
+    slack_api_url: str = Field(default="https://slack.com/api/", validation_alias=AliasChoices("SLACK_API_URL"))
+
+    jira_url: str | None = Field(default=None, validation_alias=AliasChoices("JIRA_URL"))
+    jira_email: str | None = Field(default=None, validation_alias=AliasChoices("JIRA_EMAIL"))
+    jira_api_token: str | None = Field(default=None, validation_alias=AliasChoices("JIRA_API_TOKEN"))
+    jira_token: str | None = Field(default=None, validation_alias=AliasChoices("JIRA_TOKEN"))
+    jira_project: str | None = None
+    jira_webhook_secret: str | None = None
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_backend(cls, value: str) -> str:
+        if not value.startswith(("sqlite", "postgresql")):
+            raise ValueError("must be a sqlite:/// or postgresql+psycopg:// URL")
+        if value.startswith("postgresql://"):
+            return "postgresql+psycopg://" + value.removeprefix("postgresql://")
+        return value
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        config_file = _config_file_from(init_settings, env_settings)
+        if config_file is not None:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=config_file))
+        return tuple(sources)
+
+
+def _config_file_from(*sources: PydanticBaseSettingsSource) -> Path | None:
+    for source in sources:
+        value = source().get("config_file")
+        if value:
+            path = Path(value)
+            if not path.is_file():
+                raise ConfigError(f"config file {path} does not exist")
+            return path
+    return None
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read and validate settings; any problem becomes one readable :class:`ConfigError`."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or 'settings'}: {err['msg']}" for err in exc.errors()
+        )
+        raise ConfigError(f"invalid configuration: {problems}") from None

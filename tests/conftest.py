@@ -1,0 +1,60 @@
+"""Fixtures build on each other: db_url → engine → domain (with a hand-moved clock) → ctx."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+
+from incidents.context import Ctx, Domain
+from incidents.db import make_engine, make_sessionmaker
+from incidents.policy import load_policy
+from incidents.timesource import ManualTime
+from tests.dbs import BACKENDS, empty_tables, fresh_database
+
+START = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def db_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with fresh_database(request.param, tmp_path_factory.mktemp("db")) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def engine(db_url: str) -> Iterator[Engine]:
+    engine = make_engine(db_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def clock() -> ManualTime:
+    return ManualTime(START)
+
+
+@pytest.fixture
+def domain(engine: Engine, clock: ManualTime) -> Domain:
+    empty_tables(engine)
+    return Domain(engine, make_sessionmaker(engine), load_policy(), clock)
+
+
+@pytest.fixture
+def ctx(domain: Domain) -> Iterator[Ctx]:
+    """One unit of work spanning the test, committed at the end (tests that need several use ``domain``)."""
+    with domain.unit() as ctx:
+        yield ctx
+
+
+@pytest.fixture
+def backend(engine: Engine) -> str:
+    return engine.dialect.name
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "tests/emulators" in str(Path(str(item.fspath))):
+            item.add_marker(pytest.mark.emulator)
