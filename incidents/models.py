@@ -300,3 +300,30 @@ class AuditEvent(Base):
 @event.listens_for(AuditEvent, "before_delete")
 def _audit_is_append_only(_mapper: Any, _connection: Any, target: AuditEvent) -> None:
     raise RuntimeError(f"audit event {target.id} is append-only")
+
+
+class Posting(Base):
+    """A message Vigil posted for an incident (its card, an announcement, a prompt), so it can be edited later
+    and is never posted twice. ``external_id`` is the chat system's id for it (Slack's ``ts``)."""
+
+    __tablename__ = "postings"
+    __table_args__ = (UniqueConstraint("incident_id", "purpose", "channel"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"), index=True)
+    purpose: Mapped[str] = mapped_column(Name)
+    channel: Mapped[str] = mapped_column(String(64))
+    external_id: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class InboundEvent(Base):
+    """Events received from outside (Slack event ids, Jira webhook ids): seen once, processed once."""
+
+    __tablename__ = "inbound_events"
+    __table_args__ = (UniqueConstraint("source", "event_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source: Mapped[str] = mapped_column(String(16))
+    event_id: Mapped[str] = mapped_column(String(200))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

@@ -1,0 +1,23 @@
+"""Where Vigil's own messages about an incident live, so adapters edit rather than repost."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from incidents.context import Ctx
+from incidents.models import Posting
+
+
+def find_posting(ctx: Ctx, incident_id: int, purpose: str, channel: str | None = None) -> Posting | None:
+    query = select(Posting).where(Posting.incident_id == incident_id, Posting.purpose == purpose)
+    if channel is not None:
+        query = query.where(Posting.channel == channel)
+    return ctx.session.scalars(query.order_by(Posting.id)).first()
+
+
+def record_posting(ctx: Ctx, incident_id: int, purpose: str, channel: str, external_id: str) -> Posting:
+    posting = Posting(
+        incident_id=incident_id, purpose=purpose, channel=channel, external_id=external_id, created_at=ctx.now()
+    )
+    ctx.session.add(posting)
+    return posting
