@@ -2,6 +2,7 @@
 
 from incidents import models, outbox
 from incidents.db import Base
+from incidents.reviews import models as review_models
 
 metadata = Base.metadata
-__all__ = ["metadata", "models", "outbox"]
+__all__ = ["metadata", "models", "outbox", "review_models"]

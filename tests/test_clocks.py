@@ -1,0 +1,76 @@
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from incidents import clocks
+from incidents.context import Domain
+from incidents.deadlines import add_business_days
+from incidents.errors import NotFound, VigilError
+from incidents.queries import get_incident
+from tests.helpers import declared_ref
+
+
+def test_satisfying_in_time_is_met_and_late_is_missed(domain: Domain, clock) -> None:
+    ref = declared_ref(domain)
+    clock.advance(timedelta(minutes=30))
+    with domain.unit() as ctx:
+        met = clocks.satisfy_clock(ctx, ref, actor="U_LEGAL", regime="eu_dsa_art18", reference_id="EUROPOL-77")
+        assert met.met is True and met.reference_id == "EUROPOL-77"
+    late = declared_ref(domain)
+    clock.advance(timedelta(hours=2))
+    with domain.unit() as ctx:
+        assert get_incident(ctx, late).clocks[0].is_overdue(clock.now())
+        missed = clocks.satisfy_clock(ctx, late, actor="U_LEGAL", regime="eu_dsa_art18", reference_id="X")
+        assert missed.met is False
+        assert "missed" in get_incident(ctx, late).timeline[-1].text
+
+
+def test_a_filed_cybertipline_report_starts_the_preservation_clock(domain: Domain, clock) -> None:
+    ref = declared_ref(domain, types=["child_safety"], jurisdictions=["US"])
+    clock.advance(timedelta(hours=5))
+    with domain.unit() as ctx:
+        parent = clocks.satisfy_clock(ctx, ref, actor="U_LEGAL", regime="us_ncmec_2258a", reference_id="CT-123")
+    with domain.unit() as ctx:
+        incident = get_incident(ctx, ref)
+        child = next(c for c in incident.clocks if c.regime == "us_ncmec_preservation")
+        assert child.parent_id == parent.id
+        assert child.trigger_at == clock.now()
+        assert child.due_at == clock.now() + timedelta(days=365)
+
+
+def test_manual_clock_with_awareness_time_and_refusals(domain: Domain, clock) -> None:
+    ref = declared_ref(domain, types=["data_breach"], jurisdictions=["EU"])
+    with pytest.raises(VigilError, match="already has a running gdpr_art33"), domain.unit() as ctx:
+        clocks.start_clock(ctx, ref, actor="U_A", regime="gdpr_art33")
+    aware = clock.now() - timedelta(hours=3)
+    with domain.unit() as ctx:
+        started = clocks.start_clock(ctx, ref, actor="U_A", regime="au_esafety_removal", trigger_at=aware)
+        assert started.due_at == aware + timedelta(hours=24)
+    with pytest.raises(VigilError, match="Unknown clock"), domain.unit() as ctx:
+        clocks.start_clock(ctx, ref, actor="U_A", regime="martian_law")
+    with pytest.raises(VigilError, match="several running clocks"), domain.unit() as ctx:
+        clocks.satisfy_clock(ctx, ref, actor="U_A", reference_id="R1")
+    with pytest.raises(VigilError, match="reference"), domain.unit() as ctx:
+        clocks.satisfy_clock(ctx, ref, actor="U_A", regime="gdpr_art33", reference_id=" ")
+    with pytest.raises(NotFound), domain.unit() as ctx:
+        clocks.satisfy_clock(ctx, ref, actor="U_A", regime="us_take_it_down", reference_id="R1")
+
+
+def test_brazil_business_days_skip_weekends_and_holidays() -> None:
+    # Thursday 2026-11-19 10:00 in São Paulo; Friday 20 Nov is Black Consciousness Day (national since 2024).
+    start = datetime(2026, 11, 19, 13, 0, tzinfo=UTC)
+    due = add_business_days(start, 3, zone="America/Sao_Paulo", country="BR")
+    assert due == datetime(2026, 11, 25, 13, 0, tzinfo=UTC)  # Mon 23, Tue 24, Wed 25
+
+
+def test_business_days_keep_local_time_across_a_dst_change() -> None:
+    # Friday 2026-03-06 09:00 in New York (UTC-5); daylight saving starts on Sunday 8 March.
+    start = datetime(2026, 3, 6, 14, 0, tzinfo=UTC)
+    due = add_business_days(start, 1, zone="America/New_York", country="US")
+    assert due == datetime(2026, 3, 9, 13, 0, tzinfo=UTC)  # Monday 09:00 EDT (UTC-4)
+
+
+def test_business_days_across_dst_and_a_bank_holiday() -> None:
+    start = datetime(2026, 10, 23, 8, 0, tzinfo=UTC)  # Fri 09:00 IST
+    due = add_business_days(start, 2, zone="Europe/Dublin", country="IE")
+    assert due == datetime(2026, 10, 28, 9, 0, tzinfo=UTC)  # Tue 27, Wed 28 at 09:00 GMT

@@ -1,0 +1,62 @@
+"""The schema comes only from Alembic, matches the models, and migrates both ways; the domain stays Slack-free."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import Engine, text
+
+from incidents import migrate
+from incidents.context import Domain
+from incidents.db import make_engine
+from incidents.models import AuditEvent
+from incidents.schema import metadata
+from tests.dbs import BACKENDS, fresh_database
+from tests.helpers import declared_ref
+
+
+def test_models_and_migrations_agree(engine: Engine) -> None:
+    with engine.connect() as connection:
+        diff = compare_metadata(MigrationContext.configure(connection, opts={"compare_type": True}), metadata)
+    assert diff == []
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_upgrade_downgrade_upgrade(backend: str, tmp_path: Path) -> None:
+    with fresh_database(backend, tmp_path) as url:
+        migrate.downgrade(url, "base")
+        engine = make_engine(url)
+        with engine.connect() as connection:
+            tables = connection.execute(
+                text("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'")
+                if backend == "postgresql"
+                else text("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name != 'alembic_version'")
+            ).scalar()
+        assert tables in (0, 1)  # only alembic_version may remain
+        migrate.upgrade(url)
+        with engine.connect() as connection:
+            assert connection.execute(text("SELECT count(*) FROM incidents")).scalar() == 0
+        engine.dispose()
+
+
+def test_audit_events_are_append_only(domain: Domain) -> None:
+    declared_ref(domain)
+    with pytest.raises(RuntimeError, match="append-only"), domain.unit() as ctx:
+        event = ctx.session.query(AuditEvent).first()
+        event.actor = "someone else"
+        ctx.session.flush()
+
+
+def test_the_domain_never_imports_slack() -> None:
+    code = (
+        "import pkgutil, importlib, sys, incidents\n"
+        "for m in pkgutil.walk_packages(incidents.__path__, 'incidents.'):\n"
+        "    importlib.import_module(m.name)\n"
+        "bad = sorted(n for n in sys.modules if n.split('.')[0] in ('slack_bolt', 'slack_sdk', 'bot'))\n"
+        "print(','.join(bad))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == ""
