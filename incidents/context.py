@@ -9,8 +9,10 @@ from datetime import datetime
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
 
 from incidents.db import make_engine, make_sessionmaker, transaction
+from incidents.errors import VigilError
 from incidents.policy import Policy, load_policy
 from incidents.settings import Settings
 from incidents.timesource import SystemTime, TimeSource
@@ -42,6 +44,13 @@ class Domain:
 
     @contextmanager
     def unit(self) -> Iterator[Ctx]:
-        """A unit of work: everything done through the yielded context commits together or not at all."""
-        with transaction(self.factory) as session:
-            yield Ctx(session, self.policy, self.clock)
+        """A unit of work: everything done through the yielded context commits together or not at all.
+
+        Two writers changing one incident at once (several replicas, or a person and a webhook) are caught by
+        the incident's version column: the later one is rolled back and told to try again.
+        """
+        try:
+            with transaction(self.factory) as session:
+                yield Ctx(session, self.policy, self.clock)
+        except StaleDataError:
+            raise VigilError("Someone changed this incident at the same moment; please try again.") from None

@@ -20,7 +20,7 @@ def normalise_ref(ref: str) -> str:
     return ref.strip().upper()
 
 
-def get_incident(ctx: Ctx, ref: str, *, for_update: bool = False) -> Incident:
+def get_incident(ctx: Ctx, ref: str) -> Incident:
     """The incident with every part of its history loaded; :class:`NotFound` if there is none."""
     query = (
         select(Incident)
@@ -36,8 +36,6 @@ def get_incident(ctx: Ctx, ref: str, *, for_update: bool = False) -> Incident:
             selectinload(Incident.handoffs),
         )
     )
-    if for_update:
-        query = query.with_for_update()
     incident = ctx.session.scalar(query)
     if incident is None:
         raise NotFound(f"No incident {ref.strip()!r} ({_REF_SHAPE}).", field="ref")

@@ -120,3 +120,17 @@ def test_record_channel_once(domain: Domain) -> None:
         lifecycle.record_channel(ctx, incident.id, "C1")
         with pytest.raises(VigilError, match="already has channel"):
             lifecycle.record_channel(ctx, incident.id, "C2")
+
+
+def test_concurrent_edits_of_one_incident_ask_the_later_writer_to_retry(domain: Domain, backend: str) -> None:
+    if backend == "sqlite":
+        pytest.skip("SQLite transactions take the write lock at BEGIN, so two writers can never interleave")
+    ref = declared_ref(domain)
+    with pytest.raises(VigilError, match="same moment"), domain.unit() as first:
+        incident = get_incident(first, ref)
+        with domain.unit() as second:
+            lifecycle.acknowledge(second, ref, actor="U_B")
+        incident.summary = "stale write"
+        first.session.flush()
+    with domain.unit() as ctx:
+        assert get_incident(ctx, ref).summary == ""
