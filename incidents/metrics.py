@@ -9,7 +9,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import select, text
 
 from incidents.context import Ctx
 from incidents.enums import Severity
@@ -34,27 +34,41 @@ def resolve_time_by_severity_month(ctx: Ctx, since: datetime | None = None) -> l
     Incidents currently unresolved (open, or reopened) are left out. ``since`` keeps incidents resolved at or
     after it. Rows are ordered by month, then severity (SEV0 first).
     """
-    if ctx.session.get_bind().dialect.name == "postgresql":
-        rows = _postgresql(ctx, since)
-    else:
-        rows = _portable(ctx, since)
+    compute = _postgresql if ctx.session.get_bind().dialect.name == "postgresql" else _portable
+    rows = compute(ctx, since)
     return sorted(rows, key=lambda r: (r.month, r.severity.rank))
 
 
+_PG_QUERY = text(
+    """
+    SELECT s.severity, m.month, a.resolved, a.median
+    FROM unnest(CAST(:severities AS varchar[])) AS s(severity)
+    CROSS JOIN LATERAL (
+        SELECT min(resolved_at) AS first, max(resolved_at) AS last
+        FROM incidents WHERE severity = s.severity AND resolved_at >= :since
+    ) AS span
+    CROSS JOIN LATERAL generate_series(
+        date_trunc('month', timezone('UTC', span.first)), timezone('UTC', span.last), interval '1 month'
+    ) AS m(month)
+    CROSS JOIN LATERAL (
+        SELECT count(*) AS resolved, percentile_cont(0.5) WITHIN GROUP (ORDER BY resolved_at - declared_at) AS median
+        FROM incidents
+        WHERE severity = s.severity
+          AND resolved_at >= greatest(timezone('UTC', m.month), :since)
+          AND resolved_at < timezone('UTC', m.month + interval '1 month')
+    ) AS a
+    WHERE a.resolved > 0
+    """
+)
+
+
 def _postgresql(ctx: Ctx, since: datetime | None) -> list[ResolveTime]:
-    """The median is computed by the server (``percentile_cont``): one row per group crosses the wire."""
-    month = func.date_trunc("month", func.timezone("UTC", Incident.resolved_at)).label("month")
-    seconds = func.extract("epoch", Incident.resolved_at - Incident.declared_at)
-    query = (
-        select(month, Incident.severity, func.count(), func.percentile_cont(0.5).within_group(seconds))
-        .where(Incident.resolved_at.is_not(None))
-        .group_by(month, Incident.severity)
-    )
-    if since is not None:
-        query = query.where(Incident.resolved_at >= since)
+    """The server computes each median (``percentile_cont``) over one (severity, month) range of the
+    ``ix_incidents_severity_resolved`` index, so no step sorts every resolved incident at once."""
+    params = {"severities": [s.value for s in Severity], "since": since or datetime.min.replace(tzinfo=UTC)}
     return [
-        ResolveTime(month=m.date(), severity=severity, resolved=count, median=timedelta(seconds=float(median)))
-        for m, severity, count, median in ctx.session.execute(query)
+        ResolveTime(month=month.date(), severity=Severity(severity), resolved=count, median=median)
+        for severity, month, count, median in ctx.session.execute(_PG_QUERY, params)
     ]
 
 

@@ -13,6 +13,7 @@ from incidents.context import Ctx, Domain
 from incidents.enums import ActionStatus
 from incidents.errors import VigilError
 from incidents.queries import IncidentFilter, get_incident, list_incidents
+from incidents.reviews import cli as reviews_cli
 from incidents.settings import load_settings
 
 Sub = "argparse._SubParsersAction[argparse.ArgumentParser]"
@@ -323,3 +324,4 @@ def register(sub: Any) -> None:
     sat.add_argument("--reference", required=True, help="the report or notice id")
     sat.add_argument("--at", type=parse_time)
     sat.set_defaults(handler=_in_unit(_clock))
+    reviews_cli.register(sub)

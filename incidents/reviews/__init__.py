@@ -1,0 +1,47 @@
+"""Post-incident reviews: the review people write, the metrics the record yields, and its rendering per audience.
+
+Entry points for adapters (the CLI, the Slack bot):
+
+- :func:`get_or_start_review`, :func:`update_review`, :func:`submit_for_review`, :func:`publish_review`
+- :func:`review_document` (the audience's view model, e.g. for a Block Kit summary) and :func:`render_review`
+- :func:`load_templates` once at start (reports template syntax errors with file and line)
+"""
+
+from incidents.reviews.document import Audience
+from incidents.reviews.export import parse_audience, parse_format, render_review, review_document
+from incidents.reviews.models import Minors, Review, ReviewStatus
+from incidents.reviews.people import upsert_person
+from incidents.reviews.service import (
+    REVIEW_PUBLISHED,
+    ReviewFields,
+    get_or_start_review,
+    parse_minors,
+    publish_review,
+    submit_for_review,
+    update_review,
+)
+from incidents.reviews.templating import Format, ReviewTemplates, load_templates
+from incidents.reviews.views import ReviewDocument
+
+__all__ = [
+    "REVIEW_PUBLISHED",
+    "Audience",
+    "Format",
+    "Minors",
+    "Review",
+    "ReviewDocument",
+    "ReviewFields",
+    "ReviewStatus",
+    "ReviewTemplates",
+    "get_or_start_review",
+    "load_templates",
+    "parse_audience",
+    "parse_format",
+    "parse_minors",
+    "publish_review",
+    "render_review",
+    "review_document",
+    "submit_for_review",
+    "update_review",
+    "upsert_person",
+]

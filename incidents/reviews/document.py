@@ -1,0 +1,297 @@
+"""Build the :class:`~incidents.reviews.views.ReviewDocument` for one audience from a loaded incident.
+
+Pure: the caller loads the incident, its review and the people involved, and decides who may see what
+(:mod:`incidents.reviews.export`). The leadership version always leaves out sensitive entries and masks personal
+data in free text; for restricted incidents it also replaces every person with a role token.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Protocol
+
+from incidents.enums import ActionStatus, SyncState, TimelineKind
+from incidents.models import Action, Incident, Person
+from incidents.policy import Policy
+from incidents.reviews import metrics as metrics_module
+from incidents.reviews.chart import ChartInput, severity_chart
+from incidents.reviews.formatting import DASH, day, duration, items, paragraphs, short, since, when
+from incidents.reviews.models import Review, ReviewStatus
+from incidents.reviews.redact import Redactor, role_label, role_tokens, web_link
+from incidents.reviews.views import (
+    ActionView,
+    CadenceView,
+    EntryView,
+    HandoffView,
+    ImpactView,
+    MetricView,
+    ObligationView,
+    PhaseView,
+    ReviewDocument,
+    RoleView,
+)
+
+
+class TimelineRecord(Protocol):
+    """What the review reads of a timeline entry: an ORM entry or a plain row of these columns."""
+
+    at: datetime
+    kind: TimelineKind
+    author: str
+    text: str
+    sensitive: bool
+    in_review: bool
+    source_url: str | None
+
+
+class Audience(StrEnum):
+    TEAM = "team"
+    LEADERSHIP = "leadership"
+
+
+MILESTONES = frozenset(
+    {
+        TimelineKind.DECLARED,
+        TimelineKind.STATUS,
+        TimelineKind.SEVERITY,
+        TimelineKind.TIER,
+        TimelineKind.ROLE,
+        TimelineKind.HANDOFF,
+    }
+)
+KIND_LABELS = {TimelineKind.TIER: "Sensitivity", TimelineKind.HANDOFF: "Hand-off"}
+PHASES = (
+    ("before", "Before declaration"),
+    ("response", "Response"),
+    ("mitigated", "Mitigated"),
+    ("resolved", "Resolved"),
+)
+_ON_TIME = {"met": "yes", "missed": "no", "running": DASH, "overdue": "no"}
+
+
+def build_document(
+    incident: Incident,
+    review: Review | None,
+    *,
+    timeline: Sequence[TimelineRecord],
+    status_changes: Sequence[tuple[datetime, str]],
+    audience: Audience,
+    people: Mapping[str, Person],
+    policy: Policy,
+    now: datetime,
+) -> ReviewDocument:
+    leadership = audience is Audience.LEADERSHIP
+    pseudonymous = leadership and incident.tier.is_restricted
+    redactor = Redactor(people, role_tokens(incident, policy.roles) if pseudonymous else None, mask_pii=leadership)
+    first_cadence = policy.update_cadence_minutes(metrics_module.initial_severity(incident))
+    measured = metrics_module.compute(incident, now, first_update_minutes=first_cadence)
+    entries = [e for e in timeline if e.in_review]
+    shown = [e for e in entries if not (leadership and e.sensitive)]
+    commander = redactor.name(incident.commander or _last_commander(incident))
+    owner = redactor.name(review.owner) if review and review.owner else DASH
+    phases = _phases(incident, shown, redactor)
+    status = review.status if review else ReviewStatus.DRAFT
+    notices = _notices(leadership, pseudonymous, len(entries) - len(shown))
+    text = redactor.text
+    return ReviewDocument(
+        audience=audience.value,
+        audience_label="Leadership version" if leadership else "Team version",
+        redacted=leadership,
+        notices=notices,
+        ref=incident.ref,
+        title=text(incident.title),
+        types=tuple(policy.types[t].label if t in policy.types else t for t in incident.type_names),
+        type_keys=tuple(incident.type_names),
+        final_severity=measured.final_severity.value,
+        final_severity_label=policy.severities[measured.final_severity].label,
+        peak_severity=measured.peak_severity.value,
+        peak_severity_label=policy.severities[measured.peak_severity].label,
+        tier=incident.tier.value,
+        tier_label=incident.tier.value.replace("_", " ").capitalize(),
+        incident_status=incident.status.value,
+        commander=commander,
+        owner=owner,
+        occurred=when(incident.occurred_at),
+        detected=when(incident.detected_at),
+        declared=when(incident.declared_at),
+        resolved=when(incident.resolved_at),
+        closed=when(incident.closed_at),
+        review_status=status.value,
+        review_status_label=status.label.capitalize(),
+        published=when(review.published_at if review else None),
+        generated=when(now),
+        executive_summary=paragraphs(text(review.executive_summary)) if review else (),
+        impact=_impact(review, text),
+        metrics=tuple(_metric(span) for span in measured.spans),
+        cadence=_cadence(measured.cadence),
+        obligations=tuple(_obligation(o, redactor) for o in measured.clocks),
+        phases=phases,
+        entry_count=sum(len(p.entries) for p in phases),
+        roles=tuple(
+            RoleView(
+                role=role_label(r.role),
+                person=redactor.name(r.person),
+                start=when(r.assigned_at),
+                end=when(r.relieved_at) if r.relieved_at else "still held",
+                held_for=duration((r.relieved_at or incident.closed_at or incident.resolved_at or now) - r.assigned_at),
+            )
+            for r in sorted(incident.roles, key=lambda r: (r.assigned_at, r.id))
+        ),
+        handoffs=tuple(
+            HandoffView(
+                requested=when(h.requested_at),
+                from_person=redactor.name(h.from_person),
+                to_person=redactor.name(h.to_person),
+                state=h.state.value,
+                settled=when(h.settled_at),
+            )
+            for h in incident.handoffs
+        ),
+        contributing_factors=items(text(review.contributing_factors)) if review else (),
+        went_well=items(text(review.went_well)) if review else (),
+        went_poorly=items(text(review.went_poorly)) if review else (),
+        got_lucky=items(text(review.got_lucky)) if review else (),
+        care_for_affected=paragraphs(text(review.care_for_affected)) if review else (),
+        wellbeing_note=paragraphs(text(review.wellbeing_note)) if review else (),
+        actions=tuple(_action(a, redactor, now) for a in incident.actions),
+        chart_svg=severity_chart(
+            ChartInput(
+                start=incident.declared_at,
+                end=incident.closed_at or incident.resolved_at or now,
+                severity_path=measured.severity_path,
+                status_changes=status_changes,
+                updates=[u.at for u in incident.updates],
+            )
+        ),
+    )
+
+
+def _phases(incident: Incident, entries: list[TimelineRecord], redactor: Redactor) -> tuple[PhaseView, ...]:
+    grouped: dict[str, list[EntryView]] = {key: [] for key, _ in PHASES}
+    days: dict[date, str] = {}
+    for entry in entries:
+        time = when(entry.at)
+        day_label = days.get(entry.at.date()) or days.setdefault(entry.at.date(), f"{entry.at:%a %d %b %Y}")
+        grouped[_phase(incident, entry.at)].append(
+            EntryView(
+                time=time,
+                clock=time[11:16],
+                day=day_label,
+                since=since(entry.at, incident.declared_at),
+                kind=entry.kind.value,
+                kind_label=KIND_LABELS.get(entry.kind, entry.kind.value.capitalize()),
+                author=redactor.name(entry.author),
+                text=redactor.text(entry.text),
+                sensitive=entry.sensitive,
+                milestone=entry.kind in MILESTONES,
+                link=redactor.link(entry.source_url),
+            )
+        )
+    return tuple(PhaseView(key, title, tuple(grouped[key])) for key, title in PHASES if grouped[key])
+
+
+def _phase(incident: Incident, moment: datetime) -> str:
+    if moment < incident.declared_at:
+        return "before"
+    if incident.resolved_at is not None and moment >= incident.resolved_at:
+        return "resolved"
+    if incident.mitigated_at is not None and moment >= incident.mitigated_at:
+        return "mitigated"
+    return "response"
+
+
+def _last_commander(incident: Incident) -> str | None:
+    held = [r for r in incident.roles if r.role == "commander"]
+    return max(held, key=lambda r: r.assigned_at).person if held else None
+
+
+def _notices(leadership: bool, pseudonymous: bool, omitted: int) -> tuple[str, ...]:
+    if not leadership:
+        return ("Team version: for the incident's members. Entries marked sensitive sit behind a content warning.",)
+    notices = ["Leadership version: e-mail addresses, phone numbers and links to records are masked."]
+    if pseudonymous:
+        notices.append("This incident is restricted: people are named by their role.")
+    if omitted:
+        notices.append(f"{omitted} sensitive timeline {'entry is' if omitted == 1 else 'entries are'} left out.")
+    return tuple(notices)
+
+
+def _impact(review: Review | None, clean: Callable[[str], str]) -> ImpactView:
+    if review is None:
+        return ImpactView(DASH, "Unknown", DASH, DASH, DASH)
+    return ImpactView(
+        people_affected=clean(review.people_affected) or DASH,
+        minors_involved=review.minors_involved.value.capitalize(),
+        content_exposure=clean(review.content_exposure) or DASH,
+        regions=", ".join(review.regions) or DASH,
+        attention=clean(review.attention) or DASH,
+    )
+
+
+def _metric(span: metrics_module.Span) -> MetricView:
+    return MetricView(
+        key=span.key,
+        label=span.label,
+        value=duration(span.duration),
+        start_label=span.start_label,
+        start=when(span.start),
+        end_label=span.end_label,
+        end=when(span.end) if span.end else ("not yet" if span.start else DASH),
+        start_short=short(span.start),
+        end_short=short(span.end) if span.end else ("not yet" if span.start else DASH),
+    )
+
+
+def _cadence(cadence: metrics_module.Cadence) -> CadenceView:
+    promised = cadence.kept + cadence.missed
+    summary = f"{cadence.kept} of {promised} updates on time" if promised else "No update was due"
+    if cadence.missed:
+        summary += f"; {cadence.missed} late or missed (worst by {duration(cadence.worst_delay)})"
+    return CadenceView(cadence.kept, cadence.missed, cadence.pending, duration(cadence.worst_delay), summary)
+
+
+def _obligation(outcome: metrics_module.ClockOutcome, redactor: Redactor) -> ObligationView:
+    clock = outcome.clock
+    margin = duration(outcome.margin)
+    margin_text = {
+        "met": f"{margin} to spare",
+        "missed": f"{margin} late",
+        "running": f"{margin} left",
+        "overdue": f"overdue by {margin}",
+    }[outcome.outcome]
+    return ObligationView(
+        name=clock.name,
+        regime=clock.regime,
+        jurisdiction=clock.jurisdiction or DASH,
+        artefact=clock.artefact,
+        trigger=when(clock.trigger_at),
+        aware_by=redactor.name(clock.aware_by),
+        due=when(clock.due_at),
+        satisfied=when(clock.satisfied_at),
+        reference=redactor.text(clock.reference_id) if clock.reference_id else DASH,
+        outcome=outcome.outcome,
+        on_time=_ON_TIME[outcome.outcome],
+        margin=margin_text,
+        source_url=web_link(clock.source_url) or "",
+    )
+
+
+def _action(action: Action, redactor: Redactor, now: datetime) -> ActionView:
+    sync_note = {SyncState.PENDING: "sync pending", SyncState.SYNC_FAILED: "sync failed"}.get(action.sync_state, "")
+    return ActionView(
+        title=redactor.text(action.title),
+        owner=redactor.name(action.owner),
+        due=day(action.due_date),
+        status=action.status.value,
+        status_label={ActionStatus.IN_PROGRESS: "In progress", ActionStatus.WONT_DO: "Won't do"}.get(
+            action.status, action.status.value.capitalize()
+        ),
+        priority=action.priority.value,
+        category=action.category.value.replace("_", " "),
+        tracker_key=action.tracker_key,
+        tracker_url=web_link(action.tracker_url),
+        sync_note=sync_note,
+        overdue=bool(action.due_date and action.due_date < now.date() and not action.status.is_finished),
+    )

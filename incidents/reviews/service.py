@@ -1,0 +1,191 @@
+"""The review's life: started (pre-filled), edited, submitted for review, published, then frozen.
+
+Restricted incidents' reviews are read and written only by the incident's members. Start, submit and publish go
+on the incident's timeline and in the audit log; edits go in the audit log (field names only, never the text).
+Publishing queues :data:`REVIEW_PUBLISHED`, whose handler (the Slack bot) posts the summary and uploads the page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, fields
+
+from sqlalchemy import select
+
+from incidents.context import Ctx
+from incidents.effects import audit, record
+from incidents.enums import TimelineKind
+from incidents.errors import VigilError
+from incidents.models import Incident
+from incidents.outbox import enqueue
+from incidents.queries import get_incident, is_member
+from incidents.reviews.models import Minors, Review, ReviewStatus
+
+REVIEW_PUBLISHED = "review.published"
+"""Outbox topic; payload ``{"review_id": int}``. Delivered once per publication."""
+
+TEXT_LIMIT = 10_000
+
+
+@dataclass(frozen=True)
+class ReviewFields:
+    """What the review form edits. ``None`` leaves a field as it is; an empty string clears it."""
+
+    owner: str | None = None
+    executive_summary: str | None = None
+    people_affected: str | None = None
+    minors_involved: Minors | None = None
+    content_exposure: str | None = None
+    regions: Sequence[str] | None = None
+    attention: str | None = None
+    contributing_factors: str | None = None
+    went_well: str | None = None
+    went_poorly: str | None = None
+    got_lucky: str | None = None
+    care_for_affected: str | None = None
+    wellbeing_note: str | None = None
+
+
+def parse_minors(value: str) -> Minors:
+    try:
+        return Minors(value.strip().lower())
+    except ValueError:
+        raise VigilError("Minors involved: answer yes, no or unknown.", field="minors_involved") from None
+
+
+def check_access(incident: Incident, actor: str) -> None:
+    """Restricted incidents' reviews are for their members only (:func:`incidents.queries.is_member`)."""
+    if incident.tier.is_restricted and not is_member(incident, actor):
+        raise VigilError(
+            f"{incident.ref} is {incident.tier.value}: only its members can work on or read its full review."
+        )
+
+
+def find_review(ctx: Ctx, incident: Incident) -> Review | None:
+    return ctx.session.scalar(select(Review).where(Review.incident_id == incident.id))
+
+
+def get_or_start_review(ctx: Ctx, ref: str, *, actor: str) -> Review:
+    """The incident's review, started on first use with a summary drafted from the last status update."""
+    incident = get_incident(ctx, ref)
+    check_access(incident, actor)
+    review = find_review(ctx, incident)
+    if review is not None:
+        return review
+    now = ctx.now()
+    last_update = incident.updates[-1] if incident.updates else None
+    review = Review(
+        incident=incident,
+        status=ReviewStatus.DRAFT,
+        owner=actor,
+        executive_summary=last_update.summary if last_update else incident.summary,
+        people_affected="",
+        minors_involved=Minors.UNKNOWN,
+        content_exposure="",
+        regions=[incident.region] if incident.region else [],
+        attention="",
+        contributing_factors="",
+        went_well="",
+        went_poorly="",
+        got_lucky="",
+        care_for_affected="",
+        wellbeing_note="",
+        created_by=actor,
+        created_at=now,
+        updated_at=now,
+    )
+    ctx.session.add(review)
+    ctx.session.flush()
+    _record(ctx, review, actor, "Post-incident review started.", "review.start")
+    return review
+
+
+def update_review(ctx: Ctx, ref: str, changes: ReviewFields, *, actor: str) -> Review:
+    """Apply ``changes``; refused once published. Returns the review, unchanged if nothing differed."""
+    review = get_or_start_review(ctx, ref, actor=actor)
+    _require_editable(review)
+    changed: list[str] = []
+    for field in fields(ReviewFields):
+        value = getattr(changes, field.name)
+        if value is None:
+            continue
+        value = _clean(field.name, value)
+        if getattr(review, field.name) != value:
+            setattr(review, field.name, value)
+            changed.append(field.name)
+    if changed:
+        review.updated_at = ctx.now()
+        audit(ctx, actor, "review.update", review.incident, review_id=review.id, fields=changed)
+    return review
+
+
+def submit_for_review(ctx: Ctx, ref: str, *, actor: str) -> Review:
+    """Draft → in review: the summary and an owner are needed before others are asked to read it."""
+    review = get_or_start_review(ctx, ref, actor=actor)
+    if review.status is not ReviewStatus.DRAFT:
+        raise VigilError(f"The review of {review.incident.ref} is already {review.status.label}.")
+    if not review.executive_summary.strip():
+        raise VigilError("Write the executive summary before submitting the review.", field="executive_summary")
+    if not review.owner:
+        raise VigilError("Name the review's owner before submitting it.", field="owner")
+    review.status, review.submitted_at = ReviewStatus.IN_REVIEW, ctx.now()
+    review.updated_at = ctx.now()
+    _record(ctx, review, actor, "Post-incident review submitted for review.", "review.submit")
+    return review
+
+
+def publish_review(ctx: Ctx, ref: str, *, actor: str) -> Review:
+    """In review → published, once the incident is resolved. Freezes the review and queues its publication."""
+    review = get_or_start_review(ctx, ref, actor=actor)
+    incident = review.incident
+    if review.status is ReviewStatus.PUBLISHED:
+        raise VigilError(f"The review of {incident.ref} was already published.")
+    if review.status is not ReviewStatus.IN_REVIEW:
+        raise VigilError(f"Submit the review of {incident.ref} for review before publishing it.")
+    if incident.status.is_open:
+        raise VigilError(f"{incident.ref} is still {incident.status.value}; resolve it before publishing its review.")
+    now = ctx.now()
+    review.status, review.published_at, review.published_by, review.updated_at = (
+        ReviewStatus.PUBLISHED,
+        now,
+        actor,
+        now,
+    )
+    _record(ctx, review, actor, "Post-incident review published.", "review.publish")
+    enqueue(ctx.session, REVIEW_PUBLISHED, now=now, incident_id=incident.id, payload={"review_id": review.id})
+    return review
+
+
+def _require_editable(review: Review) -> None:
+    if review.status is ReviewStatus.PUBLISHED:
+        raise VigilError(f"The review of {review.incident.ref} is published and can no longer be edited.")
+
+
+def _clean(name: str, value: object) -> object:
+    if name == "minors_involved":
+        return value if isinstance(value, Minors) else parse_minors(str(value))
+    if name == "regions":
+        items = value.split(",") if isinstance(value, str) else value
+        return list(dict.fromkeys(r.strip() for r in items if isinstance(r, str) and r.strip()))
+    text = str(value).strip()
+    if name == "owner":
+        return text or None
+    if len(text) > TEXT_LIMIT:
+        label = name.replace("_", " ").capitalize()
+        raise VigilError(f"{label} is too long (at most {TEXT_LIMIT} characters).", field=name)
+    return text
+
+
+def _record(ctx: Ctx, review: Review, actor: str, text: str, audit_action: str) -> None:
+    """Review events go on the incident timeline, kept out of the review itself (``in_review`` off)."""
+    entry = record(
+        ctx,
+        review.incident,
+        kind=TimelineKind.NOTE,
+        actor=actor,
+        text=text,
+        audit_action=audit_action,
+        data={"review": review.status.value, "review_id": review.id},
+        announce=False,
+    )
+    entry.in_review = False

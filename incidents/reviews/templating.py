@@ -1,0 +1,209 @@
+"""Review templates: shipped ones under ``templates/reviews``, overridable by name from an operator directory.
+
+Templates run in Jinja2's immutable sandbox with strict undefined values, so a template that reaches for Python
+internals (``''.__class__``) or mistypes a name fails with a :class:`VigilError` naming the file and line, and
+cannot change anything. HTML is autoescaped; Markdown output escapes Markdown's control characters instead. A
+template is chosen per incident type first (``review.child_safety.html.j2``), then per format
+(``review.html.j2``); an operator template may extend a shipped one as ``shipped/review.html.j2``.
+"""
+
+from __future__ import annotations
+
+import re
+import traceback
+from collections.abc import Sequence
+from dataclasses import dataclass
+from dataclasses import fields as dataclass_fields
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from jinja2 import (
+    BaseLoader,
+    ChoiceLoader,
+    FileSystemLoader,
+    PrefixLoader,
+    StrictUndefined,
+    TemplateError,
+    TemplateNotFound,
+    TemplateSyntaxError,
+)
+from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
+from markupsafe import Markup
+
+from incidents.errors import ConfigError, VigilError
+from incidents.reviews.views import (
+    ActionView,
+    CadenceView,
+    EntryView,
+    HandoffView,
+    ImpactView,
+    MetricView,
+    ObligationView,
+    PhaseView,
+    ReviewDocument,
+    RoleView,
+)
+
+SHIPPED_DIR = Path(__file__).resolve().parents[2] / "templates" / "reviews"
+_MD_SPECIAL = re.compile(r"[\\`*\[\]<>|~]|(?<![^\W_])_|_(?![^\W_])|&(?=#?\w+;)")
+_MD_LIST_OR_RULE = re.compile(r"^(\s*)([-+=#])(?=[\s#=-]|$)", re.MULTILINE)
+_MD_NUMBERED = re.compile(r"^(\s*\d{1,9})([.)])(?=\s|$)", re.MULTILINE)
+
+
+class Format(StrEnum):
+    MARKDOWN = "md"
+    HTML = "html"
+
+
+def escape_markdown(value: Any) -> str:
+    """Text that renders as itself in CommonMark/GFM: no emphasis, links, headings, tables or raw HTML."""
+    if isinstance(value, Markup):
+        return str(value)
+    text = "" if value is None else str(value)
+    text = _MD_SPECIAL.sub(lambda m: "\\" + m.group(0), text)
+    text = _MD_LIST_OR_RULE.sub(lambda m: f"{m.group(1)}\\{m.group(2)}", text)
+    return _MD_NUMBERED.sub(lambda m: f"{m.group(1)}\\{m.group(2)}", text)
+
+
+def oneline(value: Any) -> str:
+    """For table cells and list items: every run of whitespace, line breaks included, becomes one space."""
+    return " ".join(str(value).split())
+
+
+def markdown_url(value: Any) -> Markup:
+    """A link destination that cannot end early or break out of ``(...)``."""
+    return Markup(quote(str(value), safe=":/?#@!$&'*+,;=%~-._"))
+
+
+@dataclass(frozen=True)
+class ReviewTemplates:
+    """The two sandboxed environments (HTML, Markdown) over the same search path. Build with :func:`load_templates`."""
+
+    html: ImmutableSandboxedEnvironment
+    markdown: ImmutableSandboxedEnvironment
+    operator_dir: Path | None
+
+    def environment(self, fmt: Format) -> ImmutableSandboxedEnvironment:
+        return self.html if fmt is Format.HTML else self.markdown
+
+    def candidates(self, fmt: Format, types: Sequence[str]) -> list[str]:
+        return [*(f"review.{t}.{fmt.value}.j2" for t in types), f"review.{fmt.value}.j2"]
+
+    def render(self, document: ReviewDocument, fmt: Format, types: Sequence[str]) -> str:
+        """Render with the most specific template found; any template failure becomes a :class:`VigilError`."""
+        env = self.environment(fmt)
+        names = self.candidates(fmt, types)
+        try:
+            template = env.select_template(names)
+        except TemplateNotFound:
+            raise VigilError(f"No review template for {fmt.value}: looked for {', '.join(names)}.") from None
+        except TemplateSyntaxError as exc:
+            raise VigilError(_syntax_message(exc)) from None
+        try:
+            return template.render(review=document)
+        except SecurityError as exc:
+            raise VigilError(
+                f"Review template {_where(exc, template.name)} was stopped by the sandbox: templates may not reach "
+                f"Python internals or build huge values ({exc})."
+            ) from None
+        except (TemplateError, ArithmeticError, LookupError, TypeError, ValueError, AttributeError) as exc:
+            raise VigilError(f"Review template {_where(exc, template.name)} failed: {exc}") from None
+
+
+def load_templates(operator_dir: Path | None = None) -> ReviewTemplates:
+    """Build the environments and compile every template now, so a syntax error stops start-up with the file
+    and line (:class:`ConfigError`) instead of surfacing when someone first asks for a review."""
+    if operator_dir is not None and not operator_dir.is_dir():
+        raise ConfigError(f"templates directory {operator_dir} does not exist")
+    loaders: list[BaseLoader] = []
+    if operator_dir is not None:
+        loaders.append(FileSystemLoader(operator_dir))
+    shipped = FileSystemLoader(SHIPPED_DIR)
+    loaders += [PrefixLoader({"shipped": shipped}, delimiter="/"), shipped]
+    templates = ReviewTemplates(
+        html=_environment(ChoiceLoader(loaders), html=True),
+        markdown=_environment(ChoiceLoader(loaders), html=False),
+        operator_dir=operator_dir,
+    )
+    for directory in (d for d in (SHIPPED_DIR, operator_dir) if d is not None):
+        for path in sorted(directory.rglob("*.j2")):
+            env = templates.html if ".html" in path.name else templates.markdown
+            try:
+                env.parse(path.read_text(encoding="utf-8"), name=path.name, filename=str(path))
+            except TemplateSyntaxError as exc:
+                raise ConfigError(_syntax_message(exc)) from None
+            except UnicodeDecodeError:
+                raise ConfigError(f"review template {path} is not UTF-8 text") from None
+    return templates
+
+
+MAX_REPEAT = 1_000_000
+_VIEW_FIELDS = frozenset(
+    (view, name)
+    for view in (
+        ActionView,
+        CadenceView,
+        EntryView,
+        HandoffView,
+        ImpactView,
+        MetricView,
+        ObligationView,
+        PhaseView,
+        ReviewDocument,
+        RoleView,
+    )
+    for name in (view._fields if issubclass(view, tuple) else tuple(f.name for f in dataclass_fields(view)))
+)
+
+
+class _ReviewSandbox(ImmutableSandboxedEnvironment):
+    """The immutable sandbox, with a fast path for the view model's own data fields (plain values by
+    construction), which a long timeline reads hundreds of thousands of times. Everything else takes the
+    sandbox's full checks."""
+
+    intercepted_binops = frozenset({"*", "**"})
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        if (type(obj), attribute) in _VIEW_FIELDS:
+            return getattr(obj, attribute)
+        return super().getattr(obj, attribute)
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        """Refuse the two cheap ways to exhaust memory: huge repeated strings or lists, and huge powers."""
+        if operator == "**" and isinstance(right, int) and abs(right) > 1000:
+            raise SecurityError("exponent too large for a template")
+        if operator == "*":
+            sized, count = (left, right) if isinstance(right, int) else (right, left)
+            if hasattr(sized, "__len__") and isinstance(count, int) and len(sized) * count > MAX_REPEAT:
+                raise SecurityError("repetition too large for a template")
+        return super().call_binop(context, operator, left, right)
+
+
+def _environment(loader: BaseLoader, *, html: bool) -> ImmutableSandboxedEnvironment:
+    env = _ReviewSandbox(
+        loader=loader,
+        autoescape=html,
+        undefined=StrictUndefined,
+        finalize=None if html else escape_markdown,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        auto_reload=False,
+    )
+    env.filters["oneline"] = oneline
+    env.filters["md_url"] = markdown_url
+    return env
+
+
+def _syntax_message(exc: TemplateSyntaxError) -> str:
+    return f"review template {exc.filename or exc.name}, line {exc.lineno}: {exc.message}"
+
+
+def _where(exc: BaseException, name: str | None) -> str:
+    """``file, line N`` from the template frame nearest the failure (Jinja maps frames to template lines)."""
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.endswith(".j2")]
+    if not frames:
+        return str(name)
+    return f"{Path(frames[-1].filename).name}, line {frames[-1].lineno}"

@@ -1,0 +1,170 @@
+"""What a review template sees: plain, immutable values, already named and redacted for one audience.
+
+Templates (shipped or an operator's) never receive ORM objects, sessions or raw stored text, so no template can
+leak what its audience must not see or change anything. Times are preformatted UTC strings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import NamedTuple
+
+from markupsafe import Markup
+
+
+@dataclass(frozen=True)
+class MetricView:
+    key: str
+    label: str
+    value: str
+    """A duration such as "1h 05m", or "—" when an anchor is missing."""
+    start_label: str
+    start: str
+    end_label: str
+    end: str
+    start_short: str
+    end_short: str
+
+
+@dataclass(frozen=True)
+class CadenceView:
+    kept: int
+    missed: int
+    pending: int
+    worst_delay: str
+    summary: str
+
+
+class EntryView(NamedTuple):
+    """A tuple rather than a dataclass: a long incident has tens of thousands, and tuples build fast."""
+
+    time: str
+    clock: str
+    """"12:05": the time of day, for layouts that show the day once (see ``day``)."""
+    day: str
+    """"Mon 23 Nov 2026"."""
+    since: str
+    """Time since declaration, e.g. "+1h 05m"; a minus sign (U+2212) marks entries before it."""
+    kind: str
+    kind_label: str
+    author: str
+    text: str
+    sensitive: bool
+    milestone: bool
+    """Declarations, status, severity, tier, role and hand-off changes: shown with emphasis."""
+    link: str | None
+
+
+@dataclass(frozen=True)
+class PhaseView:
+    key: str
+    title: str
+    entries: tuple[EntryView, ...]
+
+
+@dataclass(frozen=True)
+class RoleView:
+    role: str
+    person: str
+    start: str
+    end: str
+    held_for: str
+
+
+@dataclass(frozen=True)
+class HandoffView:
+    requested: str
+    from_person: str
+    to_person: str
+    state: str
+    settled: str
+
+
+@dataclass(frozen=True)
+class ObligationView:
+    name: str
+    regime: str
+    jurisdiction: str
+    artefact: str
+    trigger: str
+    aware_by: str
+    due: str
+    satisfied: str
+    reference: str
+    outcome: str
+    """met, missed, running or overdue."""
+    on_time: str
+    """"yes", "no", or "—" while still running."""
+    margin: str
+    source_url: str
+
+
+@dataclass(frozen=True)
+class ActionView:
+    title: str
+    owner: str
+    due: str
+    status: str
+    status_label: str
+    priority: str
+    category: str
+    tracker_key: str | None
+    tracker_url: str | None
+    sync_note: str
+    overdue: bool
+
+
+@dataclass(frozen=True)
+class ImpactView:
+    people_affected: str
+    minors_involved: str
+    content_exposure: str
+    regions: str
+    attention: str
+
+
+@dataclass(frozen=True)
+class ReviewDocument:
+    audience: str
+    audience_label: str
+    redacted: bool
+    notices: tuple[str, ...]
+    ref: str
+    title: str
+    types: tuple[str, ...]
+    type_keys: tuple[str, ...]
+    final_severity: str
+    final_severity_label: str
+    peak_severity: str
+    peak_severity_label: str
+    tier: str
+    tier_label: str
+    incident_status: str
+    commander: str
+    owner: str
+    occurred: str
+    detected: str
+    declared: str
+    resolved: str
+    closed: str
+    review_status: str
+    review_status_label: str
+    published: str
+    generated: str
+    executive_summary: tuple[str, ...]
+    impact: ImpactView
+    metrics: tuple[MetricView, ...]
+    cadence: CadenceView
+    obligations: tuple[ObligationView, ...]
+    phases: tuple[PhaseView, ...]
+    entry_count: int
+    roles: tuple[RoleView, ...]
+    handoffs: tuple[HandoffView, ...]
+    contributing_factors: tuple[str, ...]
+    went_well: tuple[str, ...]
+    went_poorly: tuple[str, ...]
+    got_lucky: tuple[str, ...]
+    care_for_affected: tuple[str, ...]
+    wellbeing_note: tuple[str, ...]
+    actions: tuple[ActionView, ...]
+    chart_svg: Markup
