@@ -20,10 +20,10 @@ def _calendar(country: str) -> holidays.HolidayBase | None:
 
 
 def is_business_day(day: date, country: str | None) -> bool:
-    if day.weekday() >= 5:
-        return False
+    """Not a weekend day of that country (Friday and Saturday in Egypt, say) and not a public holiday."""
     calendar = _calendar(country) if country else None
-    return calendar is None or day not in calendar
+    weekend = calendar.weekend if calendar is not None else {5, 6}
+    return day.weekday() not in weekend and (calendar is None or day not in calendar)
 
 
 def add_business_days(start: datetime, days: int, *, zone: str, country: str | None) -> datetime:

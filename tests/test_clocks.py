@@ -74,3 +74,10 @@ def test_business_days_across_dst_and_a_bank_holiday() -> None:
     start = datetime(2026, 10, 23, 8, 0, tzinfo=UTC)  # Fri 09:00 IST
     due = add_business_days(start, 2, zone="Europe/Dublin", country="IE")
     assert due == datetime(2026, 10, 28, 9, 0, tzinfo=UTC)  # Tue 27, Wed 28 at 09:00 GMT
+
+
+def test_business_days_follow_the_countrys_own_weekend() -> None:
+    # Thursday 2026-11-19 10:00 in Cairo (UTC+2): Friday and Saturday are the weekend in Egypt.
+    start = datetime(2026, 11, 19, 8, 0, tzinfo=UTC)
+    due = add_business_days(start, 1, zone="Africa/Cairo", country="EG")
+    assert due == datetime(2026, 11, 22, 8, 0, tzinfo=UTC)  # Sunday 22 November
