@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 from incidents.db import make_engine, make_sessionmaker, transaction
-from incidents.errors import VigilError
+from incidents.errors import Conflict
 from incidents.policy import Policy, load_policy
 from incidents.settings import Settings
 from incidents.timesource import SystemTime, TimeSource
@@ -53,4 +53,4 @@ class Domain:
             with transaction(self.factory) as session:
                 yield Ctx(session, self.policy, self.clock)
         except StaleDataError:
-            raise VigilError("Someone changed this incident at the same moment; please try again.") from None
+            raise Conflict("Someone changed this incident at the same moment; please try again.") from None

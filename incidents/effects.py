@@ -20,6 +20,7 @@ INCIDENT_CHANGED = "incident.changed"
 TIMELINE_ADDED = "incident.timeline"
 HANDOFF_REQUESTED = "handoff.requested"
 ACTION_CHANGED = "action.changed"
+ACTION_SYNC_FAILED = "action.sync_failed"  # {action_id, reason}: tell the commander, once per failure
 
 
 def audit(ctx: Ctx, actor: str, action: str, incident: Incident | None, **details: Any) -> None:

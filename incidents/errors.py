@@ -20,3 +20,8 @@ class NotFound(VigilError):
 
 class ConfigError(VigilError):
     """Configuration or policy failed validation at start; the message names the file and the field."""
+
+
+class Conflict(VigilError):
+    """Another writer changed the same incident at the same moment; nothing was written and trying again
+    (with the new state) is safe."""

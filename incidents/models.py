@@ -73,6 +73,7 @@ class Incident(Base):
     __table_args__ = (
         Index("ix_incidents_status_severity", "status", "severity"),
         Index("ix_incidents_declared_at", "declared_at"),
+        Index("ix_incidents_severity_resolved", "severity", "resolved_at", "declared_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -151,7 +152,10 @@ class IncidentType(Base):
 
 class RoleAssignment(Base):
     __tablename__ = "role_assignments"
-    __table_args__ = (Index("ix_role_assignments_current", "incident_id", "role", "relieved_at"),)
+    __table_args__ = (
+        Index("ix_role_assignments_current", "incident_id", "role", "relieved_at"),
+        Index("ix_role_assignments_person", "person", "incident_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"))

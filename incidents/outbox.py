@@ -44,12 +44,18 @@ def enqueue(
 ) -> OutboxMessage | None:
     """Record a side effect to deliver after commit.
 
-    With ``dedup_key``, a still-pending message with the same key makes this a no-op (e.g. one "refresh the
-    card" is enough however many changes happen before it is delivered). Returns the new row, or None.
+    With ``dedup_key``, a message with the same key still waiting to be claimed makes this a no-op (e.g. one
+    "refresh the card" is enough however many changes happen before it is delivered). A message already claimed
+    (or waiting on a backoff) does not count: its handler may have read the state before this change, so the
+    change gets its own delivery. Returns the new row, or None.
     """
     if dedup_key is not None:
         pending = session.scalar(
-            select(OutboxMessage.id).where(OutboxMessage.dedup_key == dedup_key, OutboxMessage.state == PENDING)
+            select(OutboxMessage.id).where(
+                OutboxMessage.dedup_key == dedup_key,
+                OutboxMessage.state == PENDING,
+                OutboxMessage.available_at <= now,
+            )
         )
         if pending is not None:
             return None

@@ -21,3 +21,7 @@ def record_posting(ctx: Ctx, incident_id: int, purpose: str, channel: str, exter
     )
     ctx.session.add(posting)
     return posting
+
+
+def list_postings(ctx: Ctx, incident_id: int) -> list[Posting]:
+    return list(ctx.session.scalars(select(Posting).where(Posting.incident_id == incident_id).order_by(Posting.id)))

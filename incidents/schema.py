@@ -1,8 +1,10 @@
 """Every table Vigil owns, gathered for Alembic. A module that defines tables is imported here."""
 
-from incidents import models, outbox
+from incidents import apikey_models, models, outbox
 from incidents.db import Base
 from incidents.reviews import models as review_models
+from incidents.scheduling import models as scheduling_models
+from incidents.tracker import models as tracker_models
 
 metadata = Base.metadata
-__all__ = ["metadata", "models", "outbox", "review_models"]
+__all__ = ["apikey_models", "metadata", "models", "outbox", "review_models", "scheduling_models", "tracker_models"]

@@ -15,6 +15,7 @@ from pydantic_settings import (
 )
 
 from incidents.errors import ConfigError
+from incidents.scheduling.config import SchedulingSettings
 
 DEFAULT_DATABASE_URL = "sqlite:///vigil.db"
 
@@ -31,6 +32,23 @@ class Settings(BaseSettings):
     channel_prefix: str = "inc"
     timeline_emoji: str = "pushpin"
     web_base_url: str | None = None
+    scheduling: SchedulingSettings = Field(default_factory=SchedulingSettings)
+
+    oidc_issuer_url: str = Field(default="https://slack.com", description="web sign-in provider (OpenID Connect)")
+    oidc_discovery_url: str | None = Field(
+        default=None, description="default: <issuer>/.well-known/openid-configuration"
+    )
+    oidc_client_id: str | None = Field(
+        default=None, validation_alias=AliasChoices("VIGIL_OIDC_CLIENT_ID", "SLACK_CLIENT_ID")
+    )
+    oidc_client_secret: str | None = Field(
+        default=None, validation_alias=AliasChoices("VIGIL_OIDC_CLIENT_SECRET", "SLACK_CLIENT_SECRET")
+    )
+    web_session_secret: str | None = Field(default=None, description="signs web session cookies; same on every replica")
+    web_leadership: list[str] = Field(
+        default_factory=list, description="person keys or e-mails of the leadership group"
+    )
+    web_path_prefix: str = Field(default="/web", pattern=r"^/[A-Za-z0-9_-]+$")
 
     slack_bot_token: str | None = Field(default=None, validation_alias=AliasChoices("SLACK_BOT_TOKEN"))
     slack_app_token: str | None = Field(default=None, validation_alias=AliasChoices("SLACK_APP_TOKEN"))
@@ -43,6 +61,10 @@ class Settings(BaseSettings):
     jira_token: str | None = Field(default=None, validation_alias=AliasChoices("JIRA_TOKEN"))
     jira_project: str | None = None
     jira_webhook_secret: str | None = None
+    jira_issue_type: str = "Task"
+    jira_label_prefix: str = Field(default="vigil", pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$")
+    jira_restricted_content: str = Field(default="minimal", pattern=r"^(minimal|full)$")
+    jira_timeout: float = Field(default=10.0, gt=0)
 
     @field_validator("database_url")
     @classmethod

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from incidents import actions, clocks, lifecycle, migrate, roles, timeline
-from incidents.cli import render
+from incidents.cli import actions_sync, render
+from incidents.cli import apikeys as apikeys_cli
+from incidents.cli import web as web_cli
 from incidents.context import Ctx, Domain
 from incidents.enums import ActionStatus
 from incidents.errors import VigilError
@@ -178,6 +181,15 @@ def _simple(verb: Callable[..., Any], message: str, **extra: str) -> Callable[[a
     return _in_unit(work)
 
 
+def _lazy(module: str, name: str) -> Callable[[argparse.Namespace], int]:
+    """Handlers of the bot's commands, imported only when run (the domain never imports Slack libraries)."""
+
+    def handler(args: argparse.Namespace) -> int:
+        return int(getattr(importlib.import_module(module), name)(args))
+
+    return handler
+
+
 def register(sub: Any) -> None:
     db = sub.add_parser("db", help="database schema (Alembic)")
     db.set_defaults(handler=_db)
@@ -324,4 +336,15 @@ def register(sub: Any) -> None:
     sat.add_argument("--reference", required=True, help="the report or notice id")
     sat.add_argument("--at", type=parse_time)
     sat.set_defaults(handler=_in_unit(_clock))
+    apikeys_cli.register(sub)
+    actions_sync.register(sub)
     reviews_cli.register(sub)
+    web_cli.register(sub)
+
+    p = sub.add_parser("serve", help="run the Slack bot (Socket Mode; --http for HTTP mode)")
+    p.add_argument("--http", action="store_true", help="serve Slack's requests at /slack/events instead")
+    p.add_argument("--host", default="0.0.0.0")
+    p.add_argument("--port", type=int, default=3000)
+    p.set_defaults(handler=_lazy("bot.serve", "serve"))
+    p = sub.add_parser("demo", help="play a scripted incident against a local Slack emulator")
+    p.set_defaults(handler=_lazy("bot.demo", "demo"))

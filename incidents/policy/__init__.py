@@ -94,12 +94,20 @@ class TypePolicy(_Strict):
     clocks: list[Slug] = Field(default_factory=list)
 
 
+class JiraTarget(_Strict):
+    """Where corrective actions of one incident type go in Jira (unset parts fall back to the settings)."""
+
+    project: str | None = None
+    issue_type: str | None = None
+
+
 class Policy(_Strict):
     severities: dict[Severity, SeverityPolicy]
     roles: list[Slug]
     regions: list[str]
     types: dict[Slug, TypePolicy]
     clocks: dict[Slug, ClockPolicy] = Field(default_factory=dict)
+    jira: dict[Slug, JiraTarget] = Field(default_factory=dict, description="Jira project/issue type by type")
 
     @model_validator(mode="after")
     def _consistent(self) -> Policy:
@@ -115,6 +123,9 @@ class Policy(_Strict):
             for clock in type_policy.clocks:
                 if clock not in self.clocks:
                     raise ValueError(f"types.{name}.clocks: unknown clock {clock!r}")
+        for name in self.jira:
+            if name not in self.types:
+                raise ValueError(f"jira.{name}: unknown incident type {name!r}")
         for name, clock_policy in self.clocks.items():
             if clock_policy.owner_role not in self.roles:
                 raise ValueError(f"clocks.{name}.owner_role: unknown role {clock_policy.owner_role!r}")

@@ -1,0 +1,120 @@
+"""Messages other than the card: timeline posts, the hand-off prompt, help, and the home tab."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.blocks.card import Rendered, headline, missing_roles
+from bot.blocks.text import Block, clip, context, divider, header, mention, people, section, when
+from bot.commands import USAGE
+from bot.ids import ActionId
+from incidents.enums import TimelineKind
+from incidents.models import Handoff, Incident, TimelineEntry
+from incidents.policy import Policy
+
+POSTED_KINDS = frozenset(
+    {
+        TimelineKind.SEVERITY,
+        TimelineKind.STATUS,
+        TimelineKind.TIER,
+        TimelineKind.ROLE,
+        TimelineKind.HANDOFF,
+        TimelineKind.UPDATE,
+        TimelineKind.ACTION,
+    }
+)
+"""Timeline kinds worth a message in the channel. Notes and captured messages are already in the channel;
+clock starts are on the card."""
+
+KIND_EMOJI = {
+    TimelineKind.SEVERITY: ":rotating_light:",
+    TimelineKind.STATUS: ":arrows_counterclockwise:",
+    TimelineKind.TIER: ":lock:",
+    TimelineKind.ROLE: ":bust_in_silhouette:",
+    TimelineKind.HANDOFF: ":handshake:",
+    TimelineKind.UPDATE: ":mega:",
+    TimelineKind.ACTION: ":white_check_mark:",
+}
+
+
+def timeline_post(entry: TimelineEntry) -> Rendered:
+    emoji = KIND_EMOJI.get(entry.kind, ":memo:")
+    body = people(entry.text)
+    if entry.kind is TimelineKind.UPDATE:
+        lines = [f"{emoji} *Status update* ({entry.data.get('status', '')})", body]
+        if entry.data.get("impact"):
+            lines.append(f"*Impact*: {people(entry.data['impact'])}")
+        if entry.data.get("next_steps"):
+            lines.append(f"*Next steps*: {people(entry.data['next_steps'])}")
+        text = "\n".join(lines)
+    else:
+        text = f"{emoji} {body}"
+    blocks = [section(clip(text, 3000)), context(f"{mention(entry.author)} · {when(entry.at)}")]
+    return Rendered(text=clip(f"{entry.kind.value}: {body}", 300), blocks=blocks)
+
+
+def handoff_prompt(request: Handoff, incident: Incident) -> Rendered:
+    text = f"{mention(request.requested_by)} asks you to take command of {incident.ref}: {incident.title}"
+    value = str(request.id)
+    buttons = [
+        {
+            "type": "button",
+            "action_id": ActionId.HANDOFF_ACCEPT,
+            "text": _label("Accept command"),
+            "value": value,
+            "style": "primary",
+        },
+        {"type": "button", "action_id": ActionId.HANDOFF_DECLINE, "text": _label("Decline"), "value": value},
+    ]
+    where = f" in <#{incident.slack_channel_id}>" if incident.slack_channel_id else ""
+    blocks = [
+        section(f":handshake: {text}{where}"),
+        context(f"{headline(incident)} · current commander {mention(request.from_person)}"),
+        {"type": "actions", "block_id": f"handoff-{request.id}", "elements": buttons},
+    ]
+    return Rendered(text=text, blocks=blocks)
+
+
+def handoff_settled(text: str) -> Rendered:
+    return Rendered(text=text, blocks=[section(text)])
+
+
+def help_message(in_incident: str | None) -> Rendered:
+    where = f"You are in {in_incident}'s channel." if in_incident else "Run incident commands in the incident channel."
+    lines = "\n".join(f"• `{usage}`" for usage in USAGE.values())
+    text = (
+        "*Vigil* runs incidents from Slack.\n• `/incident` opens the declare form\n"
+        f"{lines}\nReact with the timeline emoji (or use the *Add to timeline* shortcut) to record a message."
+    )
+    return Rendered(text="Vigil commands", blocks=[section(text), context(where)])
+
+
+def _label(text: str) -> Block:
+    return {"type": "plain_text", "text": text, "emoji": True}
+
+
+HOME_LIMIT = 30
+
+
+def home(incidents: list[Incident], policy: Policy, now: datetime) -> Block:
+    """The App Home tab: open incidents the viewer may see, worst first."""
+    blocks: list[Block] = [header("Open incidents"), context(f"As of {when(now)}")]
+    if not incidents:
+        blocks.append(section("No open incidents you can see. `/incident` declares one."))
+    for incident in incidents[:HOME_LIMIT]:
+        channel = f"<#{incident.slack_channel_id}>" if incident.slack_channel_id else "channel pending"
+        overdue = sum(1 for c in incident.clocks if c.is_overdue(now))
+        facts = [f"commander {mention(incident.commander)}", channel]
+        if overdue:
+            facts.append(f":warning: {overdue} overdue clock{'s' if overdue > 1 else ''}")
+        missing = missing_roles(incident, policy)
+        if missing:
+            facts.append(f"missing {', '.join(missing)}")
+        blocks += [
+            divider(),
+            section(f"*{incident.ref}* · *{incident.severity.value}* · {incident.status.value}\n{incident.title}"),
+            context(" · ".join(facts)),
+        ]
+    if len(incidents) > HOME_LIMIT:
+        blocks.append(context(f"…and {len(incidents) - HOME_LIMIT} more (`vigil list` shows all)."))
+    return {"type": "home", "blocks": blocks}

@@ -1,0 +1,163 @@
+"""Modals: declare, status update, and the confirmation a submitted modal turns into."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from datetime import timedelta
+
+from bot.blocks.text import Block, clip, option, plain, section
+from bot.ids import Field, ViewId
+from incidents.enums import Status, Tier
+from incidents.guards import TITLE_MAX
+from incidents.lifecycle import TRANSITIONS
+from incidents.models import Incident
+from incidents.policy import Policy
+
+NEXT_UPDATE_CHOICES: dict[str, timedelta] = {
+    "15m": timedelta(minutes=15),
+    "30m": timedelta(minutes=30),
+    "1h": timedelta(hours=1),
+    "2h": timedelta(hours=2),
+    "4h": timedelta(hours=4),
+    "1d": timedelta(days=1),
+}
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a modal came from, carried in ``private_metadata`` (Slack gives it back on submit)."""
+
+    channel: str | None = None
+    ref: str | None = None
+    source_url: str | None = None
+
+    def dump(self) -> str:
+        return json.dumps({k: v for k, v in asdict(self).items() if v})
+
+    @classmethod
+    def load(cls, text: str | None) -> Origin:
+        try:
+            data = json.loads(text or "{}")
+        except json.JSONDecodeError:
+            return cls()
+        return cls(**{k: data.get(k) for k in ("channel", "ref", "source_url")})
+
+
+def _input(field: Field, label: str, element: Block, *, optional: bool = False, hint: str | None = None) -> Block:
+    block: Block = {
+        "type": "input",
+        "block_id": field.value,
+        "label": plain(label, 2000),
+        "element": {**element, "action_id": field.value},
+        "optional": optional,
+    }
+    if hint:
+        block["hint"] = plain(hint, 2000)
+    return block
+
+
+def _static(options: list[Block], initial: Block | None = None, placeholder: str = "Choose") -> Block:
+    element: Block = {"type": "static_select", "options": options, "placeholder": plain(placeholder, 150)}
+    if initial is not None:
+        element["initial_option"] = initial
+    return element
+
+
+def _text(*, multiline: bool = False, initial: str = "", max_length: int | None = None) -> Block:
+    element: Block = {"type": "plain_text_input", "multiline": multiline}
+    if initial:
+        element["initial_value"] = clip(initial, max_length or 3000)
+    if max_length:
+        element["max_length"] = max_length
+    return element
+
+
+def declare_modal(policy: Policy, origin: Origin, *, title: str = "", summary: str = "") -> Block:
+    severities = [
+        option(f"{s.value} · {policy.severities[s].label}", s.value, policy.severities[s].description)
+        for s in policy.severity_order
+    ]
+    tiers = [option(t.value.replace("_", " "), t.value) for t in Tier]
+    types = [option(p.label, name) for name, p in policy.types.items()]
+    regions = [option(r, r) for r in policy.regions]
+    blocks = [
+        _input(
+            Field.TITLE,
+            "Title",
+            _text(initial=title, max_length=TITLE_MAX),
+            hint="Becomes the channel name: describe the harm, never the people involved.",
+        ),
+        _input(Field.TYPES, "Types", {"type": "multi_static_select", "options": types, "placeholder": plain("Pick")}),
+        _input(
+            Field.SEVERITY,
+            "Severity",
+            _static(severities, severities[min(2, len(severities) - 1)]),
+            hint="If unsure, pick the higher one.",
+        ),
+        _input(Field.TIER, "Sensitivity", _static(tiers, tiers[0]), hint="Restricted incidents get a private channel."),
+        _input(Field.REGION, "Region", _static(regions, placeholder="Region"), optional=True),
+        _input(Field.SUMMARY, "Summary", _text(multiline=True, initial=summary), optional=True),
+        _input(
+            Field.RESPONDERS,
+            "Who to page",
+            {"type": "multi_users_select", "placeholder": plain("Responders")},
+            optional=True,
+        ),
+    ]
+    if origin.source_url:
+        blocks.insert(0, section(f"Declaring from <{origin.source_url}|this message>; it will be linked."))
+    return {
+        "type": "modal",
+        "callback_id": ViewId.DECLARE,
+        "title": plain("Declare an incident", 24),
+        "submit": plain("Declare"),
+        "close": plain("Cancel"),
+        "private_metadata": origin.dump(),
+        "blocks": blocks,
+    }
+
+
+def update_modal(incident: Incident, policy: Policy, origin: Origin) -> Block:
+    reachable = [incident.status, *sorted(TRANSITIONS[incident.status], key=list(Status).index)]
+    statuses = [option(s.value, s.value) for s in reachable if s is not Status.CLOSED]
+    nexts = [option(f"in {label}", label) for label in NEXT_UPDATE_CHOICES]
+    cadence = policy.update_cadence_minutes(incident.severity)
+    default = next(
+        (
+            o
+            for o, d in zip(nexts, NEXT_UPDATE_CHOICES.values(), strict=True)
+            if cadence and d == timedelta(minutes=cadence)
+        ),
+        None,
+    )
+    return {
+        "type": "modal",
+        "callback_id": ViewId.UPDATE,
+        "title": plain(f"Update {incident.ref}", 24),
+        "submit": plain("Post update"),
+        "close": plain("Cancel"),
+        "private_metadata": origin.dump(),
+        "blocks": [
+            _input(Field.STATUS, "Status", _static(statuses, statuses[0])),
+            _input(Field.SUMMARY, "Summary", _text(multiline=True)),
+            _input(Field.IMPACT, "Impact", _text(multiline=True), optional=True),
+            _input(Field.NEXT_STEPS, "Next steps", _text(multiline=True), optional=True),
+            _input(
+                Field.NEXT_UPDATE,
+                "Next update",
+                _static(nexts, default, placeholder="Per the severity's cadence"),
+                optional=True,
+            ),
+        ],
+    }
+
+
+def done_modal(title: str, text: str) -> Block:
+    return {
+        "type": "modal",
+        "callback_id": ViewId.DONE,
+        "title": plain(title, 24),
+        "close": plain("Close"),
+        "blocks": [section(text)],
+    }

@@ -1,0 +1,283 @@
+"""``/incident <subcommand> ...`` text → a typed request, or a :class:`CommandError` that tells the person how
+to write it. Parsing needs no database; the listeners hand the request to the domain.
+
+Slack escapes mentions in command text as ``<@U123|name>`` when the command has ``should_escape`` on (the
+manifest sets it), so people are recognised by id, never by display name.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+
+from incidents.enums import Severity, Status, Tier
+from incidents.errors import VigilError
+from incidents.lifecycle import parse_severity, parse_status, parse_tier
+
+_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
+_SEVERITY = re.compile(r"sev[0-4]", re.IGNORECASE)
+
+
+class CommandError(VigilError):
+    """The command text could not be understood; the message says what to type instead."""
+
+
+@dataclass(frozen=True)
+class OpenDeclareModal:
+    title: str = ""
+
+
+@dataclass(frozen=True)
+class QuickDeclare:
+    title: str
+    severity: Severity
+    types: tuple[str, ...]
+    tier: Tier
+
+
+@dataclass(frozen=True)
+class AssignRole:
+    person: str
+    role: str
+
+
+@dataclass(frozen=True)
+class HandOff:
+    person: str
+
+
+@dataclass(frozen=True)
+class ChangeSeverity:
+    severity: Severity
+    reason: str
+
+
+@dataclass(frozen=True)
+class ChangeStatus:
+    status: Status
+    note: str
+
+
+@dataclass(frozen=True)
+class OpenUpdateModal:
+    pass
+
+
+@dataclass(frozen=True)
+class AddNote:
+    text: str
+
+
+@dataclass(frozen=True)
+class AddAction:
+    title: str
+    owner: str | None
+    due: date | None
+
+
+@dataclass(frozen=True)
+class SatisfyClock:
+    reference_id: str
+    clock: str | None
+    """A regime name (``gdpr_art33``) or ``#<id>``; None when the incident has a single running clock."""
+
+
+@dataclass(frozen=True)
+class ListClocks:
+    pass
+
+
+@dataclass(frozen=True)
+class Resolve:
+    note: str
+
+
+@dataclass(frozen=True)
+class Close:
+    note: str
+
+
+@dataclass(frozen=True)
+class Help:
+    pass
+
+
+Request = (
+    OpenDeclareModal
+    | QuickDeclare
+    | AssignRole
+    | HandOff
+    | ChangeSeverity
+    | ChangeStatus
+    | OpenUpdateModal
+    | AddNote
+    | AddAction
+    | SatisfyClock
+    | ListClocks
+    | Resolve
+    | Close
+    | Help
+)
+
+DEFAULT_SEVERITY = Severity.SEV3
+DEFAULT_TYPE = "other"
+
+USAGE: dict[str, str] = {
+    "declare": "/incident declare [SEV0-SEV4] [type:<type>,...] [tier:restricted] <title>",
+    "role": "/incident role @person <role>",
+    "handoff": "/incident handoff @person",
+    "severity": "/incident severity SEV1 <reason>",
+    "status": "/incident status investigating|mitigated|resolved [note]",
+    "update": "/incident update",
+    "note": "/incident note <text>",
+    "action": "/incident action <title> [@owner] [due:YYYY-MM-DD]",
+    "clock": "/incident clock [<clock>] <reference id>",
+    "resolve": "/incident resolve [note]",
+    "close": "/incident close [note]",
+    "help": "/incident help",
+}
+
+CHANNEL_COMMANDS = frozenset(USAGE) - {"declare", "help"}
+"""Subcommands that act on the incident of the channel they are typed in."""
+
+
+def parse(text: str) -> Request:
+    words = text.strip().split(maxsplit=1)
+    if not words:
+        return OpenDeclareModal()
+    verb, rest = words[0].lower(), (words[1].strip() if len(words) > 1 else "")
+    parser = _PARSERS.get(verb)
+    if parser is None:
+        raise CommandError(f"I don't know `{words[0]}`. Try `/incident help` for what I can do.")
+    return parser(rest)
+
+
+def subcommand(text: str) -> str:
+    words = text.strip().split(maxsplit=1)
+    return words[0].lower() if words else ""
+
+
+def _usage(verb: str, problem: str) -> CommandError:
+    return CommandError(f"{problem} Usage: `{USAGE[verb]}`")
+
+
+def _one_person(verb: str, text: str) -> tuple[str, str]:
+    """The single mentioned person and the text around the mention."""
+    people = _MENTION.findall(text)
+    if len(people) != 1:
+        hint = " Pick them from the @ menu so Slack links them." if "@" in text and not people else ""
+        raise _usage(verb, f"Mention exactly one person.{hint}")
+    return people[0], " ".join(_MENTION.sub(" ", text).split())
+
+
+def _declare(rest: str) -> Request:
+    severity, types, tier, words = DEFAULT_SEVERITY, [DEFAULT_TYPE], Tier.STANDARD, []
+    for word in rest.split():
+        lower = word.lower()
+        if _SEVERITY.fullmatch(word):
+            severity = parse_severity(word)
+        elif lower.startswith("type:"):
+            types = [t for t in lower.removeprefix("type:").split(",") if t]
+        elif lower.startswith("tier:"):
+            tier = parse_tier(lower.removeprefix("tier:"))
+        else:
+            words.append(word)
+    if not words:
+        return OpenDeclareModal()
+    return QuickDeclare(title=" ".join(words), severity=severity, types=tuple(types), tier=tier)
+
+
+def _role(rest: str) -> Request:
+    person, role = _one_person("role", rest)
+    if not role or len(role.split()) != 1:
+        raise _usage("role", "Name one role.")
+    return AssignRole(person=person, role=role.lower())
+
+
+def _handoff(rest: str) -> Request:
+    person, extra = _one_person("handoff", rest)
+    if extra:
+        raise _usage("handoff", "Only mention the person who should take command.")
+    return HandOff(person=person)
+
+
+def _severity(rest: str) -> Request:
+    parts = rest.split(maxsplit=1)
+    if not parts:
+        raise _usage("severity", "Give the new severity and why.")
+    severity = parse_severity(parts[0])
+    reason = parts[1].strip() if len(parts) > 1 else ""
+    if not reason:
+        raise _usage("severity", "Say why the severity changes; the review will ask.")
+    return ChangeSeverity(severity=severity, reason=reason)
+
+
+def _status(rest: str) -> Request:
+    parts = rest.split(maxsplit=1)
+    if not parts:
+        raise _usage("status", "Give the new status.")
+    return ChangeStatus(status=parse_status(parts[0]), note=parts[1] if len(parts) > 1 else "")
+
+
+def _note(rest: str) -> Request:
+    if not rest:
+        raise _usage("note", "Write the note after `note`.")
+    return AddNote(text=rest)
+
+
+def _action(rest: str) -> Request:
+    owners = _MENTION.findall(rest)
+    if len(owners) > 1:
+        raise _usage("action", "An action has one owner.")
+    due: date | None = None
+    words = []
+    for word in _MENTION.sub(" ", rest).split():
+        if word.lower().startswith("due:"):
+            value = word[4:]
+            try:
+                due = date.fromisoformat(value)
+            except ValueError:
+                raise _usage("action", f"`{value}` is not a date; write it as YYYY-MM-DD.") from None
+        else:
+            words.append(word)
+    if not words:
+        raise _usage("action", "Give the action a title.")
+    return AddAction(title=" ".join(words), owner=owners[0] if owners else None, due=due)
+
+
+def _clock(rest: str) -> Request:
+    parts = rest.split()
+    if not parts:
+        return ListClocks()
+    if len(parts) == 1:
+        return SatisfyClock(reference_id=parts[0], clock=None)
+    if len(parts) == 2:
+        return SatisfyClock(reference_id=parts[1], clock=parts[0].lower())
+    raise _usage("clock", "Give the clock (optional) and one reference id, without spaces.")
+
+
+def _no_args(verb: str, request: Request) -> Callable[[str], Request]:
+    def parse_it(rest: str) -> Request:
+        if rest:
+            raise _usage(verb, f"`{verb}` takes nothing after it.")
+        return request
+
+    return parse_it
+
+
+_PARSERS: dict[str, Callable[[str], Request]] = {
+    "declare": _declare,
+    "role": _role,
+    "handoff": _handoff,
+    "severity": _severity,
+    "status": _status,
+    "update": _no_args("update", OpenUpdateModal()),
+    "note": _note,
+    "action": _action,
+    "clock": _clock,
+    "resolve": lambda rest: Resolve(note=rest),
+    "close": lambda rest: Close(note=rest),
+    "help": lambda rest: Help(),
+}

@@ -1,0 +1,75 @@
+"""What listeners share, and the Web API client every part of the bot uses."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+from slack_sdk import WebClient
+from slack_sdk.http_retry import all_builtin_retry_handlers
+from sqlalchemy import select
+
+from incidents.context import Ctx, Domain
+from incidents.errors import Conflict
+from incidents.models import Incident
+from incidents.settings import Settings
+
+T = TypeVar("T")
+
+
+def nothing() -> None:
+    return None
+
+
+@dataclass
+class Vigil:
+    """What listeners share: the domain, settings, and how to wake the outbox dispatcher."""
+
+    domain: Domain
+    settings: Settings
+    poke: Callable[[], None] = field(default=nothing)
+
+    @contextmanager
+    def unit(self) -> Iterator[Ctx]:
+        """A unit of work; on commit the dispatcher is woken to deliver what it queued."""
+        with self.domain.unit() as ctx:
+            yield ctx
+        self.poke()
+
+    def run(self, work: Callable[[Ctx], T], *, attempts: int = 5) -> T:
+        """``work`` in a unit of work, run again if another writer changed the same incident meanwhile (the
+        incident's version counter refuses the later commit; the retry sees the new state)."""
+        for attempt in range(1, attempts + 1):
+            try:
+                with self.unit() as ctx:
+                    return work(ctx)
+            except Conflict:
+                if attempt == attempts:
+                    raise
+        raise AssertionError("unreachable")
+
+    @property
+    def tracked(self) -> bool:
+        """Whether actions are mirrored to a tracker (Jira is configured)."""
+        return bool(self.settings.jira_url and self.settings.jira_project)
+
+
+def web_client(settings: Settings, token: str | None = None) -> WebClient:
+    """The Web API client: ``SLACK_API_URL`` may point at a proxy or the emulator; 429s and connection errors
+    are retried by slack_sdk's handlers before the outbox's own retries."""
+    base_url = settings.slack_api_url if settings.slack_api_url.endswith("/") else settings.slack_api_url + "/"
+    return WebClient(
+        base_url=base_url,
+        token=token or settings.slack_bot_token,
+        timeout=15,
+        retry_handlers=all_builtin_retry_handlers(),
+    )
+
+
+def lock_incident(ctx: Ctx, *, channel: str | None = None, ref: str | None = None) -> None:
+    """Queue behind other writers of the same incident (a row lock on PostgreSQL; SQLite serialises writers
+    anyway) instead of colliding with them on its version counter. Call first in the unit, before loading it."""
+    column, value = (Incident.slack_channel_id, channel) if channel is not None else (Incident.ref, ref)
+    ctx.session.execute(select(Incident.id).where(column == value).with_for_update())

@@ -1,0 +1,104 @@
+"""What outbox handlers share: turning Slack failures into retries, reading incidents, recording postings.
+
+Handlers read the database in one short unit, call Slack outside any transaction, then record each result in
+its own unit, so a crash between two calls loses at most the call in flight and a retry skips what is done.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.ids import CARD_EVENT
+from incidents.context import Ctx, Domain
+from incidents.dispatcher import RetryLater
+from incidents.errors import NotFound
+from incidents.models import Incident
+from incidents.postings import find_posting, record_posting
+from incidents.queries import get_incident
+
+log = logging.getLogger(__name__)
+
+RETRYABLE_ERRORS = frozenset(
+    {"ratelimited", "service_unavailable", "internal_error", "fatal_error", "request_timeout", "team_not_found"}
+)
+
+
+def error_code(exc: SlackApiError) -> str:
+    return str(exc.response.get("error", "")) if exc.response is not None else ""
+
+
+def retry_after(exc: SlackApiError) -> float | None:
+    """Slack's Retry-After (seconds) on a 429, else None."""
+    if exc.response is None or exc.response.status_code != 429:
+        return None
+    headers = {k.lower(): v for k, v in (exc.response.headers or {}).items()}
+    value = headers.get("retry-after")
+    if isinstance(value, list):
+        value = value[0] if value else None
+    try:
+        return float(value) if value is not None else 1.0
+    except ValueError:
+        return 1.0
+
+
+@contextmanager
+def slack_call(what: str) -> Iterator[None]:
+    """Rate limits become :class:`RetryLater` with Slack's Retry-After; other errors propagate (the dispatcher
+    retries them with backoff and gives up after its budget)."""
+    try:
+        yield
+    except SlackApiError as exc:
+        after = retry_after(exc)
+        if after is not None:
+            raise RetryLater(f"{what}: rate limited", after=after) from exc
+        raise
+
+
+def incident_by_id(ctx: Ctx, incident_id: int | None) -> Incident:
+    incident = ctx.session.get(Incident, incident_id) if incident_id is not None else None
+    if incident is None:
+        raise NotFound(f"incident #{incident_id} no longer exists")
+    return get_incident(ctx, incident.ref)
+
+
+def record(domain: Domain, incident_id: int, purpose: str, channel: str, external_id: str) -> None:
+    """Remember that a step is done (idempotent: a second record of the same step is ignored)."""
+    with domain.unit() as ctx:
+        posting = find_posting(ctx, incident_id, purpose, channel)
+        if posting is None:
+            record_posting(ctx, incident_id, purpose, channel, external_id)
+        else:
+            posting.external_id = external_id
+
+
+def metadata(ref: str, kind: str) -> dict[str, Any]:
+    """Tags Vigil's own posts so a retry after a crash can find a post whose ts was never recorded."""
+    return {"event_type": CARD_EVENT, "event_payload": {"ref": ref, "kind": kind}}
+
+
+def find_own_post(client: WebClient, channel: str, ref: str, kind: str, oldest: float) -> str | None:
+    """The ts of a post Vigil made for ``ref`` in ``channel`` (tagged by :func:`metadata`), if any."""
+    response = client.conversations_history(channel=channel, oldest=str(oldest), limit=200, include_all_metadata=True)
+    for message in response.get("messages") or []:
+        meta = message.get("metadata") or {}
+        payload = meta.get("event_payload") or {}
+        if meta.get("event_type") == CARD_EVENT and payload.get("ref") == ref and payload.get("kind") == kind:
+            return str(message["ts"])
+    return None
+
+
+@dataclass(frozen=True)
+class PostOptions:
+    """Restricted incidents never unfurl links or media: a preview could show abusive content to responders."""
+
+    restricted: bool
+
+    def kwargs(self) -> dict[str, Any]:
+        return {"unfurl_links": False, "unfurl_media": False} if self.restricted else {}

@@ -1,0 +1,103 @@
+"""Submitted modals → typed forms. Values come from ``view.state.values[block_id][action_id]``; problems are
+:class:`VigilError`s naming the block, so the listener can answer with field errors."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from bot.blocks.modals import NEXT_UPDATE_CHOICES
+from bot.ids import Field
+from incidents.enums import Severity, Status, Tier
+from incidents.errors import VigilError
+from incidents.lifecycle import parse_severity, parse_status, parse_tier
+
+MODAL_FIELDS = frozenset(f.value for f in Field)
+
+
+@dataclass(frozen=True)
+class DeclareForm:
+    title: str
+    types: list[str]
+    severity: Severity
+    tier: Tier
+    region: str | None
+    summary: str
+    responders: list[str]
+
+
+@dataclass(frozen=True)
+class UpdateForm:
+    status: Status | None
+    summary: str
+    impact: str
+    next_steps: str
+    next_update_in: timedelta | None
+
+
+class _Values:
+    def __init__(self, view: dict[str, Any]) -> None:
+        self.values: dict[str, dict[str, Any]] = view.get("state", {}).get("values", {})
+
+    def _get(self, field: Field) -> dict[str, Any]:
+        return self.values.get(field.value, {}).get(field.value) or {}
+
+    def text(self, field: Field) -> str:
+        return (self._get(field).get("value") or "").strip()
+
+    def choice(self, field: Field) -> str | None:
+        selected = self._get(field).get("selected_option")
+        return selected.get("value") if selected else None
+
+    def choices(self, field: Field) -> list[str]:
+        return [o["value"] for o in self._get(field).get("selected_options") or []]
+
+    def users(self, field: Field) -> list[str]:
+        return list(self._get(field).get("selected_users") or [])
+
+
+def declare_form(view: dict[str, Any]) -> DeclareForm:
+    values = _Values(view)
+    title = values.text(Field.TITLE)
+    if not title:
+        raise VigilError("A title is required.", field=Field.TITLE)
+    types = values.choices(Field.TYPES)
+    if not types:
+        raise VigilError("Pick at least one incident type.", field=Field.TYPES)
+    severity = values.choice(Field.SEVERITY)
+    if severity is None:
+        raise VigilError("Pick a severity; if unsure, the higher one.", field=Field.SEVERITY)
+    return DeclareForm(
+        title=title,
+        types=types,
+        severity=parse_severity(severity),
+        tier=parse_tier(values.choice(Field.TIER) or Tier.STANDARD.value),
+        region=values.choice(Field.REGION),
+        summary=values.text(Field.SUMMARY),
+        responders=values.users(Field.RESPONDERS),
+    )
+
+
+def update_form(view: dict[str, Any]) -> UpdateForm:
+    values = _Values(view)
+    summary = values.text(Field.SUMMARY)
+    if not summary:
+        raise VigilError("A summary is required.", field=Field.SUMMARY)
+    status = values.choice(Field.STATUS)
+    next_choice = values.choice(Field.NEXT_UPDATE)
+    if next_choice is not None and next_choice not in NEXT_UPDATE_CHOICES:
+        raise VigilError("Pick when the next update is due.", field=Field.NEXT_UPDATE)
+    return UpdateForm(
+        status=parse_status(status) if status else None,
+        summary=summary,
+        impact=values.text(Field.IMPACT),
+        next_steps=values.text(Field.NEXT_STEPS),
+        next_update_in=NEXT_UPDATE_CHOICES[next_choice] if next_choice else None,
+    )
+
+
+def field_errors(error: VigilError, fallback: Field) -> dict[str, str]:
+    """``{block_id: message}`` for ``ack(response_action="errors")``; errors about no input go on ``fallback``."""
+    field = error.field if error.field in MODAL_FIELDS else fallback.value
+    return {field: error.message}

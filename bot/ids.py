@@ -1,0 +1,77 @@
+"""Every identifier Vigil shares with Slack: the slash command, callback ids, action ids, block ids and the
+purposes under which Slack objects are recorded in ``incidents.postings``.
+
+The manifest (slack-app-manifest.yaml) and the listeners both use these; changing a value breaks open modals
+and buttons already in people's Slack, so values are stable.
+"""
+
+from enum import StrEnum
+
+
+class Command(StrEnum):
+    INCIDENT = "/incident"
+
+
+class ViewId(StrEnum):
+    """``callback_id`` of modals."""
+
+    DECLARE = "incident-declare-submit"
+    UPDATE = "incident-update-submit"
+    DONE = "incident-done"
+
+
+class ShortcutId(StrEnum):
+    """``callback_id`` of message shortcuts (declared in the manifest)."""
+
+    DECLARE_FROM_MESSAGE = "incident-declare-from-message"
+    ADD_TO_TIMELINE = "incident-add-to-timeline"
+
+
+class ActionId(StrEnum):
+    """``action_id`` of buttons."""
+
+    HANDOFF_ACCEPT = "incident-handoff-accept"
+    HANDOFF_DECLINE = "incident-handoff-decline"
+    OPEN_CHANNEL = "incident-open-channel"
+
+
+class Field(StrEnum):
+    """Block ids (and action ids) of modal inputs. They equal the domain's ``VigilError.field`` names, so an
+    error the domain raises lands beside the input at fault."""
+
+    TITLE = "title"
+    TYPES = "types"
+    SEVERITY = "severity"
+    TIER = "tier"
+    REGION = "region"
+    SUMMARY = "summary"
+    RESPONDERS = "responders"
+    STATUS = "status"
+    IMPACT = "impact"
+    NEXT_STEPS = "next_steps"
+    NEXT_UPDATE = "next_update_in"
+
+
+class Purpose(StrEnum):
+    """What a recorded posting is; one row per (incident, purpose, channel) makes every step happen once."""
+
+    CARD = "card"
+    PIN = "pin"
+    TOPIC = "topic"
+    PURPOSE = "purpose"
+    INVITE = "invite"
+    BOOKMARK = "bookmark"
+    ANNOUNCEMENT = "announcement"
+    ANNOUNCED_AS = "announcement-digest"
+
+
+def timeline_purpose(entry_id: int) -> str:
+    return f"timeline:{entry_id}"
+
+
+def handoff_purpose(handoff_id: int) -> str:
+    return f"handoff:{handoff_id}"
+
+
+CARD_EVENT = "vigil_incident_card"
+"""Message metadata ``event_type`` on Vigil's own posts, so a retry can find a post it made before a crash."""

@@ -1,0 +1,34 @@
+"""Buttons: accepting or declining a hand-off of command. A button's ack carries nothing the person sees, so
+it comes first; the outcome (or the refusal) replaces the prompt or arrives as an ephemeral message."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+
+from bot.blocks import messages
+from bot.context import Vigil
+from bot.ids import ActionId
+from bot.listeners.common import reply_on_error
+from incidents import roles
+
+
+def register(app: App, vigil: Vigil) -> None:
+    @app.action(ActionId.HANDOFF_ACCEPT)
+    def accept(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
+        ack()
+        with reply_on_error(ack, respond):
+            ref = vigil.run(lambda ctx: roles.accept_handoff(ctx, int(action["value"]), actor=body["user"]["id"]).ref)
+            text = f":white_check_mark: You are now the commander of {ref}."
+            respond(replace_original=True, **messages.handoff_settled(text).as_kwargs())
+
+    @app.action(ActionId.HANDOFF_DECLINE)
+    def decline(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
+        ack()
+        with reply_on_error(ack, respond):
+            ref = vigil.run(
+                lambda ctx: roles.decline_handoff(ctx, int(action["value"]), actor=body["user"]["id"]).incident.ref
+            )
+            text = f"You declined command of {ref}; the current commander stays."
+            respond(replace_original=True, **messages.handoff_settled(text).as_kwargs())

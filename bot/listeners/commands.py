@@ -1,0 +1,152 @@
+"""``/incident``: parse, run the domain verb in one unit of work, and acknowledge with the outcome.
+
+The reply rides on the acknowledgement itself (an ephemeral message to the person), so it reaches them even
+when Slack's Web API is failing, and no Web API call is made before the ack. Forms (declare, update) are
+opened with views.open after the ack.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+
+from bot.blocks import messages
+from bot.blocks.modals import Origin, declare_modal, update_modal
+from bot.blocks.text import mention
+from bot.commands import (
+    CHANNEL_COMMANDS,
+    AddAction,
+    AddNote,
+    AssignRole,
+    ChangeSeverity,
+    ChangeStatus,
+    Close,
+    HandOff,
+    Help,
+    ListClocks,
+    OpenDeclareModal,
+    OpenUpdateModal,
+    QuickDeclare,
+    Request,
+    Resolve,
+    SatisfyClock,
+    parse,
+    subcommand,
+)
+from bot.context import Vigil, lock_incident
+from bot.ids import Command
+from bot.listeners.common import open_view, reply_on_error
+from incidents import actions, clocks, lifecycle, roles, timeline
+from incidents.context import Ctx
+from incidents.errors import VigilError
+from incidents.models import Incident
+from incidents.queries import find_by_channel, get_incident
+
+log = logging.getLogger(__name__)
+
+
+def register(app: App, vigil: Vigil) -> None:
+    @app.command(Command.INCIDENT)
+    def incident_command(ack: Ack, command: dict[str, Any], client: WebClient, respond: Respond) -> None:
+        user, channel, text = command["user_id"], command["channel_id"], command.get("text", "")
+        with reply_on_error(ack, respond):
+            request = parse(text)
+            if isinstance(request, OpenDeclareModal):
+                ack()
+                modal = declare_modal(vigil.domain.policy, Origin(channel=channel), title=request.title)
+                open_view(client, respond, command["trigger_id"], modal)
+                return
+            if isinstance(request, OpenUpdateModal):
+                with vigil.unit() as ctx:
+                    incident = _incident_here(ctx, channel, "update")
+                    modal = update_modal(incident, ctx.policy, Origin(channel=channel, ref=incident.ref))
+                ack()
+                open_view(client, respond, command["trigger_id"], modal)
+                return
+            if isinstance(request, Help):
+                with vigil.unit() as ctx:
+                    here = find_by_channel(ctx, channel)
+                    ack(**messages.help_message(here.ref if here else None).as_kwargs())
+                return
+            if isinstance(request, QuickDeclare):
+                declare = request
+                reply = vigil.run(lambda ctx: _declare(ctx, declare, user))
+            else:
+                verb = subcommand(text)
+                reply = vigil.run(lambda ctx: _run(ctx, vigil, _incident_here(ctx, channel, verb), request, user))
+            ack(text=reply)
+
+
+def _incident_here(ctx: Ctx, channel: str, verb: str) -> Incident:
+    lock_incident(ctx, channel=channel)
+    incident = find_by_channel(ctx, channel)
+    if incident is None:
+        raise VigilError(
+            f"`/incident {verb}` works in an incident's channel, and this channel is not one. "
+            "Run it in the incident channel, or `/incident` to declare a new incident."
+        )
+    return incident
+
+
+def _declare(ctx: Ctx, request: QuickDeclare, user: str) -> str:
+    incident = lifecycle.declare(
+        ctx,
+        actor=user,
+        title=request.title,
+        types=request.types,
+        severity=request.severity,
+        tier=request.tier,
+    )
+    return (
+        f"Declared *{incident.ref}* ({incident.severity.value}, {incident.tier.value}): {incident.title}. "
+        "I'm creating its channel and will add you. Change the severity with `/incident severity`."
+    )
+
+
+def _run(ctx: Ctx, vigil: Vigil, incident: Incident, request: Request, user: str) -> str:
+    ref = incident.ref
+    match request:
+        case AssignRole(person=person, role=role):
+            assignment = roles.assign_role(ctx, ref, actor=user, role=role, person=person)
+            return f"{mention(person)} is now {assignment.role} on {ref}."
+        case HandOff(person=person):
+            roles.handoff(ctx, ref, actor=user, to=person)
+            return f"Asked {mention(person)} to take command of {ref}; they will get Accept/Decline buttons."
+        case ChangeSeverity(severity=severity, reason=reason):
+            lifecycle.change_severity(ctx, ref, actor=user, severity=severity, reason=reason)
+            return f"{ref} is now {severity.value}."
+        case ChangeStatus(status=status, note=note):
+            lifecycle.change_status(ctx, ref, actor=user, status=status, note=note)
+            return f"{ref} is now {status.value}."
+        case AddNote(text=note):
+            timeline.add_note(ctx, ref, actor=user, text=note)
+            return f"Noted on {ref}'s timeline."
+        case AddAction(title=title, owner=owner, due=due):
+            action = actions.add_action(
+                ctx, ref, actor=user, title=title, owner=owner, due_date=due, tracked=vigil.tracked
+            )
+            return f"Action #{action.id} added to {ref}: {action.title}."
+        case SatisfyClock(reference_id=reference_id, clock=which):
+            clock_id = int(which[1:]) if which and which.startswith("#") and which[1:].isdigit() else None
+            regime = which if which and clock_id is None else None
+            clock = clocks.satisfy_clock(
+                ctx, ref, actor=user, clock_id=clock_id, regime=regime, reference_id=reference_id
+            )
+            verdict = "met" if clock.met else "missed"
+            return f"{clock.name}: satisfied ({verdict}) with reference {reference_id}."
+        case ListClocks():
+            running = [c for c in get_incident(ctx, ref).clocks if c.satisfied_at is None]
+            if not running:
+                return f"{ref} has no running clocks."
+            lines = "\n".join(f"• `{c.regime}` (#{c.id}) {c.name}, due {c.due_at:%Y-%m-%d %H:%M} UTC" for c in running)
+            return f"Running clocks on {ref}:\n{lines}\nSatisfy one with `/incident clock <clock> <reference id>`."
+        case Resolve(note=note):
+            lifecycle.resolve(ctx, ref, actor=user, note=note)
+            return f"{ref} is resolved. Close it with `/incident close` once the follow-up is done."
+        case Close(note=note):
+            lifecycle.close(ctx, ref, actor=user, note=note)
+            return f"{ref} is closed."
+    raise AssertionError(f"unhandled request {request!r}; channel commands are {sorted(CHANNEL_COMMANDS)}")

@@ -1,0 +1,88 @@
+"""Events: timeline capture by reaction, and the App Home tab.
+
+Bolt acknowledges events before these run; the Web API calls they need (the message, its permalink,
+views.publish) happen after the ack. Slack redelivers an event it thinks was lost (``X-Slack-Retry-Num``,
+same ``event_id``); :func:`incidents.inbound.first_time` makes the second delivery a no-op.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt import App
+from slack_sdk import WebClient
+
+from bot.blocks import messages
+from bot.context import Vigil
+from bot.listeners.capture import capture, fetch_message, incident_ref, uncapture
+from incidents.queries import IncidentFilter, list_incidents
+
+log = logging.getLogger(__name__)
+
+
+def register(app: App, vigil: Vigil) -> None:
+    emoji = vigil.settings.timeline_emoji.strip(":")
+
+    @app.event("reaction_added")
+    def reaction_added(event: dict[str, Any], body: dict[str, Any], client: WebClient) -> None:
+        item = event.get("item") or {}
+        if event.get("reaction") != emoji or item.get("type") != "message":
+            return
+        channel, ts = item["channel"], item["ts"]
+        ref = incident_ref(vigil, channel)
+        if ref is None:
+            return
+        message = fetch_message(client, channel, ts)
+        if message is None:
+            log.info("reaction on a message Vigil cannot read (%s %s)", channel, ts)
+            return
+        capture(
+            vigil,
+            client,
+            ref=ref,
+            channel=channel,
+            message=message,
+            actor=event["user"],
+            event_id=body.get("event_id"),
+            still_wanted=lambda: _still_reacted(client, channel, ts, emoji),
+        )
+
+    @app.event("reaction_removed")
+    def reaction_removed(event: dict[str, Any], body: dict[str, Any], client: WebClient) -> None:
+        item = event.get("item") or {}
+        if event.get("reaction") != emoji or item.get("type") != "message":
+            return
+        channel, ts = item["channel"], item["ts"]
+        ref = incident_ref(vigil, channel)
+        if ref is None:
+            return
+        uncapture(
+            vigil,
+            ref=ref,
+            channel=channel,
+            ts=ts,
+            actor=event["user"],
+            event_id=body["event_id"],
+            still_wanted=lambda: _still_reacted(client, channel, ts, emoji),
+        )
+
+    @app.event("message")
+    def message_posted() -> None:
+        """Messages reach the timeline only when someone asks (reaction or shortcut); the rest are ignored."""
+
+    @app.event("app_home_opened")
+    def home_opened(event: dict[str, Any], client: WebClient) -> None:
+        if event.get("tab", "home") != "home":
+            return
+        user = event["user"]
+        with vigil.domain.unit() as ctx:
+            incidents = list_incidents(ctx, IncidentFilter(open_only=True, visible_to=user), limit=100)
+            view = messages.home(incidents, ctx.policy, ctx.now())
+        client.views_publish(user_id=user, view=view)
+
+
+def _still_reacted(client: WebClient, channel: str, ts: str, emoji: str) -> bool:
+    """Someone else may still have the emoji on the message; then it stays on the timeline."""
+    message = client.reactions_get(channel=channel, timestamp=ts, full=True).get("message") or {}
+    return any(r.get("name") == emoji and r.get("count", 0) > 0 for r in message.get("reactions") or [])

@@ -1,0 +1,51 @@
+"""Message shortcuts: declare an incident from a message (pre-filled, linked), and add a message to the
+timeline of the incident whose channel it is in."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+
+from bot.blocks.modals import Origin, declare_modal
+from bot.blocks.text import clip
+from bot.context import Vigil
+from bot.ids import ShortcutId
+from bot.listeners.capture import capture, incident_ref
+from bot.listeners.common import open_view, reply_on_error
+from incidents.guards import TITLE_MAX
+
+
+def register(app: App, vigil: Vigil) -> None:
+    @app.shortcut(ShortcutId.DECLARE_FROM_MESSAGE)
+    def declare_from_message(ack: Ack, shortcut: dict[str, Any], client: WebClient, respond: Respond) -> None:
+        ack()
+        with reply_on_error(ack, respond):
+            channel, message = shortcut["channel"]["id"], shortcut["message"]
+            permalink = client.chat_getPermalink(channel=channel, message_ts=message["ts"]).get("permalink")
+            text = str(message.get("text") or "")
+            first_line = text.strip().splitlines()[0] if text.strip() else ""
+            modal = declare_modal(
+                vigil.domain.policy,
+                Origin(channel=channel, source_url=permalink),
+                title=clip(first_line, TITLE_MAX),
+                summary=text,
+            )
+            open_view(client, respond, shortcut["trigger_id"], modal)
+
+    @app.shortcut(ShortcutId.ADD_TO_TIMELINE)
+    def add_to_timeline(ack: Ack, shortcut: dict[str, Any], client: WebClient, respond: Respond) -> None:
+        ack()
+        with reply_on_error(ack, respond):
+            channel, message = shortcut["channel"]["id"], shortcut["message"]
+            ref = incident_ref(vigil, channel)
+            if ref is None:
+                respond(
+                    text="*Add to timeline* works on messages in an incident's channel, and this is not one.",
+                    response_type="ephemeral",
+                )
+                return
+            result = capture(vigil, client, ref=ref, channel=channel, message=message, actor=shortcut["user"]["id"])
+            said = "Added to" if result.added else "Already on"
+            respond(text=f"{said} {ref}'s timeline.", response_type="ephemeral", replace_original=False)

@@ -1,0 +1,274 @@
+"""Delivering the scheduler's nudges to Slack: reminders in the incident channel, private DMs, weekly digests.
+
+``nudge_handlers(client, domain, settings)`` maps every ``nudge.*`` outbox topic to one handler. The handler
+reads the nudge in a short unit, posts outside any transaction, then records where it went; a nudge already
+recorded as delivered is skipped, so the dispatcher's retries never post it twice. If the incident channel is
+archived or gone, channel reminders fall back to DMs to the people they mention. Restricted incidents are
+named by reference only in DMs, and never unfurl; digests arrive already stripped of restricted detail.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.blocks.text import Block, context, header, is_slack_user, mention, section, when
+from bot.commands import USAGE
+from bot.delivery import PostOptions, error_code, slack_call
+from incidents.context import Domain
+from incidents.dispatcher import Handler, RetryLater
+from incidents.models import Incident
+from incidents.outbox import OutboxMessage
+from incidents.policy import Policy
+from incidents.scheduling.models import Nudge, NudgeKind
+from incidents.scheduling.nudges import get_nudge, mark_delivered
+from incidents.settings import Settings
+
+CHANNEL_KINDS = frozenset(
+    {
+        NudgeKind.UPDATE_DUE,
+        NudgeKind.CLOCK_REMINDER,
+        NudgeKind.CLOCK_OVERDUE,
+        NudgeKind.HANDOFF_BOUNDARY,
+        NudgeKind.HANDOFF_ESCALATION,
+    }
+)
+DIGEST_KINDS = frozenset({NudgeKind.ACTIONS_DIGEST, NudgeKind.LEADERSHIP_DIGEST})
+GONE = frozenset({"is_archived", "channel_not_found", "not_in_channel"})
+CHANNEL_WAIT_S = 30.0
+WELLBEING_ACTION = "vigil-wellbeing-resources"
+"""A link button: Slack still sends a block action when it is clicked; the listener only acks it, storing nothing."""
+
+
+@dataclass(frozen=True)
+class Post:
+    text: str
+    blocks: list[Block]
+
+
+@dataclass(frozen=True)
+class Plan:
+    nudge_id: int
+    post: Post
+    channel: str | None
+    fallback: list[str]
+    restricted: bool
+
+
+def nudge_handlers(client: WebClient, domain: Domain, settings: Settings) -> dict[str, Handler]:
+    deliver = NudgeDelivery(client, domain, settings)
+    return {kind.topic: deliver for kind in NudgeKind}
+
+
+class NudgeDelivery:
+    def __init__(self, client: WebClient, domain: Domain, settings: Settings) -> None:
+        self.client, self.domain, self.settings = client, domain, settings
+
+    def __call__(self, message: OutboxMessage) -> None:
+        plan = self._plan(int(message.payload["nudge_id"]))
+        if plan is None:
+            return
+        channel, ts = self._post(plan) if plan.channel else (None, None)
+        with self.domain.unit() as ctx:
+            mark_delivered(ctx, plan.nudge_id, to=channel, ref=ts)
+
+    def _plan(self, nudge_id: int) -> Plan | None:
+        with self.domain.unit() as ctx:
+            nudge = get_nudge(ctx, nudge_id)
+            if nudge.delivered_at is not None:
+                return None
+            kind, incident = NudgeKind(nudge.kind), nudge.incident
+            post = RENDER[kind](nudge, incident, ctx.policy, self.settings)
+            restricted = incident is not None and incident.tier.is_restricted
+            slack_people = [p for p in nudge.recipients if is_slack_user(p)]
+            if kind in DIGEST_KINDS:
+                return Plan(nudge.id, post, nudge.subject.removeprefix("channel:"), [], False)
+            if kind in CHANNEL_KINDS:
+                assert incident is not None
+                if incident.slack_channel_id is None:
+                    raise RetryLater(f"{incident.ref} has no channel yet", after=CHANNEL_WAIT_S, counts=False)
+                return Plan(nudge.id, post, incident.slack_channel_id, slack_people, restricted)
+            return Plan(nudge.id, post, slack_people[0] if slack_people else None, [], restricted)
+
+    def _post(self, plan: Plan) -> tuple[str, str]:
+        assert plan.channel is not None
+        try:
+            return self._send(plan.channel, plan)
+        except SlackApiError as exc:
+            if error_code(exc) not in GONE or not plan.fallback:
+                raise
+        sent = [self._send(person, plan) for person in plan.fallback]
+        return ",".join(plan.fallback)[:64], sent[-1][1]
+
+    def _send(self, channel: str, plan: Plan) -> tuple[str, str]:
+        with slack_call("chat.postMessage"):
+            response = self.client.chat_postMessage(
+                channel=channel, text=plan.post.text, blocks=plan.post.blocks, **PostOptions(plan.restricted).kwargs()
+            )
+        return str(response["channel"]), str(response["ts"])
+
+
+def _simple(text: str, *notes: str) -> Post:
+    blocks = [section(text)]
+    if notes:
+        blocks.append(context(*notes))
+    return Post(text, blocks)
+
+
+def _who(nudge: Nudge) -> str:
+    return " ".join(mention(p) for p in nudge.recipients) or "Team"
+
+
+def _named(incident: Incident | None) -> str:
+    """How a DM names the incident: restricted ones only by reference."""
+    assert incident is not None
+    return incident.ref if incident.tier.is_restricted else f"{incident.ref} ({incident.title})"
+
+
+def _at(value: Any) -> str:
+    return when(datetime.fromisoformat(str(value)))
+
+
+def _update_due(nudge: Nudge, incident: Incident | None, _p: Policy, _s: Settings) -> Post:
+    due = nudge.details["due_at"]
+    return _simple(
+        f":alarm_clock: {_who(nudge)} a status update was due {_at(due)}. Post one with `{USAGE['update']}`.",
+        f"{nudge.details['severity']} incidents are updated on a fixed cadence; reminders repeat until one is posted.",
+    )
+
+
+def _clock(nudge: Nudge, incident: Incident | None, _p: Policy, _s: Settings) -> Post:
+    name, due = nudge.details["name"], _at(nudge.details["due_at"])
+    if nudge.kind == NudgeKind.CLOCK_OVERDUE:
+        text = f":rotating_light: {_who(nudge)} the deadline for *{name}* passed {due} and it is not recorded as done."
+    else:
+        text = f":hourglass_flowing_sand: {_who(nudge)} *{name}* is due {due}."
+    return _simple(text, f"Record it with `{USAGE['clock']}` once it is done.")
+
+
+def _handoff_boundary(nudge: Nudge, incident: Incident | None, _p: Policy, _s: Settings) -> Post:
+    region, at = nudge.details["region"], nudge.details["at"]
+    return _simple(
+        f":earth_africa: It is {at} UTC and {region} takes over. {_who(nudge)}, please hand off command to the "
+        f"incoming commander with `{USAGE['handoff']}`.",
+    )
+
+
+def _handoff_escalation(nudge: Nudge, incident: Incident | None, _p: Policy, _s: Settings) -> Post:
+    to = mention(nudge.details["to"])
+    ask = "as deputy, please follow up or take command" if nudge.details.get("has_deputy") else "there is no deputy"
+    return _simple(f":warning: {_who(nudge)} the hand-off of command to {to} has not been accepted; {ask}.")
+
+
+def _action(nudge: Nudge, incident: Incident | None, _p: Policy, _s: Settings) -> Post:
+    title, due = nudge.details["title"], nudge.details["due_date"]
+    if nudge.kind == NudgeKind.ACTION_OVERDUE:
+        text = f"Your action *{title}* on {_named(incident)} was due {due} and is still open."
+        return _simple(text, "Mark it done, or change its due date if the plan changed.")
+    return _simple(f"Reminder: your action *{title}* on {_named(incident)} is due {due}.")
+
+
+def _review(nudge: Nudge, incident: Incident | None, _p: Policy, _s: Settings) -> Post:
+    state = nudge.details["review"] or "not started"
+    return _simple(
+        f"The post-incident review of {_named(incident)} is not published yet ({state.replace('_', ' ')}).",
+        "You will be reminded until it is published.",
+    )
+
+
+def _rotate(nudge: Nudge, incident: Incident | None, _p: Policy, _s: Settings) -> Post:
+    return _simple(
+        f"You have been commanding {_named(incident)} for {nudge.details['hours']} hours. Long shifts wear anyone "
+        f"down: consider handing off with `{USAGE['handoff']}` and taking a break.",
+        "Only you can see this.",
+    )
+
+
+def _checkin(nudge: Nudge, incident: Incident | None, _p: Policy, settings: Settings) -> Post:
+    assert incident is not None
+    text = (
+        f"{incident.ref} is closed. Thank you for your part in it. It involved difficult material; if any of it "
+        "stays with you, support is there. This check-in is optional and private: Vigil records nothing about "
+        "whether or how you respond."
+    )
+    blocks = [section(text)]
+    contacts = [mention(p) for p in incident.current_holders("wellbeing")]
+    if contacts:
+        blocks.append(context(f"Wellbeing contact for this incident: {', '.join(contacts)}"))
+    url = settings.scheduling.wellbeing_url
+    if url:
+        button = {"type": "button", "action_id": WELLBEING_ACTION, "url": url, "text": _plain("Support resources")}
+        blocks.append({"type": "actions", "elements": [button]})
+    return Post(text, blocks)
+
+
+def _plain(text: str) -> Block:
+    return {"type": "plain_text", "text": text, "emoji": True}
+
+
+def _counts(counts: dict[str, int], label: Callable[[str], str] = str) -> str:
+    return " · ".join(f"{label(key)} {value}" for key, value in counts.items()) or "none"
+
+
+def _actions_digest(nudge: Nudge, _i: Incident | None, _p: Policy, _s: Settings) -> Post:
+    details = nudge.details
+    if not details["total"]:
+        return _simple(":white_check_mark: No overdue actions this week.")
+    lines = [
+        f"• {a['ref']}: {a['title']}, {mention(a['owner']) if a['owner'] else 'no owner'}, due {a['due_date']}"
+        for a in details["actions"]
+    ]
+    unlisted = details["total"] - details["restricted"] - len(lines)
+    notes = [f"{unlisted} more not listed."] if unlisted else []
+    if details["restricted"]:
+        notes.append(f"{details['restricted']} on restricted incidents, not listed here.")
+    blocks = [header(f"Overdue actions: {details['total']}"), section("\n".join(lines) or "_(none listed)_")]
+    if notes:
+        blocks.append(context(*notes))
+    return Post(f"Overdue actions: {details['total']}", blocks)
+
+
+def _leadership_digest(nudge: Nudge, _i: Incident | None, policy: Policy, _s: Settings) -> Post:
+    d = nudge.details
+    mttm = d["median_minutes_to_mitigate"]
+    mitigate = f"{mttm // 60} h {mttm % 60} min (median of {d['mitigated']})" if mttm is not None else "no mitigations"
+    summary = "\n".join(
+        [
+            f"*Declared:* {d['declared']} ({d['restricted']} restricted)",
+            f"*By severity:* {_counts(d['by_severity'])}",
+            f"*By type:* {_counts(d['by_type'], lambda t: policy.types[t].label if t in policy.types else t)}",
+            f"*By region:* {_counts(d['by_region'])}",
+            f"*Time to mitigate:* {mitigate}",
+            f"*Clocks:* {d['clocks_met']} met, {d['clocks_missed']} missed, {d['clocks_overdue']} overdue and running",
+            f"*Overdue actions:* {d['actions_overdue']}",
+            f"*Open now:* {_counts(d['open_by_severity'])}",
+        ]
+    )
+    blocks = [header("Weekly incident summary"), context(f"{_at(d['start'])} to {_at(d['end'])}"), section(summary)]
+    if d["notable"]:
+        notable = "\n".join(f"• {n['ref']} {n['title']} ({n['severity']}, {n['status']})" for n in d["notable"])
+        blocks.append(section(f"*SEV0/SEV1 this week*\n{notable}"))
+    if d["restricted"]:
+        blocks.append(context("Restricted incidents are counted above and never named here."))
+    return Post(f"Weekly incident summary: {d['declared']} declared", blocks)
+
+
+RENDER: dict[NudgeKind, Callable[[Nudge, Incident | None, Policy, Settings], Post]] = {
+    NudgeKind.UPDATE_DUE: _update_due,
+    NudgeKind.CLOCK_REMINDER: _clock,
+    NudgeKind.CLOCK_OVERDUE: _clock,
+    NudgeKind.ACTION_DUE_SOON: _action,
+    NudgeKind.ACTION_OVERDUE: _action,
+    NudgeKind.REVIEW_DUE: _review,
+    NudgeKind.HANDOFF_BOUNDARY: _handoff_boundary,
+    NudgeKind.HANDOFF_ESCALATION: _handoff_escalation,
+    NudgeKind.ROTATE: _rotate,
+    NudgeKind.CHECKIN: _checkin,
+    NudgeKind.ACTIONS_DIGEST: _actions_digest,
+    NudgeKind.LEADERSHIP_DIGEST: _leadership_digest,
+}

@@ -1,0 +1,251 @@
+"""Provisioning an incident's Slack presence (the ``incident.declared`` outbox row).
+
+Order: create the channel and record it; then, concurrently, invite, set topic and purpose, post the card and
+pin it, bookmark, and announce (standard tier only). The only dependent chain is create → post card → pin;
+everything else runs beside it. Each finished step is recorded as a posting, so a retry (after a 429, an
+outage or a crash) resumes where it stopped and creates nothing twice: a channel whose creation was never
+recorded is found again by name, and posts whose ts was never recorded are found by their metadata tag.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from concurrent.futures import Executor
+from dataclasses import dataclass, replace
+from functools import partial
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.blocks import card as cards
+from bot.blocks.card import Rendered
+from bot.blocks.text import is_slack_user
+from bot.delivery import PostOptions, error_code, find_own_post, incident_by_id, metadata, record, slack_call
+from bot.ids import Purpose
+from incidents.context import Domain
+from incidents.dispatcher import RetryLater
+from incidents.effects import changed
+from incidents.enums import TimelineKind
+from incidents.errors import VigilError
+from incidents.guards import slugify
+from incidents.lifecycle import record_channel
+from incidents.models import Incident
+from incidents.outbox import OutboxMessage
+from incidents.postings import find_posting, list_postings, record_posting
+from incidents.settings import Settings
+
+log = logging.getLogger(__name__)
+
+CHANNEL_NAME_MAX = 80
+
+
+def channel_name(prefix: str, ref: str, title: str) -> str:
+    """``inc-2026-0042-<slug>``: the reference makes it unique; the slug is neutral words from the title."""
+    number = ref.lower().removeprefix("inc-")
+    base = f"{prefix}-{number}"
+    return f"{base}-{slugify(title, limit=CHANNEL_NAME_MAX - len(base) - 4)}"
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What the steps need, read in one short transaction before any Slack call."""
+
+    incident_id: int
+    ref: str
+    title: str
+    restricted: bool
+    channel: str | None
+    declared_at: float
+    done: frozenset[str]
+    invite: tuple[str, ...]
+    card: Rendered
+    version: int
+    topic: str
+    purpose: str
+    announcement: Callable[[str | None], Rendered]
+    source_url: str | None
+
+
+class Provisioner:
+    def __init__(self, client: WebClient, domain: Domain, settings: Settings, pool: Executor, bot_user: str) -> None:
+        self.client, self.domain, self.settings, self.pool, self.bot_user = client, domain, settings, pool, bot_user
+
+    def __call__(self, message: OutboxMessage) -> None:
+        plan = self._plan(message)
+        fresh = plan.channel is None
+        if fresh:
+            plan = self._create_channel(plan) or self._plan(message)
+        channel = plan.channel
+        assert channel is not None
+        steps: dict[str, Callable[[], None]] = {
+            Purpose.PIN: lambda: self._card(plan, channel, search=not fresh),
+            Purpose.INVITE: lambda: self._invite(plan, channel),
+            Purpose.TOPIC: lambda: self._set(plan, channel, Purpose.TOPIC, plan.topic),
+            Purpose.PURPOSE: lambda: self._set(plan, channel, Purpose.PURPOSE, plan.purpose),
+        }
+        if plan.source_url:
+            steps[Purpose.BOOKMARK] = lambda: self._bookmark(plan, channel, search=not fresh)
+        if self.settings.announce_channel and not plan.restricted:
+            steps[Purpose.ANNOUNCEMENT] = lambda: self._announce(plan, channel, search=not fresh)
+        futures = {name: self.pool.submit(step) for name, step in steps.items() if name not in plan.done}
+        failures = []
+        for name, future in futures.items():
+            try:
+                future.result()
+            except Exception as exc:
+                failures.append((name, exc))
+        if failures:
+            waits = [e.after for _, e in failures if isinstance(e, RetryLater) and e.after is not None]
+            summary = "; ".join(f"{name}: {exc}" for name, exc in failures)
+            raise RetryLater(f"{plan.ref} provisioning incomplete ({summary})", after=max(waits) if waits else None)
+
+    def _plan(self, message: OutboxMessage) -> Plan:
+        with self.domain.unit() as ctx:
+            incident = incident_by_id(ctx, message.incident_id)
+            done = frozenset(p.purpose for p in list_postings(ctx, incident.id))
+            declared = next((e for e in incident.timeline if e.kind is TimelineKind.DECLARED), None)
+            return Plan(
+                incident_id=incident.id,
+                ref=incident.ref,
+                title=incident.title,
+                restricted=incident.tier.is_restricted,
+                channel=incident.slack_channel_id,
+                declared_at=incident.declared_at.timestamp() - 1,
+                done=done,
+                invite=tuple(message.payload.get("invite", [])),
+                card=cards.card(incident, ctx.policy, ctx.now()),
+                version=incident.version,
+                topic=cards.topic(incident),
+                purpose=cards.purpose(incident),
+                announcement=partial(cards.announcement, incident),
+                source_url=declared.source_url if declared else None,
+            )
+
+    def _create_channel(self, plan: Plan) -> Plan | None:
+        """Create and record the channel. Returns the plan with it, or None when the incident changed meanwhile
+        (the caller re-reads it, so the card shows the latest state)."""
+        name = channel_name(self.settings.channel_prefix, plan.ref, plan.title)
+        channel = None
+        for candidate in (name, *(f"{name}-{n}" for n in range(2, 6))):
+            try:
+                with slack_call("conversations.create"):
+                    response = self.client.conversations_create(name=candidate, is_private=plan.restricted)
+                channel = str(response["channel"]["id"])
+            except SlackApiError as exc:
+                if error_code(exc) != "name_taken":
+                    raise
+                channel = self._own_channel_named(candidate)
+            if channel is not None:
+                break
+        if channel is None:
+            raise RetryLater(f"{plan.ref}: every channel name like {name} is taken by someone else")
+        with self.domain.unit() as ctx:
+            try:
+                record_channel(ctx, plan.incident_id, channel)
+            except VigilError:
+                log.warning("%s already had a channel; keeping it", plan.ref)
+                return None
+            ctx.session.flush()
+            version = ctx.session.get(Incident, plan.incident_id).version  # type: ignore[union-attr]
+        return replace(plan, channel=channel, version=version) if version == plan.version + 1 else None
+
+    def _own_channel_named(self, name: str) -> str | None:
+        """A channel Vigil created under this name before a crash (someone else's channel does not count)."""
+        cursor = None
+        while True:
+            with slack_call("conversations.list"):
+                response = self.client.conversations_list(
+                    types="public_channel,private_channel", exclude_archived=True, limit=1000, cursor=cursor
+                )
+            for channel in response.get("channels") or []:
+                if channel.get("name") == name and channel.get("creator") == self.bot_user:
+                    return str(channel["id"])
+            cursor = (response.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                return None
+
+    def _card(self, plan: Plan, channel: str, *, search: bool) -> None:
+        """Post the card and pin it (the critical path), then record both in one unit. A crash before the record
+        is healed by the retry: the card is found by its metadata tag and pinning again is harmless."""
+        ts = self._posting_ts(plan.incident_id, Purpose.CARD) if Purpose.CARD in plan.done else None
+        if ts is None and search:
+            with slack_call("conversations.history"):
+                ts = find_own_post(self.client, channel, plan.ref, Purpose.CARD, plan.declared_at)
+        if ts is None:
+            with slack_call("chat.postMessage"):
+                response = self.client.chat_postMessage(
+                    channel=channel,
+                    metadata=metadata(plan.ref, Purpose.CARD),
+                    **plan.card.as_kwargs(),
+                    **PostOptions(plan.restricted).kwargs(),
+                )
+            ts = str(response["ts"])
+        try:
+            with slack_call("pins.add"):
+                self.client.pins_add(channel=channel, timestamp=ts)
+        except SlackApiError as exc:
+            if error_code(exc) != "already_pinned":
+                raise
+        with self.domain.unit() as ctx:
+            for purpose in (Purpose.CARD, Purpose.PIN):
+                if find_posting(ctx, plan.incident_id, purpose) is None:
+                    record_posting(ctx, plan.incident_id, purpose, channel, ts)
+            incident = incident_by_id(ctx, plan.incident_id)
+            if incident.version != plan.version:
+                changed(ctx, incident)  # a refresh that ran before the card existed had nothing to edit
+
+    def _posting_ts(self, incident_id: int, purpose: str) -> str | None:
+        with self.domain.unit() as ctx:
+            posting = find_posting(ctx, incident_id, purpose)
+            return posting.external_id if posting else None
+
+    def _invite(self, plan: Plan, channel: str) -> None:
+        users = [u for u in dict.fromkeys(plan.invite) if is_slack_user(u) and u != self.bot_user]
+        if users:
+            with slack_call("conversations.invite"):
+                response = self.client.conversations_invite(channel=channel, users=",".join(users), force=True)
+            for problem in response.get("errors") or []:
+                if problem.get("error") != "already_in_channel":
+                    log.warning("%s: could not invite %s: %s", plan.ref, problem.get("user"), problem.get("error"))
+        record(self.domain, plan.incident_id, Purpose.INVITE, channel, "done")
+
+    def _set(self, plan: Plan, channel: str, purpose: Purpose, text: str) -> None:
+        with slack_call(f"conversations.set{purpose.title()}"):
+            if purpose is Purpose.TOPIC:
+                self.client.conversations_setTopic(channel=channel, topic=text)
+            else:
+                self.client.conversations_setPurpose(channel=channel, purpose=text)
+        record(self.domain, plan.incident_id, purpose, channel, cards.digest(text))
+
+    def _bookmark(self, plan: Plan, channel: str, *, search: bool) -> None:
+        assert plan.source_url is not None
+        existing = []
+        if search:
+            with slack_call("bookmarks.list"):
+                existing = self.client.bookmarks_list(channel_id=channel).get("bookmarks") or []
+        found = next((b for b in existing if b.get("link") == plan.source_url), None)
+        if found is None:
+            with slack_call("bookmarks.add"):
+                response = self.client.bookmarks_add(
+                    channel_id=channel, title="Declared from this message", type="link", link=plan.source_url
+                )
+            found = response["bookmark"]
+        record(self.domain, plan.incident_id, Purpose.BOOKMARK, channel, str(found["id"]))
+
+    def _announce(self, plan: Plan, channel: str, *, search: bool) -> None:
+        target = self.settings.announce_channel
+        assert target is not None and not plan.restricted
+        ts = None
+        if search:
+            with slack_call("conversations.history"):
+                ts = find_own_post(self.client, target, plan.ref, Purpose.ANNOUNCEMENT, plan.declared_at)
+        if ts is None:
+            text = plan.announcement(channel)
+            with slack_call("chat.postMessage"):
+                response = self.client.chat_postMessage(
+                    channel=target, metadata=metadata(plan.ref, Purpose.ANNOUNCEMENT), **text.as_kwargs()
+                )
+            ts, target = str(response["ts"]), str(response["channel"])
+            record(self.domain, plan.incident_id, Purpose.ANNOUNCED_AS, target, text.fingerprint())
+        record(self.domain, plan.incident_id, Purpose.ANNOUNCEMENT, target, ts)

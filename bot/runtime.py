@@ -1,0 +1,79 @@
+"""The running bot: the bolt app, the Slack outbox handlers and the dispatcher thread that delivers them.
+
+``vigil serve``, ``vigil demo``, the tests and the benchmarks all assemble the bot through :class:`Runtime`, so
+they exercise the same wiring.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import timedelta
+
+from slack_bolt.adapter.socket_mode import SocketModeHandler
+from slack_sdk import WebClient
+
+from bot.app import build_app
+from bot.context import web_client
+from bot.slack_port import SlackPort
+from incidents.context import Domain
+from incidents.dispatcher import Backoff, Dispatcher
+from incidents.settings import Settings
+from incidents.timesource import SystemTime, TimeSource
+
+log = logging.getLogger(__name__)
+
+SOCKET_MODE_THREADS = 16
+
+
+class Runtime:
+    def __init__(
+        self,
+        settings: Settings,
+        domain: Domain,
+        *,
+        clock: TimeSource | None = None,
+        backoff: Backoff | None = None,
+        lease: timedelta = timedelta(seconds=60),
+        client: WebClient | None = None,
+    ) -> None:
+        self.settings, self.domain = settings, domain
+        self.client = client or web_client(settings)
+        self.port = SlackPort(self.client, domain, settings)
+        self.dispatcher = Dispatcher(
+            domain.factory,
+            self.port.handlers(),
+            clock or SystemTime(),
+            backoff=backoff or Backoff(),
+            lease=lease,
+            on_give_up=lambda message, error: log.error("gave up on %s #%s: %s", message.topic, message.id, error),
+        )
+        self.app = build_app(settings, domain, poke=self.dispatcher.poke, client=self.client)
+        self.port.learn_identity()
+        self._thread: threading.Thread | None = None
+        self._socket: SocketModeHandler | None = None
+
+    def start_dispatcher(self, poll: float = 1.0) -> None:
+        self._thread = threading.Thread(
+            target=self.dispatcher.run_forever, kwargs={"poll": poll}, name="vigil-outbox", daemon=True
+        )
+        self._thread.start()
+
+    def stop_dispatcher(self) -> None:
+        self.dispatcher.stop()
+        if self._thread is not None:
+            self._thread.join(timeout=30)
+            self._thread = None
+
+    def socket_mode(self) -> SocketModeHandler:
+        """A Socket Mode connection (``connect()`` for background, ``start()`` to block)."""
+        assert self.settings.slack_app_token, "SLACK_APP_TOKEN is required for Socket Mode"
+        self._socket = SocketModeHandler(self.app, self.settings.slack_app_token, concurrency=SOCKET_MODE_THREADS)
+        return self._socket
+
+    def stop(self) -> None:
+        if self._socket is not None:
+            self._socket.close()
+            self._socket = None
+        self.stop_dispatcher()
+        self.port.close()

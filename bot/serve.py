@@ -1,0 +1,57 @@
+"""``vigil serve``: run the bot (Socket Mode by default, ``--http`` for HTTP mode) with the outbox dispatcher.
+
+Refuses to start, with one line naming what is missing, when a token is absent or the database is not at the
+latest schema. The process keeps no incident state in memory, so several replicas may serve one database.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from incidents import migrate
+from incidents.context import Domain
+from incidents.settings import Settings, load_settings
+
+MANIFEST_HINT = "create the Slack app from slack-app-manifest.yaml (README, 'Run it in Slack') and export it"
+
+
+def missing_configuration(settings: Settings, *, http: bool) -> str | None:
+    """The first missing variable as a sentence, or None when the bot can start in this mode."""
+    needed = [("SLACK_BOT_TOKEN", settings.slack_bot_token)]
+    if http:
+        needed.append(("SLACK_SIGNING_SECRET", settings.slack_signing_secret))
+    else:
+        needed.append(("SLACK_APP_TOKEN", settings.slack_app_token))
+    for name, value in needed:
+        if not value:
+            return f"{name} is not set; {MANIFEST_HINT}."
+    return None
+
+
+def serve(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    problem = missing_configuration(settings, http=args.http)
+    if problem is None and not migrate.is_current(settings.database_url):
+        problem = "the database schema is not up to date; run `vigil db upgrade` first."
+    if problem is not None:
+        print(f"vigil serve: {problem}", file=sys.stderr)
+        return 2
+    logging.getLogger().setLevel(logging.INFO)
+    from bot.runtime import Runtime
+
+    runtime = Runtime(settings, Domain.from_settings(settings))
+    runtime.start_dispatcher()
+    try:
+        if args.http:
+            import uvicorn
+
+            from bot.http import create_http_app
+
+            uvicorn.run(create_http_app(runtime.app), host=args.host, port=args.port)
+        else:
+            runtime.socket_mode().start()
+    finally:
+        runtime.stop()
+    return 0

@@ -1,0 +1,147 @@
+"""Outbox handlers that deliver the domain's side effects to Slack.
+
+``SlackPort(client, domain, settings).handlers()`` is what ``incidents.dispatcher.Dispatcher`` runs. Every
+handler is idempotent (it checks ``incidents.postings`` before acting and records after), so the dispatcher's
+at-least-once delivery never shows anything twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import ThreadPoolExecutor
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.blocks import card as cards
+from bot.blocks import messages
+from bot.blocks.text import is_slack_user
+from bot.delivery import PostOptions, error_code, incident_by_id, record, slack_call
+from bot.ids import Purpose, handoff_purpose, timeline_purpose
+from bot.provision import Provisioner
+from incidents.context import Domain
+from incidents.dispatcher import Handler, RetryLater
+from incidents.effects import HANDOFF_REQUESTED, INCIDENT_CHANGED, INCIDENT_DECLARED, TIMELINE_ADDED
+from incidents.enums import HandoffState, TimelineKind
+from incidents.models import Handoff, TimelineEntry
+from incidents.outbox import OutboxMessage
+from incidents.postings import find_posting
+from incidents.settings import Settings
+
+CHANNEL_WAIT_S = 5.0
+
+log = logging.getLogger(__name__)
+
+
+class SlackPort:
+    def __init__(self, client: WebClient, domain: Domain, settings: Settings, *, workers: int = 32) -> None:
+        self.client, self.domain, self.settings = client, domain, settings
+        self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="vigil-slack")
+        self._bot_user: str | None = None
+
+    @property
+    def bot_user(self) -> str:
+        if self._bot_user is None:
+            self._bot_user = str(self.client.auth_test()["user_id"])
+        return self._bot_user
+
+    def learn_identity(self) -> None:
+        """Ask Slack who the bot is now rather than on the first declare (best effort: Slack may be down)."""
+        try:
+            _ = self.bot_user
+        except Exception as exc:
+            log.warning("auth.test failed (%s); will ask again on first use", exc)
+
+    def handlers(self) -> dict[str, Handler]:
+        return {
+            INCIDENT_DECLARED: self.provision,
+            INCIDENT_CHANGED: self.refresh,
+            TIMELINE_ADDED: self.post_entry,
+            HANDOFF_REQUESTED: self.prompt_handoff,
+        }
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=False, cancel_futures=True)
+
+    def provision(self, message: OutboxMessage) -> None:
+        Provisioner(self.client, self.domain, self.settings, self.pool, self.bot_user)(message)
+
+    def refresh(self, message: OutboxMessage) -> None:
+        """Bring the card (and topic, and announcement) up to date. Before the card exists there is nothing to
+        edit: provisioning posts the latest state and queues another refresh if it changed meanwhile."""
+        with self.domain.unit() as ctx:
+            incident = incident_by_id(ctx, message.incident_id)
+            card = find_posting(ctx, incident.id, Purpose.CARD)
+            topic_posting = find_posting(ctx, incident.id, Purpose.TOPIC)
+            announced = find_posting(ctx, incident.id, Purpose.ANNOUNCEMENT)
+            seen = find_posting(ctx, incident.id, Purpose.ANNOUNCED_AS)
+            rendered = cards.card(incident, ctx.policy, ctx.now())
+            topic = cards.topic(incident)
+            announcement = cards.announcement(incident, incident.slack_channel_id)
+            incident_id = incident.id
+        if card is None:
+            return
+        with slack_call("chat.update"):
+            self.client.chat_update(channel=card.channel, ts=card.external_id, **rendered.as_kwargs())
+        if topic_posting is not None and topic_posting.external_id != cards.digest(topic):
+            with slack_call("conversations.setTopic"):
+                self.client.conversations_setTopic(channel=topic_posting.channel, topic=topic)
+            record(self.domain, incident_id, Purpose.TOPIC, topic_posting.channel, cards.digest(topic))
+        fingerprint = announcement.fingerprint()
+        if announced is not None and fingerprint != (seen.external_id if seen else None):
+            with slack_call("chat.update"):
+                self.client.chat_update(channel=announced.channel, ts=announced.external_id, **announcement.as_kwargs())
+            record(self.domain, incident_id, Purpose.ANNOUNCED_AS, announced.channel, fingerprint)
+
+    def post_entry(self, message: OutboxMessage) -> None:
+        """Post a notable timeline entry to the incident channel, once; someone given a role (or offered
+        command) is added to the channel first, so the mention reaches them there."""
+        with self.domain.unit() as ctx:
+            entry = ctx.session.get(TimelineEntry, message.payload.get("entry_id"))
+            if entry is None or entry.kind not in messages.POSTED_KINDS:
+                return
+            incident = entry.incident
+            purpose = timeline_purpose(entry.id)
+            if find_posting(ctx, incident.id, purpose) is not None:
+                return
+            channel = incident.slack_channel_id
+            rendered = messages.timeline_post(entry)
+            options = PostOptions(incident.tier.is_restricted)
+            incident_id = incident.id
+            newcomer = _newcomer(entry)
+        if channel is None:
+            raise RetryLater("the incident channel is not created yet", after=CHANNEL_WAIT_S)
+        if newcomer is not None:
+            with slack_call("conversations.invite"):
+                self.client.conversations_invite(channel=channel, users=newcomer, force=True)
+        with slack_call("chat.postMessage"):
+            response = self.client.chat_postMessage(channel=channel, **rendered.as_kwargs(), **options.kwargs())
+        record(self.domain, incident_id, purpose, channel, str(response["ts"]))
+
+    def prompt_handoff(self, message: OutboxMessage) -> None:
+        """Ask the proposed commander, in a direct message, to accept or decline."""
+        with self.domain.unit() as ctx:
+            request = ctx.session.get(Handoff, message.payload.get("handoff_id"))
+            if request is None or request.state is not HandoffState.PENDING or not is_slack_user(request.to_person):
+                return
+            purpose = handoff_purpose(request.id)
+            if find_posting(ctx, request.incident_id, purpose) is not None:
+                return
+            rendered = messages.handoff_prompt(request, request.incident)
+            options = PostOptions(request.incident.tier.is_restricted)
+            incident_id, person = request.incident_id, request.to_person
+        try:
+            with slack_call("chat.postMessage"):
+                response = self.client.chat_postMessage(channel=person, **rendered.as_kwargs(), **options.kwargs())
+        except SlackApiError as exc:
+            if error_code(exc) in {"user_not_found", "cannot_dm_bot", "user_disabled"}:
+                return
+            raise
+        record(self.domain, incident_id, purpose, str(response["channel"]), str(response["ts"]))
+
+
+def _newcomer(entry: TimelineEntry) -> str | None:
+    if entry.kind not in (TimelineKind.ROLE, TimelineKind.HANDOFF):
+        return None
+    person = entry.data.get("person") or entry.data.get("to")
+    return person if isinstance(person, str) and is_slack_user(person) else None

@@ -1,0 +1,152 @@
+"""API keys: created and revoked by operators (``vigil api-keys``), checked on every API call.
+
+A token looks like ``vigil_<prefix>_<secret>``. The prefix finds the row; the SHA-256 of the whole token is
+compared in constant time. The secret carries 256 random bits, so a fast hash is enough (nothing to brute-force).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import case, select, update
+
+from incidents.apikey_models import ApiKey
+from incidents.context import Ctx
+from incidents.effects import audit
+from incidents.errors import NotFound, VigilError
+from incidents.models import Person
+
+READ = "incidents:read"
+WRITE = "incidents:write"
+SCOPES = (READ, WRITE)
+DEFAULT_RATE_PER_MINUTE = 120
+WINDOW = timedelta(minutes=1)
+_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,47}$")
+_TOKEN = re.compile(r"^vigil_([A-Za-z0-9]{12})_[A-Za-z0-9_-]{43}$")
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling, as far as the API cares: read from the key's row at the start of each call."""
+
+    key_id: int
+    name: str
+    scopes: frozenset[str]
+    standard_only: bool
+
+    @property
+    def actor(self) -> str:
+        return f"api:{self.name}"
+
+
+@dataclass(frozen=True)
+class Admission:
+    """The outcome of presenting a token: the caller, or how long to wait when over the limit."""
+
+    principal: Principal
+    retry_after: int | None
+
+
+def parse_scopes(value: str) -> list[str]:
+    scopes = sorted({s.strip() for s in value.split(",") if s.strip()})
+    unknown = [s for s in scopes if s not in SCOPES]
+    if not scopes or unknown:
+        raise VigilError(f"Scopes must be among {', '.join(SCOPES)} (got {value!r}).", field="scopes")
+    return scopes
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_key(
+    ctx: Ctx,
+    *,
+    actor: str,
+    name: str,
+    scopes: list[str],
+    standard_only: bool = False,
+    rate_per_minute: int = DEFAULT_RATE_PER_MINUTE,
+) -> tuple[ApiKey, str]:
+    """Create a key and return it with its token, which is never stored and cannot be shown again."""
+    name = name.strip().lower()
+    if not _NAME.match(name):
+        raise VigilError("Key names are 1-48 lowercase letters, digits, '-' or '_'.", field="name")
+    if ctx.session.scalar(select(ApiKey.id).where(ApiKey.name == name)) is not None:
+        raise VigilError(f"There is already a key named {name!r} (names stay taken after revocation).", field="name")
+    if rate_per_minute < 1:
+        raise VigilError("The rate limit must be at least 1 call per minute.", field="rate_per_minute")
+    scopes = parse_scopes(",".join(scopes))
+    prefix = "".join(secrets.choice("abcdefghijklmnopqrstuvwxyz0123456789") for _ in range(12))
+    token = f"vigil_{prefix}_{secrets.token_urlsafe(32)}"
+    key = ApiKey(
+        name=name,
+        prefix=prefix,
+        token_hash=_hash(token),
+        scopes=scopes,
+        standard_only=standard_only,
+        rate_per_minute=rate_per_minute,
+        created_by=actor,
+        created_at=ctx.now(),
+        window_count=0,
+    )
+    ctx.session.add(key)
+    person = ctx.session.get(Person, key.actor)
+    if person is None:
+        ctx.session.add(Person(key=key.actor, display_name=f"API key {name}"))
+    ctx.session.flush()
+    audit(ctx, actor, "apikey.create", None, name=name, scopes=scopes, standard_only=standard_only)
+    return key, token
+
+
+def list_keys(ctx: Ctx) -> list[ApiKey]:
+    return list(ctx.session.scalars(select(ApiKey).order_by(ApiKey.name)))
+
+
+def revoke_key(ctx: Ctx, name: str, *, actor: str) -> ApiKey:
+    """Revoke at once: the next call presenting the key is refused, on every replica."""
+    key = ctx.session.scalar(select(ApiKey).where(ApiKey.name == name.strip().lower()))
+    if key is None:
+        raise NotFound(f"No API key named {name!r}.", field="name")
+    if key.revoked_at is not None:
+        raise VigilError(f"The key {key.name!r} was already revoked.", field="name")
+    key.revoked_at = ctx.now()
+    key.revoked_by = actor
+    audit(ctx, actor, "apikey.revoke", None, name=key.name)
+    return key
+
+
+def admit(ctx: Ctx, token: str) -> Admission | None:
+    """Check ``token`` and count the call against its key's fixed one-minute window.
+
+    Returns None for an unknown, malformed or revoked token. The counter is bumped with one atomic UPDATE, so
+    concurrent calls on any number of replicas share the limit exactly.
+    """
+    match = _TOKEN.match(token)
+    if match is None:
+        return None
+    key = ctx.session.scalar(select(ApiKey).where(ApiKey.prefix == match.group(1)))
+    if key is None or key.revoked_at is not None or not hmac.compare_digest(key.token_hash, _hash(token)):
+        return None
+    now = ctx.now()
+    window = now.replace(second=0, microsecond=0)
+    count = ctx.session.scalar(
+        update(ApiKey)
+        .where(ApiKey.id == key.id)
+        .values(
+            window_count=case((ApiKey.window_start == window, ApiKey.window_count + 1), else_=1),
+            window_start=window,
+            last_used_at=now,
+        )
+        .returning(ApiKey.window_count)
+        .execution_options(synchronize_session=False)
+    )
+    principal = Principal(key.id, key.name, frozenset(key.scopes), key.standard_only)
+    over = count is not None and count > key.rate_per_minute
+    retry_after = max(1, int((window + WINDOW - now).total_seconds() + 0.999)) if over else None
+    return Admission(principal, retry_after)

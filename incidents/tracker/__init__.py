@@ -1,0 +1,52 @@
+"""Corrective actions mirrored to an issue tracker (Jira), both ways, through the outbox.
+
+Wiring for the process that runs the dispatcher::
+
+    sync = build_sync(domain, settings)          # None without Jira: actions stay in Vigil (tracked=False)
+    handlers |= sync.handlers()                  # action.changed -> create or update the issue
+    Dispatcher(..., on_give_up=sync.on_give_up)  # retry budget spent -> sync_failed + action.sync_failed
+    reconcile(domain, sync.tracker)              # periodically, for sites that cannot send webhooks
+
+Services that add or edit actions pass ``tracked=tracker_configured(settings)``.
+"""
+
+from __future__ import annotations
+
+from incidents.context import Domain
+from incidents.settings import Settings
+from incidents.tracker.content import SyncConfig
+from incidents.tracker.inbound import apply_remote, reconcile
+from incidents.tracker.port import TicketFields, TicketState, Tracker, TrackerError, TrackerRejected, TrackerUnavailable
+from incidents.tracker.sync import TrackerSync, resync
+
+
+def tracker_configured(settings: Settings) -> bool:
+    """Jira URL, credentials (e-mail + API token, or a personal access token) and a default project."""
+    has_credentials = bool((settings.jira_email and settings.jira_api_token) or settings.jira_token)
+    return bool(settings.jira_url and settings.jira_project and has_credentials)
+
+
+def build_sync(domain: Domain, settings: Settings) -> TrackerSync | None:
+    if not tracker_configured(settings):
+        return None
+    from incidents.tracker.jira.client import JiraTracker
+
+    tracker = JiraTracker.from_settings(settings)
+    return TrackerSync(domain, tracker, SyncConfig.from_settings(settings)) if tracker is not None else None
+
+
+__all__ = [
+    "SyncConfig",
+    "TicketFields",
+    "TicketState",
+    "Tracker",
+    "TrackerError",
+    "TrackerRejected",
+    "TrackerSync",
+    "TrackerUnavailable",
+    "apply_remote",
+    "build_sync",
+    "reconcile",
+    "resync",
+    "tracker_configured",
+]

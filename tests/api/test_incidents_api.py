@@ -1,0 +1,181 @@
+"""Each operation does what a hotline or case tool needs, and what it wrote is what Vigil holds."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import httpx
+from sqlalchemy import select
+
+from incidents import actions, clocks
+from incidents.context import Domain
+from incidents.effects import INCIDENT_DECLARED
+from incidents.models import AuditEvent, Person
+from incidents.outbox import OutboxMessage
+from incidents.queries import get_incident
+from incidents.timesource import ManualTime
+from tests.api.conftest import DECLARE, WEB_BASE
+
+
+def _declare(client: httpx.Client, **overrides: object) -> dict:
+    response = client.post("/api/v1/incidents", json={**DECLARE, **overrides})
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def test_declare_opens_the_incident_and_asks_the_bot_to_invite_responders(client: httpx.Client, domain: Domain) -> None:
+    with domain.unit() as ctx:
+        ctx.session.add(Person(key="U_NINA", display_name="Nina", email="Nina@Example.org"))
+    body = _declare(client, responders=["nina@example.org", "new.hire@example.org"], commander_email="nina@example.org")
+    ref = body["ref"]
+    assert body["url"] == f"{WEB_BASE}/incidents/{ref}" and body["href"] == f"/api/v1/incidents/{ref}"
+    assert body["responders"] == [
+        {"email": "nina@example.org", "person": "U_NINA"},
+        {"email": "new.hire@example.org", "person": "email:new.hire@example.org"},
+    ]
+    with domain.unit() as ctx:
+        incident = get_incident(ctx, ref)
+        assert (incident.declared_by, incident.commander) == ("api:hotline", "U_NINA")
+        assert (incident.external_ref, incident.detection_source, incident.region) == (
+            "CALL-20261123-0007",
+            "hotline",
+            "EMEA",
+        )
+        assert incident.detected_at.isoformat() == "2026-11-23T11:50:00+00:00"
+        declared = ctx.session.scalar(select(OutboxMessage).where(OutboxMessage.topic == INCIDENT_DECLARED))
+        assert declared.payload["invite"] == ["api:hotline", "U_NINA", "email:new.hire@example.org"]
+        calls = list(ctx.session.scalars(select(AuditEvent).where(AuditEvent.action == "api.call")))
+        assert [(c.actor, c.details["status"], c.incident_id) for c in calls] == [("api:hotline", 201, incident.id)]
+
+
+def test_the_api_key_commands_until_someone_takes_over(client: httpx.Client, domain: Domain) -> None:
+    ref = _declare(client)["ref"]
+    detail = client.get(f"/api/v1/incidents/{ref}").json()
+    assert [(r["role"], r["person"]) for r in detail["roles"]] == [("commander", "api:hotline")]
+
+
+def test_a_commander_unknown_to_vigil_is_refused_by_field(client: httpx.Client) -> None:
+    response = client.post("/api/v1/incidents", json={**DECLARE, "commander_email": "nobody@example.org"})
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "commander_email"
+
+
+def test_child_safety_is_raised_to_highly_restricted(client: httpx.Client) -> None:
+    body = _declare(client, types=["child_safety"], title="Report of apparent exploitation in a group")
+    assert body["tier"] == "highly_restricted"
+
+
+def test_timeline_entries_keep_their_time_flag_and_author(client: httpx.Client, domain: Domain) -> None:
+    with domain.unit() as ctx:
+        ctx.session.add(Person(key="U_OMAR", display_name="Omar", email="omar@example.org"))
+    ref = _declare(client)["ref"]
+    by_person = client.post(
+        f"/api/v1/incidents/{ref}/timeline",
+        json={
+            "text": "Caller called back with the exact time",
+            "at": "2026-11-23T11:55:00+00:00",
+            "author": "omar@example.org",
+            "sensitive": True,
+            "source_url": "https://cases.example.org/7",
+        },
+    )
+    by_name = client.post(f"/api/v1/incidents/{ref}/timeline", json={"text": "Police informed", "author": "Agent 12"})
+    assert by_person.status_code == 201 and by_name.status_code == 201
+    assert by_person.json()["author"] == "U_OMAR" and by_person.json()["sensitive"] is True
+    assert (by_name.json()["author"], by_name.json()["text"]) == ("api:hotline", "Agent 12: Police informed")
+    with domain.unit() as ctx:
+        notes = [e for e in get_incident(ctx, ref).timeline if e.kind == "note"]
+        assert [(e.text, e.sensitive, e.at.isoformat()) for e in notes] == [
+            ("Caller called back with the exact time", True, "2026-11-23T11:55:00+00:00"),
+            ("Agent 12: Police informed", False, "2026-11-23T12:00:00+00:00"),
+        ]
+        assert notes[0].source_url == "https://cases.example.org/7"
+
+
+def test_updates_move_the_status_and_set_the_next_one(client: httpx.Client, domain: Domain) -> None:
+    ref = _declare(client)["ref"]
+    response = client.post(
+        f"/api/v1/incidents/{ref}/updates",
+        json={"summary": "Account suspended", "status": "mitigated", "next_update_in_minutes": 30},
+    )
+    assert response.status_code == 201, response.text
+    assert response.json()["status"] == "mitigated"
+    assert response.json()["next_update_due"] == "2026-11-23T12:30:00Z"
+    with domain.unit() as ctx:
+        assert get_incident(ctx, ref).status == "mitigated"
+
+
+def test_refusals_name_the_field(client: httpx.Client) -> None:
+    ref = _declare(client)["ref"]
+    cases = [
+        ("/api/v1/incidents", {**DECLARE, "types": ["gossip"]}, "types"),
+        ("/api/v1/incidents", {**DECLARE, "title": "Call +44 20 7946 0958 back"}, "title"),
+        ("/api/v1/incidents", {**DECLARE, "severity": "SEV9"}, "severity"),
+        ("/api/v1/incidents", {**DECLARE, "detected_at": "2026-11-23T11:50:00"}, "detected_at"),
+        ("/api/v1/incidents", {**DECLARE, "detected_at": "2027-01-01T00:00:00Z"}, "detected_at"),
+        ("/api/v1/incidents", {**DECLARE, "colour": "red"}, "colour"),
+        ("/api/v1/incidents", {**DECLARE, "responders": ["not-an-email"]}, "responders.0"),
+        (f"/api/v1/incidents/{ref}/timeline", {"text": "   "}, "text"),
+        (f"/api/v1/incidents/{ref}/updates", {"summary": "x", "status": "closed"}, "status"),
+        (f"/api/v1/incidents/{ref}/updates", {"summary": "x", "next_update_in_minutes": 0}, "next_update_in_minutes"),
+    ]
+    for path, body, field in cases:
+        response = client.post(path, json=body)
+        assert response.status_code == 422, (body, response.text)
+        assert field in [e["field"] for e in response.json()["errors"]], (body, response.json())
+    broken = client.post("/api/v1/incidents", content=b'{"title": ', headers={"Content-Type": "application/json"})
+    assert broken.status_code == 422 and broken.json()["errors"][0]["field"] == "body"
+    missing = client.post("/api/v1/incidents", json={"title": "Only a title"})
+    assert {e["field"] for e in missing.json()["errors"]} == {"types", "severity"}
+
+
+def test_unknown_references_are_404(client: httpx.Client) -> None:
+    for response in (
+        client.get("/api/v1/incidents/INC-2026-9999"),
+        client.post("/api/v1/incidents/INC-2026-9999/timeline", json={"text": "hello"}),
+        client.post("/api/v1/incidents/nonsense/updates", json={"summary": "hello"}),
+    ):
+        assert response.status_code == 404 and response.json()["errors"][0]["field"] == "ref"
+
+
+def test_reading_an_incident_shows_status_roles_clocks_and_actions(
+    client: httpx.Client, domain: Domain, clock: ManualTime
+) -> None:
+    ref = _declare(client)["ref"]
+    with domain.unit() as ctx:
+        actions.add_action(ctx, ref, actor="U_ALICE", title="Detect threats in DMs sooner", owner="U_BOB")
+        clocks.start_clock(ctx, ref, actor="U_ALICE", regime="gdpr_art33")
+    clock.advance(timedelta(hours=73))
+    detail = client.get(f"/api/v1/incidents/{ref.lower()}").json()
+    assert (detail["ref"], detail["status"], detail["severity"], detail["tier"]) == (
+        ref,
+        "declared",
+        "SEV1",
+        "standard",
+    )
+    assert detail["types"] == ["threat_violence"] and detail["channel_id"] is None
+    assert [a["title"] for a in detail["actions"]] == ["Detect threats in DMs sooner"]
+    states = {c["regime"]: c["state"] for c in detail["clocks"]}
+    assert states["gdpr_art33"] == "overdue" and states["eu_dsa_art18"] == "overdue"
+
+
+def test_the_list_pages_in_order_of_change_and_filters(client: httpx.Client, clock: ManualTime) -> None:
+    refs = []
+    for n in range(5):
+        refs.append(_declare(client, title=f"Threat report number {n}")["ref"])
+        clock.advance(timedelta(minutes=1))
+    client.post(f"/api/v1/incidents/{refs[0]}/updates", json={"summary": "Done", "status": "resolved"})
+    seen, url = [], "/api/v1/incidents?limit=2"
+    while url:
+        page = client.get(url).json()
+        seen += [i["ref"] for i in page["items"]]
+        url = page["next"]
+    assert seen == [*refs[1:], refs[0]]
+    open_refs = [i["ref"] for i in client.get("/api/v1/incidents", params={"status": "open"}).json()["items"]]
+    assert open_refs == refs[1:]
+    since = client.get("/api/v1/incidents", params={"updated_since": "2026-11-23T12:03:00Z"}).json()["items"]
+    assert [i["ref"] for i in since] == [refs[3], refs[4], refs[0]]
+    bad = client.get("/api/v1/incidents", params={"cursor": "bm90LWEtY3Vyc29y"})
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "cursor"
+    naive = client.get("/api/v1/incidents", params={"updated_since": "2026-11-23T12:03:00"})
+    assert naive.status_code == 422 and naive.json()["errors"][0]["field"] == "updated_since"

@@ -1,0 +1,180 @@
+"""The bot under test: the real bolt app on Socket Mode (or HTTP mode) against the Slack emulator, with the
+outbox dispatcher running in a thread, on both database backends.
+
+Fixtures: ``emu`` (a fresh emulated workspace with people and an announcements channel) → ``bot`` (settings,
+runtime, connected) → helpers to settle the outbox and read incidents back.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any, TypeVar
+
+import pytest
+import uvicorn
+from sqlalchemy import func, select
+
+from bot.http import SLACK_EVENTS_PATH, create_http_app
+from bot.runtime import Runtime
+from emulators.slack import Ack, Channel, SlackEmulator
+from incidents.context import Domain
+from incidents.dispatcher import Backoff
+from incidents.models import Incident
+from incidents.outbox import PENDING, OutboxMessage
+from incidents.queries import get_incident
+from incidents.settings import Settings
+from incidents.timesource import SystemTime
+
+T = TypeVar("T")
+
+TEST_BACKOFF = Backoff(base=0.05, cap=0.5, jitter=0.1)
+
+
+@dataclass
+class People:
+    alice: str
+    bob: str
+    carol: str
+    general: str
+    announce: str
+
+
+@dataclass
+class BotUnderTest:
+    emu: SlackEmulator
+    domain: Domain
+    settings: Settings
+    runtime: Runtime
+    people: People
+
+    def command(self, text: str, *, user: str | None = None, channel: str | None = None, **kw: Any) -> Ack:
+        return self.emu.slash_command(user or self.people.alice, channel or self.people.general, text, **kw)
+
+    def reply(self, ack: Ack) -> str:
+        return str((ack.payload or {}).get("text", ""))
+
+    def settle(self, timeout: float = 15.0) -> None:
+        """Wait until the outbox has nothing left to deliver."""
+        self.wait_for(lambda: self.pending() == 0, timeout=timeout)
+
+    def pending(self) -> int:
+        with self.domain.unit() as ctx:
+            query = select(func.count()).select_from(OutboxMessage).where(OutboxMessage.state == PENDING)
+            return ctx.session.scalar(query) or 0
+
+    def wait_for(self, predicate: Callable[[], T], timeout: float = 10.0) -> T:
+        return self.emu.wait_for(predicate, timeout=timeout)
+
+    def incident(self, ref: str) -> Incident:
+        with self.domain.unit() as ctx:
+            return get_incident(ctx, ref)
+
+    def only_incident(self) -> Incident:
+        with self.domain.unit() as ctx:
+            refs = list(ctx.session.scalars(select(Incident.ref)))
+        assert len(refs) == 1, refs
+        return self.incident(refs[0])
+
+    def declare(self, text: str = "SEV2 type:fraud_scam Scam wave targeting hosts", **kw: Any) -> tuple[str, Channel]:
+        """Quick-declare and wait until the channel is ready; returns (ref, channel)."""
+        ack = self.command(f"declare {text}", **kw)
+        ref = self.reply(ack).split("*")[1]
+        self.settle()
+        channel_id = self.incident(ref).slack_channel_id
+        assert channel_id is not None
+        return ref, self.emu.channels[channel_id]
+
+
+@pytest.fixture
+def emu() -> Iterator[SlackEmulator]:
+    with SlackEmulator() as emulator:
+        yield emulator
+
+
+@pytest.fixture
+def people(emu: SlackEmulator) -> People:
+    alice, bob, carol = emu.add_user("alice"), emu.add_user("bob"), emu.add_user("carol")
+    general = emu.add_channel("general", members=[alice, bob, carol])
+    announce = emu.add_channel("incidents", members=[alice, bob, carol])
+    return People(alice, bob, carol, general, announce)
+
+
+def bot_settings(emu: SlackEmulator, db_url: str, announce: str, **overrides: Any) -> Settings:
+    return Settings(
+        database_url=db_url,
+        slack_bot_token=emu.bot_token,
+        slack_app_token=emu.app_token,
+        slack_signing_secret=emu.signing_secret,
+        slack_api_url=emu.web_api_url,
+        announce_channel=announce,
+        **overrides,
+    )
+
+
+def start_runtime(settings: Settings, domain: Domain, *, dispatcher: bool = True, **kw: Any) -> Runtime:
+    runtime = Runtime(settings, domain, backoff=TEST_BACKOFF, lease=timedelta(seconds=20), **kw)
+    if dispatcher:
+        runtime.start_dispatcher(poll=0.05)
+    return runtime
+
+
+@pytest.fixture
+def live_domain(domain: Domain) -> Domain:
+    """The test database (emptied) with the real clock: Slack's timestamps and the outbox's backoff are real."""
+    return Domain(domain.engine, domain.factory, domain.policy, SystemTime())
+
+
+@pytest.fixture
+def bot(emu: SlackEmulator, people: People, live_domain: Domain, db_url: str) -> Iterator[BotUnderTest]:
+    settings = bot_settings(emu, db_url, people.announce)
+    runtime = start_runtime(settings, live_domain)
+    runtime.socket_mode().connect()
+    emu.wait_for(lambda: emu.socket_connections > 0)
+    try:
+        yield BotUnderTest(emu, live_domain, settings, runtime, people)
+    finally:
+        runtime.stop()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def http_server(runtime: Runtime) -> Iterator[str]:
+    """Serve the bot's FastAPI app (HTTP mode) on loopback; yields the Request URL."""
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(create_http_app(runtime.app), host="127.0.0.1", port=port, log_level="warning")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}{SLACK_EVENTS_PATH}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture
+def http_bot(emu: SlackEmulator, people: People, live_domain: Domain, db_url: str) -> Iterator[BotUnderTest]:
+    """The bot in HTTP mode: Slack's requests arrive signed at /slack/events."""
+    settings = bot_settings(emu, db_url, people.announce)
+    runtime = start_runtime(settings, live_domain)
+    try:
+        with http_server(runtime) as url:
+            emu.http_target = url
+            yield BotUnderTest(emu, live_domain, settings, runtime, people)
+    finally:
+        runtime.stop()

@@ -1,0 +1,44 @@
+"""A burst of declares against Slack's per-method rate limits (tiers enforced by the emulator, its one-minute
+window shrunk to five seconds so the test runs quickly): every incident ends with its channel and card."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from emulators.slack import SlackEmulator
+from tests.bot.conftest import BotUnderTest
+
+BURST = 30
+
+
+@pytest.fixture
+def emu() -> Iterator[SlackEmulator]:
+    with SlackEmulator(rate_limit_window_s=5.0) as emulator:
+        yield emulator
+
+
+def test_burst_of_declares_all_get_channels(bot: BotUnderTest) -> None:
+    emu = bot.emu
+    futures = []
+    for n in range(BURST):
+        text = f"declare SEV3 type:fraud_scam Scam wave {n}"
+        futures.append(emu.slash_command_nowait(bot.people.alice, bot.people.general, text))
+        time.sleep(0.03)
+    acks = [f.result(timeout=15) for f in futures]
+    assert [a for a in acks if a.timed_out or "Declared" not in bot.reply(a)] == []
+    bot.settle(timeout=60)
+
+    assert any(c.status == 429 for c in emu.calls), "the burst must have hit Slack's limits"
+    channels = [c for c in emu.channels.values() if c.name.startswith("inc-2026-")]
+    assert len(channels) == BURST
+    assert all(len(emu.pins(c.id)) == 1 for c in channels)
+    assert len(emu.messages(bot.people.announce)) == BURST
+    with bot.domain.unit() as ctx:
+        from sqlalchemy import select
+
+        from incidents.outbox import OutboxMessage
+
+        assert {m.state for m in ctx.session.scalars(select(OutboxMessage))} == {"done"}

@@ -1,0 +1,102 @@
+"""The figures behind the trends page, on both databases, and the page and CSV files built from them."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, date, datetime, timedelta
+
+from incidents import clocks, lifecycle, metrics
+from incidents.actions import add_action
+from incidents.context import Domain
+from incidents.enums import ActionPriority, Severity
+from incidents.timesource import ManualTime
+from tests.web.conftest import SignIn
+from tests.web.scenario import World
+
+MONDAY = datetime(2026, 11, 16, tzinfo=UTC)
+H = timedelta(hours=1)
+
+
+def _incident(domain: Domain, clock: ManualTime, at: datetime, severity: Severity, ack: timedelta | None,
+              resolve: timedelta | None, **fields: object) -> str:  # fmt: skip
+    clock.set(at)
+    with domain.unit() as ctx:
+        ref = lifecycle.declare(ctx, actor="U1", title="t", severity=severity, **fields).ref  # type: ignore[arg-type]
+    for delay, verb in ((ack, lifecycle.acknowledge), (resolve, lifecycle.resolve)):
+        if delay is not None:
+            clock.set(at + delay)
+            with domain.unit() as ctx:
+                verb(ctx, ref, actor="U1")
+    return ref
+
+
+def test_weekly_counts_response_times_clocks_and_actions(domain: Domain, clock: ManualTime) -> None:
+    # Sunday 23:30 UTC is the week before; an incident with two types counts under each.
+    _incident(domain, clock, MONDAY - timedelta(minutes=30), Severity.SEV2, H, 2 * H, types=["fraud_scam"])
+    _incident(domain, clock, MONDAY, Severity.SEV2, 3 * H, 4 * H, types=["fraud_scam", "drugs"], region="EMEA")
+    _incident(domain, clock, MONDAY + 26 * H, Severity.SEV2, 5 * H, 10 * H, types=["drugs"], region="EMEA")
+    _incident(domain, clock, MONDAY + 50 * H, Severity.SEV1, None, None, types=["threat_violence"],
+              jurisdictions=["EU"], region="AMS")  # fmt: skip
+    clock.set(MONDAY + 60 * H)
+    with domain.unit() as ctx:
+        since, now = MONDAY - timedelta(days=7), ctx.now()
+        by_severity = metrics.weekly_counts(ctx, "severity", since, now)
+        by_type = metrics.weekly_counts(ctx, "type", since, now)
+        by_region = metrics.weekly_counts(ctx, "region", since, now)
+        times = metrics.response_times(ctx, since)
+        outcomes = metrics.clock_outcomes(ctx, since, now)
+        add_action(ctx, "INC-2026-0001", actor="U1", title="late", due_date=date(2026, 11, 19),
+                   priority=ActionPriority.HIGH)  # fmt: skip
+        add_action(ctx, "INC-2026-0001", actor="U1", title="fine", due_date=date(2026, 12, 30))
+        overdue = {a.priority: (a.unfinished, a.overdue) for a in metrics.overdue_actions(ctx, date(2026, 11, 20))}
+    week0, week1 = MONDAY.date() - timedelta(days=7), MONDAY.date()
+    assert [(c.week, c.key, c.count) for c in by_severity] == [
+        (week0, "SEV2", 1),
+        (week1, "SEV1", 1),
+        (week1, "SEV2", 2),
+    ]
+    assert [(c.week, c.key, c.count) for c in by_type] == [
+        (week0, "fraud_scam", 1), (week1, "drugs", 2), (week1, "fraud_scam", 1), (week1, "threat_violence", 1),
+    ]  # fmt: skip
+    assert [(c.key, c.count) for c in by_region if c.week == week1] == [("AMS", 1), ("EMEA", 2)]
+    assert [(c.key, c.count) for c in by_region if c.week == week0] == [(metrics.UNSPECIFIED, 1)]
+    ack = [r for r in times if r.measure == "acknowledge"]
+    assert [(r.month, r.severity, r.count, r.median, r.p90) for r in ack] == [
+        (date(2026, 11, 1), Severity.SEV2, 3, 3 * H, timedelta(hours=4, minutes=36))
+    ]
+    resolve = [r for r in times if r.measure == "resolve"]
+    assert [(r.count, r.median, r.p90) for r in resolve] == [(3, 4 * H, timedelta(hours=8, minutes=48))]
+    assert [(o.regime, o.met, o.missed, o.running) for o in outcomes] == [("eu_dsa_art18", 0, 1, 0)]
+    assert overdue[ActionPriority.HIGH] == (1, 1) and overdue[ActionPriority.MEDIUM] == (1, 0)
+
+
+def test_a_met_clock_and_a_running_one(domain: Domain, clock: ManualTime) -> None:
+    met = _incident(domain, clock, MONDAY, Severity.SEV1, None, None, types=["threat_violence"], jurisdictions=["EU"])
+    clock.set(MONDAY + H / 2)
+    with domain.unit() as ctx:
+        clocks.satisfy_clock(ctx, met, actor="U1", regime="eu_dsa_art18", reference_id="X-1")
+    _incident(domain, clock, MONDAY + 2 * H, Severity.SEV1, None, None, types=["threat_violence"], jurisdictions=["EU"])
+    with domain.unit() as ctx:
+        outcomes = metrics.clock_outcomes(ctx, MONDAY, ctx.now())
+    assert [(o.met, o.missed, o.running) for o in outcomes] == [(1, 0, 1)]
+
+
+def test_the_trends_page_draws_counts_never_restricted_titles(sign_in: SignIn, world: World) -> None:
+    page = sign_in(world.bob).get("/trends?weeks=13")
+    assert page.status_code == 200
+    assert page.text.count("<svg") == 8 and "<script" not in page.text
+    assert "Live stream" not in page.text and world.restricted not in page.text
+    assert "Time to acknowledge" in page.text and "EU DSA Art. 18" in page.text
+
+
+def test_each_chart_exports_its_figures(sign_in: SignIn, world: World) -> None:
+    client = sign_in(world.bob)
+    weekly = client.get("/export/weekly-severity.csv?weeks=13")
+    assert weekly.headers["content-type"].startswith("text/csv")
+    assert "attachment" in weekly.headers["content-disposition"]
+    rows = list(csv.DictReader(io.StringIO(weekly.text)))
+    assert sum(int(r["incidents"]) for r in rows) == 4 and {r["severity"] for r in rows} == {"SEV1", "SEV2", "SEV3"}
+    response = list(csv.DictReader(io.StringIO(client.get("/export/response-times.csv").text)))
+    assert {r["measure"] for r in response} == {"acknowledge", "mitigate", "resolve"}
+    assert client.get("/export/nonsense.csv").status_code == 404

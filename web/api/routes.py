@@ -1,0 +1,300 @@
+"""The intake API's operations under ``/api/v1``: declare, add to the timeline, post updates, read, list.
+
+Each operation is a thin call into the domain verbs inside one unit of work (see :mod:`web.api.calls`).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Header, Path, Query, Request, Security
+from fastapi.responses import JSONResponse
+from fastapi.security import HTTPBearer
+
+from incidents import lifecycle, timeline
+from incidents.apikeys import READ, WRITE, Principal
+from incidents.context import Ctx, Domain
+from web.api import views
+from web.api.calls import REPLAYED_HEADER, Calls
+from web.api.errors import ApiProblem, ApiRoute
+from web.api.openapi import document
+from web.api.schemas import (
+    DeclaredIncident,
+    DeclareRequest,
+    ErrorBody,
+    IncidentPage,
+    IncidentView,
+    Moment,
+    Responder,
+    StatusFilter,
+    TimelineEntryView,
+    TimelineRequest,
+    UpdateRequest,
+    UpdateView,
+)
+
+bearer = HTTPBearer(
+    scheme_name="ApiKey",
+    bearerFormat="vigil_<prefix>_<secret>",
+    description="An API key from `vigil api-keys create`, sent as `Authorization: Bearer <token>`.",
+    auto_error=False,
+)
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        max_length=255,
+        pattern=r"^[\x21-\x7e]+$",
+        description="Retries with the same key get the first answer back and change nothing.",
+    ),
+]
+Ref = Annotated[str, Path(max_length=20, description="The incident reference, e.g. INC-2026-0042.")]
+
+
+def _error(description: str, headers: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {"model": ErrorBody, "description": description, **({"headers": headers} if headers else {})}
+
+
+def _responses(*, write: bool, by_ref: bool) -> dict[int | str, dict[str, Any]]:
+    responses: dict[int | str, dict[str, Any]] = {
+        401: _error("No valid, unrevoked API key.", {"WWW-Authenticate": {"schema": {"type": "string"}}}),
+        403: _error("The key lacks the scope, or may not touch restricted incidents."),
+        422: _error("A field (body, query or header) is invalid; each error names it."),
+        429: _error(
+            "Over the key's rate limit.",
+            {"Retry-After": {"schema": {"type": "integer"}, "description": "Seconds to wait."}},
+        ),
+    }
+    if write:
+        responses[413] = _error("The body is over the size limit.")
+    if by_ref:
+        responses[404] = _error("No such incident (or one the key may not see).")
+    return responses
+
+
+def _operation(scope: str, *, write: bool, by_ref: bool) -> dict[str, Any]:
+    return {
+        "openapi_extra": {"x-required-scope": scope},
+        "responses": _responses(write=write, by_ref=by_ref),
+        "dependencies": [Security(bearer, scopes=[scope])],
+    }
+
+
+_BY_REF = {"ref": "$response.body#/ref"}
+_CREATED_HEADERS = {REPLAYED_HEADER: {"schema": {"type": "string"}, "description": "'true' on a replayed answer."}}
+
+
+def build_api_router(domain: Domain, *, web_base_url: str | None = None) -> APIRouter:
+    """The router ``vigil serve --http`` mounts; it serves its own OpenAPI document at /api/v1/openapi.json."""
+    calls = Calls(domain)
+    route_class = type(
+        "IntakeRoute", (ApiRoute,), {"admit": staticmethod(calls.admit), "audit": staticmethod(calls.audit_refusal)}
+    )
+    router = APIRouter(prefix=views.PREFIX, route_class=route_class, tags=["incidents"])
+    declared = _operation(WRITE, write=True, by_ref=False)
+    declared["responses"][201] = {
+        "description": "Declared; the Slack channel and invitations follow.",
+        "headers": _CREATED_HEADERS,
+        "links": {
+            "GetIncident": {"operationId": "get_incident", "parameters": _BY_REF},
+            "AddTimelineEntry": {"operationId": "add_timeline_entry", "parameters": _BY_REF},
+            "PostUpdate": {"operationId": "post_update", "parameters": _BY_REF},
+        },
+    }
+
+    @router.post(
+        "/incidents", status_code=201, response_model=DeclaredIncident, operation_id="declare_incident", **declared
+    )
+    def declare_incident(
+        request: Request, body: DeclareRequest, idempotency_key: IdempotencyKey = None
+    ) -> JSONResponse:
+        """Declare an incident. Responders known to Vigil by e-mail are invited; others are passed to the bot
+        as ``email:<address>`` to look up in Slack."""
+        principal: Principal = request.state.principal
+
+        def work(ctx: Ctx) -> tuple[DeclaredIncident, Any]:
+            if principal.standard_only and body.tier.is_restricted:
+                raise ApiProblem(403, "This key may only declare standard-tier incidents.", field="tier")
+            known = views.people_by_email(ctx, [*body.responders, *filter(None, [body.commander_email])])
+            commander = known.get(body.commander_email.lower()) if body.commander_email else None
+            if body.commander_email and commander is None:
+                raise ApiProblem(
+                    422,
+                    f"No Vigil user has the e-mail {body.commander_email}; invite them as a responder and "
+                    "hand command over in Slack.",
+                    field="commander_email",
+                )
+            emails = dict.fromkeys(e.lower() for e in body.responders)
+            responders = [Responder(email=e, person=known.get(e, f"email:{e}")) for e in emails]
+            incident = lifecycle.declare(
+                ctx,
+                actor=principal.actor,
+                title=body.title,
+                types=body.types,
+                severity=body.severity,
+                tier=body.tier,
+                summary=body.summary,
+                region=body.region,
+                jurisdictions=body.jurisdictions,
+                detection_source=body.detection_source,
+                external_ref=body.external_ref,
+                occurred_at=body.occurred_at,
+                detected_at=body.detected_at,
+                commander=commander,
+                invite=[r.person for r in responders],
+            )
+            if principal.standard_only and incident.tier.is_restricted:
+                raise ApiProblem(
+                    403,
+                    "These incident types make the incident restricted; this key may only declare standard ones.",
+                    field="types",
+                )
+            return DeclaredIncident(
+                ref=incident.ref,
+                url=views.web_url(web_base_url, incident.ref),
+                href=views.href(incident.ref),
+                status=incident.status,
+                severity=incident.severity,
+                tier=incident.tier,
+                responders=responders,
+            ), incident
+
+        return calls.write(request, body, idempotency_key, work)
+
+    @router.post(
+        "/incidents/{ref}/timeline",
+        status_code=201,
+        response_model=TimelineEntryView,
+        operation_id="add_timeline_entry",
+        **_operation(WRITE, write=True, by_ref=True),
+    )
+    def add_timeline_entry(
+        request: Request, ref: Ref, body: TimelineRequest, idempotency_key: IdempotencyKey = None
+    ) -> JSONResponse:
+        """Add an entry to the incident's timeline."""
+        principal: Principal = request.state.principal
+
+        def work(ctx: Ctx) -> tuple[TimelineEntryView, Any]:
+            incident = views.visible_incident(ctx, principal, ref)
+            author, text = principal.actor, body.text
+            if body.author:
+                person = views.people_by_email(ctx, [body.author.strip()]).get(body.author.strip().lower())
+                author, text = (person, text) if person else (author, f"{body.author.strip()}: {text.strip()}")
+            entry = timeline.add_note(
+                ctx,
+                incident.ref,
+                actor=author,
+                text=text,
+                at=body.at,
+                sensitive=body.sensitive,
+                source_url=body.source_url,
+            )
+            view = TimelineEntryView(
+                id=entry.id,
+                at=entry.at,
+                author=entry.author,
+                text=entry.text,
+                sensitive=entry.sensitive,
+                source_url=entry.source_url,
+            )
+            return view, incident
+
+        return calls.write(request, body, idempotency_key, work)
+
+    @router.post(
+        "/incidents/{ref}/updates",
+        status_code=201,
+        response_model=UpdateView,
+        operation_id="post_update",
+        **_operation(WRITE, write=True, by_ref=True),
+    )
+    def post_update(
+        request: Request, ref: Ref, body: UpdateRequest, idempotency_key: IdempotencyKey = None
+    ) -> JSONResponse:
+        """Post a status update (optionally moving the incident's status)."""
+        principal: Principal = request.state.principal
+
+        def work(ctx: Ctx) -> tuple[UpdateView, Any]:
+            incident = views.visible_incident(ctx, principal, ref)
+            minutes = body.next_update_in_minutes
+            update = timeline.post_update(
+                ctx,
+                incident.ref,
+                actor=principal.actor,
+                summary=body.summary,
+                status=body.status,
+                impact=body.impact,
+                next_steps=body.next_steps,
+                next_update_in=timedelta(minutes=minutes) if minutes else None,
+            )
+            ctx.session.flush()
+            view = UpdateView(
+                id=update.id,
+                at=update.at,
+                status=update.status,
+                summary=update.summary,
+                impact=update.impact,
+                next_steps=update.next_steps,
+                next_update_due=update.next_update_due,
+            )
+            return view, incident
+
+        return calls.write(request, body, idempotency_key, work)
+
+    @router.get(
+        "/incidents/{ref}",
+        response_model=IncidentView,
+        operation_id="get_incident",
+        **_operation(READ, write=False, by_ref=True),
+    )
+    def get_incident(request: Request, ref: Ref) -> JSONResponse:
+        """The incident's status, severity, current roles, clocks and actions."""
+        principal: Principal = request.state.principal
+
+        def work(ctx: Ctx) -> tuple[IncidentView, Any]:
+            incident = views.visible_incident(ctx, principal, ref)
+            return views.detail(incident, web_base_url, ctx.now()), incident
+
+        return calls.read(request, work)
+
+    @router.get(
+        "/incidents",
+        response_model=IncidentPage,
+        operation_id="list_incidents",
+        **_operation(READ, write=False, by_ref=False),
+    )
+    def list_incidents(
+        request: Request,
+        status: Annotated[StatusFilter, Query()] = StatusFilter.ALL,
+        updated_since: Annotated[Moment | None, Query(description="Only incidents changed at or after this.")] = None,
+        limit: Annotated[int, Query(ge=1, le=200)] = 50,
+        cursor: Annotated[str | None, Query(max_length=300, pattern=r"^[A-Za-z0-9_-]+$")] = None,
+    ) -> JSONResponse:
+        """Incidents in order of last change, a page at a time; follow ``next`` until it is null."""
+        principal: Principal = request.state.principal
+
+        def work(ctx: Ctx) -> tuple[IncidentPage, None]:
+            rows, more = views.changed_incidents(
+                ctx, principal, status=status, updated_since=updated_since, cursor=cursor, limit=limit
+            )
+            params = {"status": status.value, "limit": limit}
+            if updated_since is not None:
+                params["updated_since"] = updated_since.isoformat()
+            following = (
+                f"{views.PREFIX}/incidents?{urlencode({**params, 'cursor': views.encode_cursor(rows[-1])})}"
+                if more
+                else None
+            )
+            return IncidentPage(items=[views.summary(i, web_base_url) for i in rows], next=following), None
+
+        return calls.read(request, work)
+
+    served = document(router)
+
+    @router.get("/openapi.json", include_in_schema=False)
+    def openapi() -> JSONResponse:
+        return JSONResponse(served)
+
+    return router

@@ -1,0 +1,212 @@
+"""The intake API's request and response bodies. FastAPI validates requests and writes the OpenAPI document from
+these same models, so the document cannot drift from what the server accepts.
+
+Free text may not contain NUL (PostgreSQL cannot store it); required text must contain a non-space character.
+What the schema cannot say (known incident types, no phone number in a title...) the domain checks, answering
+422 with the field named.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field
+
+from incidents.enums import ActionPriority, ActionStatus, Severity, Status, Tier
+
+_ANY_TEXT = r"^[^\x00]*$"
+_SOME_TEXT = r"^[^\x00]*[^\x00\s][^\x00]*$"
+_EMAIL = r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$"
+PATTERN_MESSAGES = {
+    _ANY_TEXT: "NUL characters are not allowed.",
+    _SOME_TEXT: "Enter some text (NUL characters are not allowed).",
+    _EMAIL: "Give an e-mail address such as name@example.org.",
+}
+Email = Annotated[str, Field(max_length=254, pattern=_EMAIL)]
+Label = Annotated[str, Field(max_length=200, pattern=_ANY_TEXT)]
+
+
+def _iso_only(value: object) -> object:
+    """Pydantic would read numbers as Unix timestamps; the document promises ISO 8601 strings only."""
+    if not isinstance(value, str) or not re.match(r"\d{4}-\d\d-\d\d[Tt ]", value):
+        raise ValueError("Give an ISO 8601 time with a zone, e.g. 2026-11-23T12:00:00Z")
+    return value
+
+
+Moment = Annotated[AwareDatetime, BeforeValidator(_iso_only)]
+
+
+def text(limit: int, *, required: bool = False, description: str | None = None) -> object:
+    return Field(max_length=limit, pattern=_SOME_TEXT if required else _ANY_TEXT, description=description)
+
+
+class _Request(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class DeclareRequest(_Request):
+    title: Annotated[str, text(120, required=True, description="Describes the harm, never the person.")]
+    summary: Annotated[str, text(4000)] = ""
+    types: Annotated[list[Annotated[str, Field(max_length=64)]], Field(min_length=1, max_length=10)] = Field(
+        description="Incident types from the policy pack, e.g. threat_violence."
+    )
+    severity: Severity
+    tier: Tier = Field(Tier.STANDARD, description="Raised to the floor the types demand (child safety: highest).")
+    region: Annotated[str | None, Field(max_length=64, pattern=_ANY_TEXT)] = None
+    jurisdictions: Annotated[list[Annotated[str, Field(max_length=16, pattern=_ANY_TEXT)]], Field(max_length=20)] = []
+    detection_source: Label | None = Field(None, description="e.g. hotline, case tool, classifier.")
+    occurred_at: Moment | None = None
+    detected_at: Moment | None = Field(None, description="When the organisation became aware; clocks start here.")
+    external_ref: Label | None = Field(None, description="The case id or hotline call id in the calling system.")
+    commander_email: Email | None = Field(
+        None, description="A Vigil user to command the incident; by default the API key holds command until handed off."
+    )
+    responders: Annotated[list[Email], Field(max_length=50)] = Field(
+        [], description="E-mail addresses of people to invite to the incident channel."
+    )
+
+
+class Responder(BaseModel):
+    email: str
+    person: str = Field(description="Vigil's key for the person, or email:<address> until the bot resolves it.")
+
+
+class DeclaredIncident(BaseModel):
+    ref: str = Field(examples=["INC-2026-0042"])
+    url: str | None = Field(description="The incident's page in Vigil's web view, when one is configured.")
+    href: str = Field(description="This incident in the API.")
+    status: Status
+    severity: Severity
+    tier: Tier
+    responders: list[Responder]
+
+
+class TimelineRequest(_Request):
+    text: Annotated[str, text(4000, required=True)]
+    at: Moment | None = Field(None, description="When it happened (default: now); never in the future.")
+    author: Label | None = Field(
+        None, description="Who wrote it in the calling system; an e-mail of a Vigil user makes them the author."
+    )
+    sensitive: bool = Field(False, description="Shown behind a content warning; left out of leadership reviews.")
+    source_url: Annotated[str | None, Field(max_length=1000, pattern=r"^https?://[^\s\x00]+$")] = None
+
+
+class TimelineEntryView(BaseModel):
+    id: int
+    at: datetime
+    author: str
+    text: str
+    sensitive: bool
+    source_url: str | None
+
+
+class UpdateRequest(_Request):
+    summary: Annotated[str, text(4000, required=True)]
+    status: Status | None = Field(None, description="Moves the incident along its state machine.")
+    impact: Annotated[str, text(4000)] = ""
+    next_steps: Annotated[str, text(4000)] = ""
+    next_update_in_minutes: Annotated[int | None, Field(ge=1, le=10080)] = None
+
+
+class UpdateView(BaseModel):
+    id: int
+    at: datetime
+    status: Status
+    summary: str
+    impact: str
+    next_steps: str
+    next_update_due: datetime | None
+
+
+class RoleView(BaseModel):
+    role: str
+    person: str
+    assigned_at: datetime
+
+
+class ClockState(StrEnum):
+    RUNNING = "running"
+    OVERDUE = "overdue"
+    MET = "met"
+    MISSED = "missed"
+
+
+class ClockView(BaseModel):
+    id: int
+    regime: str
+    name: str
+    jurisdiction: str | None
+    due_at: datetime
+    satisfied_at: datetime | None
+    state: ClockState
+
+
+class ActionView(BaseModel):
+    id: int
+    title: str
+    owner: str | None
+    status: ActionStatus
+    priority: ActionPriority
+    due_date: date | None
+    tracker_key: str | None
+    tracker_url: str | None
+
+
+class IncidentSummary(BaseModel):
+    ref: str
+    href: str
+    url: str | None
+    title: str
+    status: Status
+    severity: Severity
+    tier: Tier
+    types: list[str]
+    declared_at: datetime
+    updated_at: datetime
+
+
+class IncidentView(IncidentSummary):
+    summary: str
+    region: str | None
+    jurisdictions: list[str]
+    detection_source: str | None
+    external_ref: str | None
+    occurred_at: datetime | None
+    detected_at: datetime | None
+    acknowledged_at: datetime | None
+    mitigated_at: datetime | None
+    resolved_at: datetime | None
+    closed_at: datetime | None
+    channel_id: str | None = Field(description="The Slack channel, once the bot has opened it.")
+    roles: list[RoleView] = Field(description="Current holders only.")
+    clocks: list[ClockView]
+    actions: list[ActionView]
+
+
+class IncidentPage(BaseModel):
+    items: list[IncidentSummary] = Field(description="Oldest change first, so a poller can follow updated_since.")
+    next: str | None = Field(description="The next page (same filters), or null after the last one.")
+
+
+class StatusFilter(StrEnum):
+    """``open`` is declared, investigating or mitigated; ``all`` is any status."""
+
+    ALL = "all"
+    OPEN = "open"
+    DECLARED = "declared"
+    INVESTIGATING = "investigating"
+    MITIGATED = "mitigated"
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+
+
+class FieldError(BaseModel):
+    field: str | None = Field(description="The input at fault (body field, query parameter or header), if any.")
+    message: str
+
+
+class ErrorBody(BaseModel):
+    errors: list[FieldError] = Field(min_length=1)

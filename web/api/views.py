@@ -1,0 +1,178 @@
+"""Domain objects → API bodies, plus the reads only the API needs (people by e-mail, the change-ordered list)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import selectinload
+
+from incidents.apikeys import Principal
+from incidents.context import Ctx
+from incidents.enums import OPEN_STATUSES, Status, Tier
+from incidents.errors import NotFound
+from incidents.models import Incident, Person
+from incidents.queries import get_incident
+from web.api.errors import ApiProblem
+from web.api.schemas import (
+    ActionView,
+    ClockState,
+    ClockView,
+    IncidentSummary,
+    IncidentView,
+    RoleView,
+    StatusFilter,
+)
+
+PREFIX = "/api/v1"
+
+
+def href(ref: str) -> str:
+    return f"{PREFIX}/incidents/{ref}"
+
+
+def web_url(base: str | None, ref: str) -> str | None:
+    return f"{base.rstrip('/')}/incidents/{ref}" if base else None
+
+
+def visible_incident(ctx: Ctx, principal: Principal, ref: str) -> Incident:
+    """The incident, or :class:`NotFound` — also when the key may not see it, so its existence is not revealed."""
+    incident = get_incident(ctx, ref)
+    if principal.standard_only and incident.tier.is_restricted:
+        raise NotFound(f"No incident {ref.strip()!r} (INC-<year>-<number>, e.g. INC-2026-0042).", field="ref")
+    return incident
+
+
+def people_by_email(ctx: Ctx, emails: Iterable[str]) -> dict[str, str]:
+    """Lower-cased e-mail → person key, for the e-mails Vigil knows (the lowest key wins a shared address)."""
+    wanted = {e.lower() for e in emails}
+    if not wanted:
+        return {}
+    rows = ctx.session.execute(
+        select(func.lower(Person.email), Person.key).where(func.lower(Person.email).in_(wanted)).order_by(Person.key)
+    )
+    found: dict[str, str] = {}
+    for email, key in rows:
+        found.setdefault(email, key)
+    return found
+
+
+def summary(incident: Incident, base: str | None) -> IncidentSummary:
+    return IncidentSummary(
+        ref=incident.ref,
+        href=href(incident.ref),
+        url=web_url(base, incident.ref),
+        title=incident.title,
+        status=incident.status,
+        severity=incident.severity,
+        tier=incident.tier,
+        types=incident.type_names,
+        declared_at=incident.declared_at,
+        updated_at=incident.updated_at,
+    )
+
+
+def detail(incident: Incident, base: str | None, now: datetime) -> IncidentView:
+    return IncidentView(
+        **summary(incident, base).model_dump(),
+        summary=incident.summary,
+        region=incident.region,
+        jurisdictions=incident.jurisdictions,
+        detection_source=incident.detection_source,
+        external_ref=incident.external_ref,
+        occurred_at=incident.occurred_at,
+        detected_at=incident.detected_at,
+        acknowledged_at=incident.acknowledged_at,
+        mitigated_at=incident.mitigated_at,
+        resolved_at=incident.resolved_at,
+        closed_at=incident.closed_at,
+        channel_id=incident.slack_channel_id,
+        roles=[
+            RoleView(role=r.role, person=r.person, assigned_at=r.assigned_at)
+            for r in incident.roles
+            if r.relieved_at is None
+        ],
+        clocks=[
+            ClockView(
+                id=c.id,
+                regime=c.regime,
+                name=c.name,
+                jurisdiction=c.jurisdiction,
+                due_at=c.due_at,
+                satisfied_at=c.satisfied_at,
+                state=(
+                    (ClockState.MET if c.met else ClockState.MISSED)
+                    if c.satisfied_at is not None
+                    else (ClockState.OVERDUE if c.is_overdue(now) else ClockState.RUNNING)
+                ),
+            )
+            for c in incident.clocks
+        ],
+        actions=[
+            ActionView(
+                id=a.id,
+                title=a.title,
+                owner=a.owner,
+                status=a.status,
+                priority=a.priority,
+                due_date=a.due_date,
+                tracker_key=a.tracker_key,
+                tracker_url=a.tracker_url,
+            )
+            for a in incident.actions
+        ],
+    )
+
+
+def encode_cursor(incident: Incident) -> str:
+    raw = json.dumps([incident.updated_at.isoformat(), incident.id]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> tuple[datetime, int]:
+    try:
+        moment, last_id = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        parsed = datetime.fromisoformat(moment)
+        if parsed.tzinfo is None or not isinstance(last_id, int):
+            raise ValueError(cursor)
+        return parsed, last_id
+    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
+        raise ApiProblem(
+            422, "This cursor is not one the API gave out; start again without it.", field="cursor"
+        ) from None
+
+
+def changed_incidents(
+    ctx: Ctx,
+    principal: Principal,
+    *,
+    status: StatusFilter,
+    updated_since: datetime | None,
+    cursor: str | None,
+    limit: int,
+) -> tuple[list[Incident], bool]:
+    """A page of incidents in order of last change, and whether more follow.
+
+    Ordering by (updated_at, id) keeps paging stable for a poller: an incident that changes while it pages moves
+    to a later page (seen again), never to an earlier one (missed).
+    """
+    query = select(Incident).options(selectinload(Incident.types))
+    if status is StatusFilter.OPEN:
+        query = query.where(Incident.status.in_(OPEN_STATUSES))
+    elif status is not StatusFilter.ALL:
+        query = query.where(Incident.status == Status(status.value))
+    if updated_since is not None:
+        query = query.where(Incident.updated_at >= updated_since)
+    if principal.standard_only:
+        query = query.where(Incident.tier == Tier.STANDARD)
+    if cursor:
+        moment, last_id = _decode_cursor(cursor)
+        query = query.where(
+            or_(Incident.updated_at > moment, and_(Incident.updated_at == moment, Incident.id > last_id))
+        )
+    rows = list(ctx.session.scalars(query.order_by(Incident.updated_at, Incident.id).limit(limit + 1)))
+    return rows[:limit], len(rows) > limit

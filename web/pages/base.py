@@ -1,0 +1,98 @@
+"""What every page shares: the templates, the signed-in viewer, and how pages and errors are rendered."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from incidents.access import Viewer, make_viewer
+from incidents.context import Domain
+from incidents.reviews import ReviewTemplates
+from incidents.reviews.formatting import DASH, duration, when
+from web.pages.config import WebConfig
+from web.pages.security import CSRF_FIELD, csrf_token
+
+TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates" / "web"
+STATIC_DIR = TEMPLATES_DIR / "static"
+SESSION_KEY = "viewer"
+
+
+class SignInRequired(Exception):
+    """Raised by :meth:`Pages.viewer` when nobody is signed in: answered with a redirect to the sign-in page."""
+
+
+def _environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES_DIR),
+        autoescape=select_autoescape(default=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        auto_reload=False,
+    )
+    env.filters["when"] = when
+    env.filters["duration"] = lambda d: duration(d) if isinstance(d, timedelta) else DASH
+    env.filters["day"] = lambda d: f"{d:%d %b}" if d else DASH
+    env.globals["CSRF_FIELD"] = CSRF_FIELD
+    return env
+
+
+@dataclass
+class Pages:
+    domain: Domain
+    config: WebConfig
+    reviews: ReviewTemplates
+    env: Environment
+
+    @classmethod
+    def create(cls, domain: Domain, config: WebConfig, reviews: ReviewTemplates) -> Pages:
+        return cls(domain, config, reviews, _environment())
+
+    def viewer(self, request: Request) -> Viewer:
+        """The signed-in viewer (a FastAPI dependency). Leadership is decided on every request from the settings,
+        so removing someone from the group takes effect at once."""
+        stored = request.session.get(SESSION_KEY)
+        if not isinstance(stored, dict) or not isinstance(stored.get("key"), str):
+            raise SignInRequired
+        return make_viewer(
+            stored["key"], str(stored.get("name") or stored["key"]), stored.get("email"), self.config.leadership
+        )
+
+    def optional_viewer(self, request: Request) -> Viewer | None:
+        try:
+            return self.viewer(request)
+        except SignInRequired:
+            return None
+
+    def url(self, request: Request, path: str) -> str:
+        """An absolute path under the prefix the pages are mounted at."""
+        return request.scope.get("root_path", "") + path
+
+    def render(self, request: Request, template: str, *, status: int = 200, **values: Any) -> HTMLResponse:
+        values.setdefault("viewer", self.optional_viewer(request))
+        html = self.env.get_template(template).render(
+            base=request.scope.get("root_path", ""),
+            csrf=csrf_token(request),
+            path=request.url.path,
+            generated=when(self.domain.clock.now()),
+            **values,
+        )
+        return HTMLResponse(html, status_code=status)
+
+    def error(self, request: Request, status: int, title: str, message: str) -> HTMLResponse:
+        return self.render(request, "error.html.j2", status=status, title=title, message=message)
+
+
+def current_viewer(request: Request) -> Viewer:
+    """The FastAPI dependency behind :data:`SignedIn` (the pages object is on the pages app's state)."""
+    pages: Pages = request.app.state.pages
+    return pages.viewer(request)
+
+
+SignedIn = Annotated[Viewer, Depends(current_viewer)]

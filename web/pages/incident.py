@@ -1,0 +1,149 @@
+"""``/incidents/{ref}``: one incident as the viewer may see it (see :mod:`incidents.access`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import Response
+from sqlalchemy import select
+
+from incidents.access import Sight, open_incident
+from incidents.context import Ctx
+from incidents.models import Incident
+from incidents.reviews.models import Review
+from incidents.reviews.people import people_by_key
+from incidents.reviews.redact import Redactor, role_label, role_tokens
+from web.pages.base import Pages, SignedIn
+
+
+@dataclass(frozen=True)
+class ClockView:
+    name: str
+    jurisdiction: str
+    due_at: datetime
+    satisfied_at: datetime | None
+    reference: str
+    state: str
+    """met, missed, overdue or running."""
+
+
+def clock_state(satisfied: datetime | None, due: datetime, now: datetime) -> str:
+    if satisfied is not None:
+        return "met" if satisfied <= due else "missed"
+    return "overdue" if now > due else "running"
+
+
+def incident_view(ctx: Ctx, incident: Incident, seen: Sight, team: str | None) -> dict[str, Any]:
+    """Plain values for the template: people named (or tokened when redacted), text cleaned, links checked."""
+    now = ctx.now()
+    keys = {incident.declared_by, *(r.person for r in incident.roles), *(e.author for e in incident.timeline)}
+    keys |= {a.owner for a in incident.actions if a.owner} | {u.author for u in incident.updates}
+    keys |= {k for h in incident.handoffs for k in (h.from_person, h.to_person) if k}
+    people = people_by_key(ctx, keys)
+    tokens = role_tokens(incident, ctx.policy.roles) if seen.redacted else None
+    redactor = Redactor(people, tokens, mask_pii=seen.redacted)
+    name, text = redactor.name, redactor.text
+    shown = [e for e in incident.timeline if seen.member or not e.sensitive]
+    review = ctx.session.scalar(select(Review.status).where(Review.incident_id == incident.id))
+    channel = None
+    if incident.slack_channel_id and not seen.redacted:
+        query = {"channel": incident.slack_channel_id, **({"team": team} if team else {})}
+        channel = "https://slack.com/app_redirect?" + urlencode(query)
+    return {
+        "incident": incident,
+        "seen": seen,
+        "title": text(incident.title),
+        "summary": text(incident.summary),
+        "types": [ctx.policy.types[t].label if t in ctx.policy.types else t for t in incident.type_names],
+        "commander": name(incident.commander),
+        "age": (incident.resolved_at or now) - incident.declared_at,
+        "channel_url": channel,
+        "roles": [
+            {"role": role_label(r.role), "person": name(r.person), "since": r.assigned_at, "until": r.relieved_at}
+            for r in sorted(incident.roles, key=lambda r: (r.relieved_at is not None, r.assigned_at, r.id))
+        ],
+        "handoffs": [
+            {
+                "from": name(h.from_person),
+                "to": name(h.to_person),
+                "state": h.state.value,
+                "at": h.requested_at,
+                "settled": h.settled_at,
+            }
+            for h in incident.handoffs
+        ],
+        "timeline": [
+            {
+                "at": e.at,
+                "kind": e.kind.value,
+                "author": name(e.author),
+                "text": text(e.text),
+                "sensitive": e.sensitive,
+                "link": redactor.link(e.source_url),
+            }
+            for e in reversed(shown)
+        ],
+        "withheld": len(incident.timeline) - len(shown),
+        "updates": [
+            {
+                "at": u.at,
+                "author": name(u.author),
+                "status": u.status.value,
+                "summary": text(u.summary),
+                "impact": text(u.impact),
+                "next_steps": text(u.next_steps),
+                "next_due": u.next_update_due,
+            }
+            for u in reversed(incident.updates)
+        ],
+        "clocks": [
+            ClockView(
+                name=c.name,
+                jurisdiction=c.jurisdiction or "",
+                due_at=c.due_at,
+                satisfied_at=c.satisfied_at,
+                reference="withheld" if seen.redacted and c.reference_id else (c.reference_id or ""),
+                state=clock_state(c.satisfied_at, c.due_at, now),
+            )
+            for c in incident.clocks
+        ],
+        "actions": [
+            {
+                "title": text(a.title),
+                "owner": name(a.owner),
+                "due": a.due_date,
+                "status": a.status.value.replace("_", " "),
+                "priority": a.priority.value,
+                "key": a.tracker_key,
+                "url": redactor.link(a.tracker_url),
+                "overdue": bool(a.due_date and a.due_date < now.date() and not a.status.is_finished),
+            }
+            for a in incident.actions
+        ],
+        "review_status": review.value.replace("_", " ") if review else None,
+        "review_readable": review is not None and (seen.member or review.value == "published"),
+    }
+
+
+def incident_router(pages: Pages) -> APIRouter:
+    router = APIRouter()
+
+    @router.get("/incidents/{ref}", include_in_schema=False)
+    async def incident_page(request: Request, ref: str, viewer: SignedIn) -> Response:
+        team = request.session.get("team")
+
+        def read() -> dict[str, Any]:
+            with pages.domain.unit() as ctx:
+                incident, seen = open_incident(ctx, ref, viewer)
+                return incident_view(ctx, incident, seen, team if isinstance(team, str) else None)
+
+        view = await run_in_threadpool(read)
+        live = request.query_params.get("live") == "1" and view["incident"].status.is_open
+        return pages.render(request, "incident.html.j2", live=live, **view)
+
+    return router
