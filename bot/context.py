@@ -15,6 +15,7 @@ from incidents.context import Ctx, Domain
 from incidents.errors import Conflict
 from incidents.models import Incident
 from incidents.settings import Settings
+from incidents.tracker import tracker_configured
 
 T = TypeVar("T")
 
@@ -53,7 +54,7 @@ class Vigil:
     @property
     def tracked(self) -> bool:
         """Whether actions are mirrored to a tracker (Jira is configured)."""
-        return bool(self.settings.jira_url and self.settings.jira_project)
+        return tracker_configured(self.settings)
 
 
 def web_client(settings: Settings, token: str | None = None) -> WebClient:

@@ -13,6 +13,14 @@ from slack_bolt import App
 from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_response
 from starlette.concurrency import run_in_threadpool
 
+from incidents.context import Domain
+from incidents.settings import Settings
+from web.api.routes import build_api_router
+from web.app import build_web_app
+from web.jira_webhook import jira_webhook_router
+from web.pages import web_pages_router
+from web.pages.config import WebConfig
+
 SLACK_EVENTS_PATH = "/slack/events"
 
 
@@ -28,12 +36,14 @@ def slack_router(bolt: App) -> APIRouter:
     return router
 
 
-def create_http_app(bolt: App) -> FastAPI:
-    app = FastAPI(title="Vigil", docs_url=None, redoc_url=None, openapi_url=None)
-    app.include_router(slack_router(bolt))
-
-    @app.get("/healthz")
-    def healthz() -> dict[str, str]:
-        return {"status": "ok"}
-
-    return app
+def create_http_app(bolt: App, domain: Domain, settings: Settings) -> FastAPI:
+    """Everything ``vigil serve --http`` answers: Slack, the Jira webhook, the intake API and, when sign-in is
+    configured, the web pages, in the one app that also serves ``/healthz``."""
+    routers = [
+        slack_router(bolt),
+        jira_webhook_router(domain, settings.jira_webhook_secret),
+        build_api_router(domain, web_base_url=settings.web_base_url),
+    ]
+    if settings.oidc_client_id or settings.web_session_secret:
+        routers.append(web_pages_router(domain, WebConfig.from_settings(settings)))
+    return build_web_app(domain, routers)

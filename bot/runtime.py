@@ -15,11 +15,14 @@ from slack_sdk import WebClient
 
 from bot.app import build_app
 from bot.context import web_client
+from bot.nudges import nudge_handlers
 from bot.slack_port import SlackPort
 from incidents.context import Domain
 from incidents.dispatcher import Backoff, Dispatcher
+from incidents.outbox import OutboxMessage
 from incidents.settings import Settings
 from incidents.timesource import SystemTime, TimeSource
+from incidents.tracker import build_sync
 
 log = logging.getLogger(__name__)
 
@@ -40,18 +43,27 @@ class Runtime:
         self.settings, self.domain = settings, domain
         self.client = client or web_client(settings)
         self.port = SlackPort(self.client, domain, settings)
+        self.tracker_sync = build_sync(domain, settings)
+        handlers = {**self.port.handlers(), **nudge_handlers(self.client, domain, settings)}
+        if self.tracker_sync is not None:
+            handlers |= self.tracker_sync.handlers()
         self.dispatcher = Dispatcher(
             domain.factory,
-            self.port.handlers(),
+            handlers,
             clock or SystemTime(),
             backoff=backoff or Backoff(),
             lease=lease,
-            on_give_up=lambda message, error: log.error("gave up on %s #%s: %s", message.topic, message.id, error),
+            on_give_up=self._gave_up,
         )
         self.app = build_app(settings, domain, poke=self.dispatcher.poke, client=self.client)
         self.port.learn_identity()
         self._thread: threading.Thread | None = None
         self._socket: SocketModeHandler | None = None
+
+    def _gave_up(self, message: OutboxMessage, error: str) -> None:
+        log.error("gave up on %s #%s: %s", message.topic, message.id, error)
+        if self.tracker_sync is not None:
+            self.tracker_sync.on_give_up(message, error)
 
     def start_dispatcher(self, poll: float = 1.0) -> None:
         self._thread = threading.Thread(

@@ -10,8 +10,13 @@ import argparse
 import logging
 import sys
 
+from slack_bolt.error import BoltError
+from slack_sdk.errors import SlackApiError
+
+from bot.runtime import Runtime
 from incidents import migrate
 from incidents.context import Domain
+from incidents.scheduling.service import start_scheduler
 from incidents.settings import Settings, load_settings
 
 MANIFEST_HINT = "create the Slack app from slack-app-manifest.yaml (README, 'Run it in Slack') and export it"
@@ -39,19 +44,26 @@ def serve(args: argparse.Namespace) -> int:
         print(f"vigil serve: {problem}", file=sys.stderr)
         return 2
     logging.getLogger().setLevel(logging.INFO)
-    from bot.runtime import Runtime
 
-    runtime = Runtime(settings, Domain.from_settings(settings))
+    domain = Domain.from_settings(settings)
+    try:
+        runtime = Runtime(settings, domain)
+    except (BoltError, SlackApiError, OSError) as exc:
+        reason = exc.response.get("error") if isinstance(exc, SlackApiError) else exc
+        print(f"vigil serve: Slack at {settings.slack_api_url} refused or did not answer ({reason}).", file=sys.stderr)
+        return 2
     runtime.start_dispatcher()
+    scheduler = start_scheduler(domain, settings, after_run=lambda _nudges: runtime.dispatcher.poke())
     try:
         if args.http:
             import uvicorn
 
             from bot.http import create_http_app
 
-            uvicorn.run(create_http_app(runtime.app), host=args.host, port=args.port)
+            uvicorn.run(create_http_app(runtime.app, domain, settings), host=args.host, port=args.port)
         else:
             runtime.socket_mode().start()
     finally:
+        scheduler.stop()
         runtime.stop()
     return 0

@@ -21,9 +21,15 @@ from bot.ids import Purpose, handoff_purpose, timeline_purpose
 from bot.provision import Provisioner
 from incidents.context import Domain
 from incidents.dispatcher import Handler, RetryLater
-from incidents.effects import HANDOFF_REQUESTED, INCIDENT_CHANGED, INCIDENT_DECLARED, TIMELINE_ADDED
+from incidents.effects import (
+    ACTION_SYNC_FAILED,
+    HANDOFF_REQUESTED,
+    INCIDENT_CHANGED,
+    INCIDENT_DECLARED,
+    TIMELINE_ADDED,
+)
 from incidents.enums import HandoffState, TimelineKind
-from incidents.models import Handoff, TimelineEntry
+from incidents.models import Action, Handoff, TimelineEntry
 from incidents.outbox import OutboxMessage
 from incidents.postings import find_posting
 from incidents.settings import Settings
@@ -58,6 +64,7 @@ class SlackPort:
             INCIDENT_CHANGED: self.refresh,
             TIMELINE_ADDED: self.post_entry,
             HANDOFF_REQUESTED: self.prompt_handoff,
+            ACTION_SYNC_FAILED: self.tell_sync_failed,
         }
 
     def close(self) -> None:
@@ -138,6 +145,27 @@ class SlackPort:
                 return
             raise
         record(self.domain, incident_id, purpose, str(response["channel"]), str(response["ts"]))
+
+    def tell_sync_failed(self, message: OutboxMessage) -> None:
+        """Tell the incident channel, mentioning the commander, that an action's Jira sync gave up; once per
+        failure (the outbox message is the failure's identity)."""
+        with self.domain.unit() as ctx:
+            action = ctx.session.get(Action, message.payload.get("action_id"))
+            if action is None:
+                return
+            incident = action.incident
+            purpose = f"sync-failed:{message.id}"
+            if find_posting(ctx, incident.id, purpose) is not None:
+                return
+            channel = incident.slack_channel_id
+            rendered = messages.sync_failed(action, incident.commander, str(message.payload.get("reason", "")))
+            options = PostOptions(incident.tier.is_restricted)
+            incident_id = incident.id
+        if channel is None:
+            raise RetryLater("the incident channel is not created yet", after=CHANNEL_WAIT_S)
+        with slack_call("chat.postMessage"):
+            response = self.client.chat_postMessage(channel=channel, **rendered.as_kwargs(), **options.kwargs())
+        record(self.domain, incident_id, purpose, channel, str(response["ts"]))
 
 
 def _newcomer(entry: TimelineEntry) -> str | None:

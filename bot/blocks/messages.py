@@ -9,7 +9,7 @@ from bot.blocks.text import Block, clip, context, divider, header, mention, peop
 from bot.commands import USAGE
 from bot.ids import ActionId
 from incidents.enums import TimelineKind
-from incidents.models import Handoff, Incident, TimelineEntry
+from incidents.models import Action, Handoff, Incident, TimelineEntry
 from incidents.policy import Policy
 
 POSTED_KINDS = frozenset(
@@ -73,6 +73,16 @@ def handoff_prompt(request: Handoff, incident: Incident) -> Rendered:
         {"type": "actions", "block_id": f"handoff-{request.id}", "elements": buttons},
     ]
     return Rendered(text=text, blocks=blocks)
+
+
+def sync_failed(action: Action, commander: str | None, reason: str) -> Rendered:
+    """Told once per failure: the action is safe in Vigil, only the Jira copy is missing or stale."""
+    who = f"{mention(commander)} " if commander else ""
+    text = (
+        f":warning: {who}the action “{action.title}” could not be synced to Jira ({reason}). It is kept in Vigil; "
+        "`vigil actions resync` tries again."
+    )
+    return Rendered(text=clip(text, 300), blocks=[section(clip(text, 3000))])
 
 
 def handoff_settled(text: str) -> Rendered:

@@ -18,6 +18,7 @@ from incidents.errors import VigilError
 from incidents.queries import IncidentFilter, get_incident, list_incidents
 from incidents.reviews import cli as reviews_cli
 from incidents.settings import load_settings
+from incidents.tracker import tracker_configured
 
 Sub = "argparse._SubParsersAction[argparse.ArgumentParser]"
 
@@ -142,6 +143,7 @@ def _action_add(ctx: Ctx, a: argparse.Namespace) -> str:
         description=a.description,
         priority=actions.parse_priority(a.priority),
         category=actions.parse_category(a.category),
+        tracked=tracker_configured(load_settings()),
     )
     return f"Action #{action.id} added to {a.ref.upper()}."
 
@@ -159,7 +161,7 @@ def _action_update(ctx: Ctx, a: argparse.Namespace) -> str:
         **({"owner": a.owner} if a.owner is not None else {}),
         **({"due_date": a.due} if a.due is not None else {}),
     )
-    action = actions.update_action(ctx, a.id, changes, actor=a.actor)
+    action = actions.update_action(ctx, a.id, changes, actor=a.actor, tracked=tracker_configured(load_settings()))
     return f"Action #{action.id} is {action.status.value}."
 
 

@@ -35,12 +35,15 @@ from incidents.scheduling.jobs import DIGEST_GRACE, HANDOFF_GRACE
 from incidents.scheduling.models import JOBS_TABLE, Nudge
 from incidents.scheduling.tick import tick
 from incidents.settings import Settings
+from incidents.tracker import reconcile_configured, tracker_configured
 
 log = logging.getLogger(__name__)
 
 JOB_PREFIX = "vigil."
 DIGEST_GRACE_S = int(DIGEST_GRACE.total_seconds())
 HANDOFF_GRACE_S = int(HANDOFF_GRACE.total_seconds())
+RECONCILE_EVERY_S = 300
+"""How often the leader asks Jira for tickets changed since the last run (for sites without webhooks)."""
 
 
 @dataclass
@@ -64,6 +67,9 @@ class Runtime:
             recorded = jobs.handoff_boundary(self.domain, parse_boundary(args[0]))
         elif job == "actions_digest":
             recorded = jobs.actions_digest(self.domain, config)
+        elif job == "tracker_reconcile":
+            reconcile_configured(self.domain, self.settings)
+            recorded = []
         elif job == "leadership_digest":
             recorded = jobs.leadership_digest(self.domain, config, self.settings.leadership_channel)
         else:
@@ -106,6 +112,10 @@ def wanted_jobs(settings: Settings, name: str) -> dict[str, JobSpec]:
         specs[f"{JOB_PREFIX}actions_digest"] = JobSpec(digest, [name, "actions_digest"], DIGEST_GRACE_S)
     if settings.leadership_channel:
         specs[f"{JOB_PREFIX}leadership_digest"] = JobSpec(digest, [name, "leadership_digest"], DIGEST_GRACE_S)
+    if tracker_configured(settings):
+        specs[f"{JOB_PREFIX}tracker_reconcile"] = JobSpec(
+            IntervalTrigger(seconds=RECONCILE_EVERY_S), [name, "tracker_reconcile"], None
+        )
     for boundary, text in zip(config.boundaries, config.handoff_boundaries, strict=True):
         trigger = CronTrigger(hour=boundary.at.hour, minute=boundary.at.minute, timezone=UTC)
         specs[boundary.job_id] = JobSpec(trigger, [name, "handoff", text], HANDOFF_GRACE_S)

@@ -12,12 +12,16 @@ Services that add or edit actions pass ``tracked=tracker_configured(settings)``.
 
 from __future__ import annotations
 
+import logging
+
 from incidents.context import Domain
 from incidents.settings import Settings
 from incidents.tracker.content import SyncConfig
 from incidents.tracker.inbound import apply_remote, reconcile
 from incidents.tracker.port import TicketFields, TicketState, Tracker, TrackerError, TrackerRejected, TrackerUnavailable
 from incidents.tracker.sync import TrackerSync, resync
+
+log = logging.getLogger(__name__)
 
 
 def tracker_configured(settings: Settings) -> bool:
@@ -33,6 +37,19 @@ def build_sync(domain: Domain, settings: Settings) -> TrackerSync | None:
 
     tracker = JiraTracker.from_settings(settings)
     return TrackerSync(domain, tracker, SyncConfig.from_settings(settings)) if tracker is not None else None
+
+
+def reconcile_configured(domain: Domain, settings: Settings) -> int:
+    """The scheduler's periodic reconcile: a no-op without Jira; Jira being unreachable is logged, not raised,
+    so the next run simply tries again from the same high-water mark."""
+    sync = build_sync(domain, settings)
+    if sync is None:
+        return 0
+    try:
+        return reconcile(domain, sync.tracker)
+    except TrackerError as exc:
+        log.warning("Jira reconcile failed; will retry at the next run: %s", exc)
+        return 0
 
 
 __all__ = [

@@ -153,7 +153,12 @@ def http_server(runtime: Runtime) -> Iterator[str]:
     """Serve the bot's FastAPI app (HTTP mode) on loopback; yields the Request URL."""
     port = free_port()
     server = uvicorn.Server(
-        uvicorn.Config(create_http_app(runtime.app), host="127.0.0.1", port=port, log_level="warning")
+        uvicorn.Config(
+            create_http_app(runtime.app, runtime.domain, runtime.settings),
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
+        )
     )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

@@ -14,7 +14,7 @@ from incidents.context import Domain
 from incidents.enums import Severity
 from incidents.scheduling.config import SchedulingSettings
 from incidents.scheduling.models import Nudge, scheduler_jobs
-from incidents.scheduling.runner import JobRunner, Runtime, build_scheduler
+from incidents.scheduling.runner import JOB_PREFIX, JobRunner, Runtime, build_scheduler, wanted_jobs
 from incidents.scheduling.service import start_scheduler
 from incidents.settings import Settings
 from tests.helpers import declared_ref
@@ -121,3 +121,10 @@ def test_unknown_regions_are_refused_at_start(domain: Domain) -> None:
 
     with pytest.raises(ConfigError, match="unknown region 'LATAM'"):
         JobRunner(Runtime(domain, make_settings(handoff_boundaries=["12:00 LATAM"])))
+
+
+def test_jira_reconcile_is_scheduled_only_when_jira_is_configured() -> None:
+    plain = Settings(database_url="sqlite:///x.db")
+    jira = Settings(database_url="sqlite:///x.db", jira_url="https://jira.example", jira_token="t", jira_project="SAFE")
+    assert f"{JOB_PREFIX}tracker_reconcile" not in wanted_jobs(plain, "vigil")
+    assert f"{JOB_PREFIX}tracker_reconcile" in wanted_jobs(jira, "vigil")
