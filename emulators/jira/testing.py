@@ -6,10 +6,16 @@ free of pytest so any test module (or a REPL) can use them.
 
 from __future__ import annotations
 
+import os
+import socket
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import jira
+import requests
 
 from emulators.jira.model import Deployment
 from emulators.jira.server import JiraEmulator
@@ -37,3 +43,31 @@ def running(deployment: Deployment = "Cloud", project: str = "SAFE") -> Iterator
         yield emu
     finally:
         emu.stop()
+
+
+@contextmanager
+def running_jira820(project: str = "SAFE", timeout: float = 15.0) -> Iterator[str]:
+    """Start ``jira820`` (an independent Jira Data Center emulator from PyPI) on a free loopback port and yield
+    its URL, so the same client code can be checked against a second judge; stopped on exit."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = os.environ | {"JIRA820_PORT": str(port), "JIRA820_HOST": "127.0.0.1", "JIRA820_PROJECT_KEY": project}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "jira820"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                requests.get(f"{url}/rest/api/2/serverInfo", timeout=1).raise_for_status()
+                break
+            except requests.RequestException:
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    raise RuntimeError("jira820 did not start") from None
+                time.sleep(0.1)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)

@@ -33,18 +33,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 from markupsafe import Markup
 
 from incidents.errors import ConfigError, VigilError
-from incidents.reviews.views import (
-    ActionView,
-    CadenceView,
-    EntryView,
-    HandoffView,
-    ImpactView,
-    MetricView,
-    ObligationView,
-    PhaseView,
-    ReviewDocument,
-    RoleView,
-)
+from incidents.reviews.views import ALL_VIEWS, ReviewDocument
 
 SHIPPED_DIR = Path(__file__).resolve().parents[2] / "templates" / "reviews"
 _MD_SPECIAL = re.compile(r"[\\`*\[\]<>|~]|(?<![^\W_])_|_(?![^\W_])|&(?=#?\w+;)")
@@ -142,18 +131,7 @@ def load_templates(operator_dir: Path | None = None) -> ReviewTemplates:
 MAX_REPEAT = 1_000_000
 _VIEW_FIELDS = frozenset(
     (view, name)
-    for view in (
-        ActionView,
-        CadenceView,
-        EntryView,
-        HandoffView,
-        ImpactView,
-        MetricView,
-        ObligationView,
-        PhaseView,
-        ReviewDocument,
-        RoleView,
-    )
+    for view in ALL_VIEWS
     for name in (view._fields if issubclass(view, tuple) else tuple(f.name for f in dataclass_fields(view)))
 )
 

@@ -168,3 +168,18 @@ class ReviewDocument:
     wellbeing_note: tuple[str, ...]
     actions: tuple[ActionView, ...]
     chart_svg: Markup
+
+
+ALL_VIEWS: tuple[type, ...] = (
+    ActionView,
+    CadenceView,
+    EntryView,
+    HandoffView,
+    ImpactView,
+    MetricView,
+    ObligationView,
+    PhaseView,
+    ReviewDocument,
+    RoleView,
+)
+"""Every shape a template may read; the sandbox allows exactly their fields."""

@@ -3,18 +3,13 @@ not the only judge of create / update / transition / search."""
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from datetime import date
 
 import jira
 import pytest
-import requests
 
+from emulators.jira.testing import running_jira820
 from incidents import actions
 from incidents.context import Domain
 from incidents.enums import ActionStatus, SyncState
@@ -29,28 +24,8 @@ pytestmark = pytest.mark.filterwarnings("ignore:Unable to gather applicationlink
 
 @pytest.fixture(scope="module")
 def jira820_url() -> Iterator[str]:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    env = os.environ | {"JIRA820_PORT": str(port), "JIRA820_HOST": "127.0.0.1", "JIRA820_PROJECT_KEY": "SAFE"}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "jira820"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 15
-        while True:
-            try:
-                requests.get(f"{url}/rest/api/2/serverInfo", timeout=1).raise_for_status()
-                break
-            except requests.RequestException:
-                if time.monotonic() > deadline or proc.poll() is not None:
-                    pytest.fail("jira820 did not start")
-                time.sleep(0.1)
+    with running_jira820() as url:
         yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
 
 
 def test_create_update_transition_and_search_against_jira820(
