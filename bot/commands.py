@@ -66,6 +66,11 @@ class OpenUpdateModal:
 
 
 @dataclass(frozen=True)
+class OpenReviewModal:
+    pass
+
+
+@dataclass(frozen=True)
 class AddNote:
     text: str
 
@@ -112,6 +117,7 @@ Request = (
     | ChangeSeverity
     | ChangeStatus
     | OpenUpdateModal
+    | OpenReviewModal
     | AddNote
     | AddAction
     | SatisfyClock
@@ -136,6 +142,7 @@ USAGE: dict[str, str] = {
     "clock": "/incident clock [<clock>] <reference id>",
     "resolve": "/incident resolve [note]",
     "close": "/incident close [note]",
+    "review": "/incident review",
     "help": "/incident help",
 }
 
@@ -279,5 +286,6 @@ _PARSERS: dict[str, Callable[[str], Request]] = {
     "clock": _clock,
     "resolve": lambda rest: Resolve(note=rest),
     "close": lambda rest: Close(note=rest),
+    "review": _no_args("review", OpenReviewModal()),
     "help": lambda rest: Help(),
 }

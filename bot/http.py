@@ -14,6 +14,7 @@ from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_r
 from starlette.concurrency import run_in_threadpool
 
 from incidents.context import Domain
+from incidents.reviews import ReviewTemplates
 from incidents.settings import Settings
 from web.api.routes import build_api_router
 from web.app import build_web_app
@@ -36,7 +37,7 @@ def slack_router(bolt: App) -> APIRouter:
     return router
 
 
-def create_http_app(bolt: App, domain: Domain, settings: Settings) -> FastAPI:
+def create_http_app(bolt: App, domain: Domain, settings: Settings, reviews: ReviewTemplates | None = None) -> FastAPI:
     """Everything ``vigil serve --http`` answers: Slack, the Jira webhook, the intake API and, when sign-in is
     configured, the web pages, in the one app that also serves ``/healthz``."""
     routers = [
@@ -45,5 +46,5 @@ def create_http_app(bolt: App, domain: Domain, settings: Settings) -> FastAPI:
         build_api_router(domain, web_base_url=settings.web_base_url),
     ]
     if settings.oidc_client_id or settings.web_session_secret:
-        routers.append(web_pages_router(domain, WebConfig.from_settings(settings)))
+        routers.append(web_pages_router(domain, WebConfig.from_settings(settings), reviews))
     return build_web_app(domain, routers)

@@ -18,6 +18,9 @@ class ViewId(StrEnum):
     DECLARE = "incident-declare-submit"
     UPDATE = "incident-update-submit"
     DONE = "incident-done"
+    REVIEW = "incident-review-submit"
+    """The review form; its ``private_metadata`` is the incident ref."""
+    REVIEW_PREVIEW = "incident-review-preview"
 
 
 class ShortcutId(StrEnum):
@@ -33,6 +36,10 @@ class ActionId(StrEnum):
     HANDOFF_ACCEPT = "incident-handoff-accept"
     HANDOFF_DECLINE = "incident-handoff-decline"
     OPEN_CHANNEL = "incident-open-channel"
+    REVIEW_EDIT = "incident-review-edit"
+    REVIEW_SUBMIT = "incident-review-submit-for-review"
+    REVIEW_PUBLISH = "incident-review-publish"
+    """Review buttons carry the incident ref as their value."""
 
 
 class Field(StrEnum):
@@ -63,6 +70,11 @@ class Purpose(StrEnum):
     BOOKMARK = "bookmark"
     ANNOUNCEMENT = "announcement"
     ANNOUNCED_AS = "announcement-digest"
+    REVIEW_SUMMARY = "review-summary"
+    REVIEW_FILE = "review-file"
+    REVIEW_LEADERSHIP = "review-leadership"
+    REVIEW_LEADERSHIP_FILE = "review-leadership-file"
+    REVIEW_BOOKMARK = "review-bookmark"
 
 
 def timeline_purpose(entry_id: int) -> str:

@@ -9,14 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from incidents.reviews import Minors, Review, ReviewDocument, ReviewFields
+from bot.ids import ActionId, ViewId
+from incidents.reviews import Minors, Review, ReviewDocument, ReviewFields, ReviewStatus
 
 Block = dict[str, Any]
-
-REVIEW_VIEW_ID = "incident-review-submit"
-"""``callback_id`` of the review form; its ``private_metadata`` is the incident ref."""
-PUBLISH_ACTION_ID = "incident-review-publish"
-SUBMIT_ACTION_ID = "incident-review-submit-for-review"
 
 TEXT_FIELDS: tuple[tuple[str, str, bool], ...] = (
     ("executive_summary", "Executive summary", True),
@@ -31,6 +27,8 @@ TEXT_FIELDS: tuple[tuple[str, str, bool], ...] = (
     ("wellbeing_note", "Wellbeing of the responders (aggregate only)", True),
 )
 """(field name = block id = ``VigilError.field``, label, multiline)."""
+FORM_FIELDS = frozenset({"owner", "minors_involved", "regions", *(name for name, _, _ in TEXT_FIELDS)})
+"""Every input's block id: a ``VigilError.field`` among them is shown beside its input."""
 
 
 def review_summary(document: ReviewDocument, *, file_name: str | None = None) -> dict[str, Any]:
@@ -110,11 +108,35 @@ def review_form(ref: str, review: Review) -> dict[str, Any]:
         )
     return {
         "type": "modal",
-        "callback_id": REVIEW_VIEW_ID,
+        "callback_id": ViewId.REVIEW,
         "private_metadata": ref,
         "title": _plain(f"Review {ref}", 24),
         "submit": _plain("Save"),
         "close": _plain("Cancel"),
+        "blocks": blocks,
+    }
+
+
+def review_preview(document: ReviewDocument, *, notice: str | None = None) -> dict[str, Any]:
+    """The modal after a save: the summary as the channel will see it, and the review's next step as a button
+    (submit a draft, publish one in review; nothing once published). ``notice`` is an outcome or a refusal."""
+    blocks: list[Block] = [_section_plain(notice)] if notice else []
+    blocks += review_summary(document)["blocks"]
+    buttons = [_button("Edit", ActionId.REVIEW_EDIT, document.ref)]
+    if document.review_status == ReviewStatus.DRAFT:
+        buttons.append(_button("Submit for review", ActionId.REVIEW_SUBMIT, document.ref, primary=True))
+    elif document.review_status == ReviewStatus.IN_REVIEW:
+        buttons.append(_button("Publish", ActionId.REVIEW_PUBLISH, document.ref, primary=True))
+    else:
+        buttons = []
+    if buttons:
+        blocks.append({"type": "actions", "block_id": "review-next", "elements": buttons})
+    return {
+        "type": "modal",
+        "callback_id": ViewId.REVIEW_PREVIEW,
+        "private_metadata": document.ref,
+        "title": _plain(f"Review {document.ref}", 24),
+        "close": _plain("Done"),
         "blocks": blocks,
     }
 
@@ -180,6 +202,11 @@ def _text_input(name: str, value: str, *, multiline: bool) -> dict[str, Any]:
 
 def _initial_user(key: str | None) -> dict[str, Any]:
     return {"initial_user": key} if key and not key.startswith("cli:") else {}
+
+
+def _button(label: str, action_id: ActionId, value: str, *, primary: bool = False) -> dict[str, Any]:
+    button: dict[str, Any] = {"type": "button", "text": _plain(label), "action_id": action_id, "value": value}
+    return button | ({"style": "primary"} if primary else {})
 
 
 def _option(label: str, value: str) -> dict[str, Any]:

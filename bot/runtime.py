@@ -16,10 +16,13 @@ from slack_sdk import WebClient
 from bot.app import build_app
 from bot.context import web_client
 from bot.nudges import nudge_handlers
+from bot.people import PeopleDirectory
+from bot.review_port import ReviewPort
 from bot.slack_port import SlackPort
 from incidents.context import Domain
 from incidents.dispatcher import Backoff, Dispatcher
 from incidents.outbox import OutboxMessage
+from incidents.reviews import load_templates
 from incidents.settings import Settings
 from incidents.timesource import SystemTime, TimeSource
 from incidents.tracker import build_sync
@@ -41,10 +44,16 @@ class Runtime:
         client: WebClient | None = None,
     ) -> None:
         self.settings, self.domain = settings, domain
+        self.templates = load_templates(settings.templates_dir)  # a broken template stops start-up (ConfigError)
         self.client = client or web_client(settings)
-        self.port = SlackPort(self.client, domain, settings)
+        people = PeopleDirectory(self.client, domain)
+        self.port = SlackPort(self.client, domain, settings, people)
         self.tracker_sync = build_sync(domain, settings)
-        handlers = {**self.port.handlers(), **nudge_handlers(self.client, domain, settings)}
+        handlers = {
+            **self.port.handlers(),
+            **ReviewPort(self.client, domain, settings, self.templates, people).handlers(),
+            **nudge_handlers(self.client, domain, settings),
+        }
         if self.tracker_sync is not None:
             handlers |= self.tracker_sync.handlers()
         self.dispatcher = Dispatcher(

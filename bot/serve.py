@@ -60,7 +60,9 @@ def serve(args: argparse.Namespace) -> int:
 
             from bot.http import create_http_app
 
-            uvicorn.run(create_http_app(runtime.app, domain, settings), host=args.host, port=args.port)
+            uvicorn.run(
+                create_http_app(runtime.app, domain, settings, runtime.templates), host=args.host, port=args.port
+            )
         else:
             runtime.socket_mode().start()
     finally:

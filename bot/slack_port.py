@@ -2,7 +2,8 @@
 
 ``SlackPort(client, domain, settings).handlers()`` is what ``incidents.dispatcher.Dispatcher`` runs. Every
 handler is idempotent (it checks ``incidents.postings`` before acting and records after), so the dispatcher's
-at-least-once delivery never shows anything twice.
+at-least-once delivery never shows anything twice. People given a role or invited at declaration are looked up
+in Slack afterwards, in the background (:class:`bot.people.PeopleDirectory`), so reviews can name them.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from bot.blocks import messages
 from bot.blocks.text import is_slack_user
 from bot.delivery import PostOptions, error_code, incident_by_id, record, slack_call
 from bot.ids import Purpose, handoff_purpose, timeline_purpose
+from bot.people import PeopleDirectory
 from bot.provision import Provisioner
 from incidents.context import Domain
 from incidents.dispatcher import Handler, RetryLater
@@ -40,8 +42,17 @@ log = logging.getLogger(__name__)
 
 
 class SlackPort:
-    def __init__(self, client: WebClient, domain: Domain, settings: Settings, *, workers: int = 32) -> None:
+    def __init__(
+        self,
+        client: WebClient,
+        domain: Domain,
+        settings: Settings,
+        people: PeopleDirectory | None = None,
+        *,
+        workers: int = 32,
+    ) -> None:
         self.client, self.domain, self.settings = client, domain, settings
+        self.people = people or PeopleDirectory(client, domain)
         self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="vigil-slack")
         self._bot_user: str | None = None
 
@@ -72,6 +83,7 @@ class SlackPort:
 
     def provision(self, message: OutboxMessage) -> None:
         Provisioner(self.client, self.domain, self.settings, self.pool, self.bot_user)(message)
+        self.pool.submit(self.people.learn, message.payload.get("invite", []))
 
     def refresh(self, message: OutboxMessage) -> None:
         """Bring the card (and topic, and announcement) up to date. Before the card exists there is nothing to
@@ -121,6 +133,7 @@ class SlackPort:
         if newcomer is not None:
             with slack_call("conversations.invite"):
                 self.client.conversations_invite(channel=channel, users=newcomer, force=True)
+            self.pool.submit(self.people.learn, [newcomer])
         with slack_call("chat.postMessage"):
             response = self.client.chat_postMessage(channel=channel, **rendered.as_kwargs(), **options.kwargs())
         record(self.domain, incident_id, purpose, channel, str(response["ts"]))

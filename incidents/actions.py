@@ -12,7 +12,7 @@ from incidents.errors import NotFound, VigilError
 from incidents.guards import required_text
 from incidents.models import Action, Incident
 from incidents.outbox import enqueue
-from incidents.queries import get_incident
+from incidents.queries import load_incident
 
 _UNSET: object = object()
 
@@ -51,7 +51,7 @@ def add_action(
     tracked: bool = False,
 ) -> Action:
     """``tracked`` says a tracker is configured: the action is queued for it and marked pending."""
-    incident = get_incident(ctx, ref)
+    incident = load_incident(ctx, ref)
     title = required_text(title, "title", label="An action title", limit=255)
     _check_due(ctx, due_date)
     now = ctx.now()

@@ -11,7 +11,7 @@ from incidents.enums import TimelineKind
 from incidents.errors import NotFound, VigilError
 from incidents.guards import not_in_future, required_text
 from incidents.models import Clock, Incident
-from incidents.queries import get_incident
+from incidents.queries import load_incident
 
 
 def applies(ctx: Ctx, regime: str, incident: Incident) -> bool:
@@ -33,7 +33,7 @@ def start_policy_clocks(ctx: Ctx, incident: Incident, *, actor: str) -> list[Clo
 
 def start_clock(ctx: Ctx, ref: str, *, actor: str, regime: str, trigger_at: datetime | None = None) -> Clock:
     """Start a clock by hand, e.g. when a removal notice arrives mid-incident. ``trigger_at`` is awareness."""
-    incident = get_incident(ctx, ref)
+    incident = load_incident(ctx, ref)
     if regime not in ctx.policy.clocks:
         raise VigilError(f"Unknown clock {regime!r}: use one of {', '.join(ctx.policy.clocks)}.", field="regime")
     not_in_future(trigger_at, ctx.now(), "trigger_at", "The time of awareness")
@@ -53,7 +53,7 @@ def satisfy_clock(
     at: datetime | None = None,
 ) -> Clock:
     """Mark a clock met (or missed, if late) with the artefact's reference; starts the clocks it chains to."""
-    incident = get_incident(ctx, ref)
+    incident = load_incident(ctx, ref)
     clock = _find_running(incident, clock_id=clock_id, regime=regime)
     reference_id = required_text(reference_id, "reference_id", label="The reference (report or notice id)", limit=200)
     now = ctx.now()

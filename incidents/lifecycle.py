@@ -13,7 +13,7 @@ from incidents.errors import VigilError
 from incidents.guards import clean_title, not_in_future, required_text
 from incidents.models import Incident, IncidentType, RoleAssignment, SeverityChange
 from incidents.outbox import enqueue
-from incidents.queries import get_incident
+from incidents.queries import load_incident
 from incidents.refs import next_ref
 
 TRANSITIONS: Mapping[Status, frozenset[Status]] = {
@@ -162,7 +162,7 @@ def declare(
 
 
 def acknowledge(ctx: Ctx, ref: str, *, actor: str) -> Incident:
-    incident = get_incident(ctx, ref)
+    incident = load_incident(ctx, ref)
     if incident.acknowledged_at is not None:
         raise VigilError(f"{incident.ref} was already acknowledged.")
     incident.acknowledged_at = ctx.now()
@@ -182,7 +182,7 @@ def acknowledge(ctx: Ctx, ref: str, *, actor: str) -> Incident:
 
 def change_severity(ctx: Ctx, ref: str, *, actor: str, severity: Severity, reason: str) -> Incident:
     """Every change of severity carries a reason: the review will ask why."""
-    incident = get_incident(ctx, ref)
+    incident = load_incident(ctx, ref)
     _require_open(incident)
     reason = required_text(reason, "reason", label="A reason for the change")
     if severity is incident.severity:
@@ -214,7 +214,7 @@ def change_severity(ctx: Ctx, ref: str, *, actor: str, severity: Severity, reaso
 
 def change_tier(ctx: Ctx, ref: str, *, actor: str, tier: Tier, reason: str) -> Incident:
     """Lowering below the floor the incident's types demand is refused."""
-    incident = get_incident(ctx, ref)
+    incident = load_incident(ctx, ref)
     reason = required_text(reason, "reason", label="A reason for the change")
     floor = max((ctx.policy.types[t].min_tier for t in incident.type_names), key=lambda t: t.rank)
     if tier.rank < floor.rank:
@@ -236,7 +236,7 @@ def change_tier(ctx: Ctx, ref: str, *, actor: str, tier: Tier, reason: str) -> I
 
 def change_status(ctx: Ctx, ref: str, *, actor: str, status: Status, note: str = "") -> Incident:
     """Move along the state machine, stamping the matching time anchor the first time it is reached."""
-    incident = get_incident(ctx, ref)
+    incident = load_incident(ctx, ref)
     previous = incident.status
     if status not in TRANSITIONS[previous]:
         allowed = ", ".join(sorted(s.value for s in TRANSITIONS[previous])) or "nothing (it is closed)"
@@ -281,7 +281,7 @@ def close(ctx: Ctx, ref: str, *, actor: str, note: str = "") -> Incident:
 
 def reopen(ctx: Ctx, ref: str, *, actor: str, reason: str) -> Incident:
     reason = required_text(reason, "reason", label="A reason to reopen")
-    incident = get_incident(ctx, ref)
+    incident = load_incident(ctx, ref)
     if incident.status is not Status.RESOLVED:
         raise VigilError(f"Only a resolved incident can be reopened; {incident.ref} is {incident.status.value}.")
     return change_status(ctx, ref, actor=actor, status=Status.INVESTIGATING, note=reason)

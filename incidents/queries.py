@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.orm import selectinload
@@ -21,21 +22,23 @@ def normalise_ref(ref: str) -> str:
 
 
 def get_incident(ctx: Ctx, ref: str) -> Incident:
-    """The incident with every part of its history loaded; :class:`NotFound` if there is none."""
-    query = (
-        select(Incident)
-        .where(Incident.ref == normalise_ref(ref))
-        .options(
-            selectinload(Incident.types),
-            selectinload(Incident.roles),
-            selectinload(Incident.timeline),
-            selectinload(Incident.severity_changes),
-            selectinload(Incident.updates),
-            selectinload(Incident.actions),
-            selectinload(Incident.clocks),
-            selectinload(Incident.handoffs),
-        )
-    )
+    """The incident with every part of its history loaded (for showing it); :class:`NotFound` if there is none."""
+    return _one(ctx, ref, _HISTORY)
+
+
+def load_incident(ctx: Ctx, ref: str) -> Incident:
+    """The incident for a change: its small parts (types, roles, clocks, hand-offs) loaded, its history (timeline,
+    updates, actions) left to load only if touched, so a verb costs the same on the thousandth entry as on the
+    first. :class:`NotFound` if there is none."""
+    return _one(ctx, ref, _WORKING_SET)
+
+
+_WORKING_SET = (Incident.types, Incident.roles, Incident.clocks, Incident.handoffs)
+_HISTORY = (*_WORKING_SET, Incident.timeline, Incident.severity_changes, Incident.updates, Incident.actions)
+
+
+def _one(ctx: Ctx, ref: str, parts: tuple[Any, ...]) -> Incident:
+    query = select(Incident).where(Incident.ref == normalise_ref(ref)).options(*(selectinload(p) for p in parts))
     incident = ctx.session.scalar(query)
     if incident is None:
         raise NotFound(f"No incident {ref.strip()!r} ({_REF_SHAPE}).", field="ref")

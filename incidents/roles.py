@@ -8,7 +8,7 @@ from incidents.enums import HandoffState, TimelineKind
 from incidents.errors import NotFound, VigilError
 from incidents.models import Handoff, Incident, RoleAssignment
 from incidents.outbox import enqueue
-from incidents.queries import get_incident
+from incidents.queries import load_incident
 
 COMMANDER = "commander"
 
@@ -23,7 +23,7 @@ def check_role(ctx: Ctx, role: str) -> str:
 def assign_role(ctx: Ctx, ref: str, *, actor: str, role: str, person: str) -> RoleAssignment:
     """Give ``person`` a role. The first commander may be assigned; later ones come by :func:`handoff`."""
     role = check_role(ctx, role)
-    incident = get_incident(ctx, ref)
+    incident = load_incident(ctx, ref)
     if not incident.status.is_open:
         raise VigilError(f"{incident.ref} is {incident.status.value}; roles are frozen.")
     if person in incident.current_holders(role):
@@ -48,7 +48,7 @@ def assign_role(ctx: Ctx, ref: str, *, actor: str, role: str, person: str) -> Ro
 
 def relieve_role(ctx: Ctx, ref: str, *, actor: str, role: str, person: str) -> None:
     role = check_role(ctx, role)
-    incident = get_incident(ctx, ref)
+    incident = load_incident(ctx, ref)
     if role == COMMANDER:
         raise VigilError("A commander is relieved by handing off to the next one.", field="role")
     current = _current(incident, role, person)
@@ -66,7 +66,7 @@ def relieve_role(ctx: Ctx, ref: str, *, actor: str, role: str, person: str) -> N
 
 def handoff(ctx: Ctx, ref: str, *, actor: str, to: str) -> Handoff:
     """Ask ``to`` to take command. Nothing changes until they accept; a newer request replaces a pending one."""
-    incident = get_incident(ctx, ref)
+    incident = load_incident(ctx, ref)
     if not incident.status.is_open:
         raise VigilError(f"{incident.ref} is {incident.status.value}; there is nothing to hand off.")
     if incident.commander == to:

@@ -17,7 +17,7 @@ from incidents.errors import NotFound, VigilError
 from incidents.guards import not_in_future, required_text
 from incidents.lifecycle import TRANSITIONS, change_status
 from incidents.models import StatusUpdate, TimelineEntry
-from incidents.queries import get_incident
+from incidents.queries import load_incident
 
 
 def add_note(
@@ -32,7 +32,7 @@ def add_note(
 ) -> TimelineEntry:
     """A note on the timeline. ``at`` back-dates it to when the thing happened; ``sensitive`` puts it behind a
     content warning (and out of leadership reviews)."""
-    incident = get_incident(ctx, ref)
+    incident = load_incident(ctx, ref)
     text = required_text(text, "text", label="The note")
     not_in_future(at, ctx.now(), "at", "The time of the note")
     return record(
@@ -61,7 +61,7 @@ def capture_message(
     sensitive: bool = False,
 ) -> TimelineEntry | None:
     """Record a chat message on the timeline. Capturing the same message twice is a no-op (returns None)."""
-    incident = get_incident(ctx, ref)
+    incident = load_incident(ctx, ref)
     existing = ctx.session.scalar(
         select(TimelineEntry.id).where(
             TimelineEntry.incident_id == incident.id, TimelineEntry.external_id == external_id
@@ -87,7 +87,7 @@ def capture_message(
 
 def remove_captured(ctx: Ctx, ref: str, *, actor: str, external_id: str) -> bool:
     """Take a captured message off the timeline (its reaction was removed). Returns whether one was there."""
-    incident = get_incident(ctx, ref)
+    incident = load_incident(ctx, ref)
     entry = ctx.session.scalar(
         select(TimelineEntry).where(
             TimelineEntry.incident_id == incident.id,
@@ -112,7 +112,7 @@ def set_entry_visibility(
     in_review: bool | None = None,
     sensitive: bool | None = None,
 ) -> TimelineEntry:
-    incident = get_incident(ctx, ref)
+    incident = load_incident(ctx, ref)
     entry = next((e for e in incident.timeline if e.id == entry_id), None)
     if entry is None:
         raise NotFound(f"{incident.ref} has no timeline entry #{entry_id}.", field="entry_id")
@@ -147,7 +147,7 @@ def post_update(
 
     A status given here moves the incident along the state machine in the same unit of work.
     """
-    incident = get_incident(ctx, ref)
+    incident = load_incident(ctx, ref)
     if not incident.status.is_open:
         raise VigilError(f"{incident.ref} is {incident.status.value}; it needs no more updates.")
     summary = required_text(summary, "summary", label="A summary")

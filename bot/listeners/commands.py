@@ -2,7 +2,7 @@
 
 The reply rides on the acknowledgement itself (an ephemeral message to the person), so it reaches them even
 when Slack's Web API is failing, and no Web API call is made before the ack. Forms (declare, update) are
-opened with views.open after the ack.
+opened with views.open after the ack (``/incident review`` starts the review first, so the form is pre-filled).
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from bot.commands import (
     Help,
     ListClocks,
     OpenDeclareModal,
+    OpenReviewModal,
     OpenUpdateModal,
     QuickDeclare,
     Request,
@@ -39,6 +40,7 @@ from bot.commands import (
 from bot.context import Vigil, lock_incident
 from bot.ids import Command
 from bot.listeners.common import open_view, reply_on_error
+from bot.listeners.reviews import review_modal
 from incidents import actions, clocks, lifecycle, roles, timeline
 from incidents.context import Ctx
 from incidents.errors import VigilError
@@ -63,6 +65,11 @@ def register(app: App, vigil: Vigil) -> None:
                 with vigil.unit() as ctx:
                     incident = _incident_here(ctx, channel, "update")
                     modal = update_modal(incident, ctx.policy, Origin(channel=channel, ref=incident.ref))
+                ack()
+                open_view(client, respond, command["trigger_id"], modal)
+                return
+            if isinstance(request, OpenReviewModal):
+                modal = vigil.run(lambda ctx: review_modal(ctx, vigil, _incident_here(ctx, channel, "review"), user))
                 ack()
                 open_view(client, respond, command["trigger_id"], modal)
                 return

@@ -43,3 +43,13 @@ def test_a_bad_token_or_slack_down_is_one_line(env, capsys, monkeypatch: pytest.
     env.go_down()
     code, err = _serve(capsys)
     assert code == 2 and "did not answer" in err and "Traceback" not in err
+
+
+def test_a_broken_review_template_is_one_line_naming_it(env, capsys, monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+    (tmp_path / "review.md.j2").write_text("# {{ review.ref }\n")
+    monkeypatch.setenv("SLACK_BOT_TOKEN", env.bot_token)
+    monkeypatch.setenv("SLACK_APP_TOKEN", env.app_token)
+    monkeypatch.setenv("VIGIL_TEMPLATES_DIR", str(tmp_path))
+    code, err = _serve(capsys)
+    assert code != 0 and "review.md.j2" in err and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 
-from bot.review_blocks import REVIEW_VIEW_ID, form_fields, review_form, review_summary
+from bot.ids import ViewId
+from bot.review_blocks import form_fields, review_form, review_summary
 from incidents.context import Domain
 from incidents.reviews import Audience, Minors, get_or_start_review, review_document
 from tests.reviews.scenario import PEOPLE, REF
@@ -48,7 +49,7 @@ def test_form_round_trip(domain: Domain, incident_ref: str) -> None:
     with domain.unit() as ctx:
         review = get_or_start_review(ctx, REF, actor="U0BONGANI")
         view = review_form(REF, review)
-    assert view["callback_id"] == REVIEW_VIEW_ID and view["private_metadata"] == REF
+    assert view["callback_id"] == ViewId.REVIEW and view["private_metadata"] == REF
     values = {}
     for block in view["blocks"]:
         element = block["element"]

@@ -1,0 +1,212 @@
+"""Publishing a review in Slack (the ``review.published`` outbox row), and the incident channel's "Review" bookmark.
+
+For each audience: its summary is posted, then its HTML page uploaded under it. The team version goes to the
+incident channel (private for restricted incidents); the leadership version, which names nobody on a restricted
+incident, goes to ``settings.leadership_channel`` when one is set. Each step is recorded in
+``incidents.postings``, so a redelivery or a retry after a failure repeats nothing that was done; a summary
+posted just before a crash is found again by its metadata tag.
+
+Before rendering, the people the review names are looked up in Slack (:class:`bot.people.PeopleDirectory`), so
+the team version shows their names and the leadership version masks those names wherever they were typed out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from slack_sdk import WebClient
+
+from bot.delivery import PostOptions, find_own_post, incident_by_id, metadata, record, slack_call
+from bot.ids import Purpose
+from bot.people import PeopleDirectory
+from bot.review_blocks import review_summary
+from incidents.context import Ctx, Domain
+from incidents.dispatcher import Handler, RetryLater
+from incidents.models import Incident
+from incidents.outbox import OutboxMessage, enqueue
+from incidents.postings import find_posting, list_postings
+from incidents.reviews import (
+    REVIEW_PUBLISHED,
+    Audience,
+    Format,
+    Review,
+    ReviewStatus,
+    ReviewTemplates,
+    review_document,
+)
+from incidents.settings import Settings
+
+REVIEW_BOOKMARK = "review.bookmark"
+"""Outbox topic (the bot's own): bookmark the review's web page in the incident channel. No payload."""
+CHANNEL_WAIT_S = 5.0
+
+
+def review_url(settings: Settings, ref: str) -> str | None:
+    """The review's page in the web view, or None when the web view's address is not configured."""
+    if not settings.web_base_url:
+        return None
+    return f"{settings.web_base_url.rstrip('/')}{settings.web_path_prefix}/incidents/{ref}/review"
+
+
+def queue_bookmark(ctx: Ctx, incident: Incident, settings: Settings) -> None:
+    """Ask for the "Review" bookmark (once the review exists, in the unit that may have started it)."""
+    if review_url(settings, incident.ref) and find_posting(ctx, incident.id, Purpose.REVIEW_BOOKMARK) is None:
+        enqueue(
+            ctx.session,
+            REVIEW_BOOKMARK,
+            now=ctx.now(),
+            incident_id=incident.id,
+            dedup_key=f"{REVIEW_BOOKMARK}:{incident.id}",
+        )
+
+
+@dataclass(frozen=True)
+class Target:
+    audience: Audience
+    channel: str
+    summary: Purpose
+    file: Purpose
+    file_name: str
+
+
+@dataclass(frozen=True)
+class Publication:
+    """What publishing needs, read in one short transaction before any Slack call."""
+
+    incident_id: int
+    ref: str
+    channel: str | None
+    restricted: bool
+    publisher: str
+    published_at: float
+    done: frozenset[str]
+    people: frozenset[str]
+
+
+class ReviewPort:
+    def __init__(
+        self,
+        client: WebClient,
+        domain: Domain,
+        settings: Settings,
+        templates: ReviewTemplates,
+        people: PeopleDirectory,
+    ) -> None:
+        self.client, self.domain, self.settings, self.templates, self.people = (
+            client,
+            domain,
+            settings,
+            templates,
+            people,
+        )
+
+    def handlers(self) -> dict[str, Handler]:
+        return {REVIEW_PUBLISHED: self.publish, REVIEW_BOOKMARK: self.bookmark}
+
+    def publish(self, message: OutboxMessage) -> None:
+        plan = self._plan(message)
+        if plan is None:
+            return
+        if plan.channel is None:
+            raise RetryLater("the incident channel is not created yet", after=CHANNEL_WAIT_S)
+        self.people.learn(plan.people)
+        for target in self._targets(plan, plan.channel):
+            if target.summary in plan.done and target.file in plan.done:
+                continue
+            with self.domain.unit() as ctx:
+                document = review_document(ctx, plan.ref, actor=plan.publisher, audience=target.audience)
+                html = self.templates.render(document, Format.HTML, document.type_keys)
+            if target.summary not in plan.done:
+                self._post_summary(plan, target, review_summary(document, file_name=target.file_name), message)
+            if target.file not in plan.done:
+                self._upload(plan, target, html)
+        if Purpose.REVIEW_BOOKMARK not in plan.done:
+            self._bookmark(plan.incident_id, plan.ref, plan.channel)
+
+    def bookmark(self, message: OutboxMessage) -> None:
+        with self.domain.unit() as ctx:
+            incident = incident_by_id(ctx, message.incident_id)
+            if find_posting(ctx, incident.id, Purpose.REVIEW_BOOKMARK) is not None:
+                return
+            incident_id, ref, channel = incident.id, incident.ref, incident.slack_channel_id
+        if channel is None:
+            raise RetryLater("the incident channel is not created yet", after=CHANNEL_WAIT_S)
+        self._bookmark(incident_id, ref, channel)
+
+    def _plan(self, message: OutboxMessage) -> Publication | None:
+        with self.domain.unit() as ctx:
+            review = ctx.session.get(Review, message.payload.get("review_id"))
+            if review is None or review.status is not ReviewStatus.PUBLISHED or review.published_at is None:
+                return None
+            incident = review.incident
+            people = {incident.declared_by, review.owner, review.published_by, *(r.person for r in incident.roles)}
+            people |= {a.owner for a in incident.actions}
+            return Publication(
+                incident_id=incident.id,
+                ref=incident.ref,
+                channel=incident.slack_channel_id,
+                restricted=incident.tier.is_restricted,
+                publisher=review.published_by or incident.declared_by,
+                published_at=review.published_at.timestamp() - 1,
+                done=frozenset(p.purpose for p in list_postings(ctx, incident.id)),
+                people=frozenset(p for p in people if p),
+            )
+
+    def _targets(self, plan: Publication, channel: str) -> list[Target]:
+        targets = [
+            Target(Audience.TEAM, channel, Purpose.REVIEW_SUMMARY, Purpose.REVIEW_FILE, f"{plan.ref}-review.html")
+        ]
+        if self.settings.leadership_channel:
+            targets.append(
+                Target(
+                    Audience.LEADERSHIP,
+                    self.settings.leadership_channel,
+                    Purpose.REVIEW_LEADERSHIP,
+                    Purpose.REVIEW_LEADERSHIP_FILE,
+                    f"{plan.ref}-review-leadership.html",
+                )
+            )
+        return targets
+
+    def _post_summary(
+        self, plan: Publication, target: Target, summary: dict[str, object], message: OutboxMessage
+    ) -> None:
+        ts = None
+        if message.attempts > 0:
+            with slack_call("conversations.history"):
+                ts = find_own_post(self.client, target.channel, plan.ref, target.summary, plan.published_at)
+        channel = target.channel
+        if ts is None:
+            with slack_call("chat.postMessage"):
+                response = self.client.chat_postMessage(
+                    channel=target.channel,
+                    metadata=metadata(plan.ref, target.summary),
+                    **summary,  # type: ignore[arg-type]
+                    **PostOptions(plan.restricted).kwargs(),
+                )
+            ts, channel = str(response["ts"]), str(response["channel"])
+        record(self.domain, plan.incident_id, target.summary, channel, ts)
+
+    def _upload(self, plan: Publication, target: Target, html: str) -> None:
+        with slack_call("files.upload"):
+            response = self.client.files_upload_v2(
+                channel=target.channel,
+                content=html,
+                filename=target.file_name,
+                title=f"Post-incident review of {plan.ref} ({target.audience.value})",
+            )
+        record(self.domain, plan.incident_id, target.file, target.channel, str(response["file"]["id"]))
+
+    def _bookmark(self, incident_id: int, ref: str, channel: str) -> None:
+        """Bookmark the review's web page; one left by an attempt that crashed before recording is reused."""
+        url = review_url(self.settings, ref)
+        if url is None:
+            return
+        with slack_call("bookmarks.list"):
+            existing = self.client.bookmarks_list(channel_id=channel).get("bookmarks") or []
+        found = next((b for b in existing if b.get("link") == url), None)
+        if found is None:
+            with slack_call("bookmarks.add"):
+                response = self.client.bookmarks_add(channel_id=channel, title="Review", type="link", link=url)
+            found = response["bookmark"]
+        record(self.domain, incident_id, Purpose.REVIEW_BOOKMARK, channel, str(found["id"]))
