@@ -21,7 +21,7 @@ from incidents.dispatcher import RetryLater
 from incidents.errors import NotFound
 from incidents.models import Incident
 from incidents.postings import find_posting, record_posting
-from incidents.queries import get_incident
+from incidents.queries import load_incident
 
 log = logging.getLogger(__name__)
 
@@ -62,10 +62,11 @@ def slack_call(what: str) -> Iterator[None]:
 
 
 def incident_by_id(ctx: Ctx, incident_id: int | None) -> Incident:
+    """The incident an outbox row is about, with its working set loaded; history loads only if a renderer asks."""
     incident = ctx.session.get(Incident, incident_id) if incident_id is not None else None
     if incident is None:
         raise NotFound(f"incident #{incident_id} no longer exists")
-    return get_incident(ctx, incident.ref)
+    return load_incident(ctx, incident.ref)
 
 
 def record(domain: Domain, incident_id: int, purpose: str, channel: str, external_id: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
@@ -78,6 +79,9 @@ def declare(
 
     The tier is raised to the floor its types demand (child safety is always highly restricted). The declarer
     commands unless ``commander`` says otherwise. Clocks start at awareness: ``detected_at`` or now.
+
+    The reference is taken last: bumping the year's counter locks its row until commit, so every concurrent
+    declare waits on it; taken last, the wait is the commit, not the whole declare.
     """
     now = ctx.now()
     title = clean_title(title)
@@ -95,7 +99,7 @@ def declare(
         _check_role(ctx, role)
 
     incident = Incident(
-        ref=next_ref(ctx.session, now.year),
+        ref=f"~{uuid.uuid4().hex[:16]}",
         title=title,
         summary=summary.strip(),
         severity=severity,
@@ -158,6 +162,8 @@ def declare(
         incident_id=incident.id,
         payload={"invite": list(dict.fromkeys(members))},
     )
+    incident.ref = next_ref(ctx.session, now.year)
+    ctx.session.flush()
     return incident
 
 
