@@ -2,7 +2,8 @@
 adding LATENCY ms to every Web API call (so the card refreshes the commands cause are slow, as in Slack).
 
 Each command is `/incident note ...` in one of five incident channels: a real write (timeline entry, audit
-event, outbox row) whose reply rides on the ack. Prints p50/p99/max and how many acks missed Slack's 3 s.
+event, outbox row), acknowledged at once and confirmed to the person through the command's
+response_url. Prints p50/p99/max and how many acks missed Slack's 3 s.
 
     .venv/bin/python -m bench.bot_ack_latency [--rate 50] [--duration 20] [--latency 100]
 """
@@ -45,12 +46,19 @@ def main() -> None:
         sent_for = time.monotonic() - start
         latencies = [a.ack_ms for a in acks if a.ack_ms is not None]
         late = sum(1 for a in acks if a.timed_out)
-        failed = [str((a.payload or {}).get("text")) for a in acks if "Noted" not in str((a.payload or {}).get("text"))]
+        emu.wait_for(lambda: len(emu.responses) >= total, timeout=120)
+        answered_at = time.monotonic()
+        replies = [" ".join(str(p.text) for p in emu.replies_to(a)) for a in acks]
+        failed = [reply for reply in replies if "Noted" not in reply]
         print(
             f"{args.backend}, {args.latency:.0f} ms per Web API call, {total} commands in {sent_for:.1f} s "
             f"({total / sent_for:.1f}/s)"
         )
-        print(f"ack latency: {percentiles(latencies)}; past 3 s: {late}; refused: {len(failed)} {failed[:2]}")
+        print(f"ack latency: {percentiles(latencies)}; past 3 s: {late}")
+        print(
+            f"replies (through response_url): {total - len(failed)} confirmed, {len(failed)} refused {failed[:2]}; "
+            f"the last {answered_at - start - sent_for:.1f} s after the last command"
+        )
         emu.wait_for(lambda: bench.pending() == 0, timeout=300)
 
 

@@ -8,6 +8,7 @@ incident as Vigil recorded it. Nothing leaves this machine.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import tempfile
 from datetime import UTC, datetime, timedelta
@@ -24,6 +25,8 @@ from incidents.outbox import PENDING, OutboxMessage
 from incidents.queries import get_incident
 from incidents.settings import Settings
 
+REPLY_WAIT_S = 1.0
+
 
 class Demo:
     def __init__(self, emu: SlackEmulator, runtime: Runtime, people: dict[str, str]) -> None:
@@ -33,10 +36,13 @@ class Demo:
     def say(self, who: str, channel: str, text: str) -> None:
         ack = self.emu.slash_command(self.people[who], channel, text)
         print(f"  {who}: /incident {self.named(text)}".rstrip())
-        reply = (ack.payload or {}).get("text")
-        if reply:
-            print(f"    vigil (only to {who}): {self.named(reply)}")
+        if not (ack.payload or {}).get("text"):
+            with contextlib.suppress(TimeoutError):  # commands that open a form answer with the form instead
+                self.emu.wait_for(lambda: self.emu.replies_to(ack), timeout=REPLY_WAIT_S)
         self.settle()
+        replies = [(ack.payload or {}).get("text")] + [post.text for post in self.emu.replies_to(ack)]
+        for reply in filter(None, replies):
+            print(f"    vigil (only to {who}): {self.named(reply)}")
 
     def modal(self, who: str, callback: str, values: dict[str, Any]) -> None:
         user = self.people[who]

@@ -1,8 +1,10 @@
-"""``/incident``: parse, run the domain verb in one unit of work, and acknowledge with the outcome.
+"""``/incident``: parse, acknowledge, run the domain verb in one unit of work, and tell the person the outcome.
 
-The reply rides on the acknowledgement itself (an ephemeral message to the person), so it reaches them even
-when Slack's Web API is failing, and no Web API call is made before the ack. Forms (declare, update) are
-opened with views.open after the ack (``/incident review`` starts the review first, so the form is pre-filled).
+Commands in an incident channel are acknowledged at once and answered through the command's response_url
+(ephemeral), so the ack never waits on the database. A quick declare is the exception: its reply, with the new
+reference, rides on the ack itself, so the declarer learns it even while Slack's Web API is failing. Forms
+(declare, update) are opened with views.open after the ack (``/incident review`` starts the review first, so
+the form is pre-filled).
 """
 
 from __future__ import annotations
@@ -80,11 +82,12 @@ def register(app: App, vigil: Vigil) -> None:
                 return
             if isinstance(request, QuickDeclare):
                 declare = request
-                reply = vigil.run(lambda ctx: _declare(ctx, declare, user))
-            else:
-                verb = subcommand(text)
-                reply = vigil.run(lambda ctx: _run(ctx, vigil, _incident_here(ctx, channel, verb), request, user))
-            ack(text=reply)
+                ack(text=vigil.run(lambda ctx: _declare(ctx, declare, user)))
+                return
+            ack()
+            verb = subcommand(text)
+            reply = vigil.run(lambda ctx: _run(ctx, vigil, _incident_here(ctx, channel, verb), request, user))
+            respond(text=reply, response_type="ephemeral", replace_original=False)
 
 
 def _incident_here(ctx: Ctx, channel: str, verb: str) -> Incident:

@@ -42,6 +42,21 @@ class Driver:
         signature: str = "valid",
     ) -> concurrent.futures.Future[Ack]:
         """Deliver one payload; `signature` may be "invalid" or "stale" to test HTTP verification."""
+        return self._server.submit(
+            self._noting_response_url(
+                self._deliver(envelope_type, payload, transport, retry, signature), payload.get("response_url")
+            )
+        )
+
+    async def _noting_response_url(self, delivery: Any, response_url: str | None) -> Ack:
+        ack: Ack = await delivery
+        ack.response_url = response_url
+        return ack
+
+    def _deliver(
+        self, envelope_type: str, payload: dict[str, Any], transport: str | None, retry: tuple[int, str], signature: str
+    ) -> Any:
+        """The coroutine that delivers one payload over HTTP or Socket Mode and returns the app's ack."""
         if (transport or ("http" if self.http_target else "socket")) == "http":
             if not self.http_target:
                 raise RuntimeError("set emu.http_target to the app's Request URL first")
@@ -50,13 +65,13 @@ class Driver:
             session = self._server.session
             assert session is not None
             coro = post_signed(session, self.http_target, envelope_type, payload, secret, retry, stamp)
-            return self._server.submit(self._record(coro))
+            return self._record(coro)
         extra: dict[str, Any] = {"accepts_response_payload": envelope_type != "events_api"}
         if envelope_type == "events_api":
             extra.update(retry_attempt=retry[0], retry_reason=retry[1])
         elif envelope_type == "interactive":
             extra["accepts_response_payload"] = payload["type"] in ("view_submission", "block_suggestion")
-        return self._server.submit(self._hub.deliver(envelope_type, payload, extra))
+        return self._hub.deliver(envelope_type, payload, extra)
 
     async def _record(self, coro: Any) -> Ack:
         ack: Ack = await coro

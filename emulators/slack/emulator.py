@@ -226,6 +226,11 @@ class SlackEmulator(Driver):
         """Posts the app made to response_urls."""
         return self._snapshot(self._ws.responses)
 
+    def replies_to(self, ack: Ack) -> list[ResponseUrlPost]:
+        """What the app posted to the response_url of the request ``ack`` answered (its later replies)."""
+        key = (ack.response_url or "").rstrip("/").rsplit("/", 1)[-1]
+        return [post for post in self.responses if key and post.url_key == key]
+
     @property
     def calls(self) -> list[ApiCall]:
         return self._snapshot(self._ws.calls)

@@ -162,6 +162,8 @@ class ResponseUrlPost:
     replace_original: bool
     delete_original: bool
     body: dict[str, Any]
+    url_key: str = ""
+    """Which response_url was used (its last path segment), to match a post with the request that issued it."""
 
 
 @dataclass
@@ -193,3 +195,5 @@ class Ack:
     status: int | None = None
     body: str | None = None
     problems: list[str] = field(default_factory=list)
+    response_url: str | None = None
+    """The response_url the request carried (slash commands, interactions): where a later reply would go."""

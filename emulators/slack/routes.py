@@ -52,6 +52,7 @@ class Routes:
                     replace_original=bool(body.get("replace_original")),
                     delete_original=bool(body.get("delete_original")),
                     body=body,
+                    url_key=request.match_info["key"],
                 )
             )
             self._apply(target.channel, target.message_ts, body, response_type)

@@ -57,7 +57,12 @@ class BotUnderTest:
         return self.emu.slash_command(user or self.people.alice, channel or self.people.general, text, **kw)
 
     def reply(self, ack: Ack) -> str:
-        return str((ack.payload or {}).get("text", ""))
+        """What the person was told: on the ack itself, or (commands acked at once) through the response_url."""
+        text = (ack.payload or {}).get("text")
+        if text:
+            return str(text)
+        posts = self.wait_for(lambda: self.emu.replies_to(ack))
+        return str(posts[0].text or "")
 
     def settle(self, timeout: float = 15.0) -> None:
         """Wait until the outbox has nothing left to deliver."""

@@ -78,7 +78,7 @@ def test_handoff_needs_acceptance_by_the_new_commander(bot: BotUnderTest) -> Non
 def test_handoff_declined_keeps_the_commander(bot: BotUnderTest) -> None:
     emu, people = bot.emu, bot.people
     ref, channel = bot.declare()
-    bot.command(f"handoff <@{people.carol}>", channel=channel.id)
+    bot.reply(bot.command(f"handoff <@{people.carol}>", channel=channel.id))
     prompt = bot.wait_for(lambda: next(iter(emu.dms(people.carol)), None))
     emu.block_action(people.bob, prompt, ActionId.HANDOFF_DECLINE)
     bot.wait_for(lambda: any("Only the person" in (r.text or "") for r in emu.responses))

@@ -48,7 +48,9 @@ def test_an_action_from_slack_becomes_a_jira_issue(jira_bot: BotUnderTest) -> No
     bot, people = jira_bot, jira_bot.people
     ref, channel = bot.declare()
     due = (date.today() + timedelta(days=14)).isoformat()
-    bot.command(f"action Block the scam domain at signup <@{people.carol}> due:{due}", channel=channel.id)
+    bot.reply(
+        bot.command(f"action Block the scam domain at signup <@{people.carol}> due:{due}", channel=channel.id)
+    )  # returns once the command has been carried out
     bot.settle()
     action = bot.incident(ref).actions[0]
     assert action.sync_state is SyncState.SYNCED and action.tracker_key
