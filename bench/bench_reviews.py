@@ -6,15 +6,18 @@ Run: ``.venv/bin/python bench/bench_reviews.py [DATABASE_URL]`` (default: a fres
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+from bot.review_blocks import review_summary
 from incidents import lifecycle
-from incidents.context import Domain
+from incidents.context import Ctx, Domain
 from incidents.db import make_engine, make_sessionmaker
 from incidents.enums import (
     ActionCategory,
@@ -29,7 +32,7 @@ from incidents.migrate import upgrade
 from incidents.models import Action, StatusUpdate, TimelineEntry
 from incidents.policy import load_policy
 from incidents.queries import get_incident
-from incidents.reviews import Audience, Format, load_templates, render_review, upsert_person
+from incidents.reviews import Audience, Format, load_templates, render_review, review_document, upsert_person
 from incidents.timesource import ManualTime
 
 ENTRIES, ACTIONS, UPDATE_EVERY = 10_000, 200, 25
@@ -124,21 +127,30 @@ def main() -> None:
         began = time.perf_counter()
         get_incident(ctx, ref)
         print(f"load incident alone: {1000 * (time.perf_counter() - began):.0f} ms")
+    renderers: dict[str, Callable[[Ctx, Audience], str]] = {
+        fmt.value: lambda ctx, audience, fmt=fmt: render_review(
+            ctx, ref, actor="U0000", audience=audience, fmt=fmt, templates=templates
+        )
+        for fmt in Format
+    }
+    renderers["slack"] = lambda ctx, audience: json.dumps(
+        review_summary(review_document(ctx, ref, actor="U0000", audience=audience))
+    )
     worst = 0.0
-    for fmt in Format:
+    for name, render in renderers.items():
         for audience in Audience:
             timings, cpu, size = [], [], 0
             for _ in range(5):
                 with domain.unit() as ctx:
                     began, began_cpu = time.perf_counter(), time.process_time()
-                    text = render_review(ctx, ref, actor="U0000", audience=audience, fmt=fmt, templates=templates)
+                    text = render(ctx, audience)
                     timings.append(time.perf_counter() - began)
                     cpu.append(time.process_time() - began_cpu)
                     size = len(text.encode())
             median, median_cpu = sorted(timings)[2], sorted(cpu)[2]
             worst = max(worst, median)
             print(
-                f"{fmt.value:>4} {audience.value:<10} median {1000 * median:5.0f} ms wall, {1000 * median_cpu:5.0f} ms "
+                f"{name:>5} {audience.value:<10} median {1000 * median:5.0f} ms wall, {1000 * median_cpu:5.0f} ms "
                 f"CPU, best {1000 * min(timings):5.0f} ms wall  ({size / 1e6:.1f} MB)"
             )
     print(
