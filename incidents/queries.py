@@ -66,7 +66,7 @@ class IncidentFilter:
     declared_to: datetime | None = None
     updated_since: datetime | None = None
     visible_to: str | None = None
-    """A person key: restricted incidents are included only where that person holds or held a role."""
+    """A person key: restricted incidents are included only where that person is a member (:func:`is_member`)."""
 
 
 def _filtered(query: Select[tuple[Incident]], f: IncidentFilter) -> Select[tuple[Incident]]:
@@ -92,8 +92,8 @@ def _filtered(query: Select[tuple[Incident]], f: IncidentFilter) -> Select[tuple
     if f.updated_since:
         query = query.where(Incident.updated_at >= f.updated_since)
     if f.visible_to is not None:
-        member = exists().where(RoleAssignment.incident_id == Incident.id, RoleAssignment.person == f.visible_to)
-        query = query.where(or_(Incident.tier == Tier.STANDARD, member))
+        holds_role = exists().where(RoleAssignment.incident_id == Incident.id, RoleAssignment.person == f.visible_to)
+        query = query.where(or_(Incident.tier == Tier.STANDARD, Incident.declared_by == f.visible_to, holds_role))
     return query
 
 
@@ -114,5 +114,6 @@ def count_incidents(ctx: Ctx, f: IncidentFilter | None = None) -> int:
 
 
 def is_member(incident: Incident, person: str) -> bool:
-    """Members of an incident are the people who hold or held one of its roles, or declared it."""
+    """Members of an incident are the people who hold or held one of its roles, or declared it. Keep in step with
+    ``IncidentFilter.visible_to``, which applies the same rule in SQL."""
     return person == incident.declared_by or any(r.person == person for r in incident.roles)
