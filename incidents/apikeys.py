@@ -19,7 +19,7 @@ from incidents.apikey_models import ApiKey
 from incidents.context import Ctx
 from incidents.effects import audit
 from incidents.errors import NotFound, VigilError
-from incidents.models import Person
+from incidents.reviews.people import upsert_person
 
 READ = "incidents:read"
 WRITE = "incidents:write"
@@ -96,10 +96,7 @@ def create_key(
         window_count=0,
     )
     ctx.session.add(key)
-    person = ctx.session.get(Person, key.actor)
-    if person is None:
-        ctx.session.add(Person(key=key.actor, display_name=f"API key {name}"))
-    ctx.session.flush()
+    upsert_person(ctx, key.actor, display_name=f"API key {name}")
     audit(ctx, actor, "apikey.create", None, name=name, scopes=scopes, standard_only=standard_only)
     return key, token
 
