@@ -13,11 +13,13 @@ import sys
 from slack_bolt.error import BoltError
 from slack_sdk.errors import SlackApiError
 
+from bot.http import create_http_app
 from bot.runtime import Runtime
 from incidents import migrate
 from incidents.context import Domain
 from incidents.scheduling.service import start_scheduler
 from incidents.settings import Settings, load_settings
+from web.server import WebServer
 
 MANIFEST_HINT = "create the Slack app from slack-app-manifest.yaml (README, 'Run it in Slack') and export it"
 
@@ -56,13 +58,8 @@ def serve(args: argparse.Namespace) -> int:
     scheduler = start_scheduler(domain, settings, after_run=lambda _nudges: runtime.dispatcher.poke())
     try:
         if args.http:
-            import uvicorn
-
-            from bot.http import create_http_app
-
-            uvicorn.run(
-                create_http_app(runtime.app, domain, settings, runtime.templates), host=args.host, port=args.port
-            )
+            app = create_http_app(runtime.app, domain, settings, runtime.templates)
+            WebServer(app, host=args.host, port=args.port).serve_forever()
         else:
             runtime.socket_mode().start()
     finally:

@@ -7,9 +7,6 @@ runtime, connected) → helpers to settle the outbox and read incidents back.
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -17,7 +14,6 @@ from datetime import timedelta
 from typing import Any, TypeVar
 
 import pytest
-import uvicorn
 from sqlalchemy import func, select
 
 from bot.http import SLACK_EVENTS_PATH, create_http_app
@@ -30,6 +26,7 @@ from incidents.outbox import PENDING, OutboxMessage
 from incidents.queries import get_incident
 from incidents.settings import Settings
 from incidents.timesource import SystemTime
+from web.server import WebServer
 
 T = TypeVar("T")
 
@@ -147,34 +144,11 @@ def bot(emu: SlackEmulator, people: People, live_domain: Domain, db_url: str) ->
         runtime.stop()
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @contextmanager
 def http_server(runtime: Runtime) -> Iterator[str]:
     """Serve the bot's FastAPI app (HTTP mode) on loopback; yields the Request URL."""
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(
-            create_http_app(runtime.app, runtime.domain, runtime.settings),
-            host="127.0.0.1",
-            port=port,
-            log_level="warning",
-        )
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}{SLACK_EVENTS_PATH}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+    with WebServer(create_http_app(runtime.app, runtime.domain, runtime.settings)) as server:
+        yield f"{server.url}{SLACK_EVENTS_PATH}"
 
 
 @pytest.fixture
