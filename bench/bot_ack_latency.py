@@ -1,9 +1,11 @@
-"""Ack latency of /incident under load: RATE commands per second for DURATION seconds, PostgreSQL, emulator
+"""Ack latency of /incident under load: RATE requests per second for DURATION seconds, PostgreSQL, emulator
 adding LATENCY ms to every Web API call (so the card refreshes the commands cause are slow, as in Slack).
 
-Each command is `/incident note ...` in one of five incident channels: a real write (timeline entry, audit
-event, outbox row), acknowledged at once and confirmed to the person through the command's
-response_url. Prints p50/p99/max and how many acks missed Slack's 3 s.
+Most requests are `/incident note ...` in one of five incident channels: a real write (timeline entry,
+audit event, outbox row), acknowledged at once and confirmed to the person through the command's response_url.
+One a second (``--homes``) is an `app_home_opened` event (the open incidents the person may see, published
+with views.publish, whose Tier 4 limit, 100+ a minute, the emulator enforces).
+Prints p50/p99/max, overall and per kind, and how many acks missed Slack's 3 s.
 
     .venv/bin/python -m bench.bot_ack_latency [--rate 50] [--duration 20] [--latency 100]
 """
@@ -22,6 +24,7 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=20)
     parser.add_argument("--latency", type=float, default=100)
     parser.add_argument("--backend", default="postgresql")
+    parser.add_argument("--homes", type=int, default=1, help="App Home opens per second (0: notes only)")
     args = parser.parse_args()
     with running_bot(args.backend, latency_ms=args.latency) as bench:
         emu = bench.emu
@@ -35,29 +38,34 @@ def main() -> None:
             channels = [i.slack_channel_id for i in list_incidents(ctx)]
         total = int(args.rate * args.duration)
         interval = 1.0 / args.rate
-        futures = []
+        notes, homes = [], []
         start = time.monotonic()
         for n in range(total):
             delay = start + n * interval - time.monotonic()
             if delay > 0:
                 time.sleep(delay)
-            futures.append(emu.slash_command_nowait(bench.alice, channels[n % len(channels)], f"note load {n}"))
-        acks = [f.result(timeout=30) for f in futures]
+            if args.homes and n % round(args.rate / args.homes) == 0:
+                homes.append(emu.event_nowait({"type": "app_home_opened", "user": bench.alice, "tab": "home"}))
+            else:
+                notes.append(emu.slash_command_nowait(bench.alice, channels[n % len(channels)], f"note load {n}"))
+        note_acks = [f.result(timeout=30) for f in notes]
+        home_acks = [f.result(timeout=30) for f in homes]
         sent_for = time.monotonic() - start
-        latencies = [a.ack_ms for a in acks if a.ack_ms is not None]
-        late = sum(1 for a in acks if a.timed_out)
-        emu.wait_for(lambda: len(emu.responses) >= total, timeout=120)
+        late = sum(1 for a in note_acks + home_acks if a.timed_out)
+        emu.wait_for(lambda: len(emu.responses) >= len(note_acks), timeout=120)
         answered_at = time.monotonic()
-        replies = [" ".join(str(p.text) for p in emu.replies_to(a)) for a in acks]
+        replies = [" ".join(str(p.text) for p in emu.replies_to(a)) for a in note_acks]
         failed = [reply for reply in replies if "Noted" not in reply]
         print(
-            f"{args.backend}, {args.latency:.0f} ms per Web API call, {total} commands in {sent_for:.1f} s "
-            f"({total / sent_for:.1f}/s)"
+            f"{args.backend}, {args.latency:.0f} ms per Web API call, {total} requests in {sent_for:.1f} s "
+            f"({total / sent_for:.1f}/s): {len(note_acks)} notes, {len(home_acks)} App Home opens"
         )
-        print(f"ack latency: {percentiles(latencies)}; past 3 s: {late}")
+        for kind, acks in (("all", note_acks + home_acks), ("notes", note_acks), ("App Home", home_acks)):
+            print(f"ack latency, {kind}: {percentiles([a.ack_ms for a in acks if a.ack_ms is not None])}")
+        print(f"past 3 s: {late}")
         print(
-            f"replies (through response_url): {total - len(failed)} confirmed, {len(failed)} refused {failed[:2]}; "
-            f"the last {answered_at - start - sent_for:.1f} s after the last command"
+            f"notes confirmed through response_url: {len(note_acks) - len(failed)}, refused {len(failed)} "
+            f"{failed[:2]}; the last {answered_at - start - sent_for:.1f} s after the last request"
         )
         emu.wait_for(lambda: bench.pending() == 0, timeout=300)
 

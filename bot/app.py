@@ -37,6 +37,7 @@ def build_app(
         signing_secret=settings.slack_signing_secret,
         listener_executor=ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="vigil-listener"),
         ignoring_self_events_enabled=True,
+        process_before_response=True,  # acks leave when the ack function returns; slow work is lazy (after_ack)
         logger=logging.getLogger("vigil.bolt"),
     )
     vigil = Vigil(domain, settings, poke)

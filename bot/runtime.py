@@ -10,7 +10,6 @@ import logging
 import threading
 from datetime import timedelta
 
-from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_sdk import WebClient
 
 from bot.app import build_app
@@ -19,6 +18,7 @@ from bot.nudges import nudge_handlers
 from bot.people import PeopleDirectory
 from bot.review_port import ReviewPort
 from bot.slack_port import SlackPort
+from bot.socket_mode import SocketModeHandler
 from incidents.context import Domain
 from incidents.dispatcher import Backoff, Dispatcher
 from incidents.outbox import OutboxMessage

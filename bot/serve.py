@@ -7,6 +7,7 @@ latest schema. The process keeps no incident state in memory, so several replica
 from __future__ import annotations
 
 import argparse
+import gc
 import logging
 import sys
 
@@ -37,6 +38,14 @@ def missing_configuration(settings: Settings, *, http: bool) -> str | None:
     return None
 
 
+def settle_heap() -> None:
+    """Move everything built at start-up (modules, the app, SQLAlchemy's mappers) out of the garbage collector's
+    view: otherwise each full collection walks all of it, pausing every thread ~100 ms, and the acks caught in
+    that pause were the slowest 1% (p99 14-80 ms at 50 requests/s; 7 ms with the heap frozen)."""
+    gc.collect()
+    gc.freeze()
+
+
 def serve(args: argparse.Namespace) -> int:
     settings = load_settings()
     problem = missing_configuration(settings, http=args.http)
@@ -55,6 +64,7 @@ def serve(args: argparse.Namespace) -> int:
         print(f"vigil serve: Slack at {settings.slack_api_url} refused or did not answer ({reason}).", file=sys.stderr)
         return 2
     runtime.start_dispatcher()
+    settle_heap()
     scheduler = start_scheduler(domain, settings, after_run=lambda _nudges: runtime.dispatcher.poke())
     try:
         if args.http:

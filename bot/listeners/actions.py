@@ -5,30 +5,29 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import App, Respond
 
 from bot.blocks import messages
 from bot.context import Vigil
 from bot.ids import ActionId
-from bot.listeners.common import reply_on_error
+from bot.listeners.common import after_ack, reply_on_error
 from incidents import roles
 
 
 def register(app: App, vigil: Vigil) -> None:
-    @app.action(ActionId.HANDOFF_ACCEPT)
-    def accept(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
-        ack()
-        with reply_on_error(ack, respond):
+    def accept(body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
+        with reply_on_error(respond=respond):
             ref = vigil.run(lambda ctx: roles.accept_handoff(ctx, int(action["value"]), actor=body["user"]["id"]).ref)
             text = f":white_check_mark: You are now the commander of {ref}."
             respond(replace_original=True, **messages.handoff_settled(text).as_kwargs())
 
-    @app.action(ActionId.HANDOFF_DECLINE)
-    def decline(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
-        ack()
-        with reply_on_error(ack, respond):
+    def decline(body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
+        with reply_on_error(respond=respond):
             ref = vigil.run(
                 lambda ctx: roles.decline_handoff(ctx, int(action["value"]), actor=body["user"]["id"]).incident.ref
             )
             text = f"You declined command of {ref}; the current commander stays."
             respond(replace_original=True, **messages.handoff_settled(text).as_kwargs())
+
+    app.action(ActionId.HANDOFF_ACCEPT)(**after_ack(accept))
+    app.action(ActionId.HANDOFF_DECLINE)(**after_ack(decline))

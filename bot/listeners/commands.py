@@ -4,7 +4,7 @@ Commands in an incident channel are acknowledged at once and answered through th
 (ephemeral), so the ack never waits on the database. A quick declare is the exception: its reply, with the new
 reference, rides on the ack itself, so the declarer learns it even while Slack's Web API is failing. Forms
 (declare, update) are opened with views.open after the ack (``/incident review`` starts the review first, so
-the form is pre-filled).
+the form is pre-filled). Text that does not parse is refused on the ack.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from bot.commands import (
     ChangeSeverity,
     ChangeStatus,
     Close,
+    CommandError,
     HandOff,
     Help,
     ListClocks,
@@ -53,41 +54,47 @@ log = logging.getLogger(__name__)
 
 
 def register(app: App, vigil: Vigil) -> None:
-    @app.command(Command.INCIDENT)
-    def incident_command(ack: Ack, command: dict[str, Any], client: WebClient, respond: Respond) -> None:
+    def answer_now(ack: Ack, command: dict[str, Any]) -> None:
+        """The ack: refusals of the text, help and a quick declare ride on it; everything else is acked bare."""
         user, channel, text = command["user_id"], command["channel_id"], command.get("text", "")
-        with reply_on_error(ack, respond):
+        with reply_on_error(ack=ack):
             request = parse(text)
-            if isinstance(request, OpenDeclareModal):
-                ack()
-                modal = declare_modal(vigil.domain.policy, Origin(channel=channel), title=request.title)
-                open_view(client, respond, command["trigger_id"], modal)
-                return
-            if isinstance(request, OpenUpdateModal):
-                with vigil.unit() as ctx:
-                    incident = _incident_here(ctx, channel, "update")
-                    modal = update_modal(incident, ctx.policy, Origin(channel=channel, ref=incident.ref))
-                ack()
-                open_view(client, respond, command["trigger_id"], modal)
-                return
-            if isinstance(request, OpenReviewModal):
-                modal = vigil.run(lambda ctx: review_modal(ctx, vigil, _incident_here(ctx, channel, "review"), user))
-                ack()
-                open_view(client, respond, command["trigger_id"], modal)
-                return
             if isinstance(request, Help):
                 with vigil.unit() as ctx:
                     here = find_by_channel(ctx, channel)
                     ack(**messages.help_message(here.ref if here else None).as_kwargs())
-                return
-            if isinstance(request, QuickDeclare):
+            elif isinstance(request, QuickDeclare):
                 declare = request
                 ack(text=vigil.run(lambda ctx: _declare(ctx, declare, user)))
+            else:
+                ack()
+
+    def answer_later(command: dict[str, Any], client: WebClient, respond: Respond) -> None:
+        """After the bare ack: open a form, or run a channel command and answer through the response_url."""
+        user, channel, text = command["user_id"], command["channel_id"], command.get("text", "")
+        try:
+            request = parse(text)
+        except CommandError:
+            return  # refused on the ack
+        with reply_on_error(respond=respond):
+            if isinstance(request, (Help, QuickDeclare)):
+                return  # answered on the ack
+            if isinstance(request, OpenDeclareModal):
+                modal = declare_modal(vigil.domain.policy, Origin(channel=channel), title=request.title)
+            elif isinstance(request, OpenUpdateModal):
+                with vigil.unit() as ctx:
+                    incident = _incident_here(ctx, channel, "update")
+                    modal = update_modal(incident, ctx.policy, Origin(channel=channel, ref=incident.ref))
+            elif isinstance(request, OpenReviewModal):
+                modal = vigil.run(lambda ctx: review_modal(ctx, vigil, _incident_here(ctx, channel, "review"), user))
+            else:
+                verb = subcommand(text)
+                reply = vigil.run(lambda ctx: _run(ctx, vigil, _incident_here(ctx, channel, verb), request, user))
+                respond(text=reply, response_type="ephemeral", replace_original=False)
                 return
-            ack()
-            verb = subcommand(text)
-            reply = vigil.run(lambda ctx: _run(ctx, vigil, _incident_here(ctx, channel, verb), request, user))
-            respond(text=reply, response_type="ephemeral", replace_original=False)
+            open_view(client, respond, command["trigger_id"], modal)
+
+    app.command(Command.INCIDENT)(ack=answer_now, lazy=[answer_later])
 
 
 def _incident_here(ctx: Ctx, channel: str, verb: str) -> Incident:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -22,9 +23,9 @@ UNEXPECTED = (
 
 
 @contextmanager
-def reply_on_error(ack: Ack, respond: Respond | None = None) -> Iterator[None]:
+def reply_on_error(*, ack: Ack | None = None, respond: Respond | None = None) -> Iterator[None]:
     """A refused request (:class:`VigilError`) is answered with its message; anything else with a generic
-    sentence (and logged). Before the ack the answer rides on it; after, it goes through ``respond``."""
+    sentence (and logged). While the ack is unsent the answer rides on it; after, it goes through ``respond``."""
     try:
         yield
     except VigilError as exc:
@@ -34,14 +35,37 @@ def reply_on_error(ack: Ack, respond: Respond | None = None) -> Iterator[None]:
         _tell(ack, respond, UNEXPECTED)
 
 
-def _tell(ack: Ack, respond: Respond | None, text: str) -> None:
-    if ack.response is None:
+def _tell(ack: Ack | None, respond: Respond | None, text: str) -> None:
+    if ack is not None and ack.response is None:
         ack(text=text)
     elif respond is not None:
         try:
             respond(text=text, response_type="ephemeral", replace_original=False)
         except Exception:
             log.exception("could not tell the user: %s", text)
+
+
+def after_ack(work: Callable[..., None]) -> dict[str, Any]:
+    """Listener arguments for ``app.command(...)(**after_ack(work))``: a bare ack leaves at once, then ``work``
+    runs on the listener pool with the usual injected arguments (``respond``, ``client``, ``body``...).
+
+    The app runs with ``process_before_response``, so bolt sends an ack the moment its ack function returns
+    instead of polling for it every 10 ms; ``work`` is a bolt lazy listener. Bolt logs a lazy listener's failure
+    without its traceback, so failures are logged here.
+    """
+
+    @functools.wraps(work)
+    def logged(**kwargs: Any) -> None:
+        try:
+            work(**kwargs)
+        except Exception:
+            log.exception("%s failed after its ack", work.__name__)
+
+    return {"ack": _bare_ack, "lazy": [logged]}
+
+
+def _bare_ack(ack: Ack) -> None:
+    ack()
 
 
 def open_view(client: WebClient, respond: Respond, trigger_id: str, view: dict[str, Any]) -> None:

@@ -1,6 +1,6 @@
 """Events: timeline capture by reaction, and the App Home tab.
 
-Bolt acknowledges events before these run; the Web API calls they need (the message, its permalink,
+Events are acknowledged before these run; the Web API calls they need (the message, its permalink,
 views.publish) happen after the ack. Slack redelivers an event it thinks was lost (``X-Slack-Retry-Num``,
 same ``event_id``); :func:`incidents.inbound.first_time` makes the second delivery a no-op.
 """
@@ -16,6 +16,7 @@ from slack_sdk import WebClient
 from bot.blocks import messages
 from bot.context import Vigil
 from bot.listeners.capture import capture, fetch_message, incident_ref, uncapture
+from bot.listeners.common import after_ack
 from incidents.queries import IncidentFilter, list_incidents
 
 log = logging.getLogger(__name__)
@@ -24,7 +25,6 @@ log = logging.getLogger(__name__)
 def register(app: App, vigil: Vigil) -> None:
     emoji = vigil.settings.timeline_emoji.strip(":")
 
-    @app.event("reaction_added")
     def reaction_added(event: dict[str, Any], body: dict[str, Any], client: WebClient) -> None:
         item = event.get("item") or {}
         if event.get("reaction") != emoji or item.get("type") != "message":
@@ -48,7 +48,6 @@ def register(app: App, vigil: Vigil) -> None:
             still_wanted=lambda: _still_reacted(client, channel, ts, emoji),
         )
 
-    @app.event("reaction_removed")
     def reaction_removed(event: dict[str, Any], body: dict[str, Any], client: WebClient) -> None:
         item = event.get("item") or {}
         if event.get("reaction") != emoji or item.get("type") != "message":
@@ -71,7 +70,6 @@ def register(app: App, vigil: Vigil) -> None:
     def message_posted() -> None:
         """Messages reach the timeline only when someone asks (reaction or shortcut); the rest are ignored."""
 
-    @app.event("app_home_opened")
     def home_opened(event: dict[str, Any], client: WebClient) -> None:
         if event.get("tab", "home") != "home":
             return
@@ -80,6 +78,10 @@ def register(app: App, vigil: Vigil) -> None:
             incidents = list_incidents(ctx, IncidentFilter(open_only=True, visible_to=user), limit=100)
             view = messages.home(incidents, ctx.policy, ctx.now())
         client.views_publish(user_id=user, view=view)
+
+    app.event("reaction_added")(**after_ack(reaction_added))
+    app.event("reaction_removed")(**after_ack(reaction_removed))
+    app.event("app_home_opened")(**after_ack(home_opened))
 
 
 def _still_reacted(client: WebClient, channel: str, ts: str, emoji: str) -> bool:

@@ -18,7 +18,7 @@ from slack_sdk import WebClient
 from bot.blocks.modals import done_modal
 from bot.context import Vigil, lock_incident
 from bot.ids import ActionId, ViewId
-from bot.listeners.common import UNEXPECTED
+from bot.listeners.common import UNEXPECTED, after_ack
 from bot.review_blocks import FORM_FIELDS, form_fields, review_form, review_preview
 from bot.review_port import queue_bookmark
 from incidents.context import Ctx
@@ -74,9 +74,7 @@ def register(app: App, vigil: Vigil) -> None:
             return
         ack(response_action="update", view=preview)
 
-    @app.action(ActionId.REVIEW_EDIT)
-    def edit(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
-        ack()
+    def edit(body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
         user, ref = body["user"]["id"], str(action.get("value") or "")
         _show(
             client,
@@ -85,10 +83,10 @@ def register(app: App, vigil: Vigil) -> None:
             _outcome(vigil, ref, user, lambda ctx: review_modal(ctx, vigil, get_incident(ctx, ref), user)),
         )
 
+    app.action(ActionId.REVIEW_EDIT)(**after_ack(edit))
+
     def on_step(action_id: ActionId, step: Callable[..., Review], done: str) -> None:
-        @app.action(action_id)
-        def clicked(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
-            ack()
+        def clicked(body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
             user, ref = body["user"]["id"], str(action.get("value") or "")
 
             def run(ctx: Ctx) -> dict[str, Any]:
@@ -97,6 +95,8 @@ def register(app: App, vigil: Vigil) -> None:
                 return _preview(ctx, ref, user, notice=done)
 
             _show(client, body, ref, _outcome(vigil, ref, user, run))
+
+        app.action(action_id)(**after_ack(clicked))
 
     leadership = " and the leadership channel" if vigil.settings.leadership_channel else ""
     on_step(ActionId.REVIEW_SUBMIT, submit_for_review, "Submitted for review. Publish it once it is agreed.")

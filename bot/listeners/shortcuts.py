@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import App, Respond
 from slack_sdk import WebClient
 
 from bot.blocks.modals import Origin, declare_modal
@@ -13,15 +13,13 @@ from bot.blocks.text import clip
 from bot.context import Vigil
 from bot.ids import ShortcutId
 from bot.listeners.capture import capture, incident_ref
-from bot.listeners.common import open_view, reply_on_error
+from bot.listeners.common import after_ack, open_view, reply_on_error
 from incidents.guards import TITLE_MAX
 
 
 def register(app: App, vigil: Vigil) -> None:
-    @app.shortcut(ShortcutId.DECLARE_FROM_MESSAGE)
-    def declare_from_message(ack: Ack, shortcut: dict[str, Any], client: WebClient, respond: Respond) -> None:
-        ack()
-        with reply_on_error(ack, respond):
+    def declare_from_message(shortcut: dict[str, Any], client: WebClient, respond: Respond) -> None:
+        with reply_on_error(respond=respond):
             channel, message = shortcut["channel"]["id"], shortcut["message"]
             permalink = client.chat_getPermalink(channel=channel, message_ts=message["ts"]).get("permalink")
             text = str(message.get("text") or "")
@@ -34,10 +32,8 @@ def register(app: App, vigil: Vigil) -> None:
             )
             open_view(client, respond, shortcut["trigger_id"], modal)
 
-    @app.shortcut(ShortcutId.ADD_TO_TIMELINE)
-    def add_to_timeline(ack: Ack, shortcut: dict[str, Any], client: WebClient, respond: Respond) -> None:
-        ack()
-        with reply_on_error(ack, respond):
+    def add_to_timeline(shortcut: dict[str, Any], client: WebClient, respond: Respond) -> None:
+        with reply_on_error(respond=respond):
             channel, message = shortcut["channel"]["id"], shortcut["message"]
             ref = incident_ref(vigil, channel)
             if ref is None:
@@ -49,3 +45,6 @@ def register(app: App, vigil: Vigil) -> None:
             result = capture(vigil, client, ref=ref, channel=channel, message=message, actor=shortcut["user"]["id"])
             said = "Added to" if result.added else "Already on"
             respond(text=f"{said} {ref}'s timeline.", response_type="ephemeral", replace_original=False)
+
+    app.shortcut(ShortcutId.DECLARE_FROM_MESSAGE)(**after_ack(declare_from_message))
+    app.shortcut(ShortcutId.ADD_TO_TIMELINE)(**after_ack(add_to_timeline))

@@ -3,6 +3,7 @@ notice, and HTTP mode serving Slack, the Jira webhook, the intake API and the he
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Iterator
 from datetime import date, timedelta
 
@@ -84,3 +85,20 @@ def test_http_mode_serves_every_feature_from_one_app(http_bot: BotUnderTest) -> 
     assert httpx.get(f"{base}/api/v1/openapi.json").json()["openapi"].startswith("3.")
     assert httpx.post(f"{base}/jira/webhook", json={"webhookEvent": "jira:issue_updated"}).status_code == 401
     assert httpx.post(f"{base}/api/v1/incidents", json={}).status_code == 401
+
+
+def test_socket_mode_acks_leave_without_nagle_delay(emu, people: People, live_domain: Domain, db_url: str) -> None:
+    """Acks are small frames sent back to back: with Nagle's algorithm on, each waited for the previous one's TCP
+    ack (~20 ms at 50 commands/s, see bench.bot_ack_latency), so the connection runs with TCP_NODELAY."""
+    runtime = start_runtime(bot_settings(emu, db_url, people.announce), live_domain, dispatcher=False)
+    handler = runtime.socket_mode()
+    handler.connect()
+    try:
+        emu.wait_for(lambda: emu.socket_connections > 0)
+        session = handler.client.current_session
+        assert session is not None and session.sock is not None
+        assert session.sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 1
+        ack = emu.slash_command(people.alice, people.general, "help")
+        assert not ack.timed_out and "/incident declare" in str(ack.payload)
+    finally:
+        runtime.stop()
