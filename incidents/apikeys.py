@@ -1,13 +1,13 @@
 """API keys: created and revoked by operators (``vigil api-keys``), checked on every API call.
 
-A token looks like ``vigil_<prefix>_<secret>``. The prefix finds the row; the SHA-256 of the whole token is
-compared in constant time. The secret carries 256 random bits, so a fast hash is enough (nothing to brute-force).
+A token looks like ``vigil_<prefix>_<secret>``. The prefix and the SHA-256 of the whole token find the row. The
+secret carries 256 random bits, so a fast hash is enough (nothing to brute-force), and comparing hashes in the
+database leaks nothing useful about the secret.
 """
 
 from __future__ import annotations
 
 import hashlib
-import hmac
 import re
 import secrets
 from dataclasses import dataclass
@@ -121,29 +121,31 @@ def revoke_key(ctx: Ctx, name: str, *, actor: str) -> ApiKey:
 def admit(ctx: Ctx, token: str) -> Admission | None:
     """Check ``token`` and count the call against its key's fixed one-minute window.
 
-    Returns None for an unknown, malformed or revoked token. The counter is bumped with one atomic UPDATE, so
-    concurrent calls on any number of replicas share the limit exactly.
+    Returns None for an unknown, malformed or revoked token. One atomic ``UPDATE ... RETURNING`` finds the key by
+    prefix and token hash and bumps its counter, so concurrent calls on any number of replicas share the limit
+    exactly, and a wrong secret counts nothing against the key.
     """
     match = _TOKEN.match(token)
     if match is None:
         return None
-    key = ctx.session.scalar(select(ApiKey).where(ApiKey.prefix == match.group(1)))
-    if key is None or key.revoked_at is not None or not hmac.compare_digest(key.token_hash, _hash(token)):
-        return None
     now = ctx.now()
     window = now.replace(second=0, microsecond=0)
-    count = ctx.session.scalar(
+    row = ctx.session.execute(
         update(ApiKey)
-        .where(ApiKey.id == key.id)
+        .where(ApiKey.prefix == match.group(1), ApiKey.token_hash == _hash(token), ApiKey.revoked_at.is_(None))
         .values(
             window_count=case((ApiKey.window_start == window, ApiKey.window_count + 1), else_=1),
             window_start=window,
             last_used_at=now,
         )
-        .returning(ApiKey.window_count)
+        .returning(
+            ApiKey.id, ApiKey.name, ApiKey.scopes, ApiKey.standard_only, ApiKey.rate_per_minute, ApiKey.window_count
+        )
         .execution_options(synchronize_session=False)
-    )
-    principal = Principal(key.id, key.name, frozenset(key.scopes), key.standard_only)
-    over = count is not None and count > key.rate_per_minute
+    ).one_or_none()
+    if row is None:
+        return None
+    principal = Principal(row.id, row.name, frozenset(row.scopes), row.standard_only)
+    over = row.window_count > row.rate_per_minute
     retry_after = max(1, int((window + WINDOW - now).total_seconds() + 0.999)) if over else None
     return Admission(principal, retry_after)

@@ -21,14 +21,29 @@ def applies(ctx: Ctx, regime: str, incident: Incident) -> bool:
     return not incident.jurisdictions or jurisdiction in incident.jurisdictions
 
 
-def start_policy_clocks(ctx: Ctx, incident: Incident, *, actor: str) -> list[Clock]:
+def policy_clocks(ctx: Ctx, incident: Incident, *, actor: str) -> list[Clock]:
+    """The clocks the incident's types start by policy, added to the session but not flushed: declare writes them
+    with the incident in one flush, then records them with :func:`record_started`."""
     regimes = dict.fromkeys(r for t in incident.type_names for r in ctx.policy.types[t].clocks)
     assert incident.detected_at is not None
     return [
-        _start(ctx, incident, regime, trigger_at=incident.detected_at, aware_by=actor)
+        _new_clock(ctx, incident, regime, trigger_at=incident.detected_at, aware_by=actor)
         for regime in regimes
         if applies(ctx, regime, incident)
     ]
+
+
+def record_started(ctx: Ctx, incident: Incident, clocks: list[Clock], *, actor: str) -> None:
+    """The timeline entries (and audit events) of clocks just started; they name the clocks' ids."""
+    for clock in clocks:
+        _record(
+            ctx,
+            incident,
+            clock,
+            actor,
+            f"Clock started: {clock.name}, due {clock.due_at:%Y-%m-%d %H:%M} UTC.",
+            "clock.start",
+        )
 
 
 def start_clock(ctx: Ctx, ref: str, *, actor: str, regime: str, trigger_at: datetime | None = None) -> Clock:
@@ -91,6 +106,13 @@ def _find_running(incident: Incident, *, clock_id: int | None, regime: str | Non
 
 
 def _start(ctx: Ctx, incident: Incident, regime: str, *, trigger_at: datetime, aware_by: str) -> Clock:
+    clock = _new_clock(ctx, incident, regime, trigger_at=trigger_at, aware_by=aware_by)
+    ctx.session.flush()
+    record_started(ctx, incident, [clock], actor=aware_by)
+    return clock
+
+
+def _new_clock(ctx: Ctx, incident: Incident, regime: str, *, trigger_at: datetime, aware_by: str) -> Clock:
     policy = ctx.policy.clocks[regime]
     clock = Clock(
         incident=incident,
@@ -107,15 +129,6 @@ def _start(ctx: Ctx, incident: Incident, regime: str, *, trigger_at: datetime, a
         owner_role=policy.owner_role,
     )
     ctx.session.add(clock)
-    ctx.session.flush()
-    _record(
-        ctx,
-        incident,
-        clock,
-        aware_by,
-        f"Clock started: {policy.name}, due {clock.due_at:%Y-%m-%d %H:%M} UTC.",
-        "clock.start",
-    )
     return clock
 
 

@@ -52,7 +52,8 @@ def record(
 ) -> TimelineEntry:
     """Write the timeline entry (and audit event) for a change to ``incident`` and queue its side effects.
 
-    ``announce`` queues a post of the entry to the incident channel; the card is refreshed either way.
+    ``announce`` queues a post of the entry to the incident channel; the card is refreshed either way. Nothing
+    is flushed (so the entry has no id yet) unless the post needs the id: flushes are most of a write's cost.
     """
     now = ctx.now()
     entry = TimelineEntry(
@@ -72,9 +73,9 @@ def record(
     incident.updated_at = now
     if audit_action is not None:
         audit(ctx, actor, audit_action, incident, **(data or {}))
-    ctx.session.flush()
     changed(ctx, incident)
     if announce:
+        ctx.session.flush()
         enqueue(ctx.session, TIMELINE_ADDED, now=now, incident_id=incident.id, payload={"entry_id": entry.id})
     return entry
 

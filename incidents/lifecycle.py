@@ -81,7 +81,8 @@ def declare(
     commands unless ``commander`` says otherwise. Clocks start at awareness: ``detected_at`` or now.
 
     The reference is taken last: bumping the year's counter locks its row until commit, so every concurrent
-    declare waits on it; taken last, the wait is the commit, not the whole declare.
+    declare waits on it; taken last, the wait is the commit, not the whole declare. Everything else is written in
+    two flushes (the incident with its clocks, whose ids the entries name; then entries, audit and outbox rows).
     """
     now = ctx.now()
     title = clean_title(title)
@@ -131,6 +132,7 @@ def declare(
         incident.roles.append(
             RoleAssignment(role=role, person=person, assigned_by=actor, assigned_at=now, relieved_at=None)
         )
+    clocks = clock_service.policy_clocks(ctx, incident, actor=actor)
     ctx.session.flush()
     record(
         ctx,
@@ -153,7 +155,7 @@ def declare(
             data={"tier": tier.value},
             announce=False,
         )
-    clock_service.start_policy_clocks(ctx, incident, actor=actor)
+    clock_service.record_started(ctx, incident, clocks, actor=actor)
     members = [actor, *wanted_roles.values(), *invite]
     enqueue(
         ctx.session,
@@ -163,7 +165,6 @@ def declare(
         payload={"invite": list(dict.fromkeys(members))},
     )
     incident.ref = next_ref(ctx.session, now.year)
-    ctx.session.flush()
     return incident
 
 

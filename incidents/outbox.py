@@ -11,6 +11,8 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from incidents.db import Base, UTCDateTime
 
+_QUEUED_KEYS = "vigil.outbox.queued_dedup_keys"
+
 PENDING = "pending"
 DONE = "done"
 FAILED = "failed"
@@ -47,16 +49,22 @@ def enqueue(
     With ``dedup_key``, a message with the same key still waiting to be claimed makes this a no-op (e.g. one
     "refresh the card" is enough however many changes happen before it is delivered). A message already claimed
     (or waiting on a backoff) does not count: its handler may have read the state before this change, so the
-    change gets its own delivery. Returns the new row, or None.
+    change gets its own delivery. Returns the new row, or None. Keys queued earlier in the same unit of work are
+    remembered on the session, so the database is asked (without flushing) at most once per key.
     """
     if dedup_key is not None:
-        pending = session.scalar(
-            select(OutboxMessage.id).where(
-                OutboxMessage.dedup_key == dedup_key,
-                OutboxMessage.state == PENDING,
-                OutboxMessage.available_at <= now,
+        queued: set[str] = session.info.setdefault(_QUEUED_KEYS, set())
+        if dedup_key in queued:
+            return None
+        with session.no_autoflush:
+            pending = session.scalar(
+                select(OutboxMessage.id).where(
+                    OutboxMessage.dedup_key == dedup_key,
+                    OutboxMessage.state == PENDING,
+                    OutboxMessage.available_at <= now,
+                )
             )
-        )
+        queued.add(dedup_key)
         if pending is not None:
             return None
     message = OutboxMessage(

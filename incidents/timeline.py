@@ -35,7 +35,7 @@ def add_note(
     incident = load_incident(ctx, ref)
     text = required_text(text, "text", label="The note")
     not_in_future(at, ctx.now(), "at", "The time of the note")
-    return record(
+    entry = record(
         ctx,
         incident,
         kind=TimelineKind.NOTE,
@@ -46,6 +46,8 @@ def add_note(
         source_url=source_url,
         announce=False,
     )
+    ctx.session.flush()  # callers show the entry, with its id
+    return entry
 
 
 def capture_message(
@@ -82,6 +84,7 @@ def capture_message(
         data={"captured_by": actor},
         announce=False,
     )
+    ctx.session.flush()  # callers show the entry, with its id
     return entry
 
 

@@ -17,7 +17,7 @@ from fastapi import Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
 
 from incidents.apikey_models import IdempotencyRecord
 from incidents.apikeys import Principal, admit
@@ -100,21 +100,26 @@ class Calls:
 
 
 def _claim(ctx: Ctx, principal: Principal, key: str, digest: str) -> IdempotencyRecord:
-    """This call's fresh claim (status 0), or the committed record of an earlier call with the same key."""
-    record = IdempotencyRecord(
-        api_key_id=principal.key_id, key=key, request_hash=digest, status_code=0, body={}, created_at=ctx.now()
+    """This call's fresh claim (status 0), or the committed record of an earlier call with the same key.
+
+    ``INSERT ... ON CONFLICT DO NOTHING`` waits for a concurrent claim of the same key to commit or roll back,
+    then inserts nothing (it committed: replay it) or claims the key (it rolled back).
+    """
+    dialect_insert = postgresql.insert if ctx.session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    claim = (
+        dialect_insert(IdempotencyRecord)
+        .values(api_key_id=principal.key_id, key=key, request_hash=digest, status_code=0, body={}, created_at=ctx.now())
+        .on_conflict_do_nothing(index_elements=["api_key_id", "key"])
+        .returning(IdempotencyRecord)
     )
-    try:
-        with ctx.session.begin_nested():
-            ctx.session.add(record)
-    except IntegrityError:
-        prior = ctx.session.scalar(
+    record = ctx.session.scalar(claim)
+    if record is None:
+        record = ctx.session.scalar(
             select(IdempotencyRecord).where(
                 IdempotencyRecord.api_key_id == principal.key_id, IdempotencyRecord.key == key
             )
         )
-        assert prior is not None and prior.status_code, "a committed claim always carries its answer"
-        return prior
+        assert record is not None and record.status_code, "a committed claim always carries its answer"
     return record
 
 
