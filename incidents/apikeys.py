@@ -13,9 +13,9 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import case, select, update
+from sqlalchemy import case, delete, select, update
 
-from incidents.apikey_models import ApiKey
+from incidents.apikey_models import ApiKey, IdempotencyRecord
 from incidents.context import Ctx
 from incidents.effects import audit
 from incidents.errors import NotFound, VigilError
@@ -26,6 +26,9 @@ WRITE = "incidents:write"
 SCOPES = (READ, WRITE)
 DEFAULT_RATE_PER_MINUTE = 120
 WINDOW = timedelta(minutes=1)
+IDEMPOTENCY_TTL = timedelta(hours=24)
+"""How long a POST's answer is replayed to retries with its Idempotency-Key. Callers retry within minutes (an IVR
+that timed out); kept for ever, the records would only grow."""
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,47}$")
 _TOKEN = re.compile(r"^vigil_([A-Za-z0-9]{12})_[A-Za-z0-9_-]{43}$")
 
@@ -149,3 +152,10 @@ def admit(ctx: Ctx, token: str) -> Admission | None:
     over = row.window_count > row.rate_per_minute
     retry_after = max(1, int((window + WINDOW - now).total_seconds() + 0.999)) if over else None
     return Admission(principal, retry_after)
+
+
+def expire_idempotency_records(ctx: Ctx) -> int:
+    """Forget answers older than :data:`IDEMPOTENCY_TTL` (run by the scheduler's tick). Returns how many."""
+    cutoff = ctx.now() - IDEMPOTENCY_TTL
+    result = ctx.session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.created_at < cutoff))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]

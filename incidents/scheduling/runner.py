@@ -26,6 +26,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import Engine
 
+from incidents.apikeys import expire_idempotency_records
 from incidents.context import Domain
 from incidents.db import make_engine
 from incidents.errors import ConfigError
@@ -63,6 +64,8 @@ class Runtime:
         config = self.settings.scheduling
         if job == "tick":
             recorded = tick(self.domain, config) + jobs.catch_up(self.domain, self.settings)
+            with self.domain.unit() as ctx:
+                expire_idempotency_records(ctx)
         elif job == "handoff":
             recorded = jobs.handoff_boundary(self.domain, parse_boundary(args[0]))
         elif job == "actions_digest":

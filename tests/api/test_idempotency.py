@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import threading
+from datetime import timedelta
 
 import httpx
 from sqlalchemy import func, select
 
+from incidents.apikey_models import IdempotencyRecord
+from incidents.apikeys import IDEMPOTENCY_TTL
 from incidents.context import Domain
 from incidents.models import Incident, TimelineEntry
 from incidents.outbox import OutboxMessage
+from incidents.scheduling.runner import Runtime
+from incidents.settings import Settings
+from incidents.timesource import ManualTime
 from tests.api.conftest import DECLARE, MakeKey, client_for
 from tests.helpers import count
 from web.server import WebServer
@@ -75,3 +81,21 @@ def test_twenty_copies_at_once_open_one_incident(client: httpx.Client, domain: D
     with domain.unit() as ctx:
         declared = ctx.session.scalar(select(func.count()).where(OutboxMessage.topic == "incident.declared"))
     assert declared == 1
+
+
+def test_answers_are_forgotten_after_a_day(client: httpx.Client, domain: Domain, clock: ManualTime) -> None:
+    """The scheduler's tick drops records older than 24 h; the same key then starts a new request."""
+    headers = {"Idempotency-Key": "call-0009"}
+    first = client.post("/api/v1/incidents", json=DECLARE, headers=headers)
+    scheduler = Runtime(domain, Settings())
+    clock.advance(IDEMPOTENCY_TTL - timedelta(minutes=1))
+    scheduler.run("tick")
+    assert client.post("/api/v1/incidents", json=DECLARE, headers=headers).json() == first.json()
+    assert count(domain, IdempotencyRecord) == 1
+
+    clock.advance(timedelta(minutes=2))
+    scheduler.run("tick")
+    assert count(domain, IdempotencyRecord) == 0
+    again = client.post("/api/v1/incidents", json=DECLARE, headers=headers)
+    assert again.status_code == 201 and "Idempotent-Replayed" not in again.headers
+    assert again.json()["ref"] != first.json()["ref"]

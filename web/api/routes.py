@@ -47,7 +47,7 @@ IdempotencyKey = Annotated[
         alias="Idempotency-Key",
         max_length=255,
         pattern=r"^[\x21-\x7e]+$",
-        description="Retries with the same key get the first answer back and change nothing.",
+        description="Retries with the same key within 24 hours get the first answer back and change nothing.",
     ),
 ]
 Ref = Annotated[str, Path(max_length=20, description="The incident reference, e.g. INC-2026-0042.")]
