@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -121,37 +122,50 @@ def revoke_key(ctx: Ctx, name: str, *, actor: str) -> ApiKey:
     return key
 
 
-def admit(ctx: Ctx, token: str) -> Admission | None:
-    """Check ``token`` and count the call against its key's fixed one-minute window.
+def admit(ctx: Ctx, tokens: Sequence[str]) -> list[Admission | None]:
+    """Check each call's token and count the calls against their keys' fixed one-minute windows.
 
-    Returns None for an unknown, malformed or revoked token. One atomic ``UPDATE ... RETURNING`` finds the key by
-    prefix and token hash and bumps its counter, so concurrent calls on any number of replicas share the limit
-    exactly, and a wrong secret counts nothing against the key.
+    One admission per token, in order: None for an unknown, malformed or revoked token. Each key is found by
+    prefix and token hash and its counter bumped by its number of calls in one atomic ``UPDATE ... RETURNING``,
+    so concurrent calls on any number of replicas share the limit exactly, and a wrong secret counts nothing
+    against the key. The calls of one key are counted in the order given: the ones past the limit wait.
     """
-    match = _TOKEN.match(token)
-    if match is None:
-        return None
     now = ctx.now()
     window = now.replace(second=0, microsecond=0)
-    row = ctx.session.execute(
-        update(ApiKey)
-        .where(ApiKey.prefix == match.group(1), ApiKey.token_hash == _hash(token), ApiKey.revoked_at.is_(None))
-        .values(
-            window_count=case((ApiKey.window_start == window, ApiKey.window_count + 1), else_=1),
-            window_start=window,
-            last_used_at=now,
-        )
-        .returning(
-            ApiKey.id, ApiKey.name, ApiKey.scopes, ApiKey.standard_only, ApiKey.rate_per_minute, ApiKey.window_count
-        )
-        .execution_options(synchronize_session=False)
-    ).one_or_none()
-    if row is None:
-        return None
-    principal = Principal(row.id, row.name, frozenset(row.scopes), row.standard_only)
-    over = row.window_count > row.rate_per_minute
-    retry_after = max(1, int((window + WINDOW - now).total_seconds() + 0.999)) if over else None
-    return Admission(principal, retry_after)
+    retry_after = max(1, int((window + WINDOW - now).total_seconds() + 0.999))
+    admissions: list[Admission | None] = [None] * len(tokens)
+    calls: dict[tuple[str, str], list[int]] = {}
+    for position, token in enumerate(tokens):
+        if match := _TOKEN.match(token):
+            calls.setdefault((token, match.group(1)), []).append(position)
+    for (token, prefix), positions in calls.items():
+        count = len(positions)
+        row = ctx.session.execute(
+            update(ApiKey)
+            .where(ApiKey.prefix == prefix, ApiKey.token_hash == _hash(token), ApiKey.revoked_at.is_(None))
+            .values(
+                window_count=case((ApiKey.window_start == window, ApiKey.window_count + count), else_=count),
+                window_start=window,
+                last_used_at=now,
+            )
+            .returning(
+                ApiKey.id,
+                ApiKey.name,
+                ApiKey.scopes,
+                ApiKey.standard_only,
+                ApiKey.rate_per_minute,
+                ApiKey.window_count,
+            )
+            .execution_options(synchronize_session=False)
+        ).one_or_none()
+        if row is None:
+            continue
+        principal = Principal(row.id, row.name, frozenset(row.scopes), row.standard_only)
+        first = row.window_count - count + 1
+        for n, position in enumerate(positions):
+            over = first + n > row.rate_per_minute
+            admissions[position] = Admission(principal, retry_after if over else None)
+    return admissions
 
 
 def expire_idempotency_records(ctx: Ctx) -> int:

@@ -81,7 +81,13 @@ def record(
 
 
 def changed(ctx: Ctx, incident: Incident) -> None:
-    """Ask adapters to refresh what shows the incident's state (the pinned card, home tabs)."""
+    """Ask adapters to refresh what shows the incident's state (the pinned card, topic, announcement).
+
+    Until the incident has its channel nothing shows it yet: provisioning posts the state it reads, and queues a
+    refresh itself if the incident changed meanwhile (by version). So a declare queues no refresh.
+    """
+    if incident.slack_channel_id is None:
+        return
     enqueue(
         ctx.session,
         INCIDENT_CHANGED,

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import Any
+
+from sqlalchemy import case, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from incidents import clocks as clock_service
 from incidents.context import Ctx
@@ -12,10 +17,11 @@ from incidents.effects import INCIDENT_DECLARED, audit, record
 from incidents.enums import Severity, Status, Tier, TimelineKind
 from incidents.errors import VigilError
 from incidents.guards import clean_title, not_in_future, required_text
-from incidents.models import Incident, IncidentType, RoleAssignment, SeverityChange
+from incidents.models import Clock, Incident, IncidentType, RoleAssignment, SeverityChange
 from incidents.outbox import enqueue
 from incidents.queries import load_incident
-from incidents.refs import next_ref
+from incidents.refs import take_refs
+from incidents.timesource import ManualTime
 
 TRANSITIONS: Mapping[Status, frozenset[Status]] = {
     Status.DECLARED: frozenset({Status.INVESTIGATING, Status.MITIGATED, Status.RESOLVED}),
@@ -55,108 +61,157 @@ def parse_tier(value: str) -> Tier:
         ) from None
 
 
-def declare(
-    ctx: Ctx,
-    *,
-    actor: str,
-    title: str,
-    types: Sequence[str],
-    severity: Severity,
-    tier: Tier = Tier.STANDARD,
-    summary: str = "",
-    region: str | None = None,
-    jurisdictions: Sequence[str] = (),
-    detection_source: str | None = None,
-    external_ref: str | None = None,
-    occurred_at: datetime | None = None,
-    detected_at: datetime | None = None,
-    commander: str | None = None,
-    roles: Mapping[str, str] | None = None,
-    invite: Sequence[str] = (),
-    source_url: str | None = None,
-) -> Incident:
-    """Open an incident with its reference, first timeline entry, commander, clocks and side effects.
+@dataclass(frozen=True)
+class Declaration:
+    """Everything a declare says, as given; :func:`check` returns it cleaned and with its tier raised to the floor
+    its types demand (``tier_raised`` tells the timeline why)."""
 
-    The tier is raised to the floor its types demand (child safety is always highly restricted). The declarer
-    commands unless ``commander`` says otherwise. Clocks start at awareness: ``detected_at`` or now.
+    actor: str
+    title: str
+    types: Sequence[str]
+    severity: Severity
+    tier: Tier = Tier.STANDARD
+    summary: str = ""
+    region: str | None = None
+    jurisdictions: Sequence[str] = ()
+    detection_source: str | None = None
+    external_ref: str | None = None
+    occurred_at: datetime | None = None
+    detected_at: datetime | None = None
+    commander: str | None = None
+    roles: Mapping[str, str] = field(default_factory=dict)
+    invite: Sequence[str] = ()
+    source_url: str | None = None
+    tier_raised: bool = False
 
-    The reference is taken last: bumping the year's counter locks its row until commit, so every concurrent
-    declare waits on it; taken last, the wait is the commit, not the whole declare. Everything else is written in
-    two flushes (the incident with its clocks, whose ids the entries name; then entries, audit and outbox rows).
-    """
+
+def check(ctx: Ctx, declaration: Declaration) -> Declaration:
+    """Refuse a declaration that cannot be written (with a :class:`VigilError` naming the field), before anything
+    is written. Checking a checked declaration returns it unchanged."""
+    d = declaration
     now = ctx.now()
-    title = clean_title(title)
-    types = _check_types(ctx, types)
-    region = _check_region(ctx, region)
-    not_in_future(occurred_at, now, "occurred_at", "The time it happened")
-    not_in_future(detected_at, now, "detected_at", "The time it was detected")
-    if occurred_at and detected_at and occurred_at > detected_at:
+    title = clean_title(d.title)
+    types = _check_types(ctx, d.types)
+    region = _check_region(ctx, d.region)
+    not_in_future(d.occurred_at, now, "occurred_at", "The time it happened")
+    not_in_future(d.detected_at, now, "detected_at", "The time it was detected")
+    if d.occurred_at and d.detected_at and d.occurred_at > d.detected_at:
         raise VigilError("It cannot have been detected before it happened.", field="detected_at")
     floor = max((ctx.policy.types[t].min_tier for t in types), key=lambda t: t.rank)
-    raised = floor.rank > tier.rank
-    tier = floor if raised else tier
-    wanted_roles = {"commander": commander or actor, **(roles or {})}
-    for role in wanted_roles:
+    raised = floor.rank > d.tier.rank
+    roles = {"commander": d.commander or d.actor, **d.roles}
+    for role in roles:
         _check_role(ctx, role)
+    return replace(
+        d,
+        title=title,
+        types=types,
+        region=region,
+        tier=floor if raised else d.tier,
+        tier_raised=d.tier_raised or raised,
+        commander=roles["commander"],
+        roles=roles,
+    )
 
+
+def declare(ctx: Ctx, **declaration: Any) -> Incident:
+    """Open one incident: see :class:`Declaration` for what it takes and :func:`declare_many` for what it does."""
+    return declare_many(ctx, [Declaration(**declaration)])[0]
+
+
+def declare_many(ctx: Ctx, declarations: Sequence[Declaration]) -> list[Incident]:
+    """Open incidents with their references, first timeline entries, commanders, clocks and side effects.
+
+    The tier is raised to the floor the types demand (child safety is always highly restricted). The declarer
+    commands unless ``commander`` says otherwise. Clocks start at awareness: ``detected_at`` or now.
+
+    Several declarations are written together (the intake API batches concurrent requests) because a declare's
+    cost is its statements, and each statement here carries every declaration's rows. References are taken
+    last: bumping the year's counter locks its row until commit, so every concurrent declare waits on it; taken
+    last, the wait is the commit, not the whole declare. They are written with one statement that leaves the
+    version alone (no one else can have read these rows yet). Refused declarations raise before anything is
+    written.
+    """
+    if not declarations:
+        return []
+    now = ctx.now()
+    ctx = replace(ctx, clock=ManualTime(now))  # one instant: recording the declare leaves its rows' times alone
+    checked = [check(ctx, d) for d in declarations]
+    opened = [(d, *_open(ctx, d, now)) for d in checked]
+    ctx.session.flush()
+    for d, incident, clocks in opened:
+        _record_declared(ctx, d, incident, clocks, now)
+    incidents = [incident for _d, incident, _clocks in opened]
+    refs = take_refs(ctx.session, now.year, len(incidents))
+    ctx.session.execute(
+        update(Incident)
+        .where(Incident.id.in_([i.id for i in incidents]))
+        .values(ref=case({i.id: ref for i, ref in zip(incidents, refs, strict=True)}, value=Incident.id))
+        .execution_options(synchronize_session=False)
+    )
+    for incident, ref in zip(incidents, refs, strict=True):
+        set_committed_value(incident, "ref", ref)
+    return incidents
+
+
+def _open(ctx: Ctx, d: Declaration, now: datetime) -> tuple[Incident, list[Clock]]:
+    """The incident with its types, roles, first severity and clocks, added to the session (not yet flushed)."""
     incident = Incident(
         ref=f"~{uuid.uuid4().hex[:16]}",
-        title=title,
-        summary=summary.strip(),
-        severity=severity,
+        title=d.title,
+        summary=d.summary.strip(),
+        severity=d.severity,
         status=Status.DECLARED,
-        tier=tier,
-        region=region,
-        jurisdictions=sorted({j.strip().upper() for j in jurisdictions if j.strip()}),
-        detection_source=detection_source,
-        external_ref=external_ref,
-        declared_by=actor,
-        occurred_at=occurred_at,
-        detected_at=detected_at or now,
+        tier=d.tier,
+        region=d.region,
+        jurisdictions=sorted({j.strip().upper() for j in d.jurisdictions if j.strip()}),
+        detection_source=d.detection_source,
+        external_ref=d.external_ref,
+        declared_by=d.actor,
+        occurred_at=d.occurred_at,
+        detected_at=d.detected_at or now,
         declared_at=now,
         updated_at=now,
-        types=[IncidentType(type=t) for t in types],
+        types=[IncidentType(type=t) for t in d.types],
     )
     ctx.session.add(incident)
     ctx.session.add(
         SeverityChange(
-            incident=incident,
-            at=now,
-            from_severity=None,
-            to_severity=severity,
-            reason="declared",
-            actor=actor,
+            incident=incident, at=now, from_severity=None, to_severity=d.severity, reason="declared", actor=d.actor
         )
     )
-    for role, person in wanted_roles.items():
+    for role, person in d.roles.items():
         incident.roles.append(
-            RoleAssignment(role=role, person=person, assigned_by=actor, assigned_at=now, relieved_at=None)
+            RoleAssignment(role=role, person=person, assigned_by=d.actor, assigned_at=now, relieved_at=None)
         )
-    clocks = clock_service.policy_clocks(ctx, incident, actor=actor)
-    ctx.session.flush()
+    return incident, clock_service.policy_clocks(ctx, incident, actor=d.actor)
+
+
+def _record_declared(ctx: Ctx, d: Declaration, incident: Incident, clocks: list[Clock], now: datetime) -> None:
+    """The declare's timeline entries and audit events, and the outbox message that opens its channel."""
     record(
         ctx,
         incident,
         kind=TimelineKind.DECLARED,
-        actor=actor,
-        text=f"Declared {severity.value} ({tier.value}): {title}",
+        actor=d.actor,
+        text=f"Declared {d.severity.value} ({d.tier.value}): {d.title}",
         audit_action="incident.declare",
-        data={"severity": severity.value, "tier": tier.value, "types": types, "roles": wanted_roles},
-        source_url=source_url,
+        data={"severity": d.severity.value, "tier": d.tier.value, "types": list(d.types), "roles": dict(d.roles)},
+        source_url=d.source_url,
         announce=False,
     )
-    if raised:
+    if d.tier_raised:
         record(
             ctx,
             incident,
             kind=TimelineKind.TIER,
-            actor=actor,
-            text=f"Sensitivity raised to {tier.value}, as the policy requires for these types.",
-            data={"tier": tier.value},
+            actor=d.actor,
+            text=f"Sensitivity raised to {d.tier.value}, as the policy requires for these types.",
+            data={"tier": d.tier.value},
             announce=False,
         )
-    clock_service.record_started(ctx, incident, clocks, actor=actor)
-    members = [actor, *wanted_roles.values(), *invite]
+    clock_service.record_started(ctx, incident, clocks, actor=d.actor)
+    members = [d.actor, *d.roles.values(), *d.invite]
     enqueue(
         ctx.session,
         INCIDENT_DECLARED,
@@ -164,8 +219,6 @@ def declare(
         incident_id=incident.id,
         payload={"invite": list(dict.fromkeys(members))},
     )
-    incident.ref = next_ref(ctx.session, now.year)
-    return incident
 
 
 def acknowledge(ctx: Ctx, ref: str, *, actor: str) -> Incident:

@@ -2,7 +2,7 @@
 
 The counter row is bumped with an ``UPDATE ... RETURNING`` inside the declaring transaction. PostgreSQL's row
 lock queues concurrent declarers on it; SQLite's ``BEGIN IMMEDIATE`` serialises writers. A declare that rolls
-back rolls its number back too, so numbers have no gaps.
+back rolls its numbers back too, so numbers have no gaps.
 """
 
 from __future__ import annotations
@@ -14,15 +14,16 @@ from sqlalchemy.orm import Session
 from incidents.models import RefCounter
 
 
-def next_ref(session: Session, year: int) -> str:
-    bump = update(RefCounter).where(RefCounter.year == year).values(last_value=RefCounter.last_value + 1)
-    value = session.scalar(bump.returning(RefCounter.last_value))
-    if value is None:
+def take_refs(session: Session, year: int, count: int) -> list[str]:
+    """The next ``count`` references of ``year``, in order, taken with one bump of the counter."""
+    bump = update(RefCounter).where(RefCounter.year == year).values(last_value=RefCounter.last_value + count)
+    last = session.scalar(bump.returning(RefCounter.last_value))
+    if last is None:
         try:
             with session.begin_nested():
                 session.execute(insert(RefCounter).values(year=year, last_value=0))
         except IntegrityError:
             pass  # another declarer created this year's counter first; bump theirs
-        value = session.scalar(bump.returning(RefCounter.last_value))
-    assert value is not None
-    return f"INC-{year}-{value:04d}"
+        last = session.scalar(bump.returning(RefCounter.last_value))
+    assert last is not None
+    return [f"INC-{year}-{value:04d}" for value in range(last - count + 1, last + 1)]

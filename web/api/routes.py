@@ -5,6 +5,7 @@ Each operation is a thin call into the domain verbs inside one unit of work (see
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -16,6 +17,8 @@ from fastapi.security import HTTPBearer
 from incidents import lifecycle, timeline
 from incidents.apikeys import READ, WRITE, Principal
 from incidents.context import Ctx, Domain
+from incidents.lifecycle import Declaration
+from incidents.models import Incident
 from web.api import views
 from web.api.calls import REPLAYED_HEADER, Calls
 from web.api.errors import ApiProblem, ApiRoute
@@ -114,7 +117,7 @@ def build_api_router(domain: Domain, *, web_base_url: str | None = None) -> APIR
         as ``email:<address>`` to look up in Slack."""
         principal: Principal = request.state.principal
 
-        def work(ctx: Ctx) -> tuple[DeclaredIncident, Any]:
+        def prepare(ctx: Ctx) -> tuple[Declaration, Callable[[Incident], DeclaredIncident]]:
             if principal.standard_only and body.tier.is_restricted:
                 raise ApiProblem(403, "This key may only declare standard-tier incidents.", field="tier")
             known = views.people_by_email(ctx, [*body.responders, *filter(None, [body.commander_email])])
@@ -128,40 +131,46 @@ def build_api_router(domain: Domain, *, web_base_url: str | None = None) -> APIR
                 )
             emails = dict.fromkeys(e.lower() for e in body.responders)
             responders = [Responder(email=e, person=known.get(e, f"email:{e}")) for e in emails]
-            incident = lifecycle.declare(
+            declaration = lifecycle.check(
                 ctx,
-                actor=principal.actor,
-                title=body.title,
-                types=body.types,
-                severity=body.severity,
-                tier=body.tier,
-                summary=body.summary,
-                region=body.region,
-                jurisdictions=body.jurisdictions,
-                detection_source=body.detection_source,
-                external_ref=body.external_ref,
-                occurred_at=body.occurred_at,
-                detected_at=body.detected_at,
-                commander=commander,
-                invite=[r.person for r in responders],
+                Declaration(
+                    actor=principal.actor,
+                    title=body.title,
+                    types=body.types,
+                    severity=body.severity,
+                    tier=body.tier,
+                    summary=body.summary,
+                    region=body.region,
+                    jurisdictions=body.jurisdictions,
+                    detection_source=body.detection_source,
+                    external_ref=body.external_ref,
+                    occurred_at=body.occurred_at,
+                    detected_at=body.detected_at,
+                    commander=commander,
+                    invite=[r.person for r in responders],
+                ),
             )
-            if principal.standard_only and incident.tier.is_restricted:
+            if principal.standard_only and declaration.tier.is_restricted:
                 raise ApiProblem(
                     403,
                     "These incident types make the incident restricted; this key may only declare standard ones.",
                     field="types",
                 )
-            return DeclaredIncident(
-                ref=incident.ref,
-                url=views.web_url(web_base_url, incident.ref),
-                href=views.href(incident.ref),
-                status=incident.status,
-                severity=incident.severity,
-                tier=incident.tier,
-                responders=responders,
-            ), incident
 
-        return calls.write(request, body, idempotency_key, work)
+            def answer(incident: Incident) -> DeclaredIncident:
+                return DeclaredIncident(
+                    ref=incident.ref,
+                    url=views.web_url(web_base_url, incident.ref),
+                    href=views.href(incident.ref),
+                    status=incident.status,
+                    severity=incident.severity,
+                    tier=incident.tier,
+                    responders=responders,
+                )
+
+            return declaration, answer
+
+        return calls.declare(request, body, idempotency_key, prepare)
 
     @router.post(
         "/incidents/{ref}/timeline",
