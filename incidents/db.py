@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
+import psycopg
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -65,6 +66,11 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         _tune_sqlite(engine)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
+    if url.startswith("postgresql+psycopg"):
+        # PostgreSQL's own $n placeholders, which psycopg's raw cursors send as they are: with %(name)s ones,
+        # psycopg parses every statement in Python, and a batch's multi-row INSERTs are too long for its cache.
+        kwargs["paramstyle"] = "numeric_dollar"
+        kwargs["connect_args"] = {"cursor_factory": psycopg.RawCursor, **kwargs.get("connect_args", {})}
     return create_engine(url, **kwargs)
 
 

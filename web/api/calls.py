@@ -57,11 +57,11 @@ class Calls:
         with self.domain.unit() as ctx:
             return admit(ctx, tokens)
 
-    def admit(self, request: Request, scope: str) -> None:
+    async def admit(self, request: Request, scope: str) -> None:
         """Check the bearer token, count the call, check the scope; the caller goes on ``request.state``."""
         header = request.headers.get("authorization", "")
         token = header[7:].strip() if header[:7].lower() == "bearer " else ""
-        admission = self._admissions.run(token) if token else None
+        admission = await self._admissions.run(token) if token else None
         if admission is None:
             raise ApiProblem(
                 401,
@@ -109,11 +109,11 @@ class Calls:
             view, incident = work(ctx)
             return _created(ctx, request, principal, idempotency_key, record, view, incident)
 
-    def declare(
+    async def declare(
         self, request: Request, payload: BaseModel, idempotency_key: str | None, prepare: PrepareDeclare
     ) -> JSONResponse:
         """Declare as :meth:`write` would, committed together with the declares of concurrent calls."""
-        return self._declares.run(_Declare(request, payload, idempotency_key, prepare))
+        return await self._declares.run(_Declare(request, payload, idempotency_key, prepare))
 
     def _declare_together(self, jobs: Sequence[_Declare]) -> list[JSONResponse | Exception]:
         """One transaction for the batch; if it fails as a whole (a deadlock, a lost race), each call runs alone

@@ -74,7 +74,7 @@ def _message(error: dict[str, Any]) -> str:
     return str(error["msg"]).rstrip(".") + "."
 
 
-Admit = Callable[[Request, str], Any]
+Admit = Callable[[Request, str], Coroutine[Any, Any, None]]
 Audit = Callable[[Request, int, list[FieldError]], None]
 
 
@@ -97,7 +97,7 @@ class ApiRoute(APIRoute):
         async def handler(request: Request) -> Response:
             try:
                 if scope is not None:
-                    await run_in_threadpool(type(self).admit, request, scope)
+                    await type(self).admit(request, scope)
                 unknown = sorted(set(request.query_params) - known_query)
                 if unknown:
                     raise ApiProblem(422, f"Unknown query parameter {unknown[0]!r}.", field=unknown[0])

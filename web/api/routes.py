@@ -110,7 +110,7 @@ def build_api_router(domain: Domain, *, web_base_url: str | None = None) -> APIR
     @router.post(
         "/incidents", status_code=201, response_model=DeclaredIncident, operation_id="declare_incident", **declared
     )
-    def declare_incident(
+    async def declare_incident(
         request: Request, body: DeclareRequest, idempotency_key: IdempotencyKey = None
     ) -> JSONResponse:
         """Declare an incident. Responders known to Vigil by e-mail are invited; others are passed to the bot
@@ -170,7 +170,7 @@ def build_api_router(domain: Domain, *, web_base_url: str | None = None) -> APIR
 
             return declaration, answer
 
-        return calls.declare(request, body, idempotency_key, prepare)
+        return await calls.declare(request, body, idempotency_key, prepare)
 
     @router.post(
         "/incidents/{ref}/timeline",
