@@ -1,3 +1,4 @@
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -5,6 +6,7 @@ import pytest
 from incidents.context import Domain
 from incidents.enums import Severity, Status, Tier, TimelineKind
 from incidents.errors import VigilError
+from incidents.lifecycle import Declaration, declare_many
 from incidents.models import AuditEvent, Clock, Incident, RefCounter, TimelineEntry
 from incidents.outbox import OutboxMessage
 from incidents.queries import get_incident
@@ -106,3 +108,29 @@ def test_failure_after_the_reference_was_taken_leaves_no_gap(domain: Domain) -> 
         raise RuntimeError("crash before commit")
     with domain.unit() as ctx:
         assert declare(ctx).ref == "INC-2026-0001"
+
+
+def test_declarations_written_together_take_consecutive_references(domain: Domain) -> None:
+    """The intake API writes concurrent declares together; each still gets its own incident, roles and clocks."""
+    first = Declaration(
+        actor="api:hotline", title="Threat on stream", types=["threat_violence"], severity=Severity.SEV1
+    )
+    second = Declaration(actor="api:hotline", title="Grooming report", types=["child_safety"], severity=Severity.SEV0)
+    with domain.unit() as ctx:
+        refs = [i.ref for i in declare_many(ctx, [first, second])]
+    assert refs == ["INC-2026-0001", "INC-2026-0002"]
+    with domain.unit() as ctx:
+        threat, grooming = (get_incident(ctx, ref) for ref in refs)
+        assert (threat.title, threat.tier, threat.commander) == ("Threat on stream", Tier.STANDARD, "api:hotline")
+        assert grooming.tier is Tier.HIGHLY_RESTRICTED  # raised by policy, and the timeline says why
+        assert [e.kind for e in grooming.timeline][:2] == [TimelineKind.DECLARED, TimelineKind.TIER]
+        assert [c.regime for c in threat.clocks] == ["eu_dsa_art18"]
+    assert outbox_topics(domain) == ["incident.declared", "incident.declared"]
+
+
+def test_a_refused_declaration_writes_nothing_of_its_batch(domain: Domain) -> None:
+    good = Declaration(actor="U_ALICE", title="Threat on stream", types=["threat_violence"], severity=Severity.SEV1)
+    with domain.unit() as ctx, pytest.raises(VigilError) as refused:
+        declare_many(ctx, [good, replace(good, types=["gossip"])])
+    assert refused.value.field == "types"
+    assert count(domain, Incident) == count(domain, TimelineEntry) == count(domain, OutboxMessage) == 0

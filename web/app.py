@@ -17,9 +17,9 @@ from sqlalchemy import text
 from incidents.context import Domain
 
 WORKER_THREADS = 8
-"""Threads running the (synchronous) endpoints. Few on purpose: each holds the GIL for its Python work, and with
-AnyIO's default of 40 a declare holding the reference counter's row lock waited behind dozens of others for the
-GIL, so throughput fell (intake API at 2 replicas: ~50 declares/s with 40 threads, ~100/s with 4-8)."""
+"""Threads running the synchronous endpoints and the intake API's batches. Few on purpose: each holds the GIL
+for its Python work, and with AnyIO's default of 40 the thread holding a database lock waited behind dozens of
+others for the GIL (declares, before they were batched: ~50/s with 40 threads, ~100/s with 4-8)."""
 
 
 def build_web_app(
