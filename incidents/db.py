@@ -90,6 +90,11 @@ def _tune_sqlite(engine: Engine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+def on_postgresql(session: Session) -> bool:
+    """Whether the session's database is PostgreSQL (production), for the few statements that use its features."""
+    return session.get_bind().dialect.name == "postgresql"
+
+
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
 

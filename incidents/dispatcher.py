@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from incidents.db import transaction
+from incidents.db import on_postgresql, transaction
 from incidents.outbox import DONE, FAILED, PENDING, OutboxMessage
 from incidents.timesource import TimeSource
 
@@ -106,7 +106,7 @@ class Dispatcher:
                 .order_by(OutboxMessage.id)
                 .limit(self.batch)
             )
-            if session.get_bind().dialect.name == "postgresql":
+            if on_postgresql(session):
                 query = query.with_for_update(skip_locked=True)
             rows = list(session.scalars(query))
             for row in rows:

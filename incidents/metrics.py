@@ -14,6 +14,7 @@ from typing import Any, Literal
 from sqlalchemy import Date, and_, case, cast, func, literal_column, select, text
 
 from incidents.context import Ctx
+from incidents.db import on_postgresql
 from incidents.enums import ActionPriority, ActionStatus, Severity
 from incidents.models import Action, Clock, Incident, IncidentType
 
@@ -36,7 +37,7 @@ def resolve_time_by_severity_month(ctx: Ctx, since: datetime | None = None) -> l
     Incidents currently unresolved (open, or reopened) are left out. ``since`` keeps incidents resolved at or
     after it. Rows are ordered by month, then severity (SEV0 first).
     """
-    compute = _postgresql if ctx.session.get_bind().dialect.name == "postgresql" else _portable
+    compute = _postgresql if on_postgresql(ctx.session) else _portable
     rows = compute(ctx, since)
     return sorted(rows, key=lambda r: (r.month, r.severity.rank))
 
@@ -147,7 +148,7 @@ class OverdueActions:
 
 def _bucket(ctx: Ctx, column: Any, unit: Literal["week", "month"]) -> Any:
     """The UTC week (Monday) or month start of ``column`` as a date, computed by the database."""
-    if ctx.session.get_bind().dialect.name == "postgresql":
+    if on_postgresql(ctx.session):
         utc = func.timezone(literal_column("'UTC'"), column)
         return cast(func.date_trunc(literal_column(f"'{unit}'"), utc), Date)
     if unit == "week":  # SQLite keeps naive UTC text; 'weekday 0' moves to Sunday, then back to its Monday
@@ -175,7 +176,7 @@ def response_times(ctx: Ctx, since: datetime) -> list[ResponseTime]:
     and month in which that point was reached (so a past month's figure never changes), from ``since`` on.
     PostgreSQL computes both percentiles in one sort per group (``percentile_cont`` over an array); elsewhere
     they are computed here, with the same definition."""
-    postgres = ctx.session.get_bind().dialect.name == "postgresql"
+    postgres = on_postgresql(ctx.session)
     if postgres:  # each month's sort fits in memory instead of spilling to disk (this transaction only)
         ctx.session.execute(text("SET LOCAL work_mem = '32MB'"))
     out: list[ResponseTime] = []

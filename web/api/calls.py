@@ -24,6 +24,7 @@ from incidents import lifecycle
 from incidents.apikey_models import IdempotencyRecord
 from incidents.apikeys import Admission, Principal, admit
 from incidents.context import Ctx, Domain
+from incidents.db import on_postgresql
 from incidents.effects import audit
 from incidents.errors import VigilError
 from incidents.lifecycle import Declaration
@@ -230,7 +231,7 @@ def _claim(ctx: Ctx, wanted: Sequence[tuple[int, str, str]]) -> dict[tuple[int, 
     """
     if not wanted:
         return {}
-    dialect_insert = postgresql.insert if ctx.session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    dialect_insert = postgresql.insert if on_postgresql(ctx.session) else sqlite.insert
     rows = [
         {
             "api_key_id": key_id,
