@@ -5,21 +5,24 @@ Usage: ``.venv/bin/python -m bench.bench_api [--rate 200] [--seconds 30] [--repl
 Creates a fresh PostgreSQL database, starts ``--replicas`` API server processes on loopback (as replicas behind a
 load balancer would be: one shared rate-limit counter per key, in the database), and sends ``--rate`` declares
 per second, open-loop (each request leaves at its scheduled time, so a slow server cannot slow the load down),
-for ``--seconds``. Latency is measured from the scheduled time. Then, with the bot: the Slack emulator (100 ms
-per Web API call) and the outbox dispatcher with the bot's Slack port provision every incident; the bench
-checks each incident got exactly one channel. Without a usable bot it prints the channel check as pending.
+for ``--seconds``. Latency is measured from the scheduled time, CPU per declare from the replicas' /proc
+counters (Linux). Then, with the bot: the Slack emulator (100 ms per Web API call) and the outbox dispatcher with
+the bot's Slack port provision every incident; the bench checks each incident got exactly one channel. Without
+a usable bot it prints the channel check as pending.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import statistics
 import subprocess
 import sys
 import threading
 import time
 from collections import Counter
+from pathlib import Path
 
 import aiohttp
 import httpx
@@ -85,6 +88,12 @@ async def load(urls: list[str], token: str, rate: float, seconds: float) -> tupl
             tasks.append(asyncio.create_task(one(n, due)))
         await asyncio.gather(*tasks)
     return latencies, statuses
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU a process has used so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _wait_up(urls: list[str]) -> None:
@@ -174,7 +183,11 @@ def main() -> None:
         try:
             urls = [f"http://127.0.0.1:{p}" for p in ports]
             _wait_up(urls)
+            before = [_cpu_seconds(r.pid) for r in replicas]
+            load_cpu = time.process_time()
             latencies, statuses = asyncio.run(load(urls, token, args.rate, args.seconds))
+            load_cpu = time.process_time() - load_cpu
+            replica_cpu = sum(_cpu_seconds(r.pid) - b for r, b in zip(replicas, before, strict=True))
         finally:
             for replica in replicas:
                 replica.terminate()
@@ -185,6 +198,10 @@ def main() -> None:
             f"statuses {dict(statuses)}"
         )
         print(f"latency ms: p50 {q[49]:.0f}  p95 {q[94]:.0f}  p99 {q[98]:.0f}  max {max(latencies):.0f}")
+        print(
+            f"CPU ms per declare: replicas {replica_cpu / len(latencies) * 1000:.1f}, "
+            f"load generator {load_cpu / len(latencies) * 1000:.1f}"
+        )
         print("channels:", "skipped (--no-bot)" if args.no_bot else channel_check(domain, url, args.drain_seconds))
         domain.engine.dispose()
 
