@@ -52,8 +52,9 @@ def record(
 ) -> TimelineEntry:
     """Write the timeline entry (and audit event) for a change to ``incident`` and queue its side effects.
 
-    ``announce`` queues a post of the entry to the incident channel; the card is refreshed either way. Nothing
-    is flushed (so the entry has no id yet) unless the post needs the id: flushes are most of a write's cost.
+    ``announce`` queues a post of the entry to the incident channel; the card (once there is one) is refreshed
+    either way, see :func:`changed`. Nothing is flushed (so the entry has no id yet) unless the post needs the
+    id: flushes are most of a write's cost.
     """
     now = ctx.now()
     entry = TimelineEntry(

@@ -103,8 +103,11 @@ class Calls:
         principal: Principal = request.state.principal
         digest = _digest(request, payload)
         with self.domain.unit() as ctx:
-            claims = _claim(ctx, [(principal.key_id, idempotency_key, digest)] if idempotency_key else [])
-            record = claims.get((principal.key_id, idempotency_key)) if idempotency_key else None
+            record = (
+                _claim(ctx, [(principal.key_id, idempotency_key, digest)]).get((principal.key_id, idempotency_key))
+                if idempotency_key
+                else None
+            )
             if record is not None and record.status_code:
                 return _replay(ctx, request, principal, record, digest)
             view, incident = work(ctx)
@@ -232,15 +235,9 @@ def _claim(ctx: Ctx, wanted: Sequence[tuple[int, str, str]]) -> dict[tuple[int, 
     if not wanted:
         return {}
     dialect_insert = postgresql.insert if on_postgresql(ctx.session) else sqlite.insert
+    now = ctx.now()
     rows = [
-        {
-            "api_key_id": key_id,
-            "key": key,
-            "request_hash": digest,
-            "status_code": 0,
-            "body": {},
-            "created_at": ctx.now(),
-        }
+        {"api_key_id": key_id, "key": key, "request_hash": digest, "status_code": 0, "body": {}, "created_at": now}
         for key_id, key, digest in sorted(wanted)
     ]
     claim = (
