@@ -89,7 +89,7 @@ def measure(url: str, runs: int, warmup: int) -> None:
                 for n in range(warmup + runs):
                     started = time.perf_counter()
                     with domain.unit() as ctx:
-                        collect_trends(ctx, weeks)
+                        collect_trends(ctx, weeks, standard_only=False)
                     middle = time.perf_counter()
                     response = client.get(f"/trends?weeks={weeks}")
                     ended = time.perf_counter()

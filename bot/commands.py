@@ -2,7 +2,8 @@
 to write it. Parsing needs no database; the listeners hand the request to the domain.
 
 Slack escapes mentions in command text as ``<@U123|name>`` when the command has ``should_escape`` on (the
-manifest sets it), so people are recognised by id, never by display name.
+manifest sets it), so people are recognised by id, never by display name. Free text (titles, notes, reasons)
+leaves here plain, see :mod:`bot.slack_text`; a note keeps who it mentions beside it.
 """
 
 from __future__ import annotations
@@ -12,9 +13,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
+from bot.slack_text import from_slack
 from incidents.enums import Severity, Status, Tier
 from incidents.errors import VigilError
 from incidents.lifecycle import parse_severity, parse_status, parse_tier
+from incidents.mentions import Mention
 
 _MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 _SEVERITY = re.compile(r"sev[0-4]", re.IGNORECASE)
@@ -73,6 +76,7 @@ class OpenReviewModal:
 @dataclass(frozen=True)
 class AddNote:
     text: str
+    mentions: tuple[Mention, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -92,6 +96,22 @@ class SatisfyClock:
 @dataclass(frozen=True)
 class ListClocks:
     pass
+
+
+@dataclass(frozen=True)
+class OpenPartyModal:
+    pass
+
+
+@dataclass(frozen=True)
+class ListParties:
+    pass
+
+
+@dataclass(frozen=True)
+class EraseParty:
+    party: str
+    """Its number or token, as the list of parties shows it."""
 
 
 @dataclass(frozen=True)
@@ -122,6 +142,9 @@ Request = (
     | AddAction
     | SatisfyClock
     | ListClocks
+    | OpenPartyModal
+    | ListParties
+    | EraseParty
     | Resolve
     | Close
     | Help
@@ -140,6 +163,8 @@ USAGE: dict[str, str] = {
     "note": "/incident note <text>",
     "action": "/incident action <title> [@owner] [due:YYYY-MM-DD]",
     "clock": "/incident clock [<clock>] <reference id>",
+    "party": "/incident party [erase <number or token>]",
+    "parties": "/incident parties",
     "resolve": "/incident resolve [note]",
     "close": "/incident close [note]",
     "review": "/incident review",
@@ -193,7 +218,7 @@ def _declare(rest: str) -> Request:
             words.append(word)
     if not words:
         return OpenDeclareModal()
-    return QuickDeclare(title=" ".join(words), severity=severity, types=tuple(types), tier=tier)
+    return QuickDeclare(title=_plain(" ".join(words)), severity=severity, types=tuple(types), tier=tier)
 
 
 def _role(rest: str) -> Request:
@@ -218,20 +243,21 @@ def _severity(rest: str) -> Request:
     reason = parts[1].strip() if len(parts) > 1 else ""
     if not reason:
         raise _usage("severity", "Say why the severity changes; the review will ask.")
-    return ChangeSeverity(severity=severity, reason=reason)
+    return ChangeSeverity(severity=severity, reason=_plain(reason))
 
 
 def _status(rest: str) -> Request:
     parts = rest.split(maxsplit=1)
     if not parts:
         raise _usage("status", "Give the new status.")
-    return ChangeStatus(status=parse_status(parts[0]), note=parts[1] if len(parts) > 1 else "")
+    return ChangeStatus(status=parse_status(parts[0]), note=_plain(parts[1]) if len(parts) > 1 else "")
 
 
 def _note(rest: str) -> Request:
     if not rest:
         raise _usage("note", "Write the note after `note`.")
-    return AddNote(text=rest)
+    note = from_slack(rest)
+    return AddNote(text=note.text, mentions=note.mentions)
 
 
 def _action(rest: str) -> Request:
@@ -251,7 +277,7 @@ def _action(rest: str) -> Request:
             words.append(word)
     if not words:
         raise _usage("action", "Give the action a title.")
-    return AddAction(title=" ".join(words), owner=owners[0] if owners else None, due=due)
+    return AddAction(title=_plain(" ".join(words)), owner=owners[0] if owners else None, due=due)
 
 
 def _clock(rest: str) -> Request:
@@ -259,10 +285,24 @@ def _clock(rest: str) -> Request:
     if not parts:
         return ListClocks()
     if len(parts) == 1:
-        return SatisfyClock(reference_id=parts[0], clock=None)
+        return SatisfyClock(reference_id=_plain(parts[0]), clock=None)
     if len(parts) == 2:
-        return SatisfyClock(reference_id=parts[1], clock=parts[0].lower())
+        return SatisfyClock(reference_id=_plain(parts[1]), clock=parts[0].lower())
     raise _usage("clock", "Give the clock (optional) and one reference id, without spaces.")
+
+
+def _party(rest: str) -> Request:
+    if not rest:
+        return OpenPartyModal()
+    words = rest.split(maxsplit=1)
+    if words[0].lower() != "erase" or len(words) < 2:
+        raise _usage("party", "Write `party` alone to add one, or `party erase` and the party's number or token.")
+    return EraseParty(party=words[1].strip())
+
+
+def _plain(text: str) -> str:
+    """Free text the domain stores without mentions: people in it become ``@name``."""
+    return from_slack(text).text
 
 
 def _no_args(verb: str, request: Request) -> Callable[[str], Request]:
@@ -284,8 +324,10 @@ _PARSERS: dict[str, Callable[[str], Request]] = {
     "note": _note,
     "action": _action,
     "clock": _clock,
-    "resolve": lambda rest: Resolve(note=rest),
-    "close": lambda rest: Close(note=rest),
+    "party": _party,
+    "parties": _no_args("parties", ListParties()),
+    "resolve": lambda rest: Resolve(note=_plain(rest)),
+    "close": lambda rest: Close(note=_plain(rest)),
     "review": _no_args("review", OpenReviewModal()),
     "help": lambda rest: Help(),
 }

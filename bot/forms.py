@@ -12,6 +12,8 @@ from bot.ids import Field
 from incidents.enums import Severity, Status, Tier
 from incidents.errors import VigilError
 from incidents.lifecycle import parse_severity, parse_status, parse_tier
+from incidents.parties import parse_role
+from incidents.party_models import PartyRole
 
 MODAL_FIELDS = frozenset(f.value for f in Field)
 
@@ -94,6 +96,29 @@ def update_form(view: dict[str, Any]) -> UpdateForm:
         impact=values.text(Field.IMPACT),
         next_steps=values.text(Field.NEXT_STEPS),
         next_update_in=NEXT_UPDATE_CHOICES[next_choice] if next_choice else None,
+    )
+
+
+@dataclass(frozen=True)
+class PartyForm:
+    role: PartyRole
+    name: str
+    handle: str
+    account_id: str
+    contact: str
+
+
+def party_form(view: dict[str, Any]) -> PartyForm:
+    values = _Values(view)
+    role = values.choice(Field.PARTY_ROLE)
+    if role is None:
+        raise VigilError("Pick the party's role in the case.", field=Field.PARTY_ROLE)
+    return PartyForm(
+        role=parse_role(role),
+        name=values.text(Field.PARTY_NAME),
+        handle=values.text(Field.HANDLE),
+        account_id=values.text(Field.ACCOUNT_ID),
+        contact=values.text(Field.CONTACT),
     )
 
 

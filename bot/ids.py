@@ -21,6 +21,8 @@ class ViewId(StrEnum):
     REVIEW = "incident-review-submit"
     """The review form; its ``private_metadata`` is the incident ref."""
     REVIEW_PREVIEW = "incident-review-preview"
+    PARTY = "incident-party-submit"
+    """The add-a-party form; its ``private_metadata`` is an :class:`bot.blocks.modals.Origin`."""
 
 
 class ShortcutId(StrEnum):
@@ -57,6 +59,11 @@ class Field(StrEnum):
     IMPACT = "impact"
     NEXT_STEPS = "next_steps"
     NEXT_UPDATE = "next_update_in"
+    PARTY_ROLE = "role"
+    PARTY_NAME = "name"
+    HANDLE = "handle"
+    ACCOUNT_ID = "account_id"
+    CONTACT = "contact"
 
 
 class Purpose(StrEnum):

@@ -17,7 +17,19 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.blocks.text import Block, context, header, is_slack_user, mention, section, when
+from bot.blocks.text import (
+    Block,
+    Mrkdwn,
+    context,
+    header,
+    is_slack_user,
+    join,
+    md,
+    mention,
+    safe,
+    section,
+    when,
+)
 from bot.commands import USAGE
 from bot.delivery import PostOptions, error_code, slack_call
 from incidents.context import Domain
@@ -108,7 +120,10 @@ class NudgeDelivery:
     def _send(self, channel: str, plan: Plan) -> tuple[str, str]:
         with slack_call("chat.postMessage"):
             response = self.client.chat_postMessage(
-                channel=channel, text=plan.post.text, blocks=plan.post.blocks, **PostOptions(plan.restricted).kwargs()
+                channel=channel,
+                text=safe(plan.post.text),
+                blocks=plan.post.blocks,
+                **PostOptions(plan.restricted).kwargs(),
             )
         return str(response["channel"]), str(response["ts"])
 
@@ -120,8 +135,8 @@ def _simple(text: str, *notes: str) -> Post:
     return Post(text, blocks)
 
 
-def _who(nudge: Nudge) -> str:
-    return " ".join(mention(p) for p in nudge.recipients) or "Team"
+def _who(nudge: Nudge) -> Mrkdwn:
+    return join(" ", (mention(p) for p in nudge.recipients)) or Mrkdwn("Team")
 
 
 def _named(incident: Incident | None) -> str:
@@ -130,14 +145,14 @@ def _named(incident: Incident | None) -> str:
     return incident.ref if incident.tier.is_restricted else f"{incident.ref} ({incident.title})"
 
 
-def _at(value: Any) -> str:
+def _at(value: Any) -> Mrkdwn:
     return when(datetime.fromisoformat(str(value)))
 
 
 def _update_due(nudge: Nudge, incident: Incident | None, _p: Policy, _s: Settings) -> Post:
     due = nudge.details["due_at"]
     return _simple(
-        f":alarm_clock: {_who(nudge)} a status update was due {_at(due)}. Post one with `{USAGE['update']}`.",
+        md(":alarm_clock: {} a status update was due {}. Post one with `{}`.", _who(nudge), _at(due), USAGE["update"]),
         f"{nudge.details['severity']} incidents are updated on a fixed cadence; reminders repeat until one is posted.",
     )
 
@@ -145,32 +160,43 @@ def _update_due(nudge: Nudge, incident: Incident | None, _p: Policy, _s: Setting
 def _clock(nudge: Nudge, incident: Incident | None, _p: Policy, _s: Settings) -> Post:
     name, due = nudge.details["name"], _at(nudge.details["due_at"])
     if nudge.kind == NudgeKind.CLOCK_OVERDUE:
-        text = f":rotating_light: {_who(nudge)} the deadline for *{name}* passed {due} and it is not recorded as done."
+        text = md(
+            ":rotating_light: {} the deadline for *{}* passed {} and it is not recorded as done.",
+            _who(nudge),
+            name,
+            due,
+        )
     else:
-        text = f":hourglass_flowing_sand: {_who(nudge)} *{name}* is due {due}."
+        text = md(":hourglass_flowing_sand: {} *{}* is due {}.", _who(nudge), name, due)
     return _simple(text, f"Record it with `{USAGE['clock']}` once it is done.")
 
 
 def _handoff_boundary(nudge: Nudge, incident: Incident | None, _p: Policy, _s: Settings) -> Post:
     region, at = nudge.details["region"], nudge.details["at"]
     return _simple(
-        f":earth_africa: It is {at} UTC and {region} takes over. {_who(nudge)}, please hand off command to the "
-        f"incoming commander with `{USAGE['handoff']}`.",
+        md(
+            ":earth_africa: It is {} UTC and {} takes over. {}, please hand off command to the incoming commander "
+            "with `{}`.",
+            at,
+            region,
+            _who(nudge),
+            USAGE["handoff"],
+        ),
     )
 
 
 def _handoff_escalation(nudge: Nudge, incident: Incident | None, _p: Policy, _s: Settings) -> Post:
     to = mention(nudge.details["to"])
     ask = "as deputy, please follow up or take command" if nudge.details.get("has_deputy") else "there is no deputy"
-    return _simple(f":warning: {_who(nudge)} the hand-off of command to {to} has not been accepted; {ask}.")
+    return _simple(md(":warning: {} the hand-off of command to {} has not been accepted; {}.", _who(nudge), to, ask))
 
 
 def _action(nudge: Nudge, incident: Incident | None, _p: Policy, _s: Settings) -> Post:
     title, due = nudge.details["title"], nudge.details["due_date"]
     if nudge.kind == NudgeKind.ACTION_OVERDUE:
-        text = f"Your action *{title}* on {_named(incident)} was due {due} and is still open."
+        text = md("Your action *{}* on {} was due {} and is still open.", title, _named(incident), due)
         return _simple(text, "Mark it done, or change its due date if the plan changed.")
-    return _simple(f"Reminder: your action *{title}* on {_named(incident)} is due {due}.")
+    return _simple(md("Reminder: your action *{}* on {} is due {}.", title, _named(incident), due))
 
 
 def _review(nudge: Nudge, incident: Incident | None, _p: Policy, _s: Settings) -> Post:
@@ -199,7 +225,7 @@ def _checkin(nudge: Nudge, incident: Incident | None, _p: Policy, settings: Sett
     blocks = [section(text)]
     contacts = [mention(p) for p in incident.current_holders("wellbeing")]
     if contacts:
-        blocks.append(context(f"Wellbeing contact for this incident: {', '.join(contacts)}"))
+        blocks.append(context(md("Wellbeing contact for this incident: {}", join(", ", contacts))))
     url = settings.scheduling.wellbeing_url
     if url:
         button = {"type": "button", "action_id": WELLBEING_ACTION, "url": url, "text": _plain("Support resources")}
@@ -220,14 +246,20 @@ def _actions_digest(nudge: Nudge, _i: Incident | None, _p: Policy, _s: Settings)
     if not details["total"]:
         return _simple(":white_check_mark: No overdue actions this week.")
     lines = [
-        f"• {a['ref']}: {a['title']}, {mention(a['owner']) if a['owner'] else 'no owner'}, due {a['due_date']}"
+        md(
+            "• {}: {}, {}, due {}",
+            a["ref"],
+            a["title"],
+            mention(a["owner"]) if a["owner"] else "no owner",
+            a["due_date"],
+        )
         for a in details["actions"]
     ]
     unlisted = details["total"] - details["restricted"] - len(lines)
     notes = [f"{unlisted} more not listed."] if unlisted else []
     if details["restricted"]:
         notes.append(f"{details['restricted']} on restricted incidents, not listed here.")
-    blocks = [header(f"Overdue actions: {details['total']}"), section("\n".join(lines) or "_(none listed)_")]
+    blocks = [header(f"Overdue actions: {details['total']}"), section(join("\n", lines) or "_(none listed)_")]
     if notes:
         blocks.append(context(*notes))
     return Post(f"Overdue actions: {details['total']}", blocks)
@@ -249,10 +281,13 @@ def _leadership_digest(nudge: Nudge, _i: Incident | None, policy: Policy, _s: Se
             f"*Open now:* {_counts(d['open_by_severity'])}",
         ]
     )
-    blocks = [header("Weekly incident summary"), context(f"{_at(d['start'])} to {_at(d['end'])}"), section(summary)]
+    period = context(md("{} to {}", _at(d["start"]), _at(d["end"])))
+    blocks = [header("Weekly incident summary"), period, section(summary)]
     if d["notable"]:
-        notable = "\n".join(f"• {n['ref']} {n['title']} ({n['severity']}, {n['status']})" for n in d["notable"])
-        blocks.append(section(f"*SEV0/SEV1 this week*\n{notable}"))
+        notable = join(
+            "\n", (md("• {} {} ({}, {})", n["ref"], n["title"], n["severity"], n["status"]) for n in d["notable"])
+        )
+        blocks.append(section(md("*SEV0/SEV1 this week*\n{}", notable)))
     if d["restricted"]:
         blocks.append(context("Restricted incidents are counted above and never named here."))
     return Post(f"Weekly incident summary: {d['declared']} declared", blocks)

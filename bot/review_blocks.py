@@ -2,15 +2,19 @@
 
 The summary is built from a :class:`~incidents.reviews.ReviewDocument`, already named and redacted for its
 audience, so the leadership channel's copy names nobody on a restricted incident. People's free text goes into
-``plain_text`` objects, where Slack applies no formatting, mentions or links.
+``plain_text`` objects, where Slack applies no formatting, mentions or links; what goes into mrkdwn (and the
+notification ``text``) is escaped with :func:`bot.blocks.text.escape`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
+from bot.blocks.text import escape, link
 from bot.ids import ActionId, ViewId
 from incidents.reviews import Minors, Review, ReviewDocument, ReviewFields, ReviewStatus
+from incidents.reviews.gate import GateFinding, digest
 
 Block = dict[str, Any]
 
@@ -29,6 +33,15 @@ TEXT_FIELDS: tuple[tuple[str, str, bool], ...] = (
 """(field name = block id = ``VigilError.field``, label, multiline)."""
 FORM_FIELDS = frozenset({"owner", "minors_involved", "regions", *(name for name, _, _ in TEXT_FIELDS)})
 """Every input's block id: a ``VigilError.field`` among them is shown beside its input."""
+NOT_PERSONAL = "not_personal"
+"""Block and action id of the "not personal data" checkboxes the form shows after the publish gate refused it; each
+option's value is the finding's :func:`~incidents.reviews.gate.digest`, never the text itself."""
+MAX_MARKS = 10
+"""Slack's limit on a checkboxes element's options; findings past it stay listed beside their field."""
+GATE_NOTICE = (
+    "⚠️ The personal-data check found what is listed under the fields below. Rewrite it, or tick what is not "
+    "personal data (leadership then reads it as written), then Save and submit for review again."
+)
 
 
 def review_summary(document: ReviewDocument, *, file_name: str | None = None) -> dict[str, Any]:
@@ -44,12 +57,12 @@ def review_summary(document: ReviewDocument, *, file_name: str | None = None) ->
         {"type": "header", "text": _plain(f"Review · {d.ref}: {d.title}", 150)},
         {"type": "context", "elements": [_plain(" · ".join(facts), 2000)]},
         _section_plain("\n\n".join(d.executive_summary) or "No summary written yet."),
-        {"type": "section", "fields": [_mrkdwn(f"*{m.label}*\n{_escape(m.value)}", 2000) for m in d.metrics[:10]]},
+        {"type": "section", "fields": [_mrkdwn(f"*{m.label}*\n{escape(m.value)}", 2000) for m in d.metrics[:10]]},
         {
             "type": "section",
             "fields": [
-                _mrkdwn(f"*Status updates*\n{_escape(d.cadence.summary)}", 2000),
-                _mrkdwn(f"*Clocks*\n{_escape(_clocks_line(d))}", 2000),
+                _mrkdwn(f"*Status updates*\n{escape(d.cadence.summary)}", 2000),
+                _mrkdwn(f"*Clocks*\n{escape(_clocks_line(d))}", 2000),
             ],
         },
         {"type": "divider"},
@@ -65,12 +78,14 @@ def review_summary(document: ReviewDocument, *, file_name: str | None = None) ->
     if file_name:
         notes.append(f"Full review attached: {file_name}")
     blocks.append({"type": "context", "elements": [_plain(" ".join(notes), 2000)]})
-    return {"text": _clip(f"Post-incident review of {d.ref}: {d.title}", 300), "blocks": blocks}
+    return {"text": escape(_clip(f"Post-incident review of {d.ref}: {d.title}", 300)), "blocks": blocks}
 
 
-def review_form(ref: str, review: Review) -> dict[str, Any]:
-    """The ``/incident review`` modal, filled with the review's current values."""
-    blocks: list[Block] = [
+def review_form(ref: str, review: Review, *, findings: Sequence[GateFinding] = ()) -> dict[str, Any]:
+    """The ``/incident review`` modal, filled with the review's current values. ``findings`` (from a refused
+    submission) are listed under their fields, with checkboxes to mark them as not personal data."""
+    blocks: list[Block] = [_section_plain(GATE_NOTICE), _not_personal_input(findings)] if findings else []
+    blocks += [
         {
             "type": "input",
             "block_id": "owner",
@@ -106,6 +121,11 @@ def review_form(ref: str, review: Review) -> dict[str, Any]:
                 "element": _text_input(name, str(getattr(review, name)), multiline=multiline),
             }
         )
+        found = [f"{f.label} “{f.text}”" for f in findings if f.field == name]
+        if found:
+            blocks.append(
+                {"type": "context", "elements": [_plain("⚠️ Looks like personal data: " + " · ".join(found), 2000)]}
+            )
     return {
         "type": "modal",
         "callback_id": ViewId.REVIEW,
@@ -117,13 +137,16 @@ def review_form(ref: str, review: Review) -> dict[str, Any]:
     }
 
 
-def review_preview(document: ReviewDocument, *, notice: str | None = None) -> dict[str, Any]:
+def review_preview(document: ReviewDocument, *, notice: str | None = None, cleared: bool = True) -> dict[str, Any]:
     """The modal after a save: the summary as the channel will see it, and the review's next step as a button
-    (submit a draft, publish one in review; nothing once published). ``notice`` is an outcome or a refusal."""
+    (submit a draft, or one in review whose narrative changed since it was cleared; publish one in review; nothing
+    once published). ``notice`` is an outcome or a refusal."""
     blocks: list[Block] = [_section_plain(notice)] if notice else []
     blocks += review_summary(document)["blocks"]
     buttons = [_button("Edit", ActionId.REVIEW_EDIT, document.ref)]
-    if document.review_status == ReviewStatus.DRAFT:
+    if document.review_status == ReviewStatus.DRAFT or (
+        document.review_status == ReviewStatus.IN_REVIEW and not cleared
+    ):
         buttons.append(_button("Submit for review", ActionId.REVIEW_SUBMIT, document.ref, primary=True))
     elif document.review_status == ReviewStatus.IN_REVIEW:
         buttons.append(_button("Publish", ActionId.REVIEW_PUBLISH, document.ref, primary=True))
@@ -157,6 +180,29 @@ def form_fields(values: dict[str, dict[str, dict[str, Any]]]) -> ReviewFields:
     )
 
 
+def form_not_personal(values: dict[str, dict[str, dict[str, Any]]]) -> set[str]:
+    """The digests of the findings ticked as not personal data in a submitted form (none when it had no findings)."""
+    chosen = values.get(NOT_PERSONAL, {}).get(NOT_PERSONAL, {}).get("selected_options") or []
+    return {str(option.get("value")) for option in chosen}
+
+
+def _not_personal_input(findings: Sequence[GateFinding]) -> Block:
+    first: dict[str, GateFinding] = {}
+    for finding in findings:
+        first.setdefault(finding.text, finding)
+    options = [
+        {"text": _plain(f.text), "description": _plain(f"{f.field_label} · {f.label}"), "value": digest(f.text)}
+        for f in first.values()
+    ]
+    return {
+        "type": "input",
+        "block_id": NOT_PERSONAL,
+        "optional": True,
+        "label": _plain("Not personal data", 2000),
+        "element": {"type": "checkboxes", "action_id": NOT_PERSONAL, "options": options[:MAX_MARKS]},
+    }
+
+
 def _clocks_line(d: ReviewDocument) -> str:
     if not d.obligations:
         return "None ran"
@@ -168,8 +214,8 @@ def _actions_text(d: ReviewDocument) -> str:
         return "*Corrective actions*\nNone recorded."
     lines = [f"*Corrective actions* ({len(d.actions)})"]
     for a in d.actions[:8]:
-        key = f"<{a.tracker_url}|{_escape(a.tracker_key)}> " if a.tracker_key and a.tracker_url else ""
-        lines.append(f"• {key}{_escape(_clip(a.title, 150))} · {_escape(a.owner)} · due {a.due} · {a.status_label}")
+        key = f"{link(a.tracker_url, a.tracker_key)} " if a.tracker_key and a.tracker_url else ""
+        lines.append(f"• {key}{escape(_clip(a.title, 150))} · {escape(a.owner)} · due {a.due} · {a.status_label}")
     if len(d.actions) > 8:
         lines.append(f"…and {len(d.actions) - 8} more in the full review.")
     return "\n".join(lines)
@@ -185,11 +231,6 @@ def _plain(text: str, limit: int = 75) -> dict[str, Any]:
 
 def _mrkdwn(text: str, limit: int) -> dict[str, Any]:
     return {"type": "mrkdwn", "text": _clip(text, limit), "verbatim": True}
-
-
-def _escape(text: str | None) -> str:
-    """Slack's three control characters in mrkdwn; the rest shows as typed."""
-    return (text or "").replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _text_input(name: str, value: str, *, multiline: bool) -> dict[str, Any]:

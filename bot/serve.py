@@ -18,6 +18,7 @@ from bot.http import create_http_app
 from bot.runtime import Runtime
 from incidents import migrate
 from incidents.context import Domain
+from incidents.privacy.detector import detector
 from incidents.scheduling.service import start_scheduler
 from incidents.settings import Settings, load_settings
 from web.server import WebServer
@@ -64,6 +65,7 @@ def serve(args: argparse.Namespace) -> int:
         print(f"vigil serve: Slack at {settings.slack_api_url} refused or did not answer ({reason}).", file=sys.stderr)
         return 2
     runtime.start_dispatcher()
+    detector()  # built now (about two seconds), not by the first request that writes text
     settle_heap()
     scheduler = start_scheduler(domain, settings, after_run=lambda _nudges: runtime.dispatcher.poke())
     try:

@@ -26,7 +26,7 @@ class ApiKey(Base):
     prefix: Mapped[str] = mapped_column(String(16), unique=True)
     token_hash: Mapped[str] = mapped_column(String(64))
     scopes: Mapped[list[str]] = mapped_column(JSON, default=list)
-    standard_only: Mapped[bool] = mapped_column(Boolean, default=False)
+    standard_only: Mapped[bool] = mapped_column(Boolean, default=True)
     rate_per_minute: Mapped[int] = mapped_column(Integer)
     created_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -74,10 +74,13 @@ def create_key(
     actor: str,
     name: str,
     scopes: list[str],
-    standard_only: bool = False,
+    all_tiers: bool = False,
     rate_per_minute: int = DEFAULT_RATE_PER_MINUTE,
 ) -> tuple[ApiKey, str]:
-    """Create a key and return it with its token, which is never stored and cannot be shown again."""
+    """Create a key and return it with its token, which is never stored and cannot be shown again.
+
+    A key sees standard incidents only unless ``all_tiers`` is asked for explicitly: a forgotten flag must not
+    open restricted incidents to another system."""
     name = name.strip().lower()
     if not _NAME.match(name):
         raise VigilError("Key names are 1-48 lowercase letters, digits, '-' or '_'.", field="name")
@@ -93,7 +96,7 @@ def create_key(
         prefix=prefix,
         token_hash=_hash(token),
         scopes=scopes,
-        standard_only=standard_only,
+        standard_only=not all_tiers,
         rate_per_minute=rate_per_minute,
         created_by=actor,
         created_at=ctx.now(),
@@ -101,7 +104,7 @@ def create_key(
     )
     ctx.session.add(key)
     upsert_person(ctx, key.actor, display_name=f"API key {name}")
-    audit(ctx, actor, "apikey.create", None, name=name, scopes=scopes, standard_only=standard_only)
+    audit(ctx, actor, "apikey.create", None, name=name, scopes=scopes, standard_only=not all_tiers)
     return key, token
 
 

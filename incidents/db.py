@@ -17,6 +17,8 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
+from incidents.privacy.scan import watch
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -96,7 +98,10 @@ def on_postgresql(session: Session) -> bool:
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(engine, expire_on_commit=False)
+    """Sessions that scan the free text they write for personal data (:mod:`incidents.privacy.scan`)."""
+    factory = sessionmaker(engine, expire_on_commit=False)
+    watch(factory)
+    return factory
 
 
 @contextmanager

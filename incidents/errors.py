@@ -25,3 +25,7 @@ class ConfigError(VigilError):
 class Conflict(VigilError):
     """Another writer changed the same incident at the same moment; nothing was written and trying again
     (with the new state) is safe."""
+
+
+class Forbidden(VigilError):
+    """The asker may not do this (e.g. is not a member of the incident); asking again will not help."""

@@ -34,6 +34,8 @@ class Trends:
     response: list[metrics.ResponseTime]
     clocks: list[metrics.ClockOutcome]
     actions: list[metrics.OverdueActions]
+    standard_only: bool
+    """Whether restricted incidents were left out (for anyone outside the leadership group)."""
 
     @property
     def weeks(self) -> list[date]:
@@ -48,16 +50,19 @@ def week_start(moment: datetime, weeks_back: int) -> datetime:
     return datetime.combine(monday, time(), tzinfo=UTC)
 
 
-def collect_trends(ctx: Ctx, weeks: int) -> Trends:
+def collect_trends(ctx: Ctx, weeks: int, *, standard_only: bool) -> Trends:
+    """The trends of the last ``weeks`` weeks; ``standard_only`` leaves restricted incidents out of every figure
+    (their counts by type, their clocks and their actions), for anyone outside the leadership group."""
     now = ctx.now()
     since = week_start(now, weeks)
     return Trends(
         since=since,
         until=now,
-        weekly={d: metrics.weekly_counts(ctx, d, since, now) for d in metrics.DIMENSIONS},
-        response=metrics.response_times(ctx, since),
-        clocks=metrics.clock_outcomes(ctx, since, now),
-        actions=metrics.overdue_actions(ctx, now.date()),
+        weekly={d: metrics.weekly_counts(ctx, d, since, now, standard_only=standard_only) for d in metrics.DIMENSIONS},
+        response=metrics.response_times(ctx, since, standard_only=standard_only),
+        clocks=metrics.clock_outcomes(ctx, since, now, standard_only=standard_only),
+        actions=metrics.overdue_actions(ctx, now.date(), standard_only=standard_only),
+        standard_only=standard_only,
     )
 
 

@@ -13,7 +13,10 @@ from incidents.access import Viewer, sight, visible
 from incidents.context import Ctx
 from incidents.enums import Severity, Status, Tier
 from incidents.models import Clock
+from incidents.parties import party_tokens
+from incidents.privacy.scan import findings
 from incidents.queries import IncidentFilter, list_incidents
+from incidents.reviews.document import neutral_title
 from incidents.reviews.people import people_by_key
 from incidents.reviews.redact import Redactor, role_tokens
 
@@ -57,11 +60,18 @@ def incident_rows(ctx: Ctx, f: IncidentFilter, viewer: Viewer, *, limit: int, of
     for incident in incidents:
         seen = sight(incident, viewer)
         redacted = seen is None or seen.redacted
-        redactor = Redactor(people, role_tokens(incident, ctx.policy.roles), mask_pii=True) if redacted else team
+        redactor = team
+        if redacted:
+            tokens = role_tokens(incident, ctx.policy.roles)
+            redactor = Redactor(people, tokens, mask_pii=True, identifiers=party_tokens(incident))
+        if seen is None or seen.structured_only:
+            title = neutral_title(incident, ctx.policy)
+        else:
+            title = redactor.text(incident.title, findings(incident.pii, "title", incident.title) if redacted else None)
         rows.append(
             IncidentRow(
                 ref=incident.ref,
-                title=redactor.text(incident.title),
+                title=title,
                 severity=incident.severity,
                 status=incident.status,
                 tier=incident.tier,

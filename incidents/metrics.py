@@ -1,5 +1,6 @@
-"""Aggregate figures over many incidents, for leadership reports. Aggregates only: nothing here names a person or
-shows an incident's content, so restricted incidents are counted like the others.
+"""Aggregate figures over many incidents, for leadership reports. Nothing here names a person or shows an
+incident's content; still, counts by type reveal that restricted incidents exist, so the trends take
+``standard_only`` and count only standard incidents for anyone outside the leadership group.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from sqlalchemy import Date, and_, case, cast, func, literal_column, select, tex
 
 from incidents.context import Ctx
 from incidents.db import on_postgresql
-from incidents.enums import ActionPriority, ActionStatus, Severity
+from incidents.enums import ActionPriority, ActionStatus, Severity, Tier
 from incidents.models import Action, Clock, Incident, IncidentType
 
 
@@ -156,22 +157,34 @@ def _bucket(ctx: Ctx, column: Any, unit: Literal["week", "month"]) -> Any:
     return func.date(column, "start of month", type_=Date)
 
 
-def weekly_counts(ctx: Ctx, dimension: Dimension, since: datetime, until: datetime) -> list[WeeklyCount]:
+def _standard_only(query: Any, standard_only: bool, incident_id: Any = None) -> Any:
+    """``query`` limited to standard incidents when ``standard_only``; ``incident_id`` is the column that links
+    the query's rows to their incident when they are not incidents themselves."""
+    if not standard_only:
+        return query
+    if incident_id is not None:
+        query = query.join(Incident, Incident.id == incident_id)
+    return query.where(Incident.tier == Tier.STANDARD)
+
+
+def weekly_counts(
+    ctx: Ctx, dimension: Dimension, since: datetime, until: datetime, *, standard_only: bool = False
+) -> list[WeeklyCount]:
     """Incidents declared in ``[since, until)`` per week and ``dimension``, ordered by week then key. Counts
-    only: restricted incidents are in them like any other, and nothing names an incident."""
+    only: nothing names an incident."""
     week = _bucket(ctx, Incident.declared_at, "week")
     key: Any = {"severity": Incident.severity, "region": Incident.region, "type": IncidentType.type}[dimension]
     query = select(week, key, func.count()).where(Incident.declared_at >= since, Incident.declared_at < until)
     if dimension == "type":
         query = query.join(IncidentType, IncidentType.incident_id == Incident.id)
-    rows = ctx.session.execute(query.group_by(text("1"), text("2")))
+    rows = ctx.session.execute(_standard_only(query, standard_only).group_by(text("1"), text("2")))
     counts = [
         WeeklyCount(_as_date(w), str(k.value if isinstance(k, Severity) else k or UNSPECIFIED), n) for w, k, n in rows
     ]
     return sorted(counts, key=lambda c: (c.week, c.key))
 
 
-def response_times(ctx: Ctx, since: datetime) -> list[ResponseTime]:
+def response_times(ctx: Ctx, since: datetime, *, standard_only: bool = False) -> list[ResponseTime]:
     """Median and p90 time from declaration to acknowledgement, mitigation and resolution, per current severity
     and month in which that point was reached (so a past month's figure never changes), from ``since`` on.
     PostgreSQL computes both percentiles in one sort per group (``percentile_cont`` over an array); elsewhere
@@ -187,13 +200,14 @@ def response_times(ctx: Ctx, since: datetime) -> list[ResponseTime]:
         if postgres:
             seconds = func.extract("epoch", reached - Incident.declared_at)
             both = func.percentile_cont(literal_column("ARRAY[0.5, 0.9]")).within_group(seconds)
-            query = select(Incident.severity, month, func.count(), both).where(*where).group_by(text("1"), text("2"))
+            query = select(Incident.severity, month, func.count(), both).where(*where)
+            query = _standard_only(query, standard_only).group_by(text("1"), text("2"))
             for severity, start, n, (median, p90) in ctx.session.execute(query):
                 out.append(ResponseTime(measure, _as_date(start), Severity(severity), n, _secs(median), _secs(p90)))
             continue
         groups: dict[tuple[Severity, date], list[float]] = defaultdict(list)
         for severity, start, end, declared in ctx.session.execute(
-            select(Incident.severity, month, reached, Incident.declared_at).where(*where)
+            _standard_only(select(Incident.severity, month, reached, Incident.declared_at).where(*where), standard_only)
         ):
             groups[(severity, _as_date(start))].append((end - declared).total_seconds())
         for (severity, start), values in groups.items():
@@ -210,26 +224,26 @@ def response_times(ctx: Ctx, since: datetime) -> list[ResponseTime]:
     return sorted(out, key=lambda r: (MEASURES.index(r.measure), r.month, r.severity.rank))
 
 
-def clock_outcomes(ctx: Ctx, since: datetime, now: datetime) -> list[ClockOutcome]:
+def clock_outcomes(ctx: Ctx, since: datetime, now: datetime, *, standard_only: bool = False) -> list[ClockOutcome]:
     """Per regime, the clocks triggered since ``since``: met, missed or still running at ``now``."""
     satisfied, due = Clock.satisfied_at, Clock.due_at
     met = func.sum(case((and_(satisfied.is_not(None), satisfied <= due), 1), else_=0))
     missed = func.sum(case((satisfied > due, 1), (and_(satisfied.is_(None), due < now), 1), else_=0))
     running = func.sum(case((and_(satisfied.is_(None), due >= now), 1), else_=0))
-    query = select(Clock.regime, met, missed, running).where(Clock.trigger_at >= since).group_by(Clock.regime)
+    query = select(Clock.regime, met, missed, running).where(Clock.trigger_at >= since)
+    query = _standard_only(query, standard_only, Clock.incident_id).group_by(Clock.regime)
     return [
         ClockOutcome(r, int(m or 0), int(x or 0), int(o or 0))
         for r, m, x, o in ctx.session.execute(query.order_by(Clock.regime))
     ]
 
 
-def overdue_actions(ctx: Ctx, today: date) -> list[OverdueActions]:
+def overdue_actions(ctx: Ctx, today: date, *, standard_only: bool = False) -> list[OverdueActions]:
     """Unfinished corrective actions per priority and how many are past their due date, on ``today`` (UTC)."""
     overdue = func.sum(case((and_(Action.due_date.is_not(None), Action.due_date < today), 1), else_=0))
     unfinished = (ActionStatus.OPEN, ActionStatus.IN_PROGRESS)
-    query = (
-        select(Action.priority, func.count(), overdue).where(Action.status.in_(unfinished)).group_by(Action.priority)
-    )
+    query = select(Action.priority, func.count(), overdue).where(Action.status.in_(unfinished))
+    query = _standard_only(query, standard_only, Action.incident_id).group_by(Action.priority)
     found = {priority: (n, int(late or 0)) for priority, n, late in ctx.session.execute(query)}
     return [OverdueActions(p, *found.get(p, (0, 0))) for p in ActionPriority]
 

@@ -70,6 +70,7 @@ class Person(Base):
 
 class Incident(Base):
     __tablename__ = "incidents"
+    __personal_text__ = ("title", "summary")
     __table_args__ = (
         Index("ix_incidents_status_severity", "status", "severity"),
         Index("ix_incidents_declared_at", "declared_at"),
@@ -100,6 +101,8 @@ class Incident(Base):
 
     slack_channel_id: Mapped[str | None] = mapped_column(String(32), unique=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
+    pii: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    """Where personal data sits in this row's free text (:mod:`incidents.privacy.scan`); None until scanned."""
 
     types: Mapped[list[IncidentType]] = relationship(
         back_populates="incident", cascade="all, delete-orphan", order_by="IncidentType.type"
@@ -184,6 +187,7 @@ class Handoff(Base):
 
 class TimelineEntry(Base):
     __tablename__ = "timeline_entries"
+    __personal_text__ = ("text",)
     __table_args__ = (
         Index("ix_timeline_entries_incident_at", "incident_id", "at"),
         UniqueConstraint("incident_id", "external_id"),
@@ -201,6 +205,8 @@ class TimelineEntry(Base):
     sensitive: Mapped[bool] = mapped_column(Boolean, default=False)
     in_review: Mapped[bool] = mapped_column(Boolean, default=True)
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    pii: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    """Where personal data sits in this row's free text (:mod:`incidents.privacy.scan`); None until scanned."""
     incident: Mapped[Incident] = relationship(back_populates="timeline")
 
 
@@ -234,6 +240,7 @@ class Action(Base):
     """A corrective or preventive action; mirrored to the tracker (Jira) when one is configured."""
 
     __tablename__ = "actions"
+    __personal_text__ = ("title", "description")
     id: Mapped[int] = mapped_column(primary_key=True)
     incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"), index=True)
     title: Mapped[str] = mapped_column(String(255))
@@ -251,6 +258,8 @@ class Action(Base):
     tracker_key: Mapped[str | None] = mapped_column(String(64), unique=True)
     tracker_url: Mapped[str | None] = mapped_column(String(1000))
     sync_state: Mapped[SyncState] = mapped_column(_enum(SyncState))
+    pii: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    """Where personal data sits in this row's free text (:mod:`incidents.privacy.scan`); None until scanned."""
     incident: Mapped[Incident] = relationship(back_populates="actions")
 
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, exists, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from incidents.context import Ctx
@@ -67,6 +67,9 @@ class IncidentFilter:
     updated_since: datetime | None = None
     visible_to: str | None = None
     """A person key: restricted incidents are included only where that person is a member (:func:`is_member`)."""
+    titles_searched_for: str | None = None
+    """A person key: ``text`` matches a restricted incident's title only where that person is a member (anyone
+    else may know it exists, but not find it by words of a title they are never shown)."""
 
 
 def _filtered(query: Select[tuple[Incident]], f: IncidentFilter) -> Select[tuple[Incident]]:
@@ -84,7 +87,10 @@ def _filtered(query: Select[tuple[Incident]], f: IncidentFilter) -> Select[tuple
         query = query.where(exists().where(IncidentType.incident_id == Incident.id, IncidentType.type.in_(f.types)))
     if f.text:
         pattern = "%" + f.text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        query = query.where(or_(func.lower(Incident.title).like(pattern, escape="\\"), Incident.ref == f.text.upper()))
+        in_title = func.lower(Incident.title).like(pattern, escape="\\")
+        if f.titles_searched_for is not None:
+            in_title = and_(in_title, _member_or_standard(f.titles_searched_for))
+        query = query.where(or_(in_title, Incident.ref == f.text.upper()))
     if f.declared_from:
         query = query.where(Incident.declared_at >= f.declared_from)
     if f.declared_to:
@@ -92,9 +98,13 @@ def _filtered(query: Select[tuple[Incident]], f: IncidentFilter) -> Select[tuple
     if f.updated_since:
         query = query.where(Incident.updated_at >= f.updated_since)
     if f.visible_to is not None:
-        holds_role = exists().where(RoleAssignment.incident_id == Incident.id, RoleAssignment.person == f.visible_to)
-        query = query.where(or_(Incident.tier == Tier.STANDARD, Incident.declared_by == f.visible_to, holds_role))
+        query = query.where(_member_or_standard(f.visible_to))
     return query
+
+
+def _member_or_standard(person: str) -> ColumnElement[bool]:
+    holds_role = exists().where(RoleAssignment.incident_id == Incident.id, RoleAssignment.person == person)
+    return or_(Incident.tier == Tier.STANDARD, Incident.declared_by == person, holds_role)
 
 
 def list_incidents(ctx: Ctx, f: IncidentFilter | None = None, *, limit: int = 50, offset: int = 0) -> list[Incident]:

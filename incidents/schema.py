@@ -1,10 +1,20 @@
 """Every table Vigil owns, gathered for Alembic. A module that defines tables is imported here."""
 
-from incidents import apikey_models, models, outbox
+from incidents import apikey_models, models, outbox, party_models, web_sessions
 from incidents.db import Base
 from incidents.reviews import models as review_models
 from incidents.scheduling import models as scheduling_models
 from incidents.tracker import models as tracker_models
 
 metadata = Base.metadata
-__all__ = ["apikey_models", "metadata", "models", "outbox", "review_models", "scheduling_models", "tracker_models"]
+__all__ = [
+    "apikey_models",
+    "metadata",
+    "models",
+    "outbox",
+    "party_models",
+    "review_models",
+    "scheduling_models",
+    "tracker_models",
+    "web_sessions",
+]

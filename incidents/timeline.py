@@ -1,11 +1,13 @@
 """What responders add to the record: notes, captured messages and status updates.
 
-Stored text refers to people as ``<@key>``; adapters and reviews render those as mentions, names or role
-tokens depending on the audience.
+Notes, updates and captured messages are stored plain, with who they mention in ``data["mentions"]`` (see
+:mod:`incidents.mentions`); entries written before that, and Vigil's own entries, refer to people as ``<@key>``.
+Adapters and reviews render either as mentions, names or role tokens depending on the audience.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -16,6 +18,7 @@ from incidents.enums import Status, TimelineKind
 from incidents.errors import NotFound, VigilError
 from incidents.guards import not_in_future, required_text
 from incidents.lifecycle import TRANSITIONS, change_status
+from incidents.mentions import MENTIONS_KEY, Mention, anchored, mentions_data
 from incidents.models import StatusUpdate, TimelineEntry
 from incidents.queries import load_incident
 
@@ -29,10 +32,12 @@ def add_note(
     at: datetime | None = None,
     sensitive: bool = False,
     source_url: str | None = None,
+    mentions: Sequence[Mention] = (),
 ) -> TimelineEntry:
     """A note on the timeline. ``at`` back-dates it to when the thing happened; ``sensitive`` puts it behind a
-    content warning (and out of leadership reviews)."""
+    content warning (and out of leadership reviews); ``mentions`` are the people its text names."""
     incident = load_incident(ctx, ref)
+    text, mentioned = anchored(text, mentions)
     text = required_text(text, "text", label="The note")
     not_in_future(at, ctx.now(), "at", "The time of the note")
     entry = record(
@@ -44,6 +49,7 @@ def add_note(
         at=at,
         sensitive=sensitive,
         source_url=source_url,
+        data={MENTIONS_KEY: mentions_data(mentioned)},
         announce=False,
     )
     ctx.session.flush()  # callers show the entry, with its id
@@ -61,6 +67,7 @@ def capture_message(
     external_id: str,
     permalink: str | None,
     sensitive: bool = False,
+    mentions: Sequence[Mention] = (),
 ) -> TimelineEntry | None:
     """Record a chat message on the timeline. Capturing the same message twice is a no-op (returns None)."""
     incident = load_incident(ctx, ref)
@@ -71,17 +78,18 @@ def capture_message(
     )
     if existing is not None:
         return None
+    text, mentioned = anchored(text, mentions) if text.strip() else ("(no text)", [])
     entry = record(
         ctx,
         incident,
         kind=TimelineKind.MESSAGE,
         actor=author,
-        text=required_text(text or "(no text)", "text", label="The message", limit=40000),
+        text=required_text(text, "text", label="The message", limit=40000),
         at=at,
         sensitive=sensitive,
         source_url=permalink,
         external_id=external_id,
-        data={"captured_by": actor},
+        data={"captured_by": actor, MENTIONS_KEY: mentions_data(mentioned)},
         announce=False,
     )
     ctx.session.flush()  # callers show the entry, with its id
@@ -145,14 +153,17 @@ def post_update(
     impact: str = "",
     next_steps: str = "",
     next_update_in: timedelta | None = None,
+    mentions: Sequence[Mention] = (),
 ) -> StatusUpdate:
-    """A status update. The next one falls due per the severity's cadence unless ``next_update_in`` says so.
+    """A status update. The next one falls due per the severity's cadence unless ``next_update_in`` says so;
+    ``mentions`` are the people its summary names.
 
     A status given here moves the incident along the state machine in the same unit of work.
     """
     incident = load_incident(ctx, ref)
     if not incident.status.is_open:
         raise VigilError(f"{incident.ref} is {incident.status.value}; it needs no more updates.")
+    summary, mentioned = anchored(summary, mentions)
     summary = required_text(summary, "summary", label="A summary")
     if status is not None and status is not incident.status:
         if status not in TRANSITIONS[incident.status]:
@@ -185,6 +196,11 @@ def post_update(
         actor=actor,
         text=summary,
         audit_action="incident.update",
-        data={"status": incident.status.value, "impact": update.impact, "next_steps": update.next_steps},
+        data={
+            "status": incident.status.value,
+            "impact": update.impact,
+            "next_steps": update.next_steps,
+            MENTIONS_KEY: mentions_data(mentioned),
+        },
     )
     return update

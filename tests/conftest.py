@@ -12,10 +12,17 @@ from sqlalchemy import Engine
 from incidents.context import Ctx, Domain
 from incidents.db import make_engine, make_sessionmaker
 from incidents.policy import load_policy
+from incidents.privacy.detector import detector
 from incidents.timesource import ManualTime
 from tests.dbs import BACKENDS, empty_tables, fresh_database
 
 START = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def personal_data_detector() -> None:
+    """Built once per test process, as ``vigil serve`` does at start, so no test's first write pays for it."""
+    detector()
 
 
 @pytest.fixture(scope="session", params=BACKENDS)

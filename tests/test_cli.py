@@ -2,9 +2,10 @@
 
 import pytest
 
+from incidents import lifecycle, timeline
 from incidents.cli import main
 from incidents.context import Domain
-from incidents.enums import Status
+from incidents.enums import Severity, Status
 from incidents.queries import get_incident
 
 
@@ -91,3 +92,45 @@ def test_bad_configuration_is_one_line(vigil, monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setenv("VIGIL_DATABASE_URL", "oracle://nope")
     code, _, err = vigil("list")
     assert code == 1 and "invalid configuration: database_url" in err
+
+
+def test_parties_from_the_terminal_for_members_only(vigil, domain: Domain) -> None:
+    code, out, _ = vigil("--as", "U_ALICE", "declare", "Doxxing of a streamer", "--type", "other", "--severity", "SEV2")
+    ref = out.split()[1].rstrip(":")
+    assert vigil("--as", "U_ALICE", "note", ref, "Jane Doe called; her handle is @jdoe_99")[0] == 0
+    code, out, err = vigil(
+        "--as", "U_ALICE", "parties", "add", ref, "--role", "reporter", "--name", "Jane Doe", "--handle", "jdoe_99"
+    )
+    assert (code, out, err) == (0, f"Added party 1 (Reporter) to {ref}.\n", "")
+    code, out, _ = vigil("--as", "U_ALICE", "parties", "list", ref)
+    assert out == "1. Reporter: Jane Doe, @jdoe_99\n"
+    code, _, err = vigil("--as", "U_MALLORY", "parties", "list", ref)
+    assert code == 1 and f"Only members of {ref}" in err and err.count("\n") == 1
+    code, out, _ = vigil("--as", "U_ALICE", "parties", "erase", ref, "reporter")
+    assert out == f"Erased Reporter from {ref}: 2 replacements.\n"
+    code, out, _ = vigil("show", ref)
+    assert "Reporter called; her handle is Reporter" in out and "Jane" not in out
+    code, _, err = vigil("--as", "U_ALICE", "parties", "add", ref, "--role", "victim", "--name", "X Y")
+    assert code == 1 and "Unknown role 'victim'" in err
+
+
+HOSTILE_TITLE = (
+    "Spam \x1b[2J\x1b[1;1Hwave \x1b]8;;https://evil.example\x1b\\click\x1b]8;;\x1b\\ \u202eedoc\u202c\x9b31m"
+)
+
+
+def test_stored_text_cannot_drive_the_terminal(vigil, domain: Domain) -> None:
+    with domain.unit() as ctx:
+        ref = lifecycle.declare(
+            ctx, actor="U_ALICE", title=HOSTILE_TITLE, types=["fraud_scam"], severity=Severity.SEV3,
+            summary="Line one\nline two \x1b]0;pwned\x07\x07",
+        ).ref  # fmt: skip
+        timeline.add_note(ctx, ref, actor="U_ALICE", text="note\r\x1b[Aoverwritten \x08\x7f\u2066hidden\u2069")
+    outputs = [vigil("list", "--all")[1], vigil("show", ref)[1], vigil("show", "INC-\x1b[2J\u202e1")[2]]
+    for out in outputs:
+        assert not any(c in out for c in "\x1b\x07\x08\x7f\x9b\r\u202e\u202c\u2066\u2069"), repr(out)
+    listing, detail, error = outputs
+    assert listing.count("\n") == 1 and "Spam wave click edoc" in listing
+    assert "summary: Line one\nline two" in detail and "note[Aoverwritten hidden" not in detail
+    assert "noteoverwritten hidden" in detail
+    assert error.startswith("vigil: ") and error.count("\n") == 1

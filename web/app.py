@@ -1,7 +1,8 @@
 """The one FastAPI application behind ``vigil serve --http`` (and ``vigil web``).
 
 Features contribute routers; the app adds what every replica behind a load balancer needs: a health check that
-proves the database answers. No state lives in the process, so any number of replicas can serve.
+proves the database answers, and a cap on every request body (:mod:`web.body_limit`). No state lives in the
+process, so any number of replicas can serve.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
 from incidents.context import Domain
+from web.body_limit import MAX_BODY_BYTES, BodyLimit
 
 WORKER_THREADS = 8
 """Threads running the synchronous endpoints and the intake API's batches. Few on purpose: each holds the GIL
@@ -23,7 +25,11 @@ others for the GIL (declares, before they were batched: ~50/s with 40 threads, ~
 
 
 def build_web_app(
-    domain: Domain, routers: Iterable[APIRouter] = (), *, worker_threads: int = WORKER_THREADS
+    domain: Domain,
+    routers: Iterable[APIRouter] = (),
+    *,
+    worker_threads: int = WORKER_THREADS,
+    max_body_bytes: int = MAX_BODY_BYTES,
 ) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -31,6 +37,7 @@ def build_web_app(
         yield
 
     app = FastAPI(title="Vigil", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
+    app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> JSONResponse:

@@ -1,8 +1,10 @@
 """``POST /jira/webhook``: Jira's issue events, authenticated by a shared secret, applied to actions.
 
 Jira Cloud admin webhooks sign the raw body (``X-Hub-Signature: sha256=<hex HMAC>``) when given a secret; sites
-that cannot sign may put the secret in the URL (``?secret=``). Anything else is refused with 401 and logged,
-and so is every request while no secret is configured: an open endpoint would let anyone close actions.
+that cannot sign may put the secret in the URL (``?secret=``). Anything else is refused with 401, and so is
+every request while no secret is configured: an open endpoint would let anyone close actions. An authentic body
+that is not JSON or not shaped like Jira's is refused with 400. Each refusal is logged as one line, never with
+the body.
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from incidents.context import Domain
-from incidents.tracker.jira.webhook import receive_webhook
+from incidents.tracker.jira.webhook import MalformedDelivery, receive_webhook
+from web.refusal import refuse
 
 log = logging.getLogger(__name__)
 
@@ -25,12 +28,17 @@ log = logging.getLogger(__name__)
 def _authentic(request: Request, raw: bytes, secret: str | None) -> bool:
     if not secret:
         return False
-    signature = request.headers.get("X-Hub-Signature", "")
-    if signature.startswith("sha256="):
-        expected = "sha256=" + hmac.new(secret.encode(), raw, hashlib.sha256).hexdigest()
+    # Starlette decodes headers as latin-1: re-encoding gives the bytes as sent, which compare whether ASCII or not.
+    signature = request.headers.get("X-Hub-Signature", "").encode("latin-1")
+    if signature.startswith(b"sha256="):
+        expected = b"sha256=" + hmac.new(secret.encode(), raw, hashlib.sha256).hexdigest().encode()
         return hmac.compare_digest(signature, expected)
     token = request.query_params.get("secret")
     return token is not None and hmac.compare_digest(token.encode(), secret.encode())
+
+
+def _refuse(request: Request, status: int, reason: str) -> JSONResponse:
+    return refuse(log, "a Jira webhook", request, status, reason)
 
 
 def jira_webhook_router(domain: Domain, secret: str | None) -> APIRouter:
@@ -41,17 +49,18 @@ def jira_webhook_router(domain: Domain, secret: str | None) -> APIRouter:
     async def jira_webhook(request: Request) -> JSONResponse:
         raw = await request.body()
         if not _authentic(request, raw, secret):
-            reason = "no webhook secret is configured" if not secret else "missing or wrong signature"
-            log.warning("refused a Jira webhook from %s: %s", request.client.host if request.client else "?", reason)
-            return JSONResponse({"error": "unauthorized"}, status_code=401)
+            return _refuse(request, 401, "missing or wrong signature" if secret else "no webhook secret is configured")
         try:
             body = json.loads(raw)
-        except ValueError:
-            return JSONResponse({"error": "body is not JSON"}, status_code=400)
+        except (ValueError, RecursionError):
+            return _refuse(request, 400, "body is not JSON")
         if not isinstance(body, dict):
-            return JSONResponse({"error": "body is not a JSON object"}, status_code=400)
+            return _refuse(request, 400, "body is not a JSON object")
         delivery = request.headers.get("X-Atlassian-Webhook-Identifier")
-        changed = await run_in_threadpool(receive_webhook, domain, body, delivery)
+        try:
+            changed = await run_in_threadpool(receive_webhook, domain, body, delivery)
+        except MalformedDelivery as exc:
+            return _refuse(request, 400, str(exc))
         return JSONResponse({"ok": True, "changed": changed})
 
     return router

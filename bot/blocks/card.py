@@ -9,7 +9,22 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.blocks.text import Block, clip, context, divider, header, mention, section, when
+from bot.blocks.text import (
+    Block,
+    Mrkdwn,
+    channel_link,
+    clip,
+    context,
+    divider,
+    header,
+    join,
+    md,
+    mention,
+    mrkdwn,
+    safe,
+    section,
+    when,
+)
 from incidents.enums import ActionStatus
 from incidents.models import Clock, Incident
 from incidents.policy import Policy
@@ -19,13 +34,14 @@ SEVERITY_EMOJI = {"SEV0": ":red_circle:", "SEV1": ":red_circle:", "SEV2": ":larg
 
 @dataclass(frozen=True)
 class Rendered:
-    """A message: fallback text (notifications, screen readers) plus blocks."""
+    """A message: fallback text (notifications, screen readers) plus blocks. Slack reads the fallback as mrkdwn
+    too (it is what pings), so it is escaped unless it is :class:`Mrkdwn`."""
 
     text: str
     blocks: list[Block] = field(default_factory=list)
 
     def as_kwargs(self) -> dict[str, Any]:
-        return {"text": self.text, "blocks": self.blocks}
+        return {"text": safe(self.text), "blocks": self.blocks}
 
     def fingerprint(self) -> str:
         return digest(json.dumps(self.as_kwargs(), sort_keys=True))
@@ -50,54 +66,59 @@ def next_update_due(incident: Incident, policy: Policy) -> datetime | None:
     return incident.declared_at + timedelta(minutes=cadence) if cadence else None
 
 
-def _clock_line(clock: Clock, now: datetime) -> str:
+def _clock_line(clock: Clock, now: datetime) -> Mrkdwn:
     if clock.satisfied_at is not None:
-        verdict = "met" if clock.met else "missed"
-        return f"• {clock.name}: {verdict} ({clock.reference_id})"
-    flag = " — :warning: *overdue*" if clock.is_overdue(now) else ""
-    return f"• {clock.name}: due {when(clock.due_at)}{flag}"
+        return md("• {}: {} ({})", clock.name, "met" if clock.met else "missed", clock.reference_id)
+    flag = Mrkdwn(" — :warning: *overdue*") if clock.is_overdue(now) else ""
+    return md("• {}: due {}{}", clock.name, when(clock.due_at), flag)
 
 
-def _roles_text(incident: Incident, policy: Policy) -> str:
+def _roles_text(incident: Incident, policy: Policy) -> Mrkdwn:
     lines = [
-        f"*{role}*: {', '.join(mention(p) for p in holders)}"
+        md("*{}*: {}", role, join(", ", (mention(p) for p in holders)))
         for role in policy.roles
         if (holders := incident.current_holders(role))
     ]
     missing = missing_roles(incident, policy)
     if missing and incident.status.is_open:
-        lines.append(f":warning: Missing: {', '.join(missing)}")
-    return "\n".join(lines) or "Nobody yet."
+        lines.append(md(":warning: Missing: {}", ", ".join(missing)))
+    return join("\n", lines) or Mrkdwn("Nobody yet.")
 
 
 def card(incident: Incident, policy: Policy, now: datetime) -> Rendered:
     labels = ", ".join(policy.types[t].label for t in incident.type_names if t in policy.types)
     severity = policy.severities[incident.severity]
     fields = [
-        f"*Severity*\n{SEVERITY_EMOJI.get(incident.severity.value, '')} {incident.severity.value} {severity.label}",
-        f"*Status*\n{incident.status.value}",
-        f"*Sensitivity*\n{incident.tier.value}",
-        f"*Types*\n{labels}",
-        f"*Region*\n{incident.region or '—'}",
-        f"*Declared*\n{when(incident.declared_at)} by {mention(incident.declared_by)}",
+        md(
+            "*Severity*\n{} {} {}",
+            SEVERITY_EMOJI.get(incident.severity.value, ""),
+            incident.severity.value,
+            severity.label,
+        ),
+        md("*Status*\n{}", incident.status.value),
+        md("*Sensitivity*\n{}", incident.tier.value),
+        md("*Types*\n{}", labels),
+        md("*Region*\n{}", incident.region or "—"),
+        md("*Declared*\n{} by {}", when(incident.declared_at), mention(incident.declared_by)),
     ]
+    summary = md("\n{}", clip(incident.summary, 2500)) if incident.summary else ""
     blocks: list[Block] = [
         header(headline(incident)),
-        section(f"*{incident.title}*" + (f"\n{clip(incident.summary, 2500)}" if incident.summary else "")),
-        {"type": "section", "fields": [{"type": "mrkdwn", "text": clip(f, 2000)} for f in fields]},
-        section(f"*Roles*\n{_roles_text(incident, policy)}"),
+        section(md("*{}*{}", incident.title, summary)),
+        {"type": "section", "fields": [mrkdwn(f, 2000) for f in fields]},
+        section(md("*Roles*\n{}", _roles_text(incident, policy))),
     ]
     if incident.clocks:
         lines = [_clock_line(c, now) for c in incident.clocks]
-        blocks.append(section(clip("*Clocks*\n" + "\n".join(lines), 3000)))
+        blocks.append(section(md("*Clocks*\n{}", join("\n", lines))))
     due = next_update_due(incident, policy)
     if due is not None:
-        late = " — :warning: *overdue*" if due < now else ""
-        blocks.append(section(f"*Next update due* {when(due)}{late}"))
+        late = Mrkdwn(" — :warning: *overdue*") if due < now else ""
+        blocks.append(section(md("*Next update due* {}{}", when(due), late)))
     open_actions = sum(1 for a in incident.actions if a.status in (ActionStatus.OPEN, ActionStatus.IN_PROGRESS))
     if incident.actions:
-        blocks.append(section(f"*Actions* {open_actions} open of {len(incident.actions)}"))
-    blocks += [divider(), context(f"Updated {when(incident.updated_at)} · `/incident help` for commands")]
+        blocks.append(section(md("*Actions* {} open of {}", open_actions, len(incident.actions))))
+    blocks += [divider(), context(md("Updated {} · `/incident help` for commands", when(incident.updated_at)))]
     return Rendered(text=f"{headline(incident)}: {incident.title}", blocks=blocks)
 
 
@@ -108,12 +129,12 @@ def digest(text: str) -> str:
 
 def topic(incident: Incident) -> str:
     commander = incident.commander
-    lead = f" · commander {mention(commander)}" if commander else ""
-    return clip(f"{headline(incident)}{lead}", 250)
+    lead = md(" · commander {}", mention(commander)) if commander else ""
+    return clip(md("{}{}", headline(incident), lead), 250)
 
 
 def purpose(incident: Incident) -> str:
-    return clip(f"{incident.ref}: {incident.title}", 250)
+    return clip(md("{}: {}", incident.ref, incident.title), 250)
 
 
 def announcement(incident: Incident, channel_id: str | None) -> Rendered:
@@ -122,10 +143,12 @@ def announcement(incident: Incident, channel_id: str | None) -> Rendered:
     if incident.tier.is_restricted:
         text = f"{incident.ref} is restricted; its details are shared with its responders only."
         return Rendered(text=text, blocks=[section(text)])
-    join = f" — join <#{channel_id}>" if channel_id else ""
-    text = f"{incident.ref} ({incident.severity.value}) declared: {incident.title}"
+    where = md(" — join {}", channel_link(channel_id)) if channel_id else ""
+    text = md("{} ({}) declared: {}", incident.ref, incident.severity.value, incident.title)
     blocks = [
-        section(f":rotating_light: *{incident.ref}* · *{incident.severity.value}* · {incident.title}{join}"),
-        context(f"Status {incident.status.value} · declared {when(incident.declared_at)}"),
+        section(
+            md(":rotating_light: *{}* · *{}* · {}{}", incident.ref, incident.severity.value, incident.title, where)
+        ),
+        context(md("Status {} · declared {}", incident.status.value, when(incident.declared_at))),
     ]
     return Rendered(text=text, blocks=blocks)

@@ -5,10 +5,26 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.blocks.card import Rendered, headline, missing_roles
-from bot.blocks.text import Block, clip, context, divider, header, mention, people, section, when
+from bot.blocks.text import (
+    Block,
+    Mrkdwn,
+    channel_link,
+    clip,
+    context,
+    divider,
+    header,
+    join,
+    md,
+    mention,
+    mentioning,
+    people,
+    section,
+    when,
+)
 from bot.commands import USAGE
 from bot.ids import ActionId
 from incidents.enums import TimelineKind
+from incidents.mentions import stored_mentions
 from incidents.models import Action, Handoff, Incident, TimelineEntry
 from incidents.policy import Policy
 
@@ -37,24 +53,41 @@ KIND_EMOJI = {
 }
 
 
+def entry_text(entry: TimelineEntry) -> Mrkdwn:
+    """The entry's text with only the people it was recorded as mentioning live: the spans of
+    ``data["mentions"]``, or, in entries without them, the ``<@key>`` Vigil itself wrote about the people the
+    entry is about (a role's holder, a hand-off's parties, an action's owner)."""
+    spans = stored_mentions(entry.data)
+    if spans is not None:
+        return mentioning(entry.text, spans)
+    return people(entry.text, _people_of(entry))
+
+
+def _people_of(entry: TimelineEntry) -> set[str]:
+    keys = {entry.author, *(str(entry.data.get(k)) for k in ("person", "to", "from") if entry.data.get(k))}
+    action_id = entry.data.get("action_id") if entry.kind is TimelineKind.ACTION else None
+    keys |= {a.owner for a in entry.incident.actions if a.id == action_id and a.owner}
+    return keys
+
+
 def timeline_post(entry: TimelineEntry) -> Rendered:
     emoji = KIND_EMOJI.get(entry.kind, ":memo:")
-    body = people(entry.text)
+    body = entry_text(entry)
     if entry.kind is TimelineKind.UPDATE:
-        lines = [f"{emoji} *Status update* ({entry.data.get('status', '')})", body]
+        lines = [md("{} *Status update* ({})", emoji, entry.data.get("status", "")), body]
         if entry.data.get("impact"):
-            lines.append(f"*Impact*: {people(entry.data['impact'])}")
+            lines.append(md("*Impact*: {}", entry.data["impact"]))
         if entry.data.get("next_steps"):
-            lines.append(f"*Next steps*: {people(entry.data['next_steps'])}")
-        text = "\n".join(lines)
+            lines.append(md("*Next steps*: {}", entry.data["next_steps"]))
+        text = join("\n", lines)
     else:
-        text = f"{emoji} {body}"
-    blocks = [section(clip(text, 3000)), context(f"{mention(entry.author)} · {when(entry.at)}")]
-    return Rendered(text=clip(f"{entry.kind.value}: {body}", 300), blocks=blocks)
+        text = md("{} {}", emoji, body)
+    blocks = [section(text), context(md("{} · {}", mention(entry.author), when(entry.at)))]
+    return Rendered(text=clip(md("{}: {}", entry.kind.value, body), 300), blocks=blocks)
 
 
 def handoff_prompt(request: Handoff, incident: Incident) -> Rendered:
-    text = f"{mention(request.requested_by)} asks you to take command of {incident.ref}: {incident.title}"
+    text = md("{} asks you to take command of {}: {}", mention(request.requested_by), incident.ref, incident.title)
     value = str(request.id)
     buttons = [
         {
@@ -66,10 +99,10 @@ def handoff_prompt(request: Handoff, incident: Incident) -> Rendered:
         },
         {"type": "button", "action_id": ActionId.HANDOFF_DECLINE, "text": _label("Decline"), "value": value},
     ]
-    where = f" in <#{incident.slack_channel_id}>" if incident.slack_channel_id else ""
+    where = md(" in {}", channel_link(incident.slack_channel_id)) if incident.slack_channel_id else ""
     blocks = [
-        section(f":handshake: {text}{where}"),
-        context(f"{headline(incident)} · current commander {mention(request.from_person)}"),
+        section(md(":handshake: {}{}", text, where)),
+        context(md("{} · current commander {}", headline(incident), mention(request.from_person))),
         {"type": "actions", "block_id": f"handoff-{request.id}", "elements": buttons},
     ]
     return Rendered(text=text, blocks=blocks)
@@ -77,10 +110,13 @@ def handoff_prompt(request: Handoff, incident: Incident) -> Rendered:
 
 def sync_failed(action: Action, commander: str | None, reason: str) -> Rendered:
     """Told once per failure: the action is safe in Vigil, only the Jira copy is missing or stale."""
-    who = f"{mention(commander)} " if commander else ""
-    text = (
-        f":warning: {who}the action “{action.title}” could not be synced to Jira ({reason}). It is kept in Vigil; "
-        "`vigil actions resync` tries again."
+    who = md("{} ", mention(commander)) if commander else ""
+    text = md(
+        ":warning: {}the action “{}” could not be synced to Jira ({}). It is kept in Vigil; "
+        "`vigil actions resync` tries again.",
+        who,
+        action.title,
+        reason,
     )
     return Rendered(text=clip(text, 300), blocks=[section(clip(text, 3000))])
 
@@ -108,13 +144,13 @@ HOME_LIMIT = 30
 
 def home(incidents: list[Incident], policy: Policy, now: datetime) -> Block:
     """The App Home tab: open incidents the viewer may see, worst first."""
-    blocks: list[Block] = [header("Open incidents"), context(f"As of {when(now)}")]
+    blocks: list[Block] = [header("Open incidents"), context(md("As of {}", when(now)))]
     if not incidents:
         blocks.append(section("No open incidents you can see. `/incident` declares one."))
     for incident in incidents[:HOME_LIMIT]:
-        channel = f"<#{incident.slack_channel_id}>" if incident.slack_channel_id else "channel pending"
+        channel = channel_link(incident.slack_channel_id) if incident.slack_channel_id else "channel pending"
         overdue = sum(1 for c in incident.clocks if c.is_overdue(now))
-        facts = [f"commander {mention(incident.commander)}", channel]
+        facts = [md("commander {}", mention(incident.commander)), channel]
         if overdue:
             facts.append(f":warning: {overdue} overdue clock{'s' if overdue > 1 else ''}")
         missing = missing_roles(incident, policy)
@@ -122,8 +158,16 @@ def home(incidents: list[Incident], policy: Policy, now: datetime) -> Block:
             facts.append(f"missing {', '.join(missing)}")
         blocks += [
             divider(),
-            section(f"*{incident.ref}* · *{incident.severity.value}* · {incident.status.value}\n{incident.title}"),
-            context(" · ".join(facts)),
+            section(
+                md(
+                    "*{}* · *{}* · {}\n{}",
+                    incident.ref,
+                    incident.severity.value,
+                    incident.status.value,
+                    incident.title,
+                )
+            ),
+            context(join(" · ", facts)),
         ]
     if len(incidents) > HOME_LIMIT:
         blocks.append(context(f"…and {len(incidents) - HOME_LIMIT} more (`vigil list` shows all)."))

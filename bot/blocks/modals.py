@@ -1,4 +1,4 @@
-"""Modals: declare, status update, and the confirmation a submitted modal turns into."""
+"""Modals: declare, status update, add a party, and the confirmation a submitted modal turns into."""
 
 from __future__ import annotations
 
@@ -6,12 +6,13 @@ import json
 from dataclasses import asdict, dataclass
 from datetime import timedelta
 
-from bot.blocks.text import Block, clip, option, plain, section
+from bot.blocks.text import Block, clip, link, md, option, plain, section
 from bot.ids import Field, ViewId
 from incidents.enums import Status, Tier
 from incidents.guards import TITLE_MAX
 from incidents.lifecycle import TRANSITIONS
 from incidents.models import Incident
+from incidents.party_models import PartyRole
 from incidents.policy import Policy
 
 NEXT_UPDATE_CHOICES: dict[str, timedelta] = {
@@ -106,7 +107,7 @@ def declare_modal(policy: Policy, origin: Origin, *, title: str = "", summary: s
         ),
     ]
     if origin.source_url:
-        blocks.insert(0, section(f"Declaring from <{origin.source_url}|this message>; it will be linked."))
+        blocks.insert(0, section(md("Declaring from {}; it will be linked.", link(origin.source_url, "this message"))))
     return {
         "type": "modal",
         "callback_id": ViewId.DECLARE,
@@ -149,6 +150,28 @@ def update_modal(incident: Incident, policy: Policy, origin: Origin) -> Block:
                 _static(nexts, default, placeholder="Per the severity's cadence"),
                 optional=True,
             ),
+        ],
+    }
+
+
+def party_modal(incident: Incident, origin: Origin) -> Block:
+    """Add a person the case is about. Only the incident's members see the identifiers; beyond the team they
+    show as the role token."""
+    roles = [option(role.label, role.value) for role in PartyRole]
+    return {
+        "type": "modal",
+        "callback_id": ViewId.PARTY,
+        "title": plain(f"Party to {incident.ref}", 24),
+        "submit": plain("Add party"),
+        "close": plain("Cancel"),
+        "private_metadata": origin.dump(),
+        "blocks": [
+            section("Only the incident's members see these details; everyone else sees the role (e.g. Witness 2)."),
+            _input(Field.PARTY_ROLE, "Role in the case", _static(roles, roles[0])),
+            _input(Field.PARTY_NAME, "Name", _text(max_length=200), optional=True),
+            _input(Field.HANDLE, "Platform handle", _text(max_length=200), optional=True, hint="With or without @."),
+            _input(Field.ACCOUNT_ID, "Platform account id", _text(max_length=200), optional=True),
+            _input(Field.CONTACT, "Contact", _text(max_length=320), optional=True, hint="E-mail address or phone."),
         ],
     }
 

@@ -10,10 +10,12 @@ from typing import Any
 from slack_sdk import WebClient
 
 from bot.context import Vigil, lock_incident
+from bot.slack_text import from_slack, mentioned_ids
 from incidents import timeline
 from incidents.context import Ctx
 from incidents.inbound import first_time
 from incidents.queries import find_by_channel
+from incidents.reviews.people import people_by_key
 
 
 @dataclass(frozen=True)
@@ -55,7 +57,7 @@ def capture(
     ``still_wanted`` is asked under the incident's lock, after the slow Web API calls: a reaction removed in
     the meantime must not be undone by this late capture.
     """
-    ts = str(message["ts"])
+    ts, raw = str(message["ts"]), str(message.get("text") or "")
     permalink = client.chat_getPermalink(channel=channel, message_ts=ts).get("permalink")
 
     def work(ctx: Ctx) -> Captured:
@@ -64,19 +66,27 @@ def capture(
             return Captured(ref, added=False)
         if still_wanted is not None and not still_wanted():
             return Captured(ref, added=False)
+        said = from_slack(raw, known_names(ctx, raw))
         entry = timeline.capture_message(
             ctx,
             ref,
             actor=actor,
             author=str(message.get("user") or message.get("bot_id") or "unknown"),
-            text=str(message.get("text") or ""),
+            text=said.text,
             at=datetime.fromtimestamp(float(ts), UTC),
             external_id=external_id(channel, ts),
             permalink=permalink,
+            mentions=said.mentions,
         )
         return Captured(ref, added=entry is not None)
 
     return vigil.run(work)
+
+
+def known_names(ctx: Ctx, slack_text: str) -> dict[str, str]:
+    """Names Vigil has learnt for the people ``slack_text`` mentions (message text carries ids only)."""
+    found = people_by_key(ctx, mentioned_ids(slack_text))
+    return {key: person.display_name for key, person in found.items() if person.display_name}
 
 
 def uncapture(

@@ -16,8 +16,8 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from bot.blocks import messages
-from bot.blocks.modals import Origin, declare_modal, update_modal
-from bot.blocks.text import mention
+from bot.blocks.modals import Origin, declare_modal, party_modal, update_modal
+from bot.blocks.text import md, mention, safe
 from bot.commands import (
     CHANNEL_COMMANDS,
     AddAction,
@@ -27,10 +27,13 @@ from bot.commands import (
     ChangeStatus,
     Close,
     CommandError,
+    EraseParty,
     HandOff,
     Help,
     ListClocks,
+    ListParties,
     OpenDeclareModal,
+    OpenPartyModal,
     OpenReviewModal,
     OpenUpdateModal,
     QuickDeclare,
@@ -44,7 +47,7 @@ from bot.context import Vigil, lock_incident
 from bot.ids import Command
 from bot.listeners.common import open_view, reply_on_error
 from bot.listeners.reviews import review_modal
-from incidents import actions, clocks, lifecycle, roles, timeline
+from incidents import actions, clocks, lifecycle, parties, roles, timeline
 from incidents.context import Ctx
 from incidents.errors import VigilError
 from incidents.models import Incident
@@ -65,7 +68,7 @@ def register(app: App, vigil: Vigil) -> None:
                     ack(**messages.help_message(here.ref if here else None).as_kwargs())
             elif isinstance(request, QuickDeclare):
                 declare = request
-                ack(text=vigil.run(lambda ctx: _declare(ctx, declare, user)))
+                ack(text=safe(vigil.run(lambda ctx: _declare(ctx, declare, user))))
             else:
                 ack()
 
@@ -85,12 +88,17 @@ def register(app: App, vigil: Vigil) -> None:
                 with vigil.unit() as ctx:
                     incident = _incident_here(ctx, channel, "update")
                     modal = update_modal(incident, ctx.policy, Origin(channel=channel, ref=incident.ref))
+            elif isinstance(request, OpenPartyModal):
+                with vigil.unit() as ctx:
+                    incident = _incident_here(ctx, channel, "party")
+                    parties.require_member(incident, user)
+                    modal = party_modal(incident, Origin(channel=channel, ref=incident.ref))
             elif isinstance(request, OpenReviewModal):
                 modal = vigil.run(lambda ctx: review_modal(ctx, vigil, _incident_here(ctx, channel, "review"), user))
             else:
                 verb = subcommand(text)
                 reply = vigil.run(lambda ctx: _run(ctx, vigil, _incident_here(ctx, channel, verb), request, user))
-                respond(text=reply, response_type="ephemeral", replace_original=False)
+                respond(text=safe(reply), response_type="ephemeral", replace_original=False)
                 return
             open_view(client, respond, command["trigger_id"], modal)
 
@@ -117,9 +125,13 @@ def _declare(ctx: Ctx, request: QuickDeclare, user: str) -> str:
         severity=request.severity,
         tier=request.tier,
     )
-    return (
-        f"Declared *{incident.ref}* ({incident.severity.value}, {incident.tier.value}): {incident.title}. "
-        "I'm creating its channel and will add you. Change the severity with `/incident severity`."
+    return md(
+        "Declared *{}* ({}, {}): {}. I'm creating its channel and will add you. "
+        "Change the severity with `/incident severity`.",
+        incident.ref,
+        incident.severity.value,
+        incident.tier.value,
+        incident.title,
     )
 
 
@@ -128,19 +140,19 @@ def _run(ctx: Ctx, vigil: Vigil, incident: Incident, request: Request, user: str
     match request:
         case AssignRole(person=person, role=role):
             assignment = roles.assign_role(ctx, ref, actor=user, role=role, person=person)
-            return f"{mention(person)} is now {assignment.role} on {ref}."
+            return md("{} is now {} on {}.", mention(person), assignment.role, ref)
         case HandOff(person=person):
             roles.handoff(ctx, ref, actor=user, to=person)
-            return f"Asked {mention(person)} to take command of {ref}; they will get Accept/Decline buttons."
+            return md("Asked {} to take command of {}; they will get Accept/Decline buttons.", mention(person), ref)
         case ChangeSeverity(severity=severity, reason=reason):
             lifecycle.change_severity(ctx, ref, actor=user, severity=severity, reason=reason)
             return f"{ref} is now {severity.value}."
         case ChangeStatus(status=status, note=note):
             lifecycle.change_status(ctx, ref, actor=user, status=status, note=note)
             return f"{ref} is now {status.value}."
-        case AddNote(text=note):
-            timeline.add_note(ctx, ref, actor=user, text=note)
-            return f"Noted on {ref}'s timeline."
+        case AddNote(text=note, mentions=mentions):
+            entry = timeline.add_note(ctx, ref, actor=user, text=note, mentions=mentions)
+            return md("Noted on {}'s timeline: {}", ref, messages.entry_text(entry))
         case AddAction(title=title, owner=owner, due=due):
             action = actions.add_action(
                 ctx, ref, actor=user, title=title, owner=owner, due_date=due, tracked=vigil.tracked
@@ -160,6 +172,14 @@ def _run(ctx: Ctx, vigil: Vigil, incident: Incident, request: Request, user: str
                 return f"{ref} has no running clocks."
             lines = "\n".join(f"• `{c.regime}` (#{c.id}) {c.name}, due {c.due_at:%Y-%m-%d %H:%M} UTC" for c in running)
             return f"Running clocks on {ref}:\n{lines}\nSatisfy one with `/incident clock <clock> <reference id>`."
+        case ListParties():
+            listed = parties.list_parties(ctx, ref, actor=user)
+            if not listed:
+                return f"{ref} has no parties yet. Add one with `/incident party`."
+            lines = "\n".join(f"• {parties.describe(p)}" for p in listed)
+            return f"Parties to {ref} (members only; this look is recorded):\n{lines}"
+        case EraseParty(party=party):
+            return parties.erase_party(ctx, ref, party, actor=user).message
         case Resolve(note=note):
             lifecycle.resolve(ctx, ref, actor=user, note=note)
             return f"{ref} is resolved. Close it with `/incident close` once the follow-up is done."

@@ -12,6 +12,7 @@ from slack_bolt import Ack, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.blocks.text import safe
 from incidents.errors import VigilError
 
 log = logging.getLogger(__name__)
@@ -36,6 +37,7 @@ def reply_on_error(*, ack: Ack | None = None, respond: Respond | None = None) ->
 
 
 def _tell(ack: Ack | None, respond: Respond | None, text: str) -> None:
+    text = safe(text)  # refusals may quote what was typed
     if ack is not None and ack.response is None:
         ack(text=text)
     elif respond is not None:

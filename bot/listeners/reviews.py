@@ -2,8 +2,10 @@
 
 Saving the form answers with the preview (the summary as the channel will see it) in the same modal; the
 domain's refusals land beside the field at fault. The buttons ack first, then replace the modal with the
-outcome: the next step's preview, or the refusal above the preview. Publishing only queues the publication;
-the outbox handler (``bot.review_port``) posts the summaries and uploads the pages.
+outcome: the next step's preview, or the refusal above the preview. When the publish gate refuses a submission,
+the form comes back instead, each finding listed under its field and offered in "Not personal data" checkboxes;
+saving it marks what was ticked (:func:`~incidents.reviews.mark_not_personal`). Publishing only queues the
+publication; the outbox handler (``bot.review_port``) posts the summaries and uploads the pages.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from bot.blocks.modals import done_modal
 from bot.context import Vigil, lock_incident
 from bot.ids import ActionId, ViewId
 from bot.listeners.common import UNEXPECTED, after_ack
-from bot.review_blocks import FORM_FIELDS, form_fields, review_form, review_preview
+from bot.review_blocks import FORM_FIELDS, form_fields, form_not_personal, review_form, review_preview
 from bot.review_port import queue_bookmark
 from incidents.context import Ctx
 from incidents.errors import VigilError
@@ -30,11 +32,13 @@ from incidents.reviews import (
     Review,
     ReviewStatus,
     get_or_start_review,
+    mark_not_personal,
     publish_review,
     review_document,
     submit_for_review,
     update_review,
 )
+from incidents.reviews.gate import PersonalDataFound, digest, review_findings
 
 log = logging.getLogger(__name__)
 
@@ -56,11 +60,14 @@ def register(app: App, vigil: Vigil) -> None:
     def review_saved(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         user, ref = body["user"]["id"], view.get("private_metadata") or ""
         try:
-            changes = form_fields(view["state"]["values"])
+            changes, ticked = form_fields(view["state"]["values"]), form_not_personal(view["state"]["values"])
 
             def save(ctx: Ctx) -> dict[str, Any]:
                 lock_incident(ctx, ref=ref)
-                update_review(ctx, ref, changes, actor=user)
+                review = update_review(ctx, ref, changes, actor=user)
+                if ticked:  # what was rewritten in the same save is no longer a finding, so there is nothing to mark
+                    texts = [f.text for f in review_findings(review) if digest(f.text) in ticked]
+                    mark_not_personal(ctx, ref, texts, actor=user)
                 return _preview(ctx, ref, user, notice="Saved. This is how the summary will read in the channel.")
 
             preview = vigil.run(save)
@@ -115,13 +122,23 @@ def _show(client: WebClient, body: dict[str, Any], ref: str, view: dict[str, Any
 
 
 def _preview(ctx: Ctx, ref: str, user: str, *, notice: str) -> dict[str, Any]:
-    return review_preview(review_document(ctx, ref, actor=user, audience=Audience.TEAM), notice=notice)
+    cleared = get_or_start_review(ctx, ref, actor=user).leadership_cleared
+    document = review_document(ctx, ref, actor=user, audience=Audience.TEAM)
+    return review_preview(document, notice=notice, cleared=cleared)
 
 
 def _outcome(vigil: Vigil, ref: str, user: str, run: Callable[[Ctx], dict[str, Any]]) -> dict[str, Any]:
-    """The modal after a button: ``run``'s preview, or the refusal shown above the unchanged preview."""
+    """The modal after a button: ``run``'s preview; the form with the findings when the publish gate refused; or
+    the refusal shown above the unchanged preview."""
     try:
         return vigil.run(run)
+    except PersonalDataFound as exc:
+        try:
+            with vigil.unit() as ctx:
+                return review_form(ref, get_or_start_review(ctx, ref, actor=user), findings=exc.findings)
+        except Exception:
+            log.exception("could not show the findings of the review of %s", ref)
+            refusal = f"⚠️ {exc.message}"
     except VigilError as exc:
         refusal = f"⚠️ {exc.message}"
     except Exception:

@@ -12,8 +12,9 @@ from bot.blocks.modals import Origin, declare_modal
 from bot.blocks.text import clip
 from bot.context import Vigil
 from bot.ids import ShortcutId
-from bot.listeners.capture import capture, incident_ref
+from bot.listeners.capture import capture, incident_ref, known_names
 from bot.listeners.common import after_ack, open_view, reply_on_error
+from bot.slack_text import from_slack
 from incidents.guards import TITLE_MAX
 
 
@@ -22,7 +23,9 @@ def register(app: App, vigil: Vigil) -> None:
         with reply_on_error(respond=respond):
             channel, message = shortcut["channel"]["id"], shortcut["message"]
             permalink = client.chat_getPermalink(channel=channel, message_ts=message["ts"]).get("permalink")
-            text = str(message.get("text") or "")
+            raw = str(message.get("text") or "")
+            with vigil.domain.unit() as ctx:
+                text = from_slack(raw, known_names(ctx, raw)).text
             first_line = text.strip().splitlines()[0] if text.strip() else ""
             modal = declare_modal(
                 vigil.domain.policy,

@@ -29,6 +29,8 @@ from emulators.slack.models import (
 )
 
 _ID_ALPHABET = string.ascii_uppercase + string.digits
+_random = random.SystemRandom()
+"""Ids stay unique even when a test seeds the global generator (Hypothesis does, for every example)."""
 TRIGGER_TTL_S = 3.0
 
 
@@ -93,19 +95,19 @@ class Workspace:
         self.team_id = self.new_id("T")
         self.app_id = self.new_id("A")
         self.bot_id = self.new_id("B")
-        self.bot_token = f"xoxb-{random.randint(10**11, 10**12)}-{random.randint(10**11, 10**12)}-"
+        self.bot_token = f"xoxb-{_random.randint(10**11, 10**12)}-{_random.randint(10**11, 10**12)}-"
         self.bot_token += secrets.token_hex(12)
-        self.app_token = f"xapp-1-{self.app_id}-{random.randint(10**11, 10**12)}-{secrets.token_hex(32)}"
+        self.app_token = f"xapp-1-{self.app_id}-{_random.randint(10**11, 10**12)}-{secrets.token_hex(32)}"
         self.signing_secret = secrets.token_hex(16)
         self.verification_token = secrets.token_hex(12)
-        self.client_id = f"{random.randint(10**11, 10**12)}.{random.randint(10**11, 10**12)}"
+        self.client_id = f"{_random.randint(10**11, 10**12)}.{_random.randint(10**11, 10**12)}"
         self.client_secret = secrets.token_hex(16)
         self.bot_user_id = self.add_user("vigil", "Vigil", None, is_bot=True)
 
     @staticmethod
     def new_id(prefix: str) -> str:
         """A Slack-looking id: prefix plus 10 upper-case alphanumerics."""
-        return prefix + "".join(random.choices(_ID_ALPHABET, k=10))
+        return prefix + "".join(_random.choices(_ID_ALPHABET, k=10))
 
     def next_ts(self) -> str:
         """A message ts: strictly increasing "seconds.micros", as Slack guarantees per channel."""
@@ -131,7 +133,7 @@ class Workspace:
 
     def issue_trigger(self, user: str, issued_ago_s: float = 0.0) -> str:
         """A fresh trigger_id (optionally back-dated, to test expiry without sleeping)."""
-        trigger_id = f"{random.randint(10**9, 10**10)}.{random.randint(10**9, 10**10)}.{secrets.token_hex(16)}"
+        trigger_id = f"{_random.randint(10**9, 10**10)}.{_random.randint(10**9, 10**10)}.{secrets.token_hex(16)}"
         with self.lock:
             self.triggers[trigger_id] = Trigger(user, time.monotonic() - issued_ago_s)
         return trigger_id

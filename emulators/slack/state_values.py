@@ -17,6 +17,9 @@ from typing import Any
 
 from emulators.slack.elements import element_options
 
+_random = random.SystemRandom()
+"""Ids stay unique even when a test seeds the global generator (Hypothesis does, for every example)."""
+
 _TEXTUAL = {"plain_text_input", "email_text_input", "url_text_input", "number_input"}
 _STATELESS = {"button", "overflow", "image", "workflow_button"}
 _SINGLE = {"users_select": "selected_user", "conversations_select": "selected_conversation"}
@@ -39,7 +42,7 @@ _INITIAL |= {"selected_conversations": "initial_conversations", "selected_channe
 
 
 def _random_id(length: int) -> str:
-    return "".join(random.choices(string.ascii_letters + string.digits + "+=/", k=length))
+    return "".join(_random.choices(string.ascii_letters + string.digits + "+=/", k=length))
 
 
 def with_ids(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -16,7 +16,7 @@ def _create(ctx: Ctx, a: argparse.Namespace) -> str:
         actor=a.actor,
         name=a.name,
         scopes=apikeys.parse_scopes(a.scopes),
-        standard_only=a.standard_only,
+        all_tiers=a.all_tiers,
         rate_per_minute=a.rate_per_minute,
     )
     limits = "standard incidents only" if key.standard_only else "all incidents"
@@ -49,7 +49,9 @@ def register(sub: Any) -> None:
     create = keys_sub.add_parser("create", help="create a key and print its token once")
     create.add_argument("--name", required=True, help="e.g. hotline; calls are audited as api:<name>")
     create.add_argument("--scopes", required=True, help=f"comma-separated: {', '.join(apikeys.SCOPES)}")
-    create.add_argument("--standard-only", action="store_true", help="no access to restricted incidents")
+    tiers = create.add_mutually_exclusive_group()
+    tiers.add_argument("--all-tiers", action="store_true", help="may also see and declare restricted incidents")
+    tiers.add_argument("--standard-only", action="store_true", help="standard incidents only (the default)")
     create.add_argument("--rate-per-minute", type=int, default=apikeys.DEFAULT_RATE_PER_MINUTE)
     create.set_defaults(handler=_in_unit(_create))
     keys_sub.add_parser("list", help="keys with their scopes and last use").set_defaults(handler=_in_unit(_list))

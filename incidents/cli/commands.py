@@ -11,10 +11,12 @@ from typing import Any
 from incidents import actions, clocks, lifecycle, migrate, roles, timeline
 from incidents.cli import actions_sync, render
 from incidents.cli import apikeys as apikeys_cli
+from incidents.cli import parties as parties_cli
 from incidents.cli import web as web_cli
 from incidents.context import Ctx, Domain
 from incidents.enums import ActionStatus
 from incidents.errors import VigilError
+from incidents.privacy.rescan import rescan
 from incidents.queries import IncidentFilter, get_incident, list_incidents
 from incidents.reviews import cli as reviews_cli
 from incidents.settings import load_settings
@@ -35,7 +37,7 @@ def _in_unit(work: Callable[[Ctx, argparse.Namespace], Any]) -> Callable[[argpar
         with domain.unit() as ctx:
             output = work(ctx, args)
         if output:
-            print(output)
+            print(render.printable(output, multiline=True))
         domain.engine.dispose()
         return 0
 
@@ -87,7 +89,8 @@ def _declare(ctx: Ctx, a: argparse.Namespace) -> str:
         detected_at=a.detected_at,
         commander=a.commander,
     )
-    return f"Declared {incident.ref}: {incident.title} ({incident.severity.value}, {incident.tier.value})"
+    title = render.printable(incident.title)
+    return f"Declared {incident.ref}: {title} ({incident.severity.value}, {incident.tier.value})"
 
 
 def _list(ctx: Ctx, a: argparse.Namespace) -> str:
@@ -339,6 +342,12 @@ def register(sub: Any) -> None:
     sat.add_argument("--at", type=parse_time)
     sat.set_defaults(handler=_in_unit(_clock))
     apikeys_cli.register(sub)
+    parties_cli.register(sub)
+    redaction = sub.add_parser("redaction", help="personal-data detection kept with the text")
+    redaction_sub = redaction.add_subparsers(dest="redaction_command", required=True)
+    redaction_sub.add_parser(
+        "rescan", help="detect personal data again in every row the current detector has not scanned"
+    ).set_defaults(handler=_in_unit(lambda ctx, _args: rescan(ctx).message))
     actions_sync.register(sub)
     reviews_cli.register(sub)
     web_cli.register(sub)

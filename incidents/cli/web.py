@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from incidents.access import make_viewer
+from incidents.cli.render import printable
 from incidents.context import Domain
 from incidents.errors import VigilError
 from incidents.exports import CHARTS, chart_csv, collect_trends, incident_csv
@@ -61,7 +62,11 @@ def export(args: argparse.Namespace) -> int:
     names = [*("incidents", *CHARTS)] if args.what == "all" else [args.what]
     try:
         with domain.unit() as ctx:
-            trends = collect_trends(ctx, args.weeks) if set(names) & set(CHARTS) else None
+            trends = (
+                collect_trends(ctx, args.weeks, standard_only=not viewer.leadership)
+                if set(names) & set(CHARTS)
+                else None
+            )
             outputs: dict[str, Iterator[str]] = {}
             for name in names:
                 if name == "incidents":
@@ -77,7 +82,7 @@ def export(args: argparse.Namespace) -> int:
             _write(args.output / f"{name}.csv", lines)
         print(f"Wrote {len(outputs)} CSV files to {args.output}.")
     elif args.output is None:
-        sys.stdout.writelines(outputs[args.what])
+        sys.stdout.writelines(printable(line, multiline=True) for line in outputs[args.what])
     else:
         _write(args.output, outputs[args.what])
     return 0

@@ -2,7 +2,8 @@
 
 Entry points for adapters (the CLI, the Slack bot):
 
-- :func:`get_or_start_review`, :func:`update_review`, :func:`submit_for_review`, :func:`publish_review`
+- :func:`get_or_start_review`, :func:`update_review`, :func:`submit_for_review` (through the publish gate,
+  :mod:`incidents.reviews.gate`), :func:`mark_not_personal`, :func:`publish_review`
 - :func:`review_document` (the audience's view model, e.g. for a Block Kit summary) and :func:`render_review`
 - :func:`load_templates` once at start (reports template syntax errors with file and line)
 """
@@ -15,6 +16,7 @@ from incidents.reviews.service import (
     REVIEW_PUBLISHED,
     ReviewFields,
     get_or_start_review,
+    mark_not_personal,
     parse_minors,
     publish_review,
     submit_for_review,
@@ -35,6 +37,7 @@ __all__ = [
     "ReviewTemplates",
     "get_or_start_review",
     "load_templates",
+    "mark_not_personal",
     "parse_audience",
     "parse_format",
     "parse_minors",

@@ -1,20 +1,24 @@
 """Build the :class:`~incidents.reviews.views.ReviewDocument` for one audience from a loaded incident.
 
 Pure: the caller loads the incident, its review and the people involved, and decides who may see what
-(:mod:`incidents.reviews.export`). The leadership version always leaves out sensitive entries and masks personal
-data in free text; for restricted incidents it also replaces every person with a role token.
+(:mod:`incidents.reviews.export`). The leadership version names people by role token, leaves out sensitive entries
+and masks the personal data found in free text when it was written. For restricted incidents it goes further and is
+built by allowlist: structured facts only (types, severity, tier, region, times, metrics, clocks met or missed,
+counts, roles as tokens) and narrative that passed the publish gate; no title and no timeline free text.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Protocol
+from typing import Any, Protocol
 
 from incidents.enums import ActionStatus, SyncState, TimelineKind
 from incidents.models import Action, Incident, Person
 from incidents.policy import Policy
+from incidents.privacy.scan import findings
 from incidents.reviews import metrics as metrics_module
 from incidents.reviews.chart import ChartInput, severity_chart
 from incidents.reviews.formatting import DASH, day, duration, items, paragraphs, short, since, when
@@ -44,6 +48,8 @@ class TimelineRecord(Protocol):
     sensitive: bool
     in_review: bool
     source_url: str | None
+    data: dict[str, Any] | None
+    pii: dict[str, Any] | None
 
 
 class Audience(StrEnum):
@@ -68,6 +74,8 @@ PHASES = (
     ("mitigated", "Mitigated"),
     ("resolved", "Resolved"),
 )
+WITHHELD = "[withheld: this entry could not be prepared for this audience]"
+logger = logging.getLogger(__name__)
 _ON_TIME = {"met": "yes", "missed": "no", "running": DASH, "overdue": "no"}
 
 
@@ -81,27 +89,36 @@ def build_document(
     people: Mapping[str, Person],
     policy: Policy,
     now: datetime,
+    identifiers: Mapping[str, str] | None = None,
 ) -> ReviewDocument:
+    """``identifiers`` are other things that identify someone (the incident's parties: name, handle, contact → their
+    role token), masked by value wherever they were typed."""
     leadership = audience is Audience.LEADERSHIP
-    pseudonymous = leadership and incident.tier.is_restricted
-    redactor = Redactor(people, role_tokens(incident, policy.roles) if pseudonymous else None, mask_pii=leadership)
+    allowlist = leadership and incident.tier.is_restricted
+    tokens = role_tokens(incident, policy.roles) if leadership else None
+    redactor = Redactor(people, tokens, mask_pii=leadership, identifiers=identifiers)
     first_cadence = policy.update_cadence_minutes(metrics_module.initial_severity(incident))
     measured = metrics_module.compute(incident, now, first_update_minutes=first_cadence)
     entries = [e for e in timeline if e.in_review]
     shown = [e for e in entries if not (leadership and e.sensitive)]
+    if allowlist:
+        shown = [e for e in shown if e.kind in MILESTONES]
     commander = redactor.name(incident.commander or _last_commander(incident))
     owner = redactor.name(review.owner) if review and review.owner else DASH
-    phases = _phases(incident, shown, redactor)
+    phases = _phases(incident, shown, redactor, structured=allowlist)
     status = review.status if review else ReviewStatus.DRAFT
-    notices = _notices(leadership, pseudonymous, len(entries) - len(shown))
-    text = redactor.text
+    narrative_shown = review is not None and (not allowlist or review.leadership_cleared)
+    notices = _notices(leadership, allowlist, len(entries) - len(shown), narrative_withheld=not narrative_shown)
+    text = _narrative(review, redactor) if narrative_shown else (lambda _field: "")
     return ReviewDocument(
         audience=audience.value,
         audience_label="Leadership version" if leadership else "Team version",
         redacted=leadership,
         notices=notices,
         ref=incident.ref,
-        title=text(incident.title),
+        title=neutral_title(incident, policy)
+        if allowlist
+        else redactor.text(incident.title, _found(incident, "title") if leadership else None),
         types=tuple(policy.types[t].label if t in policy.types else t for t in incident.type_names),
         type_keys=tuple(incident.type_names),
         final_severity=measured.final_severity.value,
@@ -122,11 +139,11 @@ def build_document(
         review_status_label=status.label.capitalize(),
         published=when(review.published_at if review else None),
         generated=when(now),
-        executive_summary=paragraphs(text(review.executive_summary)) if review else (),
+        executive_summary=paragraphs(text("executive_summary")),
         impact=_impact(review, text),
         metrics=tuple(_metric(span) for span in measured.spans),
         cadence=_cadence(measured.cadence),
-        obligations=tuple(_obligation(o, redactor) for o in measured.clocks),
+        obligations=tuple(_obligation(o, redactor, withhold_reference=allowlist) for o in measured.clocks),
         phases=phases,
         entry_count=sum(len(p.entries) for p in phases),
         roles=tuple(
@@ -149,13 +166,13 @@ def build_document(
             )
             for h in incident.handoffs
         ),
-        contributing_factors=items(text(review.contributing_factors)) if review else (),
-        went_well=items(text(review.went_well)) if review else (),
-        went_poorly=items(text(review.went_poorly)) if review else (),
-        got_lucky=items(text(review.got_lucky)) if review else (),
-        care_for_affected=paragraphs(text(review.care_for_affected)) if review else (),
-        wellbeing_note=paragraphs(text(review.wellbeing_note)) if review else (),
-        actions=tuple(_action(a, redactor, now) for a in incident.actions),
+        contributing_factors=items(text("contributing_factors")),
+        went_well=items(text("went_well")),
+        went_poorly=items(text("went_poorly")),
+        got_lucky=items(text("got_lucky")),
+        care_for_affected=paragraphs(text("care_for_affected")),
+        wellbeing_note=paragraphs(text("wellbeing_note")),
+        actions=tuple(_action(a, n, redactor, now, allowlist) for n, a in enumerate(incident.actions, start=1)),
         chart_svg=severity_chart(
             ChartInput(
                 start=incident.declared_at,
@@ -168,7 +185,9 @@ def build_document(
     )
 
 
-def _phases(incident: Incident, entries: list[TimelineRecord], redactor: Redactor) -> tuple[PhaseView, ...]:
+def _phases(
+    incident: Incident, entries: list[TimelineRecord], redactor: Redactor, *, structured: bool
+) -> tuple[PhaseView, ...]:
     grouped: dict[str, list[EntryView]] = {key: [] for key, _ in PHASES}
     days: dict[date, str] = {}
     for entry in entries:
@@ -183,13 +202,46 @@ def _phases(incident: Incident, entries: list[TimelineRecord], redactor: Redacto
                 kind=entry.kind.value,
                 kind_label=KIND_LABELS.get(entry.kind, entry.kind.value.capitalize()),
                 author=redactor.name(entry.author),
-                text=redactor.text(entry.text),
+                text=milestone_text(entry, redactor) if structured else _free_text(entry, redactor),
                 sensitive=entry.sensitive,
                 milestone=entry.kind in MILESTONES,
                 link=redactor.link(entry.source_url),
             )
         )
     return tuple(PhaseView(key, title, tuple(grouped[key])) for key, title in PHASES if grouped[key])
+
+
+def _free_text(entry: TimelineRecord, redactor: Redactor) -> str:
+    """One entry that cannot be prepared for its audience is withheld; it never takes the whole review down."""
+    try:
+        return redactor.text(entry.text, findings(entry.pii, "text", entry.text) if redactor.pseudonymous else None)
+    except Exception:
+        logger.exception("timeline entry withheld: it could not be prepared for this audience")
+        return WITHHELD
+
+
+def milestone_text(entry: TimelineRecord, redactor: Redactor) -> str:
+    """A milestone told from its structured facts alone, for audiences that may read no free text."""
+    data = entry.data or {}
+    kind = KIND_LABELS.get(entry.kind, entry.kind.value.capitalize())
+
+    def label(value: object) -> str:
+        text = str(value or "—")
+        return text if entry.kind is TimelineKind.SEVERITY else text.replace("_", " ").capitalize()
+
+    if entry.kind is TimelineKind.DECLARED:
+        return f"Declared {data.get('severity', '')} · {label(data.get('tier'))}"
+    if entry.kind in (TimelineKind.STATUS, TimelineKind.SEVERITY, TimelineKind.TIER) and "to" in data:
+        return f"{kind}: {label(data.get('from'))} → {label(data['to'])}"
+    if entry.kind in (TimelineKind.STATUS, TimelineKind.TIER):
+        return f"{kind}: {label(data.get('status') or data.get('tier'))}"
+    if entry.kind is TimelineKind.ROLE:
+        role, holder = role_label(str(data.get("role", "role"))), redactor.name(data.get("person"))
+        return f"Role: {role}" if holder.startswith(role) else f"Role: {role} · {holder}"
+    if entry.kind is TimelineKind.HANDOFF and "to" in data:
+        step = "accepted" if "handoff_id" in data else "requested"
+        return f"Hand-off {step}: {redactor.name(data.get('from'))} → {redactor.name(data.get('to'))}"
+    return kind
 
 
 def _phase(incident: Incident, moment: datetime) -> str:
@@ -202,31 +254,69 @@ def _phase(incident: Incident, moment: datetime) -> str:
     return "response"
 
 
+def _found(row: Any, column: str) -> list[Any]:
+    return findings(row.pii, column, getattr(row, column) or "")
+
+
 def _last_commander(incident: Incident) -> str | None:
     held = [r for r in incident.roles if r.role == "commander"]
     return max(held, key=lambda r: r.assigned_at).person if held else None
 
 
-def _notices(leadership: bool, pseudonymous: bool, omitted: int) -> tuple[str, ...]:
+def _notices(leadership: bool, allowlist: bool, omitted: int, *, narrative_withheld: bool) -> tuple[str, ...]:
     if not leadership:
         return ("Team version: for the incident's members. Entries marked sensitive sit behind a content warning.",)
-    notices = ["Leadership version: e-mail addresses, phone numbers and links to records are masked."]
-    if pseudonymous:
-        notices.append("This incident is restricted: people are named by their role.")
+    notices = ["Leadership version: people are named by their role; personal data in free text is masked."]
+    if allowlist:
+        notices.append(
+            "This incident is restricted: it is told from structured facts only, without its title or timeline text."
+        )
+        if narrative_withheld:
+            notices.append("The written review is shown here once it has passed the personal-data check at submission.")
     if omitted:
-        notices.append(f"{omitted} sensitive timeline {'entry is' if omitted == 1 else 'entries are'} left out.")
+        what = "restricted or sensitive" if allowlist else "sensitive"
+        notices.append(f"{omitted} {what} timeline {'entry is' if omitted == 1 else 'entries are'} left out.")
     return tuple(notices)
 
 
-def _impact(review: Review | None, clean: Callable[[str], str]) -> ImpactView:
+def neutral_title(incident: Incident, policy: Policy) -> str:
+    """What stands for a restricted incident's title beyond its members: e.g. "Child safety · SEV1 · EMEA"."""
+    types = " + ".join(policy.types[t].label if t in policy.types else t for t in incident.type_names) or "Incident"
+    return " · ".join(part for part in (types, incident.severity.value, incident.region) if part)
+
+
+def display_name(incident: Incident, policy: Policy) -> str:
+    """How a restricted incident is named where no reference stands beside it: "Child safety · SEV1 · EMEA ·
+    INC-2026-0042"."""
+    return f"{neutral_title(incident, policy)} · {incident.ref}"
+
+
+def _narrative(review: Review | None, redactor: Redactor) -> Callable[[str], str]:
+    """The review's narrative fields as the audience reads them; findings the author marked as not personal data
+    at the publish gate stay readable."""
+
+    def field(name: str) -> str:
+        if review is None:
+            return ""
+        value = str(getattr(review, name) or "")
+        if not redactor.pseudonymous:
+            return redactor.text(value)
+        cleared = set(review.not_personal or ())
+        found = [f for f in findings(review.pii, name, value) if value[f.start : f.end] not in cleared]
+        return redactor.text(value, found)
+
+    return field
+
+
+def _impact(review: Review | None, text: Callable[[str], str]) -> ImpactView:
     if review is None:
         return ImpactView(DASH, "Unknown", DASH, DASH, DASH)
     return ImpactView(
-        people_affected=clean(review.people_affected) or DASH,
+        people_affected=text("people_affected") or DASH,
         minors_involved=review.minors_involved.value.capitalize(),
-        content_exposure=clean(review.content_exposure) or DASH,
+        content_exposure=text("content_exposure") or DASH,
         regions=", ".join(review.regions) or DASH,
-        attention=clean(review.attention) or DASH,
+        attention=text("attention") or DASH,
     )
 
 
@@ -252,7 +342,9 @@ def _cadence(cadence: metrics_module.Cadence) -> CadenceView:
     return CadenceView(cadence.kept, cadence.missed, cadence.pending, duration(cadence.worst_delay), summary)
 
 
-def _obligation(outcome: metrics_module.ClockOutcome, redactor: Redactor) -> ObligationView:
+def _obligation(
+    outcome: metrics_module.ClockOutcome, redactor: Redactor, *, withhold_reference: bool
+) -> ObligationView:
     clock = outcome.clock
     margin = duration(outcome.margin)
     margin_text = {
@@ -270,7 +362,9 @@ def _obligation(outcome: metrics_module.ClockOutcome, redactor: Redactor) -> Obl
         aware_by=redactor.name(clock.aware_by),
         due=when(clock.due_at),
         satisfied=when(clock.satisfied_at),
-        reference=redactor.text(clock.reference_id) if clock.reference_id else DASH,
+        reference=("withheld" if withhold_reference else redactor.text(clock.reference_id))
+        if clock.reference_id
+        else DASH,
         outcome=outcome.outcome,
         on_time=_ON_TIME[outcome.outcome],
         margin=margin_text,
@@ -278,10 +372,16 @@ def _obligation(outcome: metrics_module.ClockOutcome, redactor: Redactor) -> Obl
     )
 
 
-def _action(action: Action, redactor: Redactor, now: datetime) -> ActionView:
+def _action(action: Action, number: int, redactor: Redactor, now: datetime, allowlist: bool) -> ActionView:
     sync_note = {SyncState.PENDING: "sync pending", SyncState.SYNC_FAILED: "sync failed"}.get(action.sync_state, "")
+    if allowlist:
+        title = f"Action {number}"
+    elif redactor.pseudonymous:
+        title = redactor.text(action.title, findings(action.pii, "title", action.title))
+    else:
+        title = redactor.text(action.title)
     return ActionView(
-        title=redactor.text(action.title),
+        title=title,
         owner=redactor.name(action.owner),
         due=day(action.due_date),
         status=action.status.value,
@@ -291,7 +391,7 @@ def _action(action: Action, redactor: Redactor, now: datetime) -> ActionView:
         priority=action.priority.value,
         category=action.category.value.replace("_", " "),
         tracker_key=action.tracker_key,
-        tracker_url=web_link(action.tracker_url),
+        tracker_url=None if allowlist else web_link(action.tracker_url),
         sync_note=sync_note,
         overdue=bool(action.due_date and action.due_date < now.date() and not action.status.is_finished),
     )

@@ -13,14 +13,16 @@ from dataclasses import fields
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from incidents.context import Ctx
 from incidents.effects import audit
 from incidents.enums import TimelineKind
 from incidents.errors import VigilError
+from incidents.mentions import stored_mentions
 from incidents.models import Incident, TimelineEntry
+from incidents.parties import party_tokens
 from incidents.queries import get_incident, is_member, normalise_ref
 from incidents.reviews.document import Audience, build_document
 from incidents.reviews.models import Review
@@ -38,6 +40,8 @@ TIMELINE_COLUMNS = (
     TimelineEntry.sensitive,
     TimelineEntry.in_review,
     TimelineEntry.source_url,
+    TimelineEntry.data,
+    TimelineEntry.pii,
 )
 
 
@@ -81,9 +85,10 @@ def review_document(ctx: Ctx, ref: str, *, actor: str, audience: Audience) -> Re
         timeline=timeline,  # type: ignore[arg-type]
         status_changes=_status_changes(ctx, incident),
         audience=audience,
-        people=people_by_key(ctx, _people_in(incident, review, timeline)),
+        people=people_by_key(ctx, people_in(incident, review, timeline)),
         policy=ctx.policy,
         now=ctx.now(),
+        identifiers=party_tokens(incident) if audience is Audience.LEADERSHIP else None,
     )
 
 
@@ -125,11 +130,12 @@ def _status_changes(ctx: Ctx, incident: Incident) -> list[tuple[datetime, str]]:
     return [(at, status) for at, status in changes if isinstance(status, str)]
 
 
-def _people_in(incident: Incident, review: Review | None, timeline: Sequence[Row[Any]]) -> set[str]:
+def people_in(incident: Incident, review: Review | None, timeline: Sequence[Any]) -> set[str]:
     """Everyone the review may name: their display names are shown to the team and masked for leadership."""
     keys = {incident.declared_by, *(r.person for r in incident.roles), *(e.author for e in timeline)}
     keys |= {a.owner for a in incident.actions if a.owner} | {c.aware_by for c in incident.clocks}
     keys |= {k for h in incident.handoffs for k in (h.from_person, h.to_person) if k}
+    keys |= {m.key for e in timeline for m in stored_mentions(e.data or {}) or ()}
     texts = [e.text for e in timeline if "<@" in e.text]
     if review is not None:
         keys |= {k for k in (review.owner, review.published_by) if k}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, Integer, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -34,6 +35,18 @@ class Review(Base):
     """One review per incident, editable until published, then frozen."""
 
     __tablename__ = "reviews"
+    __personal_text__ = (
+        "executive_summary",
+        "people_affected",
+        "content_exposure",
+        "attention",
+        "contributing_factors",
+        "went_well",
+        "went_poorly",
+        "got_lucky",
+        "care_for_affected",
+        "wellbeing_note",
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"), unique=True)
@@ -57,8 +70,19 @@ class Review(Base):
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     published_by: Mapped[str | None] = mapped_column(PersonKey)
+    cleared_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    """When the narrative last passed the publish gate's personal-data check; any edit clears it."""
+    cleared_by: Mapped[str | None] = mapped_column(PersonKey)
+    not_personal: Mapped[list[str]] = mapped_column(JSON, default=list)
+    """Findings the author marked, at the gate, as not personal data (the exact text): leadership may read them."""
     version: Mapped[int] = mapped_column(Integer, default=1)
+    pii: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    """Where personal data sits in this row's free text (:mod:`incidents.privacy.scan`); None until scanned."""
 
     incident: Mapped[Incident] = relationship()
+
+    @property
+    def leadership_cleared(self) -> bool:
+        return self.cleared_at is not None
 
     __mapper_args__ = {"version_id_col": version}

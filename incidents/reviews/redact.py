@@ -1,29 +1,26 @@
 """How people and personal data appear in a review, per audience.
 
-Stored text names people as ``<@key>`` (Slack markup, which may also hold ``<#C1|name>``, ``<url|label>`` and
-``&lt;``-style entities).
-:class:`Redactor` turns it into plain text: display names for the team; role tokens ("Commander", "Guest A")
-for a redacted version, which also masks e-mail addresses, phone numbers, links with paths or ids, and the known
-names of the people involved wherever they were typed out.
+Stored text names people either plainly ("@Maya Patel", with who was meant in the entry's data) or, in older rows and
+Vigil's own entries, as ``<@key>`` (Slack markup, which may also hold ``<#C1|name>``, ``<url|label>`` and
+``&lt;``-style entities). :class:`Redactor` turns it into plain text for one audience: display names for the team;
+for leadership, role tokens ("Commander", "Reporter", "Guest A") in place of every person Vigil knows (by name,
+e-mail, handle or id, as typed anywhere), and the personal data the detector found when the text was written
+(:mod:`incidents.privacy`) replaced by what it was ("[phone]", "[address]"…).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from typing import Any
 from urllib.parse import urlsplit
 
 from incidents.models import Incident, Person
+from incidents.privacy.detector import LABELS, Finding, detect
 
 SYSTEM_ACTORS = frozenset({"vigil", "system"})
 _SLACK_MARKUP = re.compile(r"<(?:([@#!])|(?=(?:https?|mailto|ftp):))([^<>|\s]+)(?:\|([^<>]*))?>", re.IGNORECASE)
 _SLACK_ENTITIES = (("&lt;", "<"), ("&gt;", ">"), ("&amp;", "&"))
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-_URL = re.compile(r"\b(?:https?|ftp)://[^\s<>\"'\]\)]+", re.IGNORECASE)
-_NUMBERS = re.compile(
-    r"(?P<keep>\b\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2})?)?|\b\d{1,2}:\d{2}(?::\d{2})?)"
-    r"|(?P<phone>(?<![\w/-])\+?\(?\d(?:[\s().-]{0,2}\d){6,14}(?![\w-]))"
-)
 _SPECIAL_ROLE_LABELS = {"sme": "SME", "regional_lead": "Regional lead"}
 
 
@@ -50,15 +47,27 @@ def role_tokens(incident: Incident, role_order: Sequence[str]) -> dict[str, str]
 
 
 class Redactor:
-    """Names people and cleans text for one audience. Guests get letters in the order they first appear."""
+    """Names people and cleans text for one audience. Guests get letters in the order they first appear.
 
-    def __init__(self, people: Mapping[str, Person], tokens: Mapping[str, str] | None, *, mask_pii: bool) -> None:
+    ``tokens`` (person key → token) makes the output pseudonymous; ``identifiers`` adds other known identifiers
+    (a party's name, handle, contact → its token) to mask by value.
+    """
+
+    def __init__(
+        self,
+        people: Mapping[str, Person],
+        tokens: Mapping[str, str] | None,
+        *,
+        mask_pii: bool,
+        identifiers: Mapping[str, str] | None = None,
+    ) -> None:
         self._people = people
         self._tokens = dict(tokens) if tokens is not None else None
         self._mask_pii = mask_pii
         self._guests = 0
-        self._name_owner: dict[str, str] = {}
-        self._known_names = self._name_pattern() if tokens is not None else None
+        self._owner: dict[str, str] = {}
+        """Known identifier (casefolded) → person key, or → "=token" for identifiers that are not people."""
+        self._known = self._known_pattern(identifiers or {}) if tokens is not None else None
 
     @property
     def pseudonymous(self) -> bool:
@@ -80,22 +89,27 @@ class Redactor:
             self._guests += 1
         return token
 
-    def text(self, raw: str) -> str:
-        """Plain text for the audience: Slack markup resolved, personal data masked when asked."""
-        text = _SLACK_MARKUP.sub(self._markup, raw) if "<" in raw else raw
-        if "&" in text:
-            for entity, char in _SLACK_ENTITIES:
-                text = text.replace(entity, char)
+    def text(self, raw: str, found: Sequence[Finding] | None = None) -> str:
+        """Plain text for the audience. ``found`` is where the detector found personal data in ``raw`` when it was
+        written; without it (a row never scanned) the text is scanned now."""
         if not self._mask_pii:
-            return text
-        if "@" in text:
-            text = _EMAIL.sub("[email]", text)
-        if "://" in text:
-            text = _URL.sub(_mask_url, text)
-        text = _NUMBERS.sub(_mask_phone, text)
-        if self._known_names is not None:
-            text = self._known_names.sub(lambda m: self.name(self._name_owner[m.group(0).casefold()]), text)
-        return text
+            plain = _SLACK_MARKUP.sub(self._markup, raw) if "<" in raw else raw
+            return _unescape(plain)
+        spans = [
+            (f.start, f.end, 0, LABELS.get(f.category, "[personal data]"))
+            for f in (detect(raw) if found is None else found)
+        ]
+        if "<" in raw:
+            spans += [(m.start(), m.end(), 2, self._markup(m)) for m in _SLACK_MARKUP.finditer(raw)]
+        if self._known is not None:
+            spans += [(m.start(), m.end(), 1, self._known_token(m.group(0))) for m in self._known.finditer(raw)]
+        out: list[str] = []
+        position = 0
+        for start, end, replacement in _merged(spans):
+            out += (_unescape(raw[position:start]), replacement)
+            position = end
+        out.append(_unescape(raw[position:]))
+        return "".join(out)
 
     def link(self, url: str | None) -> str | None:
         """Links to the record (permalinks, case systems) are left out of a masked version."""
@@ -109,30 +123,100 @@ class Redactor:
             return "#" + (label or "channel")
         if sigil == "!":
             return "@" + (label or target).lstrip("@").split("^")[0]
+        if self._mask_pii:
+            return LABELS["url"]
         return f"{label} ({target})" if label and label != target else target
 
-    def _name_pattern(self) -> re.Pattern[str] | None:
-        """Full display names in any case, and their capitalised parts of three letters or more as written."""
-        full: set[str] = set()
-        parts: set[str] = set()
+    def _known_token(self, typed: str) -> str:
+        owner = self._owner[" ".join(typed.split()).casefold().lstrip("@")]
+        return owner[1:] if owner.startswith("=") else self.name(owner)
+
+    def _known_pattern(self, identifiers: Mapping[str, str]) -> re.Pattern[str] | None:
+        """Everyone the reader must not recognise, by every way they may have been typed: full names in any case
+        and their capitalised parts of three letters or more as written, e-mail addresses and their local parts,
+        Slack ids, and the other identifiers given (a party's name, handle, account id, contact)."""
+        loose: set[str] = set()
+        exact: set[str] = set()
+
+        def add(identifier: str, owner: str, *, minimum: int = 3) -> None:
+            identifier = " ".join(identifier.split()).lstrip("@")
+            if len(identifier) < minimum:
+                return
+            loose.add(identifier)
+            self._owner.setdefault(identifier.casefold(), owner)
+            for part in re.split(r"[\s.]+", identifier) if " " in identifier else ():
+                if len(part) >= 3 and part[0].isupper():
+                    exact.add(part)
+                    self._owner.setdefault(part.casefold(), owner)
+
         for key, person in self._people.items():
-            name = " ".join((person.display_name or "").split())
-            if len(name) < 3:
+            if key in SYSTEM_ACTORS:
                 continue
-            full.add(name)
-            self._name_owner.setdefault(name.casefold(), key)
-            for part in re.split(r"[\s.]+", name):
-                if len(part) >= 3 and part[0].isupper() and part != name:
-                    parts.add(part)
-                    self._name_owner.setdefault(part.casefold(), key)
-        if not full:
+            if not key.startswith("cli:") and len(key) >= 6:
+                exact.add(key)
+                self._owner.setdefault(key.casefold(), key)
+            email = (person.email or "").strip()
+            add(person.display_name or "", key)
+            add(email, key)
+            add(email.partition("@")[0], key, minimum=4)
+        for identifier, token in identifiers.items():
+            add(identifier, "=" + token, minimum=2)
+        if not loose and not exact:
             return None
 
-        def alternation(names: set[str]) -> str:
-            return "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
+        pattern = f"(?i:{_trie({n.casefold() for n in loose})})" if loose else ""
+        if exact:
+            pattern += ("|" if pattern else "") + _trie(exact)
+        return re.compile(rf"(?<![\w.+-])@?(?:{pattern})(?![\w-]|@\w)")
 
-        pattern = f"(?i:{alternation(full)})" + (f"|{alternation(parts)}" if parts else "")
-        return re.compile(rf"\b(?:{pattern})\b")
+
+def masked(text: str, found: Sequence[Finding] | None, identifiers: Mapping[str, str]) -> str:
+    """``text`` for readers beyond the team where the incident's people are not at hand (digests): the personal
+    data the detector found and the ``identifiers`` of its parties are masked; without ``found`` the text is
+    scanned now."""
+    return Redactor({}, {}, mask_pii=True, identifiers=identifiers).text(text, found)
+
+
+def _trie(words: set[str]) -> str:
+    """One alternation for many words, sharing their prefixes: a review's known people are tried at every position
+    of every entry, and a flat alternation of a hundred names costs a hundred comparisons each time. Longer words
+    win (a full name before its first name); white space inside a word matches any white space."""
+    root: dict[str, Any] = {}
+    for word in words:
+        node = root
+        for char in " ".join(word.split()):
+            node = node.setdefault(char, {})
+        node[""] = {}
+
+    def emit(node: dict[str, Any]) -> str:
+        branches = [(r"\s+" if char == " " else re.escape(char)) + emit(child) for char, child in node.items() if char]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        return f"(?:{body})?" if "" in node else body
+
+    return emit(root)
+
+
+def _merged(spans: list[tuple[int, int, int, str]]) -> list[tuple[int, int, str]]:
+    """Overlapping replacements become one, saying what the strongest of them says (markup, then a known person,
+    then a detector finding; the longer on a tie)."""
+    merged: list[tuple[int, int, int, str]] = []
+    for start, end, rank, replacement in sorted(spans, key=lambda s: (s[0], -s[1])):
+        if merged and start < merged[-1][1]:
+            last = merged[-1]
+            keep = last if (last[2], last[1] - last[0]) >= (rank, end - start) else (start, end, rank, replacement)
+            merged[-1] = (last[0], max(last[1], end), keep[2], keep[3])
+        else:
+            merged.append((start, end, rank, replacement))
+    return [(start, end, replacement) for start, end, _rank, replacement in merged]
+
+
+def _unescape(text: str) -> str:
+    if "&" in text:
+        for entity, char in _SLACK_ENTITIES:
+            text = text.replace(entity, char)
+    return text
 
 
 def web_link(url: str | None) -> str | None:
@@ -149,21 +233,3 @@ def _letters(index: int) -> str:
         index, remainder = divmod(index - 1, 26)
         letters = chr(ord("A") + remainder) + letters
     return letters
-
-
-def _mask_url(match: re.Match[str]) -> str:
-    url = match.group(0)
-    parts = urlsplit(url)
-    if parts.path.strip("/") or parts.query or parts.fragment:
-        return f"[link to {parts.hostname or 'a page'}]"
-    return url
-
-
-def _mask_phone(match: re.Match[str]) -> str:
-    if match.group("keep"):
-        return match.group(0)
-    number = match.group(0)
-    digits = sum(c.isdigit() for c in number)
-    if number.isdigit() and digits < 10:
-        return number
-    return "[phone]"

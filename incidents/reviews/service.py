@@ -2,13 +2,17 @@
 
 Restricted incidents' reviews are read and written only by the incident's members. Start, submit and publish go
 on the incident's timeline and in the audit log; edits go in the audit log (field names only, never the text).
-Publishing queues :data:`REVIEW_PUBLISHED`, whose handler (the Slack bot) posts the summary and uploads the page.
+Submitting runs the publish gate (:mod:`incidents.reviews.gate`): the narrative is cleared for leadership only once
+nothing in it looks like personal data, or the author marked it as not personal data; an edit of the narrative
+takes the clearance away, and publishing needs it. Publishing queues :data:`REVIEW_PUBLISHED`, whose handler (the
+Slack bot) posts the summary and uploads the page.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields
+from textwrap import shorten
 
 from sqlalchemy import select
 
@@ -19,6 +23,7 @@ from incidents.errors import VigilError
 from incidents.models import Incident
 from incidents.outbox import enqueue
 from incidents.queries import get_incident, is_member
+from incidents.reviews import gate
 from incidents.reviews.models import Minors, Review, ReviewStatus
 
 REVIEW_PUBLISHED = "review.published"
@@ -115,22 +120,69 @@ def update_review(ctx: Ctx, ref: str, changes: ReviewFields, *, actor: str) -> R
             changed.append(field.name)
     if changed:
         review.updated_at = ctx.now()
+        if set(changed) & set(gate.NARRATIVE_FIELDS):
+            review.cleared_at, review.cleared_by = None, None
         audit(ctx, actor, "review.update", review.incident, review_id=review.id, fields=changed)
     return review
 
 
 def submit_for_review(ctx: Ctx, ref: str, *, actor: str) -> Review:
-    """Draft → in review: the summary and an owner are needed before others are asked to read it."""
+    """Draft → in review, through the publish gate: the summary and an owner are needed before others are asked to
+    read it, and nothing unmarked in the narrative may look like personal data (:class:`gate.PersonalDataFound`).
+    A review in review whose narrative changed since is submitted again the same way."""
     review = get_or_start_review(ctx, ref, actor=actor)
-    if review.status is not ReviewStatus.DRAFT:
+    if review.status is ReviewStatus.PUBLISHED or (
+        review.status is ReviewStatus.IN_REVIEW and review.leadership_cleared
+    ):
         raise VigilError(f"The review of {review.incident.ref} is already {review.status.label}.")
     if not review.executive_summary.strip():
         raise VigilError("Write the executive summary before submitting the review.", field="executive_summary")
     if not review.owner:
         raise VigilError("Name the review's owner before submitting it.", field="owner")
-    review.status, review.submitted_at = ReviewStatus.IN_REVIEW, ctx.now()
+    gate.check(review)
+    again = review.status is ReviewStatus.IN_REVIEW
+    now = ctx.now()
+    review.status, review.submitted_at, review.updated_at = ReviewStatus.IN_REVIEW, now, now
+    review.cleared_at, review.cleared_by = now, actor
+    text = "Post-incident review submitted for review" + (" again after an edit." if again else ".")
+    _record(ctx, review, actor, text, "review.submit")
+    return review
+
+
+def mark_not_personal(ctx: Ctx, ref: str, texts: Iterable[str], *, actor: str) -> Review:
+    """The author says these findings of the gate are not personal data (a product name, a public address), so they
+    no longer block the submission and leadership reads them as written. Only current findings can be marked;
+    each mark is audited with the field, the kind of finding and the text's SHA-256, never the text."""
+    review = get_or_start_review(ctx, ref, actor=actor)
+    _require_editable(review)
+    found: dict[str, list[gate.GateFinding]] = {}
+    for finding in gate.review_findings(review):
+        found.setdefault(finding.text, []).append(finding)
+    wanted = list(dict.fromkeys(texts))
+    unknown = next((text for text in wanted if text not in found), None)
+    if unknown is not None:
+        raise VigilError(
+            f'"{shorten(unknown, 60, placeholder="…")}" is not among what the personal-data check found in the '
+            f"review of {review.incident.ref}; mark only its findings, exactly as they are written."
+        )
+    marked = review.not_personal or []
+    new = [text for text in wanted if text not in marked]
+    if not new:
+        return review
+    review.not_personal = [*marked, *new]
     review.updated_at = ctx.now()
-    _record(ctx, review, actor, "Post-incident review submitted for review.", "review.submit")
+    for text in new:
+        hits = found[text]
+        audit(
+            ctx,
+            actor,
+            "review.not_personal",
+            review.incident,
+            review_id=review.id,
+            fields=[h.field for h in hits],
+            category=hits[0].category,
+            sha256=gate.digest(text),
+        )
     return review
 
 
@@ -142,6 +194,11 @@ def publish_review(ctx: Ctx, ref: str, *, actor: str) -> Review:
         raise VigilError(f"The review of {incident.ref} was already published.")
     if review.status is not ReviewStatus.IN_REVIEW:
         raise VigilError(f"Submit the review of {incident.ref} for review before publishing it.")
+    if not review.leadership_cleared:
+        raise VigilError(
+            f"The review of {incident.ref} has not passed the personal-data check since its last edit; submit it "
+            "for review again before publishing it."
+        )
     if incident.status.is_open:
         raise VigilError(f"{incident.ref} is still {incident.status.value}; resolve it before publishing its review.")
     now = ctx.now()

@@ -28,11 +28,14 @@ from jinja2 import (
     TemplateError,
     TemplateNotFound,
     TemplateSyntaxError,
+    nodes,
 )
+from jinja2.compiler import CodeGenerator, Frame
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 from markupsafe import Markup
 
 from incidents.errors import ConfigError, VigilError
+from incidents.reviews import template_limits as limits
 from incidents.reviews.views import ALL_VIEWS, ReviewDocument
 
 SHIPPED_DIR = Path(__file__).resolve().parents[2] / "templates" / "reviews"
@@ -91,11 +94,12 @@ class ReviewTemplates:
         except TemplateSyntaxError as exc:
             raise VigilError(_syntax_message(exc)) from None
         try:
-            return template.render(review=document)
+            with limits.time_limit():
+                return template.render(review=document)
         except SecurityError as exc:
             raise VigilError(
                 f"Review template {_where(exc, template.name)} was stopped by the sandbox: templates may not reach "
-                f"Python internals or build huge values ({exc})."
+                f"Python internals, build huge values or run for long ({exc})."
             ) from None
         except (TemplateError, ArithmeticError, LookupError, TypeError, ValueError, AttributeError) as exc:
             raise VigilError(f"Review template {_where(exc, template.name)} failed: {exc}") from None
@@ -128,7 +132,6 @@ def load_templates(operator_dir: Path | None = None) -> ReviewTemplates:
     return templates
 
 
-MAX_REPEAT = 1_000_000
 _VIEW_FIELDS = frozenset(
     (view, name)
     for view in ALL_VIEWS
@@ -136,12 +139,37 @@ _VIEW_FIELDS = frozenset(
 )
 
 
+class _LimitedCodeGenerator(CodeGenerator):
+    """Compiles templates so that every buffer is a :class:`limits.TextBuffer`, every ``~`` result is checked
+    and every loop steps through :func:`limits.iterate` (see :mod:`incidents.reviews.template_limits`)."""
+
+    def buffer(self, frame: Frame) -> None:
+        frame.buffer = self.temporary_identifier()
+        self.writeline(f"{frame.buffer} = environment.text_buffer()")
+
+    def visit_Concat(self, node: nodes.Concat, frame: Frame) -> None:
+        self.write("environment.checked(")
+        super().visit_Concat(node, frame)
+        self.write(")")
+
+    def visit_For(self, node: nodes.For, frame: Frame) -> None:
+        if not isinstance(node.iter, nodes.Call) or not isinstance(node.iter.node, nodes.EnvironmentAttribute):
+            step = nodes.EnvironmentAttribute("iterate", lineno=node.lineno)
+            node.iter = nodes.Call(step, [node.iter], [], None, None, lineno=node.lineno)
+        super().visit_For(node, frame)
+
+
 class _ReviewSandbox(ImmutableSandboxedEnvironment):
     """The immutable sandbox, with a fast path for the view model's own data fields (plain values by
-    construction), which a long timeline reads hundreds of thousands of times. Everything else takes the
-    sandbox's full checks."""
+    construction), which a long timeline reads hundreds of thousands of times, and the size and time limits of
+    :mod:`incidents.reviews.template_limits`. Everything else takes the sandbox's full checks."""
 
-    intercepted_binops = frozenset({"*", "**"})
+    code_generator_class = _LimitedCodeGenerator
+    intercepted_binops = frozenset({"*", "**", "%", "+"})
+    concat = staticmethod(limits.output)  # joins the whole review and each buffer
+    text_buffer = staticmethod(limits.TextBuffer)
+    checked = staticmethod(limits.checked)
+    iterate = staticmethod(limits.iterate)
 
     def getattr(self, obj: Any, attribute: str) -> Any:
         if (type(obj), attribute) in _VIEW_FIELDS:
@@ -149,14 +177,35 @@ class _ReviewSandbox(ImmutableSandboxedEnvironment):
         return super().getattr(obj, attribute)
 
     def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
-        """Refuse the two cheap ways to exhaust memory: huge repeated strings or lists, and huge powers."""
+        """Refuse the cheap ways to exhaust memory before they run: huge powers, repeated strings or lists, and
+        ``%`` formats that pad or repeat their values past the limit."""
         if operator == "**" and isinstance(right, int) and abs(right) > 1000:
             raise SecurityError("exponent too large for a template")
         if operator == "*":
             sized, count = (left, right) if isinstance(right, int) else (right, left)
-            if hasattr(sized, "__len__") and isinstance(count, int) and len(sized) * count > MAX_REPEAT:
-                raise SecurityError("repetition too large for a template")
-        return super().call_binop(context, operator, left, right)
+            if isinstance(sized, str | list | tuple) and isinstance(count, int):
+                limits.repeated(sized, count)
+        if operator == "%" and isinstance(left, str):
+            limits.percent_formatted(left, right)
+        return limits.checked(super().call_binop(context, operator, left, right))
+
+    def wrap_str_format(self, value: Any) -> Any:
+        """Every string method a template reaches passes here (as attribute or item): ``str.format``, sandboxed by
+        Jinja, and the methods that make text grow, with the size of their result checked before they run."""
+        formatter = super().wrap_str_format(value)
+        if formatter is None:
+            if isinstance(getattr(value, "__self__", None), str) and value.__name__ in limits.GROWING_STR_METHODS:
+                return limits.limited_str_method(value)
+            return None
+        template: str = value.__self__
+        is_map = value.__name__ == "format_map"
+
+        def limited(*args: Any, **kwargs: Any) -> str:
+            values = args[0] if is_map and args else kwargs
+            limits.str_formatted(template, () if is_map else args, values)
+            return limits.checked(formatter(*args, **kwargs))
+
+        return limited
 
 
 def _environment(loader: BaseLoader, *, html: bool) -> ImmutableSandboxedEnvironment:
@@ -172,6 +221,9 @@ def _environment(loader: BaseLoader, *, html: bool) -> ImmutableSandboxedEnviron
     )
     env.filters["oneline"] = oneline
     env.filters["md_url"] = markdown_url
+    env.filters.update({name: limits.limited_filter(name, f) for name, f in env.filters.items()})
+    env.globals["namespace"] = limits.LimitedNamespace
+    del env.globals["lipsum"]  # writes as much text as asked for
     return env
 
 

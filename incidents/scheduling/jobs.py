@@ -17,6 +17,9 @@ from sqlalchemy.orm import selectinload
 from incidents.context import Ctx, Domain
 from incidents.enums import OPEN_STATUSES, ActionStatus, Severity, Tier
 from incidents.models import Action, Clock, Incident
+from incidents.parties import party_tokens
+from incidents.privacy.scan import findings
+from incidents.reviews.redact import masked
 from incidents.scheduling.config import Boundary, SchedulingSettings
 from incidents.scheduling.models import Nudge, NudgeKind
 from incidents.scheduling.nudges import Due, record_due, recorded
@@ -133,7 +136,8 @@ def overdue_actions(ctx: Ctx) -> dict[str, object]:
 
 def weekly_summary(ctx: Ctx, end: datetime) -> dict[str, object]:
     """The seven days before ``end``: incidents declared (by severity, type, region, tier), time to mitigate,
-    clocks met and missed, and what is still open or overdue. Only standard SEV0/1 incidents are named."""
+    clocks met and missed, and what is still open or overdue. Only standard SEV0/1 incidents are named, with the
+    personal data in their titles masked."""
     start = end - timedelta(days=7)
     declared = ctx.session.scalars(
         select(Incident)
@@ -177,7 +181,13 @@ def weekly_summary(ctx: Ctx, end: datetime) -> dict[str, object]:
         "actions_overdue": overdue or 0,
         "open_by_severity": _sorted_counts(Counter({s.value: n for s, n in open_now})),
         "notable": [
-            {"ref": i.ref, "title": i.title, "severity": i.severity.value, "status": i.status.value} for i in named
+            {
+                "ref": i.ref,
+                "title": masked(i.title, findings(i.pii, "title", i.title), party_tokens(i)),
+                "severity": i.severity.value,
+                "status": i.status.value,
+            }
+            for i in named
         ],
     }
 

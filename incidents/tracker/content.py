@@ -69,7 +69,12 @@ def review_url(config: SyncConfig, ref: str) -> str | None:
 
 
 def _discreet(config: SyncConfig, incident: Incident) -> bool:
+    """Tickets of restricted incidents carry structured facts only, unless the operator chose ``full``."""
     return incident.tier.is_restricted and config.restricted_content != "full"
+
+
+def _discreet_title(action: Action) -> str:
+    return f"Corrective action {action.id} ({action.category.value.replace('_', ' ')}, {action.priority.value})"
 
 
 def desired(config: SyncConfig, incident: Incident, action: Action) -> dict[str, Any]:
@@ -80,7 +85,9 @@ def desired(config: SyncConfig, incident: Incident, action: Action) -> dict[str,
     review = review_url(config, incident.ref)
     about = incident.ref if discreet else f"{incident.ref} ({incident.severity.value}): {incident.title}"
     lines = [f"Corrective action from incident {about}.", ""]
-    if action.description:
+    if discreet:
+        lines += ["The incident is restricted: what to do is written in the incident, for its members.", ""]
+    elif action.description:
         lines += [action.description, ""]
     lines.append(f"Category: {action.category.value.replace('_', ' ')}")
     if channel:
@@ -89,7 +96,7 @@ def desired(config: SyncConfig, incident: Incident, action: Action) -> dict[str,
         lines.append(f"Review: {review}")
     lines += ["", "Kept in sync by Vigil: status, assignee and due date changes here flow back to the incident."]
     out: dict[str, Any] = {
-        "summary": f"[{incident.ref}] {action.title}"[:255],
+        "summary": f"[{incident.ref}] {_discreet_title(action) if discreet else action.title}"[:255],
         "description": "\n".join(lines),
         "labels": sorted(
             {

@@ -31,7 +31,7 @@ def make_key(domain: Domain) -> MakeKey:
         name: str = "hotline",
         scopes: tuple[str, ...] = (apikeys.READ, apikeys.WRITE),
         *,
-        standard_only: bool = False,
+        all_tiers: bool = False,
         rate_per_minute: int = 10_000,
     ) -> str:
         with domain.unit() as ctx:
@@ -40,7 +40,7 @@ def make_key(domain: Domain) -> MakeKey:
                 actor="cli:ops",
                 name=name,
                 scopes=list(scopes),
-                standard_only=standard_only,
+                all_tiers=all_tiers,
                 rate_per_minute=rate_per_minute,
             )
         return token
@@ -55,7 +55,7 @@ def client_for(server: WebServer, token: str | None) -> httpx.Client:
 
 @pytest.fixture
 def client(api: WebServer, make_key: MakeKey) -> Iterator[httpx.Client]:
-    with client_for(api, make_key()) as http:
+    with client_for(api, make_key(all_tiers=True)) as http:
         yield http
 
 

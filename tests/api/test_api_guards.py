@@ -54,7 +54,7 @@ def test_revocation_takes_effect_at_once(api: WebServer, make_key: MakeKey, doma
 def test_standard_only_keys_never_touch_restricted_incidents(api: WebServer, make_key: MakeKey, domain: Domain) -> None:
     restricted = declared_ref(domain, types=["suicide_self_harm"], title="Live stream of self-harm")
     standard = declared_ref(domain)
-    with client_for(api, make_key("intake", standard_only=True)) as http:
+    with client_for(api, make_key("intake")) as http:
         assert http.post("/api/v1/incidents", json={**DECLARE, "tier": "restricted"}).status_code == 403
         raised = http.post("/api/v1/incidents", json={**DECLARE, "types": ["child_safety"]})
         assert raised.status_code == 403 and raised.json()["errors"][0]["field"] == "types"

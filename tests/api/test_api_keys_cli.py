@@ -7,6 +7,7 @@ import pytest
 
 from incidents.cli import main
 from incidents.context import Domain
+from tests.helpers import declared_ref
 from web.server import WebServer
 
 
@@ -22,17 +23,21 @@ def vigil(domain: Domain, db_url: str, monkeypatch: pytest.MonkeyPatch, capsys: 
     return run
 
 
-def test_create_list_revoke(vigil, api: WebServer) -> None:
-    code, out, _ = vigil("api-keys", "create", "--name", "hotline", "--scopes", "incidents:read,incidents:write")
+def test_create_list_revoke(vigil, api: WebServer, domain: Domain) -> None:
+    restricted = declared_ref(domain, types=["suicide_self_harm"], title="Live stream of self-harm")
+    scopes = ("--scopes", "incidents:read,incidents:write")
+    code, out, _ = vigil("api-keys", "create", "--name", "hotline", *scopes, "--all-tiers")
     assert code == 0 and "Created API key 'hotline' (incidents:read, incidents:write; all incidents" in out
     token = out.strip().splitlines()[-1]
     auth = {"Authorization": f"Bearer {token}"}
-    assert httpx.get(f"{api.url}/api/v1/incidents", headers=auth).status_code == 200
-    code, out, _ = vigil("api-keys", "create", "--name", "cases", "--scopes", "incidents:read", "--standard-only")
+    assert httpx.get(f"{api.url}/api/v1/incidents/{restricted}", headers=auth).status_code == 200
+    code, out, _ = vigil("api-keys", "create", "--name", "cases", *scopes)
     assert code == 0 and "standard incidents only" in out
+    by_default = {"Authorization": f"Bearer {out.strip().splitlines()[-1]}"}
+    assert httpx.get(f"{api.url}/api/v1/incidents/{restricted}", headers=by_default).status_code == 404
     code, out, _ = vigil("api-keys", "list")
     assert [line.split()[0] for line in out.splitlines()] == ["cases", "hotline"] and token not in out
-    assert "standard-only" in out.splitlines()[0]
+    assert "standard-only" in out.splitlines()[0] and "all-tiers" in out.splitlines()[1]
     assert vigil("api-keys", "revoke", "hotline")[0] == 0
     assert "REVOKED" in vigil("api-keys", "list")[1].splitlines()[1]
     assert httpx.get(f"{api.url}/api/v1/incidents", headers=auth).status_code == 401

@@ -65,31 +65,50 @@ def test_child_safety_is_raised_to_highly_restricted(client: httpx.Client) -> No
     assert body["tier"] == "highly_restricted"
 
 
-def test_timeline_entries_keep_their_time_flag_and_author(client: httpx.Client, domain: Domain) -> None:
+def test_timeline_entries_are_the_keys_own_and_keep_time_flag_and_reporter(
+    client: httpx.Client, domain: Domain
+) -> None:
     with domain.unit() as ctx:
         ctx.session.add(Person(key="U_OMAR", display_name="Omar", email="omar@example.org"))
     ref = _declare(client)["ref"]
-    by_person = client.post(
+    flagged = client.post(
         f"/api/v1/incidents/{ref}/timeline",
         json={
             "text": "Caller called back with the exact time",
             "at": "2026-11-23T11:55:00+00:00",
-            "author": "omar@example.org",
+            "reported_by": "omar@example.org",
             "sensitive": True,
             "source_url": "https://cases.example.org/7",
         },
     )
-    by_name = client.post(f"/api/v1/incidents/{ref}/timeline", json={"text": "Police informed", "author": "Agent 12"})
-    assert by_person.status_code == 201 and by_name.status_code == 201
-    assert by_person.json()["author"] == "U_OMAR" and by_person.json()["sensitive"] is True
-    assert (by_name.json()["author"], by_name.json()["text"]) == ("api:hotline", "Agent 12: Police informed")
+    plain = client.post(f"/api/v1/incidents/{ref}/timeline", json={"text": "Police informed"})
+    assert flagged.status_code == 201 and plain.status_code == 201
+    assert flagged.json()["author"] == "api:hotline" and flagged.json()["sensitive"] is True
+    assert flagged.json()["text"] == "Reported by omar@example.org: Caller called back with the exact time"
+    assert (plain.json()["author"], plain.json()["text"]) == ("api:hotline", "Police informed")
     with domain.unit() as ctx:
         notes = [e for e in get_incident(ctx, ref).timeline if e.kind == "note"]
-        assert [(e.text, e.sensitive, e.at.isoformat()) for e in notes] == [
-            ("Caller called back with the exact time", True, "2026-11-23T11:55:00+00:00"),
-            ("Agent 12: Police informed", False, "2026-11-23T12:00:00+00:00"),
-        ]
+        assert [(e.author, e.text, e.sensitive, e.at.isoformat()) for e in notes] == [
+            ("api:hotline", "Reported by omar@example.org: Caller called back with the exact time", True,
+             "2026-11-23T11:55:00+00:00"),
+            ("api:hotline", "Police informed", False, "2026-11-23T12:00:00+00:00"),
+        ]  # fmt: skip
         assert notes[0].source_url == "https://cases.example.org/7"
+
+
+def test_author_is_refused_with_a_pointer_to_reported_by(client: httpx.Client, domain: Domain) -> None:
+    with domain.unit() as ctx:
+        ctx.session.add(Person(key="U_OMAR", display_name="Omar", email="omar@example.org"))
+    ref = _declare(client)["ref"]
+    refused = client.post(f"/api/v1/incidents/{ref}/timeline", json={"text": "x", "author": "omar@example.org"})
+    assert refused.status_code == 422
+    assert refused.json()["errors"] == [
+        {"field": "author", "message": "author is no longer accepted: send reported_by instead."}
+    ]
+    too_long = client.post(f"/api/v1/incidents/{ref}/timeline", json={"text": "x", "reported_by": "a" * 201})
+    assert too_long.status_code == 422 and too_long.json()["errors"][0]["field"] == "reported_by"
+    with domain.unit() as ctx:
+        assert [e for e in get_incident(ctx, ref).timeline if e.kind == "note"] == []
 
 
 def test_updates_move_the_status_and_set_the_next_one(client: httpx.Client, domain: Domain) -> None:

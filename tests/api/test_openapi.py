@@ -32,6 +32,9 @@ def test_the_document_describes_security_errors_and_links() -> None:
         "post_update",
         "get_incident",
         "list_incidents",
+        "list_parties",
+        "add_party",
+        "erase_party",
     }
     for op in operations.values():
         assert op["security"] and {"401", "403", "422", "429"} <= set(op["responses"])

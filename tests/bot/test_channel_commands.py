@@ -35,7 +35,7 @@ def test_unknown_and_malformed_commands_explain_themselves(bot: BotUnderTest) ->
     assert "Unknown severity" in bot.reply(bot.command("severity SEV9 because", channel=channel.id))
     assert "not a date" in bot.reply(bot.command("action Fix it due:tomorrow", channel=channel.id))
     help_ack = bot.command("help", channel=channel.id)
-    assert "/incident role @person <role>" in str(help_ack.payload)
+    assert "/incident role @person &lt;role&gt;" in str(help_ack.payload), "usage placeholders are not links"
 
 
 def test_role_severity_status_note_and_card_updates(bot: BotUnderTest) -> None:

@@ -1,6 +1,6 @@
-"""``/incident review`` in Slack: the pre-filled form, field errors, the preview, submitting and publishing (the
-summary and the HTML page in the incident channel, the leadership version in the leadership channel), what a
-restricted incident's leadership post may say, and that nothing is posted twice."""
+"""``/incident review`` in Slack: the pre-filled form, field errors, the preview, submitting (through the publish
+gate) and publishing (the summary and the HTML page in the incident channel, the leadership version in the
+leadership channel), what a restricted incident's leadership post may say, and that nothing is posted twice."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from bot.ids import ActionId, Purpose, ViewId
 from emulators.slack import Message, SlackEmulator, View
 from incidents import timeline
 from incidents.context import Domain
-from incidents.models import Person, Posting
+from incidents.models import AuditEvent, Person, Posting
 from incidents.outbox import PENDING, OutboxMessage
 from incidents.reviews import (
     REVIEW_PUBLISHED,
@@ -26,6 +26,7 @@ from incidents.reviews import (
     update_review,
 )
 from incidents.reviews import submit_for_review as submit_review
+from incidents.reviews.gate import digest
 from tests.bot.conftest import BotUnderTest, People, bot_settings, start_runtime
 
 WEB = "https://vigil.example.org"
@@ -202,7 +203,7 @@ def test_restricted_leadership_post_names_nobody(review_bot: BotUnderTest) -> No
     bot.settle()
     with bot.domain.unit() as ctx:
         assert ctx.session.get(Person, dana).display_name == "Dana Whitfield"  # type: ignore[union-attr]
-    summary = f"Dana Whitfield (dana.whitfield@example.org) and <@{erin}> removed the listing."
+    summary = f"Dana Whitfield and <@{erin}> removed the listing."  # her e-mail would stop at the publish gate
     _publish(bot, ref, channel.id, dana, summary)
 
     [team] = [m for m in emu.messages(channel.id) if m.blocks and f"Review · {ref}" in str(m.blocks)]
@@ -218,3 +219,80 @@ def test_restricted_leadership_post_names_nobody(review_bot: BotUnderTest) -> No
             ctx.session.scalar(select(Posting.channel).where(Posting.purpose == Purpose.REVIEW_LEADERSHIP))
             == leadership
         )
+
+
+def _buttons(view: View) -> list[str]:
+    return [e["action_id"] for b in view.view["blocks"] if b["type"] == "actions" for e in b["elements"]]
+
+
+def test_a_blocked_submission_lists_findings_beside_their_fields_until_rewritten_or_marked(
+    review_bot: BotUnderTest,
+) -> None:
+    bot, emu, people = review_bot, review_bot.emu, review_bot.people
+    leadership: str = bot.leadership  # type: ignore[attr-defined]
+    phone, email = "+44 20 7946 0958", "trust-desk@example.org"
+    ref, channel = bot.declare()
+    view = _open_review(bot, channel.id, people.alice)
+    written = {
+        "executive_summary": {"executive_summary": f"The host called us from {phone}; the scam wave is contained."},
+        "went_poorly": {"went_poorly": f"- Reports to {email} waited a day"},
+    }
+    emu.submit_view(view.id, people.alice, written)
+    emu.block_action(people.alice, view.id, ActionId.REVIEW_SUBMIT)
+    form = bot.wait_for(lambda: (v := emu.views[view.id]).view["callback_id"] == ViewId.REVIEW and v)
+
+    blocks = form.view["blocks"]
+    block_ids = [b.get("block_id") for b in blocks]
+    beside = {block_ids[i - 1]: b["elements"][0]["text"] for i, b in enumerate(blocks) if b["type"] == "context"}
+    assert beside == {
+        "executive_summary": f"⚠️ Looks like personal data: phone “{phone}”",
+        "went_poorly": f"⚠️ Looks like personal data: email “{email}”",
+    }
+    [marks] = [b["element"] for b in blocks if b.get("block_id") == "not_personal"]
+    assert [(o["text"]["text"], o["description"]["text"]) for o in marks["options"]] == [
+        (phone, "Executive summary · phone"),
+        (email, "Went poorly · email"),
+    ]
+    assert "personal-data check found" in _texts(form)
+    with bot.domain.unit() as ctx:
+        assert get_or_start_review(ctx, ref, actor=people.alice).status is ReviewStatus.DRAFT
+
+    ack = emu.submit_view(
+        view.id,
+        people.alice,
+        {
+            "executive_summary": {"executive_summary": "The host called us; the scam wave is contained."},
+            "not_personal": {"not_personal": [digest(phone), digest(email)]},  # the phone was rewritten as well
+        },
+    )
+    assert ack.problems == [] and emu.views[view.id].errors is None
+    assert _buttons(emu.views[view.id]) == [ActionId.REVIEW_EDIT, ActionId.REVIEW_SUBMIT]
+    submitted = _click(bot, view.id, people.alice, ActionId.REVIEW_SUBMIT, "Submitted for review")
+    assert _buttons(submitted) == [ActionId.REVIEW_EDIT, ActionId.REVIEW_PUBLISH]
+    with bot.domain.unit() as ctx:
+        assert get_or_start_review(ctx, ref, actor=people.alice).not_personal == [email]
+        [mark] = ctx.session.scalars(select(AuditEvent).where(AuditEvent.action == "review.not_personal")).all()
+        assert (mark.actor, mark.details["sha256"]) == (people.alice, digest(email))
+
+    bot.reply(bot.command("resolve", channel=channel.id))  # returns once the command has been carried out
+    _click(bot, view.id, people.alice, ActionId.REVIEW_PUBLISH, "Published")
+    bot.settle()
+    [lead_page] = [emu.files[f] for m in _with_file(emu.messages(leadership)) for f in m.files]
+    assert lead_page.content is not None and email.encode() in lead_page.content, "marked: leadership reads it"
+    assert phone.encode() not in lead_page.content
+
+
+def test_an_edit_after_submission_asks_for_another_submission(review_bot: BotUnderTest) -> None:
+    bot, emu, people = review_bot, review_bot.emu, review_bot.people
+    ref, channel = bot.declare()
+    view = _open_review(bot, channel.id, people.alice)
+    emu.submit_view(view.id, people.alice, {"executive_summary": {"executive_summary": "Scam wave contained."}})
+    _click(bot, view.id, people.alice, ActionId.REVIEW_SUBMIT, "Submitted for review")
+    emu.block_action(people.alice, view.id, ActionId.REVIEW_EDIT)
+    bot.wait_for(lambda: emu.views[view.id].view["callback_id"] == ViewId.REVIEW)
+    emu.submit_view(view.id, people.alice, {"went_well": {"went_well": "Fast triage"}})
+    assert _buttons(emu.views[view.id]) == [ActionId.REVIEW_EDIT, ActionId.REVIEW_SUBMIT]
+    again = _click(bot, view.id, people.alice, ActionId.REVIEW_SUBMIT, "Submitted for review")
+    assert _buttons(again) == [ActionId.REVIEW_EDIT, ActionId.REVIEW_PUBLISH]
+    with bot.domain.unit() as ctx:
+        assert get_or_start_review(ctx, ref, actor=people.alice).leadership_cleared

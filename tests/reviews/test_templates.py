@@ -3,6 +3,7 @@ incident text in the shipped templates."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,7 @@ from incidents import lifecycle, timeline
 from incidents.context import Domain
 from incidents.enums import Severity
 from incidents.errors import ConfigError, VigilError
-from incidents.reviews import load_templates
+from incidents.reviews import load_templates, template_limits
 from incidents.reviews.templating import escape_markdown
 from tests.reviews.conftest import Render
 
@@ -152,3 +153,68 @@ def test_markdown_renders_incident_text_as_text(domain: Domain, render: Render) 
 )
 def test_escape_markdown(raw: str, escaped: str) -> None:
     assert escape_markdown(raw) == escaped
+
+
+@pytest.mark.parametrize(
+    "attack",
+    [
+        "{{ '%50000000s' % 'x' }}",
+        "{{ '%s' % ('x' * 5000000) ~ ('x' * 5000000) }}",
+        "{{ 'x'.center(50000000) }}{{ 'x'.ljust(50000000) }}",
+        "{{ 'x'.rjust(50000000) }}",
+        "{{ '{:>50000000}'.format('x') }}",
+        "{{ ('x' * 1000000).replace('x', 'y' * 100) }}",
+        "{{ ('x' * 1000000)|replace('x', 'y' * 100) }}",
+        "{{ 'x'|center(50000000) }}",
+        "{{ ('x\\n' * 1000000)|indent(100) }}",
+        "{{ '%s'|format('x' * 5000000) ~ 'y' }}",
+        "{{ ('y' * 1000).join(range(100000)|map('string')) }}",
+        "{{ range(100000)|join('y' * 1000) }}",
+        "{{ ['x' * 1000000] * 20 }}",
+        "{% set ns = namespace(s='x' * 1000000) %}{% for _ in range(7) %}{% set ns.s = ns.s ~ ns.s %}{% endfor %}",
+        "{% macro f(s, n) %}{% if n %}{{ f(s ~ s, n - 1) }}{% endif %}{% endmacro %}{{ f('x' * 1000000, 7) }}",
+        "{% set b %}{% for _ in range(10000) %}{{ 'x' * 1000 }}{% endfor %}{% endset %}{{ b|length }}",
+    ],
+)
+def test_template_building_huge_text_is_stopped_before_it_is_built(
+    domain: Domain, render: Render, tmp_path: Path, attack: str
+) -> None:
+    ref = _declare(domain)
+    evil = load_templates(_operator_dir(tmp_path, **{"review.md.j2": f"# {{{{ review.ref }}}}\n{attack}\n"}))
+    with pytest.raises(VigilError) as caught:
+        render(ref, "md", using=evil)
+    message = caught.value.message
+    assert "review.md.j2, line 2 was stopped by the sandbox" in message and "\n" not in message
+    assert "longer than 5,000,000 characters" in message
+
+
+def test_a_review_longer_than_the_output_limit_is_refused(domain: Domain, render: Render, tmp_path: Path) -> None:
+    ref = _declare(domain)
+    flood = "{% for _ in range(100000) %}{{ 'x' * 1000 }}{% endfor %}"
+    evil = load_templates(_operator_dir(tmp_path, **{"review.md.j2": flood}))
+    with pytest.raises(VigilError, match=r"^Review template review\.md\.j2.* longer than 20,000,000 characters"):
+        render(ref, "md", using=evil)
+
+
+def test_a_template_that_runs_too_long_is_stopped(
+    domain: Domain, render: Render, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ref = _declare(domain)
+    monkeypatch.setattr(template_limits, "MAX_CPU_SECONDS", 0.2)
+    spin = "# {{ review.ref }}\n{% for i in range(5000) %}{% for j in range(5000) %}{% endfor %}{% endfor %}"
+    evil = load_templates(_operator_dir(tmp_path, **{"review.md.j2": spin}))
+    started = time.thread_time()
+    with pytest.raises(VigilError, match=r"review\.md\.j2, line 2 was stopped .* ran for more than 0\.2 s"):
+        render(ref, "md", using=evil)
+    assert time.thread_time() - started < 1.5
+
+
+def test_ordinary_padding_formatting_and_joining_still_work(domain: Domain, render: Render, tmp_path: Path) -> None:
+    ref = _declare(domain)
+    body = (
+        "{{ '%-6s|' % 'ab' }}{{ 'ab'.center(6, '*') }}{{ '{:>4}'.format(7) }}{{ ', '.join(['a', 'b']) }}"
+        "{{ 'a-b'|replace('-', '+') }}{{ [1, 2]|join('/') }}{{ '%d%%'|format(5) }}"
+        "{% set ns = namespace(n='') %}{% for c in 'xyz' %}{% set ns.n = ns.n ~ c %}{% endfor %}{{ ns.n }}"
+    )
+    mine = load_templates(_operator_dir(tmp_path, **{"review.md.j2": body}))
+    assert render(ref, "md", using=mine) == "ab    \\|\\*\\*ab\\*\\*   7a, ba+b1/25%xyz"

@@ -75,7 +75,7 @@ def test_without_jira_actions_stay_in_vigil(domain: Domain, incident_ref: str) -
     assert "action.changed" not in topics
 
 
-def test_restricted_incident_sends_no_title_or_summary(
+def test_restricted_incident_sends_only_structured_facts(
     domain: Domain, emu: JiraEmulator, dispatcher, clock: ManualTime
 ) -> None:
     with domain.unit() as ctx:
@@ -86,7 +86,7 @@ def test_restricted_incident_sends_no_title_or_summary(
     sent = " ".join(
         [issue.summary, issue.description, *issue.labels, *(lk.object["title"] for lk in issue.remote_links)]
     )
-    assert ref in sent and "Block the grooming pattern" in sent
+    assert ref in sent and "Corrective action" in sent and "grooming" not in sent.lower()
     assert "groomed" not in sent.lower() and "13" not in sent.replace(ref, "")
 
 

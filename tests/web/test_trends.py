@@ -6,6 +6,8 @@ import csv
 import io
 from datetime import UTC, date, datetime, timedelta
 
+import httpx
+
 from incidents import clocks, lifecycle, metrics
 from incidents.actions import add_action
 from incidents.context import Domain
@@ -96,7 +98,26 @@ def test_each_chart_exports_its_figures(sign_in: SignIn, world: World) -> None:
     assert weekly.headers["content-type"].startswith("text/csv")
     assert "attachment" in weekly.headers["content-disposition"]
     rows = list(csv.DictReader(io.StringIO(weekly.text)))
-    assert sum(int(r["incidents"]) for r in rows) == 4 and {r["severity"] for r in rows} == {"SEV1", "SEV2", "SEV3"}
+    assert sum(int(r["incidents"]) for r in rows) == 3 and {r["severity"] for r in rows} == {"SEV1", "SEV2", "SEV3"}
     response = list(csv.DictReader(io.StringIO(client.get("/export/response-times.csv").text)))
     assert {r["measure"] for r in response} == {"acknowledge", "mitigate", "resolve"}
     assert client.get("/export/nonsense.csv").status_code == 404
+
+
+def _csv(client: httpx.Client, chart: str) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(client.get(f"/export/{chart}.csv?weeks=13").text)))
+
+
+def test_restricted_incidents_are_counted_for_leadership_only(sign_in: SignIn, world: World) -> None:
+    outsider, leader = sign_in(world.bob), sign_in(world.lena)
+    for client, restricted in ((outsider, 0), (leader, 1)):
+        types = {r["type"] for r in _csv(client, "weekly-type")}
+        assert ("suicide_self_harm" in types) is bool(restricted) and "threat_violence" in types
+        assert sum(int(r["incidents"]) for r in _csv(client, "weekly-severity")) == 3 + restricted
+        clocks = _csv(client, "clocks")
+        assert sum(int(r["met"]) + int(r["missed"]) + int(r["running"]) for r in clocks) == 1 + restricted
+        high = next(r for r in _csv(client, "overdue-actions") if r["priority"] == "high")
+        assert int(high["unfinished"]) == restricted
+    outsider_page, leader_page = outsider.get("/trends?weeks=13").text, leader.get("/trends?weeks=13").text
+    assert "Suicide or self-harm" not in outsider_page and "Standard incidents only" in outsider_page
+    assert "Suicide or self-harm" in leader_page and "Standard incidents only" not in leader_page

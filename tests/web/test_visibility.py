@@ -35,7 +35,22 @@ def test_the_list_shows_each_person_what_they_may_see(sign_in: SignIn, world: Wo
     assert world.restricted not in outsider
     assert RESTRICTED_TITLE in member and world.restricted in member
     row = leader.split(f">{world.restricted}</a>")[1].split("</tr>")[0]
-    assert RESTRICTED_TITLE in row and "Commander" in row and "Alice" not in row
+    assert RESTRICTED_TITLE not in leader and "Alice" not in row
+    assert "Suicide or self-harm · SEV1 · EMEA" in row and "Commander" in row
+
+
+def test_leadership_finds_restricted_incidents_by_reference_not_by_their_hidden_titles(
+    sign_in: SignIn, world: World
+) -> None:
+    leader = sign_in(world.lena)
+    by_title = leader.get("/incidents", params={"q": "stated intent"}).text
+    by_ref = leader.get("/incidents", params={"q": world.restricted}).text
+    csv = leader.get("/export/incidents.csv", params={"q": world.restricted}).text
+    assert world.restricted not in by_title and RESTRICTED_TITLE not in by_title
+    assert world.restricted in by_ref and RESTRICTED_TITLE not in by_ref
+    assert world.restricted in csv and RESTRICTED_TITLE not in csv and "Suicide or self-harm · SEV1 · EMEA" in csv
+    member = sign_in(world.alice).get("/incidents", params={"q": "stated intent"}).text
+    assert world.restricted in member
 
 
 def test_a_standard_incident_links_to_its_slack_channel(sign_in: SignIn, world: World, domain: Domain) -> None:
@@ -53,6 +68,17 @@ def test_a_guessed_restricted_url_is_a_plain_404(sign_in: SignIn, world: World, 
     assert hidden.text.replace(world.restricted, "REF") == missing.text.replace("INC-2026-0999", "REF")
     assert RESTRICTED_TITLE not in hidden.text + review.text
     assert _audit(domain) == []
+    with domain.unit() as ctx:
+        refusals = ctx.session.execute(
+            select(AuditEvent.actor, AuditEvent.action, AuditEvent.incident_id.is_not(None), AuditEvent.details)
+            .where(AuditEvent.action.like("web.refused%"))
+            .order_by(AuditEvent.id)
+        ).all()
+    assert [tuple(r) for r in refusals] == [
+        (world.bob, "web.refused_incident", True, {"ref": world.restricted}),
+        (world.bob, "web.refused_incident", False, {"ref": "INC-2026-0999"}),
+        (world.bob, "web.refused_review", True, {"ref": world.restricted}),
+    ]
 
 
 def test_a_member_sees_everything_and_the_view_is_audited(sign_in: SignIn, world: World, domain: Domain) -> None:
@@ -68,10 +94,11 @@ def test_a_member_sees_everything_and_the_view_is_audited(sign_in: SignIn, world
 
 def test_leadership_sees_a_redacted_incident(sign_in: SignIn, world: World, domain: Domain) -> None:
     text = sign_in(world.lena).get(f"/incidents/{world.restricted}").text
-    assert "leadership view" in text and RESTRICTED_TITLE in text
-    assert SENSITIVE not in text and "marked sensitive" in text
+    assert "leadership view" in text and RESTRICTED_TITLE not in text
+    assert "Suicide or self-harm · SEV1 · EMEA" in text
+    assert SENSITIVE not in text and "told from structured facts only" in text
     assert "Alice" not in text and "Carol" not in text and "reporter.jane@example.org" not in text
-    assert "+49 30 1234 5678" not in text and "[phone]" in text
+    assert "+49 30 1234 5678" not in text and "Status: Investigating → Mitigated" in text
     assert "slack.com/app_redirect" not in text
     assert _audit(domain) == [(world.lena, "web.view_incident", {"redacted": True, "tier": "restricted"})]
 

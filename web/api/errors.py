@@ -20,7 +20,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect
 from starlette.types import Message
 
-from incidents.errors import NotFound, VigilError
+from incidents.errors import Forbidden, NotFound, VigilError
 from web.api.schemas import PATTERN_MESSAGES, ErrorBody, FieldError
 
 MAX_BODY_BYTES = 64 * 1024
@@ -41,7 +41,8 @@ class ApiProblem(Exception):
     @classmethod
     def from_domain(cls, exc: VigilError) -> ApiProblem:
         field = _DOMAIN_FIELDS.get(exc.field or "", exc.field)
-        return cls(404 if isinstance(exc, NotFound) else 422, exc.message, field=field)
+        status = 404 if isinstance(exc, NotFound) else 403 if isinstance(exc, Forbidden) else 422
+        return cls(status, exc.message, field=field)
 
     @classmethod
     def from_validation(cls, exc: RequestValidationError) -> ApiProblem:

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Header, Path, Query, Request, Security
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPBearer
 
-from incidents import lifecycle, timeline
+from incidents import lifecycle, parties, timeline
 from incidents.apikeys import READ, WRITE, Principal
 from incidents.context import Ctx, Domain
 from incidents.lifecycle import Declaration
@@ -24,12 +24,17 @@ from web.api.calls import REPLAYED_HEADER, Calls
 from web.api.errors import ApiProblem, ApiRoute
 from web.api.openapi import document
 from web.api.schemas import (
+    AddedParty,
     DeclaredIncident,
     DeclareRequest,
+    ErasureView,
     ErrorBody,
     IncidentPage,
     IncidentView,
     Moment,
+    NoBody,
+    PartyList,
+    PartyRequest,
     Responder,
     StatusFilter,
     TimelineEntryView,
@@ -54,6 +59,7 @@ IdempotencyKey = Annotated[
     ),
 ]
 Ref = Annotated[str, Path(max_length=20, description="The incident reference, e.g. INC-2026-0042.")]
+PartyRef = Annotated[str, Path(max_length=40, description="The party's number or token, e.g. 2 or witness-2.")]
 
 
 def _error(description: str, headers: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -187,15 +193,11 @@ def build_api_router(domain: Domain, *, web_base_url: str | None = None) -> APIR
 
         def work(ctx: Ctx) -> tuple[TimelineEntryView, Any]:
             incident = views.visible_incident(ctx, principal, ref)
-            author, text = principal.actor, body.text
-            if body.author:
-                person = views.people_by_email(ctx, [body.author.strip()]).get(body.author.strip().lower())
-                author, text = (person, text) if person else (author, f"{body.author.strip()}: {text.strip()}")
             entry = timeline.add_note(
                 ctx,
                 incident.ref,
-                actor=author,
-                text=text,
+                actor=principal.actor,
+                text=body.note_text(),
                 at=body.at,
                 sensitive=body.sensitive,
                 source_url=body.source_url,
@@ -299,6 +301,75 @@ def build_api_router(domain: Domain, *, web_base_url: str | None = None) -> APIR
             return IncidentPage(items=[views.summary(i, web_base_url) for i in rows], next=following), None
 
         return calls.read(request, work)
+
+    @router.get(
+        "/incidents/{ref}/parties",
+        response_model=PartyList,
+        operation_id="list_parties",
+        **_operation(READ, write=False, by_ref=True),
+    )
+    def list_parties(request: Request, ref: Ref) -> JSONResponse:
+        """The people the case is about, with their identifiers: only for a key that is a member of the incident
+        (it declared it), otherwise 403. Every read is audited."""
+        principal: Principal = request.state.principal
+
+        def work(ctx: Ctx) -> tuple[PartyList, Any]:
+            incident = views.visible_incident(ctx, principal, ref)
+            listed = parties.list_parties(ctx, incident.ref, actor=principal.actor)
+            return PartyList(items=[views.party(p) for p in listed]), incident
+
+        return calls.read(request, work)
+
+    @router.post(
+        "/incidents/{ref}/parties",
+        status_code=201,
+        response_model=AddedParty,
+        operation_id="add_party",
+        **_operation(WRITE, write=True, by_ref=True),
+    )
+    def add_party(
+        request: Request, ref: Ref, body: PartyRequest, idempotency_key: IdempotencyKey = None
+    ) -> JSONResponse:
+        """Add a reporter, affected person, subject account or witness (members only). The answer carries the
+        party's number and token, not its identifiers."""
+        principal: Principal = request.state.principal
+
+        def work(ctx: Ctx) -> tuple[AddedParty, Any]:
+            incident = views.visible_incident(ctx, principal, ref)
+            added = parties.add_party(
+                ctx,
+                incident.ref,
+                actor=principal.actor,
+                role=body.role,
+                name=body.name,
+                handle=body.handle,
+                account_id=body.account_id,
+                contact=body.contact,
+            )
+            return AddedParty(number=added.party.number, token=added.token, role=added.party.role_in_case), incident
+
+        return calls.write(request, body, idempotency_key, work)
+
+    @router.post(
+        "/incidents/{ref}/parties/{party}/erase",
+        status_code=201,
+        response_model=ErasureView,
+        operation_id="erase_party",
+        **_operation(WRITE, write=True, by_ref=True),
+    )
+    def erase_party(
+        request: Request, ref: Ref, party: PartyRef, idempotency_key: IdempotencyKey = None
+    ) -> JSONResponse:
+        """Erase a party on request (members only): its identifiers are replaced with its role token across the
+        incident's title, summary, timeline, updates, actions and review, then blanked. Irreversible."""
+        principal: Principal = request.state.principal
+
+        def work(ctx: Ctx) -> tuple[ErasureView, Any]:
+            incident = views.visible_incident(ctx, principal, ref)
+            erasure = parties.erase_party(ctx, incident.ref, party, actor=principal.actor)
+            return ErasureView(number=erasure.number, token=erasure.token, replacements=erasure.replacements), incident
+
+        return calls.write(request, NoBody(), idempotency_key, work)
 
     served = document(router)
 

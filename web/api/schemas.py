@@ -13,9 +13,11 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic_core import PydanticCustomError
 
 from incidents.enums import ActionPriority, ActionStatus, Severity, Status, Tier
+from incidents.party_models import PartyRole
 
 _ANY_TEXT = r"^[^\x00]*$"
 _SOME_TEXT = r"^[^\x00]*[^\x00\s][^\x00]*$"
@@ -87,11 +89,27 @@ class DeclaredIncident(BaseModel):
 class TimelineRequest(_Request):
     text: Annotated[str, text(4000, required=True)]
     at: Moment | None = Field(None, description="When it happened (default: now); never in the future.")
+    reported_by: Label | None = Field(
+        None,
+        description="Who reported it in the calling system. The entry is always the API key's own; this is kept in "
+        'its text, as "Reported by <reported_by>: <text>".',
+    )
     author: Label | None = Field(
-        None, description="Who wrote it in the calling system; an e-mail of a Vigil user makes them the author."
+        None, deprecated=True, description="Removed: a request that sends it is refused; send reported_by instead."
     )
     sensitive: bool = Field(False, description="Shown behind a content warning; left out of leadership reviews.")
     source_url: Annotated[str | None, Field(max_length=1000, pattern=r"^https?://[^\s\x00]+$")] = None
+
+    @field_validator("author", mode="before")
+    @classmethod
+    def _author_removed(cls, _value: object) -> None:
+        """``author`` once let a key write as any user; refused (not ignored) so callers notice."""
+        raise PydanticCustomError("author_removed", "author is no longer accepted: send reported_by instead.")
+
+    def note_text(self) -> str:
+        """The note as stored: who reported it is free text like the rest, so it is masked like the rest."""
+        reporter = " ".join((self.reported_by or "").split())
+        return f"Reported by {reporter}: {self.text.strip()}" if reporter else self.text
 
 
 class TimelineEntryView(BaseModel):
@@ -201,6 +219,47 @@ class StatusFilter(StrEnum):
     MITIGATED = "mitigated"
     RESOLVED = "resolved"
     CLOSED = "closed"
+
+
+class PartyRequest(_Request):
+    role: PartyRole = Field(description="The party's role in the case.")
+    name: Label | None = None
+    handle: Label | None = Field(None, description="Platform handle, with or without @.")
+    account_id: Label | None = Field(None, description="Platform account id.")
+    contact: Annotated[str | None, Field(max_length=320, pattern=_ANY_TEXT)] = Field(
+        None, description="E-mail address or phone number."
+    )
+
+
+class AddedParty(BaseModel):
+    """No identifiers: answers to POSTs are kept for idempotent replay, and identifiers must be erasable."""
+
+    number: int = Field(description="Addresses the party within the incident, e.g. to erase it.")
+    token: str = Field(description="How the party appears beyond the team, e.g. Reporter or Witness 2.")
+    role: PartyRole
+
+
+class PartyView(AddedParty):
+    name: str | None
+    handle: str | None
+    account_id: str | None
+    contact: str | None
+    created_at: datetime
+    erased_at: datetime | None = Field(description="Once erased, the identifiers above are null for good.")
+
+
+class PartyList(BaseModel):
+    items: list[PartyView]
+
+
+class NoBody(_Request):
+    """What a POST without a body sends (for its idempotency record): its path alone tells retries apart."""
+
+
+class ErasureView(BaseModel):
+    number: int
+    token: str = Field(description="What replaced the party's identifiers across the incident.")
+    replacements: int = Field(description="How many places in the incident's record named the party.")
 
 
 class FieldError(BaseModel):

@@ -16,6 +16,7 @@ from incidents.context import Ctx
 from incidents.enums import OPEN_STATUSES, Status, Tier
 from incidents.errors import NotFound
 from incidents.models import Incident, Person
+from incidents.parties import ListedParty
 from incidents.queries import get_incident
 from web.api.errors import ApiProblem
 from web.api.schemas import (
@@ -24,6 +25,7 @@ from web.api.schemas import (
     ClockView,
     IncidentSummary,
     IncidentView,
+    PartyView,
     RoleView,
     StatusFilter,
 )
@@ -125,6 +127,21 @@ def detail(incident: Incident, base: str | None, now: datetime) -> IncidentView:
             )
             for a in incident.actions
         ],
+    )
+
+
+def party(listed: ListedParty) -> PartyView:
+    p = listed.party
+    return PartyView(
+        number=p.number,
+        token=listed.token,
+        role=p.role_in_case,
+        name=p.name,
+        handle=p.handle,
+        account_id=p.account_id,
+        contact=p.contact,
+        created_at=p.created_at,
+        erased_at=p.erased_at,
     )
 
 

@@ -4,7 +4,8 @@ OpenID Connect provider).
 :func:`web_pages_router` returns one router for ``build_web_app``: it mounts, under the configured prefix
 (``/web`` by default), a small app of its own that adds what only the pages need (a signed session cookie,
 security headers, error pages) without touching the app's other routes (Slack events, the API, webhooks).
-Sessions live in the signed cookie and nothing in memory, so any number of replicas can serve.
+The signed cookie names a server-side session (:mod:`incidents.web_sessions`) and nothing lives in memory, so any
+number of replicas can serve, and signing out on one ends the session on all.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from incidents.context import Domain
 from incidents.errors import NotFound, VigilError
 from incidents.reviews import ReviewTemplates, load_templates
+from incidents.web_sessions import SESSION_LIFETIME
 from web.pages.auth import auth_router
 from web.pages.base import STATIC_DIR, Pages, SignInRequired
 from web.pages.config import WebConfig
@@ -29,7 +31,6 @@ from web.pages.security import SecurityHeaders
 from web.pages.trends import trends_router
 
 SESSION_COOKIE = "vigil_session"
-SESSION_HOURS = 12
 
 __all__ = ["WebConfig", "build_pages_app", "web_pages_router"]
 
@@ -72,7 +73,7 @@ def build_pages_app(domain: Domain, config: WebConfig, reviews: ReviewTemplates 
         SessionMiddleware,
         secret_key=config.session_secret,
         session_cookie=SESSION_COOKIE,
-        max_age=SESSION_HOURS * 3600,
+        max_age=int(SESSION_LIFETIME.total_seconds()),
         path=config.prefix,
         same_site="lax",
         https_only=config.secure_cookies,

@@ -21,6 +21,7 @@ from incidents.effects import audit
 from incidents.errors import VigilError
 from incidents.reviews import upsert_person
 from incidents.tracker.inbound import person_by_email
+from incidents.web_sessions import SessionPerson, end_session, start_session
 from web.pages.base import SESSION_KEY, Pages
 from web.pages.security import require_csrf
 
@@ -102,7 +103,7 @@ def auth_router(pages: Pages) -> APIRouter:
             return RedirectResponse(pages.url(request, "/signin"), status_code=303)
         target = request.session.get("next")
         request.session.clear()  # a new session on every sign-in: nothing from before survives (fixation)
-        request.session[SESSION_KEY] = person
+        request.session[SESSION_KEY] = await run_in_threadpool(_start_session, pages, person)
         if isinstance(claims.get(SLACK_TEAM_CLAIM), str):
             request.session["team"] = claims[SLACK_TEAM_CLAIM]
         safe = isinstance(target, str) and target.startswith(pages.url(request, "/")) and "//" not in target
@@ -110,6 +111,10 @@ def auth_router(pages: Pages) -> APIRouter:
 
     @router.post("/signout", include_in_schema=False, dependencies=[Depends(require_csrf)])
     def signout(request: Request) -> Response:
+        session_id = request.session.get(SESSION_KEY)
+        if isinstance(session_id, str):
+            with pages.domain.unit() as ctx:
+                end_session(ctx, session_id)
         request.session.clear()
         request.session["flash"] = "You are signed out."
         return RedirectResponse(pages.url(request, "/signin"), status_code=303)
@@ -117,7 +122,12 @@ def auth_router(pages: Pages) -> APIRouter:
     return router
 
 
-def _person_for(pages: Pages, claims: dict[str, Any]) -> dict[str, str | None]:
+def _start_session(pages: Pages, person: SessionPerson) -> str:
+    with pages.domain.unit() as ctx:
+        return start_session(ctx, person)
+
+
+def _person_for(pages: Pages, claims: dict[str, Any]) -> SessionPerson:
     """The Vigil person behind the provider's claims (what the session keeps), recorded in the audit log."""
     email = claims.get("email") if claims.get("email_verified", True) is not False else None
     name = str(claims.get("name") or email or claims.get("sub") or "")
@@ -131,4 +141,4 @@ def _person_for(pages: Pages, claims: dict[str, Any]) -> dict[str, str | None]:
             )
         person = upsert_person(ctx, key, display_name=name if slack_id else None, email=email if slack_id else None)
         audit(ctx, key, "web.sign_in", None, issuer=pages.config.issuer)
-        return {"key": key, "name": person.display_name or name, "email": person.email or email}
+        return SessionPerson(key, person.display_name or name, person.email or email)

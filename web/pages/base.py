@@ -15,12 +15,14 @@ from incidents.access import Viewer, make_viewer
 from incidents.context import Domain
 from incidents.reviews import ReviewTemplates
 from incidents.reviews.formatting import DASH, duration, when
+from incidents.web_sessions import session_person
 from web.pages.config import WebConfig
 from web.pages.security import CSRF_FIELD, csrf_token
 
 TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates" / "web"
 STATIC_DIR = TEMPLATES_DIR / "static"
-SESSION_KEY = "viewer"
+SESSION_KEY = "sid"
+"""The session-cookie entry holding the server-side session id (:mod:`incidents.web_sessions`)."""
 
 
 class SignInRequired(Exception):
@@ -55,14 +57,22 @@ class Pages:
         return cls(domain, config, reviews, _environment())
 
     def viewer(self, request: Request) -> Viewer:
-        """The signed-in viewer (a FastAPI dependency). Leadership is decided on every request from the settings,
-        so removing someone from the group takes effect at once."""
-        stored = request.session.get(SESSION_KEY)
-        if not isinstance(stored, dict) or not isinstance(stored.get("key"), str):
+        """The signed-in viewer (a FastAPI dependency). The cookie only names a server-side session, looked up once
+        per request, so a signed-out session is refused on every replica. Leadership is decided on every request
+        from the settings, so removing someone from the group takes effect at once."""
+        if not hasattr(request.state, "viewer"):
+            request.state.viewer = self._live_viewer(request.session.get(SESSION_KEY))
+        if request.state.viewer is None:
             raise SignInRequired
-        return make_viewer(
-            stored["key"], str(stored.get("name") or stored["key"]), stored.get("email"), self.config.leadership
-        )
+        viewer: Viewer = request.state.viewer
+        return viewer
+
+    def _live_viewer(self, session_id: object) -> Viewer | None:
+        if not isinstance(session_id, str):
+            return None
+        with self.domain.unit() as ctx:
+            person = session_person(ctx, session_id)
+        return make_viewer(person.key, person.name, person.email, self.config.leadership) if person else None
 
     def optional_viewer(self, request: Request) -> Viewer | None:
         try:

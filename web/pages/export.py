@@ -41,14 +41,14 @@ def export_router(pages: Pages) -> APIRouter:
         return csv_response(lines, f"vigil-incidents-{pages.domain.clock.now():%Y-%m-%d}.csv")
 
     @router.get("/export/{chart}.csv", include_in_schema=False)
-    async def chart_export(request: Request, chart: str, _viewer: SignedIn) -> Response:
+    async def chart_export(request: Request, chart: str, viewer: SignedIn) -> Response:
         if chart not in CHARTS:
             raise NotFound(f"No chart {chart!r}.")
         weeks = parse_weeks(request.query_params.get("weeks"))
 
         def read() -> list[str]:
             with pages.domain.unit() as ctx:
-                return list(chart_csv(chart, collect_trends(ctx, weeks)))
+                return list(chart_csv(chart, collect_trends(ctx, weeks, standard_only=not viewer.leadership)))
 
         lines = await run_in_threadpool(read)
         return csv_response(lines, f"vigil-{chart}-{weeks}w-{pages.domain.clock.now():%Y-%m-%d}.csv")

@@ -15,6 +15,10 @@ from sqlalchemy import select
 from incidents.access import Sight, open_incident
 from incidents.context import Ctx
 from incidents.models import Incident
+from incidents.parties import party_tokens
+from incidents.privacy.scan import findings
+from incidents.reviews.document import MILESTONES, milestone_text, neutral_title
+from incidents.reviews.export import people_in
 from incidents.reviews.models import Review
 from incidents.reviews.people import people_by_key
 from incidents.reviews.redact import Redactor, role_label, role_tokens
@@ -41,14 +45,25 @@ def clock_state(satisfied: datetime | None, due: datetime, now: datetime) -> str
 def incident_view(ctx: Ctx, incident: Incident, seen: Sight, team: str | None) -> dict[str, Any]:
     """Plain values for the template: people named (or tokened when redacted), text cleaned, links checked."""
     now = ctx.now()
-    keys = {incident.declared_by, *(r.person for r in incident.roles), *(e.author for e in incident.timeline)}
-    keys |= {a.owner for a in incident.actions if a.owner} | {u.author for u in incident.updates}
-    keys |= {k for h in incident.handoffs for k in (h.from_person, h.to_person) if k}
-    people = people_by_key(ctx, keys)
+    people = people_by_key(ctx, people_in(incident, None, incident.timeline) | {u.author for u in incident.updates})
     tokens = role_tokens(incident, ctx.policy.roles) if seen.redacted else None
-    redactor = Redactor(people, tokens, mask_pii=seen.redacted)
-    name, text = redactor.name, redactor.text
-    shown = [e for e in incident.timeline if seen.member or not e.sensitive]
+    redactor = Redactor(
+        people, tokens, mask_pii=seen.redacted, identifiers=party_tokens(incident) if seen.redacted else None
+    )
+    name = redactor.name
+    structured = seen.structured_only
+
+    def text(raw: str, row: Any = None, column: str = "text") -> str:
+        """Free text for this viewer: none at all for a restricted incident seen by leadership (the allowlist of
+        incidents.reviews.document), masked as written for leadership otherwise, as typed for everyone else."""
+        if structured:
+            return ""
+        found = findings(row.pii, column, raw) if seen.redacted and row is not None else None
+        return redactor.text(raw, found)
+
+    shown = [
+        e for e in incident.timeline if seen.member or not (e.sensitive or (structured and e.kind not in MILESTONES))
+    ]
     review = ctx.session.scalar(select(Review.status).where(Review.incident_id == incident.id))
     channel = None
     if incident.slack_channel_id and not seen.redacted:
@@ -57,8 +72,8 @@ def incident_view(ctx: Ctx, incident: Incident, seen: Sight, team: str | None) -
     return {
         "incident": incident,
         "seen": seen,
-        "title": text(incident.title),
-        "summary": text(incident.summary),
+        "title": neutral_title(incident, ctx.policy) if structured else text(incident.title, incident, "title"),
+        "summary": text(incident.summary, incident, "summary"),
         "types": [ctx.policy.types[t].label if t in ctx.policy.types else t for t in incident.type_names],
         "commander": name(incident.commander),
         "age": (incident.resolved_at or now) - incident.declared_at,
@@ -82,7 +97,7 @@ def incident_view(ctx: Ctx, incident: Incident, seen: Sight, team: str | None) -
                 "at": e.at,
                 "kind": e.kind.value,
                 "author": name(e.author),
-                "text": text(e.text),
+                "text": milestone_text(e, redactor) if structured else text(e.text, e),
                 "sensitive": e.sensitive,
                 "link": redactor.link(e.source_url),
             }
@@ -114,7 +129,7 @@ def incident_view(ctx: Ctx, incident: Incident, seen: Sight, team: str | None) -
         ],
         "actions": [
             {
-                "title": text(a.title),
+                "title": f"Action {number}" if structured else text(a.title, a, "title"),
                 "owner": name(a.owner),
                 "due": a.due_date,
                 "status": a.status.value.replace("_", " "),
@@ -123,7 +138,7 @@ def incident_view(ctx: Ctx, incident: Incident, seen: Sight, team: str | None) -
                 "url": redactor.link(a.tracker_url),
                 "overdue": bool(a.due_date and a.due_date < now.date() and not a.status.is_finished),
             }
-            for a in incident.actions
+            for number, a in enumerate(incident.actions, start=1)
         ],
         "review_status": review.value.replace("_", " ") if review else None,
         "review_readable": review is not None and (seen.member or review.value == "published"),

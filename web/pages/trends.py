@@ -1,7 +1,7 @@
 """``/trends``: incidents per week, response times, clocks and overdue actions, as SVG charts with their figures.
 
-Aggregates only: restricted incidents are counted like any other and nothing names an incident or a person, so
-every signed-in user may read the page.
+Aggregates only: nothing names an incident or a person, so every signed-in user may read the page; but counts by
+type would reveal that restricted incidents exist, so only the leadership group's figures include them.
 """
 
 from __future__ import annotations
@@ -117,12 +117,12 @@ def trends_router(pages: Pages) -> APIRouter:
     router = APIRouter()
 
     @router.get("/trends", include_in_schema=False)
-    async def trends_page(request: Request, _viewer: SignedIn) -> Response:
+    async def trends_page(request: Request, viewer: SignedIn) -> Response:
         weeks = parse_weeks(request.query_params.get("weeks"))
 
         def read() -> Trends:
             with pages.domain.unit() as ctx:
-                return collect_trends(ctx, weeks)
+                return collect_trends(ctx, weeks, standard_only=not viewer.leadership)
 
         trends = await run_in_threadpool(read)
         view = trends_view(trends, pages.domain.policy)

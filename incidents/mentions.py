@@ -1,0 +1,61 @@
+"""Who a piece of text mentions, kept beside the text instead of inside it.
+
+Text reaches the domain plain (``@Alice please check``); a :class:`Mention` says which span of it names which
+person. Adapters decide how to show the span (a live Slack mention, a name, a role token for leadership), and
+nothing a person types can ever become a mention: only spans the adapter recorded are people. Timeline entries
+keep their mentions in ``data["mentions"]``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from incidents.errors import VigilError
+
+MENTIONS_KEY = "mentions"
+"""Where a timeline entry's ``data`` holds its mentions."""
+
+
+@dataclass(frozen=True)
+class Mention:
+    """``text[start:end]`` (``@name``) refers to the person ``key``."""
+
+    key: str
+    start: int
+    end: int
+
+    def as_data(self) -> dict[str, Any]:
+        return {"key": self.key, "start": self.start, "end": self.end}
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> Mention:
+        return cls(key=str(data["key"]), start=int(data["start"]), end=int(data["end"]))
+
+
+def anchored(text: str, mentions: Iterable[Mention]) -> tuple[str, list[Mention]]:
+    """``text`` stripped as the services store it, with the spans moved along; refuses spans that do not cover
+    an ``@name`` of the text or that overlap, so a stored span always points at what it names."""
+    stripped = text.strip()
+    lead = len(text) - len(text.lstrip())
+    moved = sorted((Mention(m.key, m.start - lead, m.end - lead) for m in mentions), key=lambda m: m.start)
+    previous_end = 0
+    for mention in moved:
+        inside = previous_end <= mention.start < mention.end <= len(stripped)
+        if not mention.key or not inside or stripped[mention.start] != "@":
+            raise VigilError("A mention does not match the text it is in; write the text again.", field="mentions")
+        previous_end = mention.end
+    return stripped, moved
+
+
+def mentions_data(mentions: Iterable[Mention]) -> list[dict[str, Any]]:
+    return [m.as_data() for m in mentions]
+
+
+def stored_mentions(data: Mapping[str, Any]) -> list[Mention] | None:
+    """The mentions of a timeline entry's ``data``; None for entries written before mentions were structured."""
+    raw = data.get(MENTIONS_KEY)
+    if raw is None:
+        return None
+    return [Mention.from_data(item) for item in raw]

@@ -1,0 +1,289 @@
+"""The parties to an incident: who reported it, who was harmed, which account did it, who saw it.
+
+Parties are for the incident's members only (:func:`incidents.queries.is_member`): every read of them is audited,
+and beyond the team their identifiers are shown as role tokens ("Reporter", "Witness 2"), see
+:func:`party_tokens`. :func:`erase_party` removes a person on request: their identifiers are replaced by the token
+everywhere in the incident's record and blanked on the party, for good.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import object_session
+
+from incidents.context import Ctx
+from incidents.effects import audit, changed
+from incidents.errors import Forbidden, NotFound, VigilError
+from incidents.guards import TITLE_MAX
+from incidents.models import Action, Incident, SeverityChange, StatusUpdate, TimelineEntry
+from incidents.party_models import Party, PartyRole
+from incidents.queries import is_member, load_incident
+
+IDENTIFIER_MIN = 2
+"""Shorter identifiers would be masked inside unrelated words' neighbours ("Al", "7") more than they protect."""
+IDENTIFIER_FIELDS = ("name", "handle", "account_id", "contact")
+
+
+class NotMember(Forbidden):
+    """The person asking is not a member of the incident, so may neither see nor change its parties."""
+
+
+@dataclass(frozen=True)
+class ListedParty:
+    party: Party
+    token: str
+
+
+@dataclass(frozen=True)
+class Erasure:
+    ref: str
+    number: int
+    token: str
+    replacements: int
+
+    @property
+    def message(self) -> str:
+        """What the person who erased is told, in every channel."""
+        plural = "" if self.replacements == 1 else "s"
+        return f"Erased {self.token} from {self.ref}: {self.replacements} replacement{plural}."
+
+
+def parse_role(value: str) -> PartyRole:
+    try:
+        return PartyRole(value.strip().lower().replace("-", "_").replace(" ", "_"))
+    except ValueError:
+        raise VigilError(
+            f"Unknown role {value!r}: use one of {', '.join(r.value for r in PartyRole)}.", field="role"
+        ) from None
+
+
+def add_party(
+    ctx: Ctx,
+    ref: str,
+    *,
+    actor: str,
+    role: PartyRole,
+    name: str | None = None,
+    account_id: str | None = None,
+    handle: str | None = None,
+    contact: str | None = None,
+) -> ListedParty:
+    incident = _for_member(ctx, ref, actor)
+    given = {
+        "name": _identifier(name, "name", 200),
+        "account_id": _identifier(account_id, "account_id", 200),
+        "handle": _identifier(handle, "handle", 200),
+        "contact": _identifier(contact, "contact", 320),
+    }
+    if not any(given.values()):
+        raise VigilError("Give at least one of the name, handle, account id or contact.", field="name")
+    last = ctx.session.scalar(select(func.max(Party.number)).where(Party.incident_id == incident.id))
+    now = ctx.now()
+    party = Party(
+        incident=incident, number=(last or 0) + 1, role_in_case=role, created_by=actor, created_at=now, **given
+    )
+    ctx.session.add(party)
+    incident.updated_at = now  # bumps the incident's version: concurrent adds conflict instead of sharing a number
+    ctx.session.flush()
+    audit(ctx, actor, "party.add", incident, party=party.number, role=role.value)
+    return ListedParty(party, _tokens(_parties(ctx, incident))[party.number])
+
+
+def list_parties(ctx: Ctx, ref: str, *, actor: str) -> list[ListedParty]:
+    """Every party with its identifiers, erased ones included (blank, with when and by whom). Audited."""
+    incident = _for_member(ctx, ref, actor)
+    parties = _parties(ctx, incident)
+    audit(ctx, actor, "party.view", incident, parties=len(parties))
+    tokens = _tokens(parties)
+    return [ListedParty(p, tokens[p.number]) for p in parties]
+
+
+def erase_party(ctx: Ctx, ref: str, party: str, *, actor: str) -> Erasure:
+    """Replace the party's identifiers with its role token across the incident's title, summary, timeline, status
+    updates, severity reasons, actions and review, then blank them on the party. Returns how many replacements
+    were made; the audit event records that count, never the identifiers."""
+    incident = _for_member(ctx, ref, actor)
+    parties = _parties(ctx, incident)
+    target = _find(incident, parties, party)
+    token = _tokens(parties)[target.number]
+    if target.erased_at is not None:
+        raise VigilError(f"{token} on {incident.ref} was already erased.", field="party")
+    replacements = _rewrite_record(ctx, incident, _Masker(_identifiers(target), token))
+    for field in IDENTIFIER_FIELDS:
+        setattr(target, field, None)
+    now = ctx.now()
+    target.erased_at, target.erased_by = now, actor
+    incident.updated_at = now
+    audit(ctx, actor, "party.erase", incident, party=target.number, token=token, replacements=replacements)
+    changed(ctx, incident)
+    return Erasure(incident.ref, target.number, token, replacements)
+
+
+def party_tokens(incident: Incident) -> dict[str, str]:
+    """Every identifier of the incident's parties not yet erased (name, handle with and without "@", account id,
+    contact) → its role token, for renderers that must mask them by value in text written by people.
+
+    Match keys without regard to case, longest first (a name may contain a handle). Writes no audit event: it
+    shows nothing, it only hides. The incident must be attached to a session.
+    """
+    session = object_session(incident)
+    if session is None:
+        raise ValueError("party_tokens needs an incident loaded in a session")
+    parties = list(session.scalars(_parties_query(incident)))
+    tokens = _tokens(parties)
+    return {identifier: tokens[p.number] for p in parties if p.erased_at is None for identifier in _identifiers(p)}
+
+
+def describe(listed: ListedParty) -> str:
+    """One line per party for the CLI and Slack: number, token, then the identifiers (or when it was erased)."""
+    party = listed.party
+    if party.erased_at is not None:
+        return f"{party.number}. {listed.token}: erased {party.erased_at:%Y-%m-%d %H:%M} UTC by {party.erased_by}"
+    handle = f"@{party.handle}" if party.handle else None
+    facts = [party.name, handle, party.account_id and f"account {party.account_id}", party.contact]
+    return f"{party.number}. {listed.token}: {', '.join(f for f in facts if f)}"
+
+
+class _Masker:
+    """Replaces one party's identifiers with its token, whole words only and without regard to case, and counts
+    the replacements."""
+
+    def __init__(self, identifiers: Iterable[str], token: str) -> None:
+        alternatives = [_loose(identifier) for identifier in sorted(set(identifiers), key=len, reverse=True)]
+        self._pattern = re.compile(rf"(?<!\w)(?:{'|'.join(alternatives)})(?!\w)", re.IGNORECASE)
+        self._token = token
+        self.count = 0
+
+    def text(self, value: str) -> str:
+        masked, n = self._pattern.subn(lambda _match: self._token, value)
+        self.count += n
+        return masked
+
+    def data(self, value: Any) -> Any:
+        """The same inside JSON (timeline entries' data): strings in dicts and lists."""
+        if isinstance(value, str):
+            return self.text(value)
+        if isinstance(value, dict):
+            return {k: self.data(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self.data(v) for v in value]
+        return value
+
+
+def _loose(identifier: str) -> str:
+    """A pattern for ``identifier`` that also matches it spread over other whitespace (a name across a line)."""
+    return r"\s+".join(re.escape(word) for word in identifier.split())
+
+
+def _rewrite_record(ctx: Ctx, incident: Incident, masker: _Masker) -> int:
+    # Imported here: the review renderers mask with party_tokens from this module, so importing the reviews
+    # package at the top would make the two import each other.
+    from incidents.reviews.models import Review
+
+    _mask_fields(incident, ("title", "summary"), masker, limits={"title": TITLE_MAX})
+    for entry in _of(ctx, TimelineEntry, incident):
+        _mask_fields(entry, ("text",), masker, limits={})
+        masked = masker.data(entry.data)
+        if masked != entry.data:
+            entry.data = masked
+    rows: list[tuple[Iterable[Any], tuple[str, ...], dict[str, int]]] = [
+        (_of(ctx, StatusUpdate, incident), ("summary", "impact", "next_steps"), {}),
+        (_of(ctx, SeverityChange, incident), ("reason",), {}),
+        (_of(ctx, Action, incident), ("title", "description", "resolution"), {"title": 255, "resolution": 100}),
+        (_of(ctx, Review, incident), Review.__personal_text__, {}),
+    ]
+    for found, fields, limits in rows:
+        for row in found:
+            _mask_fields(row, fields, masker, limits=limits)
+    return masker.count
+
+
+def _mask_fields(row: Any, fields: Iterable[str], masker: _Masker, *, limits: dict[str, int]) -> None:
+    """Only fields that change are written, so rows that never named the party keep their version."""
+    for field in fields:
+        value = getattr(row, field)
+        if not value:
+            continue
+        masked = masker.text(value)
+        if masked != value:
+            limit = limits.get(field)
+            setattr(row, field, masked if limit is None or len(masked) <= limit else masked[: limit - 1] + "…")
+
+
+def _of(ctx: Ctx, model: Any, incident: Incident) -> list[Any]:
+    return list(ctx.session.scalars(select(model).where(model.incident_id == incident.id)))
+
+
+def require_member(incident: Incident, actor: str) -> None:
+    """:class:`NotMember` unless ``actor`` may see and change the incident's parties (for forms, before opening)."""
+    if not is_member(incident, actor):
+        raise NotMember(
+            f"Only members of {incident.ref} (its declarer and role holders) can see or change its parties.",
+            field="ref",
+        )
+
+
+def _for_member(ctx: Ctx, ref: str, actor: str) -> Incident:
+    incident = load_incident(ctx, ref)
+    require_member(incident, actor)
+    return incident
+
+
+def _parties_query(incident: Incident) -> Any:
+    return select(Party).where(Party.incident_id == incident.id).order_by(Party.number)
+
+
+def _parties(ctx: Ctx, incident: Incident) -> list[Party]:
+    return list(ctx.session.scalars(_parties_query(incident)))
+
+
+def _tokens(parties: Iterable[Party]) -> dict[int, str]:
+    """Party number → token: the role's label, then "Witness 2", "Witness 3"… in the order parties were added.
+    Erased parties keep their place, so a token already written into the record never comes to mean someone
+    else."""
+    seen: Counter[PartyRole] = Counter()
+    tokens: dict[int, str] = {}
+    for party in sorted(parties, key=lambda p: p.number):
+        seen[party.role_in_case] += 1
+        nth = seen[party.role_in_case]
+        tokens[party.number] = party.role_in_case.label if nth == 1 else f"{party.role_in_case.label} {nth}"
+    return tokens
+
+
+def _identifiers(party: Party) -> list[str]:
+    values = [party.name, party.account_id, party.contact]
+    if party.handle:
+        values += [party.handle, f"@{party.handle}"]
+    return [v for v in values if v]
+
+
+def _identifier(value: str | None, field: str, limit: int) -> str | None:
+    value = " ".join((value or "").split())
+    if field == "handle":
+        value = value.removeprefix("@")
+    if not value:
+        return None
+    if len(value) < IDENTIFIER_MIN:
+        raise VigilError(f"The {field.replace('_', ' ')} is too short to mask reliably.", field=field)
+    if len(value) > limit:
+        raise VigilError(f"The {field.replace('_', ' ')} is too long (at most {limit} characters).", field=field)
+    return value
+
+
+def _find(incident: Incident, parties: list[Party], address: str) -> Party:
+    """A party by number ("2", "#2") or by token ("Reporter", "witness-2")."""
+    wanted = " ".join(address.strip().lstrip("#").replace("-", " ").replace("_", " ").split()).casefold()
+    tokens = _tokens(parties)
+    for party in parties:
+        if wanted in (str(party.number), tokens[party.number].casefold()):
+            return party
+    raise NotFound(
+        f"{incident.ref} has no party {address.strip()!r}: give its number or token, as the list of parties shows.",
+        field="party",
+    )

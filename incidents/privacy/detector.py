@@ -1,0 +1,378 @@
+"""Find personal data in free text: where it is and what kind, so each audience can be shown a masked copy.
+
+Built on maintained libraries where they exist: Microsoft Presidio's predefined pattern recognizers (e-mail,
+Luhn-checked payment cards, IBAN, IPv4/IPv6 validated with :mod:`ipaddress`, URLs, and the checksum-validated
+national ids of many countries) and Google's libphonenumber (:mod:`phonenumbers`) for phone numbers written the
+way each country writes them. Presidio runs here without a spaCy model (none can be installed from PyPI under its
+official name), so it has no named-entity recognition; the patterns below add what a Trust & Safety incident holds
+and Presidio does not look for: obfuscated e-mails, handles and platform accounts, profile URLs without a scheme,
+street addresses and postcodes, precise coordinates, dates of birth, labelled ids, Slack user ids, and names
+introduced by a title or a word such as "named".
+
+Masking errs on the side of the reader who must not see: a number that might be a phone or an id is masked, a
+date that might be a birth date (a labelled one, or one more than twelve years back) is masked. Names of people
+nobody told Vigil about, written without such a cue, are not found: the known people of an incident (Slack users,
+recorded parties) are masked by value at render time instead (:mod:`incidents.privacy.masking`).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime
+from functools import cache
+from typing import Any, NamedTuple
+
+import phonenumbers
+
+DETECTOR_VERSION = "2026.12.1"
+"""Stored with every scan; a row scanned by another version is scanned again (``vigil redaction rescan``)."""
+
+PHONE_REGIONS = ("US", "GB", "IN", "DE", "FR", "BR", "AU", "JP", "NG", "MX", "ES", "IT", "CA", "PH", "ZA", "NL")
+"""Regions tried for numbers written without a country code; a ``+``/``00`` number needs none."""
+
+
+class Finding(NamedTuple):
+    start: int
+    end: int
+    category: str
+
+
+LABELS = {
+    "email": "[email]",
+    "phone": "[phone]",
+    "ip": "[IP address]",
+    "url": "[link]",
+    "address": "[address]",
+    "name": "[name]",
+    "handle": "[handle]",
+    "card": "[card number]",
+    "bank": "[account number]",
+    "date_of_birth": "[date of birth]",
+    "national_id": "[ID number]",
+    "number": "[number]",
+    "coordinates": "[location]",
+    "slack_id": "[Slack user]",
+}
+"""What a masked span reads as, by category."""
+
+_PRESIDIO_ENTITIES = {
+    "EMAIL_ADDRESS": "email",
+    "CREDIT_CARD": "card",
+    "IBAN_CODE": "bank",
+    "IP_ADDRESS": "ip",
+    "URL": "url",
+    "CRYPTO": "bank",
+}
+_PRESIDIO_NATIONAL_IDS = (
+    "UsSsnRecognizer",
+    "UsItinRecognizer",
+    "UsPassportRecognizer",
+    "UkNinoRecognizer",
+    "NhsRecognizer",
+    "EsNifRecognizer",
+    "EsNieRecognizer",
+    "ItFiscalCodeRecognizer",
+    "PlPeselRecognizer",
+    "SgFinRecognizer",
+    "InAadhaarRecognizer",
+    "InPanRecognizer",
+    "AuTfnRecognizer",
+    "AuMedicareRecognizer",
+    "CaSinRecognizer",
+    "FiPersonalIdentityCodeRecognizer",
+    "SePersonnummerRecognizer",
+    "TrNationalIdRecognizer",
+    "KrRrnRecognizer",
+    "ZaIdNumberRecognizer",
+    "NgNinRecognizer",
+    "ThTninRecognizer",
+)
+_MIN_SCORE = 0.3
+
+_TLD = r"(?:com|org|net|edu|gov|io|co|me|info|biz|app|dev|ai|us|uk|de|fr|es|it|nl|ca|au|in|br|jp|ru|ch|se|no|pl)"
+_AT = r"(?:\s*[\(\[\{<]\s*(?:at|@)\s*[\)\]\}>]\s*|\s+at\s+|\s+@\s+|\s*@\s+|\s+@\s*)"
+_DOT = r"(?:\s*[\(\[\{<]\s*(?:dot|\.)\s*[\)\]\}>]\s*|\s+dot\s+|\s*\.\s+|\s+\.\s*|\.)"
+_STREET_TYPES = (
+    r"street|st|road|rd|avenue|ave|av|lane|ln|drive|dr|boulevard|blvd|way|court|ct|place|pl|terrace|terr|close|"
+    r"crescent|cres|square|sq|highway|hwy|parkway|pkwy|circle|cir|trail|mews|gardens|grove|row|alley|plaza"
+)
+_PLATFORMS = (
+    r"instagram|insta|ig|twitter|tiktok|snapchat|snap|discord|telegram|reddit|facebook|fb|youtube|yt|twitch|kik|"
+    r"whatsapp|threads|bluesky|bsky|mastodon|steam|roblox|xbox|psn|github|linkedin|onlyfans"
+)
+_MONTHS = r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"  # noqa: E501
+
+_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (category, re.compile(pattern, flags))
+    for category, pattern, flags in (
+        # "jane.doe at example dot com", "jane [at] example [dot] co [dot] uk", "jane @ example . com"
+        ("email", rf"\b[\w.+-]+(?:{_DOT}[\w+-]+)*{_AT}[\w-]+(?:{_DOT}[\w-]+)*{_DOT}{_TLD}\b", re.IGNORECASE),
+        ("email", r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", 0),
+        # Any scheme, userinfo included; and bare hosts with a path ("name.tumblr.com/post/1").
+        ("url", r"\b[a-z][a-z0-9+.-]{1,15}://[^\s<>\"']+", re.IGNORECASE),
+        ("url", r"\bwww\d{0,3}\.[^\s<>\"']+", re.IGNORECASE),
+        ("url", r"\b(?:[\w-]+\.)+[a-z]{2,24}/[^\s<>\"']*", re.IGNORECASE),
+        # Handles: @name (not an e-mail), u/name and r/… style, and platform-labelled accounts.
+        ("handle", r"(?<![\w@.+-])@[A-Za-z0-9_](?:[A-Za-z0-9_.-]{0,38}[A-Za-z0-9_])?", 0),
+        ("handle", r"(?<![\w/])/?u/[A-Za-z0-9_-]{2,30}", 0),
+        (
+            "handle",
+            rf"\b(?:{_PLATFORMS})(?:\s+(?:handle|account|username|user(?:\s?name)?|id|name|profile))?"
+            r"(?:\s*[:=]\s*@?|\s+@|\s+(?:is\s+)?(?=[a-z0-9_.]*[0-9_.#])|\s+(?:is|as)\s+@?)[A-Za-z0-9_][A-Za-z0-9_.#-]{1,38}",
+            re.IGNORECASE,
+        ),
+        (
+            "handle",
+            r"\b(?:handle|username|user\s?name|screen\s?name|gamertag|account\s+name)\s*(?::|=|\bis\b)?\s*@?"
+            r"[A-Za-z0-9_][A-Za-z0-9_.#-]{1,38}",
+            re.IGNORECASE,
+        ),
+        ("slack_id", r"(?<![\w@])[UW](?=[A-Z0-9]*\d)[A-Z0-9]{8,11}\b", 0),
+        # 51.5007, -0.1246 · 40°26'46"N 79°58'56"W · geo:51.5,-0.12
+        (
+            "coordinates",
+            r"(?<![\d.])[-+]?\d{1,2}\.\d{3,}(?:\s*°)?(?:\s*[NS]\b)?\s*[,;/]?\s+[-+]?\d{1,3}\.\d{3,}(?:\s*°)?(?:\s*[EW]\b)?"
+            r"(?![\d.])"
+            r"|(?<![\d.])[-+]?\d{1,2}\.\d{3,},[-+]?\d{1,3}\.\d{3,}(?![\d.])",
+            0,
+        ),
+        (
+            "coordinates",
+            r"\d{1,3}\s*°\s*\d{1,2}\s*['\u2032]\s*(?:\d{1,2}(?:\.\d+)?\s*[\"\u2033]\s*)?[NS][\s,]*"
+            r"\d{1,3}\s*°\s*\d{1,2}\s*['\u2032]\s*(?:\d{1,2}(?:\.\d+)?\s*[\"\u2033]\s*)?[EW]",
+            0,
+        ),
+        ("coordinates", r"\bgeo:[-+]?\d+(?:\.\d+)?,[-+]?\d+(?:\.\d+)?", re.IGNORECASE),
+        (
+            "coordinates",
+            r"\blat(?:itude)?\W{0,3}[-+]?\d{1,2}\.\d{2,}\W{1,4}(?:lon|lng|long|longitude)\W{0,3}[-+]?\d{1,3}\.\d{2,}",
+            re.IGNORECASE,
+        ),
+        # 221B Baker Street · 1600 Pennsylvania Avenue NW · 12 rue de Rivoli · Hauptstraße 5 · Calle Mayor 3
+        (
+            "address",
+            rf"\b\d{{1,5}}[A-Za-z]?(?:[-/]\d{{1,5}})?,?\s+(?:[A-Za-zÀ-ÿ'.-]+\s+){{1,4}}(?:{_STREET_TYPES})\b\.?"
+            r"(?:\s+(?:N|S|E|W|NE|NW|SE|SW)\b)?",
+            re.IGNORECASE,
+        ),
+        (
+            "address",
+            r"\b\d{1,5}[a-z]?,?\s+(?i:rue|avenue|boulevard|bd|chemin|allée|impasse|quai|calle|avenida|via|viale|"
+            r"piazza|rua|praça|strada)\s+(?:(?:de|du|des|la|le|l'|del|della|di|do|da|dos)\s+)*"
+            r"[A-ZÀ-Ý][\wÀ-ÿ'-]*(?:\s+[A-ZÀ-Ý][\wÀ-ÿ'-]*)*",
+            0,
+        ),
+        (
+            "address",
+            r"\b(?:rue|avenue|boulevard|chemin|calle|avenida|av\.|via|viale|piazza|rua|praça|ulica|ul\.)\s+"
+            r"(?:[\wÀ-ÿ'-]+\s+){0,4}?\d{1,5}[a-z]?\b",
+            re.IGNORECASE,
+        ),
+        (
+            "address",
+            r"\b[A-ZÄÖÜ][\wäöüß-]*(?:straße|strasse|str\.|weg|gasse|platz|allee|ring|damm|laan|straat|gracht|vej|"
+            r"gatan|gata|veien)\s+\d{1,5}[a-z]?\b",
+            0,
+        ),
+        (
+            "address",
+            r"\b(?:apt|apartment|unit|flat|suite|ste|floor|room)\.?\s*#?\s*\d+[A-Za-z]?\b|\bp\.?\s?o\.?\s+box\s+\d+",
+            re.IGNORECASE,
+        ),
+        # Postcodes: UK (SW1A 1AA), US state + ZIP (IL 62704), Canada (K1A 0B1), Netherlands (1012 AB).
+        ("address", r"\b[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}\b", 0),
+        ("address", r"\b[A-Z]{2},?\s+\d{5}(?:-\d{4})?\b", 0),
+        ("address", r"\b[A-Z]\d[A-Z]\s?\d[A-Z]\d\b", 0),
+        ("address", r"\b\d{4}\s?[A-Z]{2}\b(?=\s+[A-Z][a-z])", 0),
+        # Names introduced by a title or by a word that says a name follows.
+        (
+            "name",
+            r"\b(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Sir|Dame|Lady|Lord|Rev|Officer|Detective|Det|Sgt|Sergeant|Constable|"
+            r"Agent|Judge)\.?\s+[A-Z][\w'\u2019-]+(?:\s+[A-Z][\w'\u2019-]+){0,2}",
+            0,
+        ),
+        (
+            "name",
+            r"(?i:\b(?:named|called|name(?:d| is|:)|known as|aka|a\.k\.a\.|victim|reporter|suspect|minor|child|"
+            r"student|user|mother|father|parent|guardian|daughter|son|wife|husband|partner|teacher|witness|"
+            r"neighbou?r|friend|sister|brother))\s+[A-Z][\w'\u2019-]+(?:\s+(?:de\s+|van\s+|von\s+|del\s+|da\s+)?"
+            r"[A-Z][\w'\u2019-]+){1,2}",
+            0,
+        ),
+        # Ids introduced by a label: "SSN 078-05-1120", "passport no. X1234567", "DNI: 12345678Z".
+        (
+            "national_id",
+            r"(?i:\b(?:ssn|social security(?: number| no\.?)?|national (?:id|insurance)(?: number| no\.?)?|nin|"
+            r"nino|id (?:number|no\.?|card)|identity (?:number|card)|passport(?: number| no\.?)?|"
+            r"driver'?s? licen[cs]e(?: number| no\.?)?|licen[cs]e (?:number|no\.?)|tax id|tin|dni|nie|nif|cpf|curp|"
+            r"aadhaar|pesel|personnummer|bsn|sin|tfn|medicare|nhs(?: number| no\.?)?))\s*[:#]?\s*"
+            # the id: groups of capitals and digits; after the first, each holds a digit or is one or two capitals
+            r"(?=[A-Z0-9 .-]*\d)[A-Z0-9]+(?:[ .-](?:[A-Z]*\d[A-Z0-9]*|[A-Z]{1,2}\b))*",
+            0,
+        ),
+        ("national_id", r"\b\d{3}-\d{2}-\d{4}\b|\b\d{3}\.\d{3}\.\d{3}-\d{2}\b", 0),
+        ("national_id", r"\b[A-Z]{4}\d{6}[HM][A-Z]{5}[A-Z0-9]\d\b", 0),
+    )
+)
+
+_DATE = re.compile(
+    r"(?<![\d./-])(?:\d{4}[-./]\d{1,2}[-./]\d{1,2}|\d{1,2}[/.-]\d{1,2}[/.-](?:\d{4}|\d{2})|"
+    rf"\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTHS}\s*,?\s*\d{{4}}|{_MONTHS}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s*\d{{4}})"
+    r"(?![\d]|[-./]\d)",
+    re.IGNORECASE,
+)
+_BIRTH_CUE = re.compile(
+    r"(?:born|birth|b\.|dob|d\.o\.b\.?|birthday|date of birth|birthdate|age[ds]?)\W{0,3}(?:\w+\W{1,3}){0,2}$",
+    re.IGNORECASE,
+)
+_YEAR = re.compile(r"(\d{4})|\b(\d{2})$")
+_PHONE_CUE = re.compile(
+    r"(?:call|phone|tel|mobile|cell|number|whatsapp|text|sms|contact|reach|ring|fax|no\.?)\W*$", re.I
+)
+_TIME = re.compile(r"\b\d{1,2}:\d{2}(?::\d{2})?\b")
+_REF = re.compile(r"\b[A-Z][A-Z0-9]{1,9}-\d{4}-\d{2,}\b|\b[A-Z][A-Z0-9]{1,9}-\d+\b")
+_NUMBER_RUN = re.compile(r"(?<![\w/.])(?:\+|00)?\(?\d[\d\s().\-/]{4,24}\d(?![\w/])|(?<![\w/.])\d{7,}(?![\w/])")
+
+
+class Detector:
+    """The recognizers, built once per process (Presidio's import costs about two seconds: only writes pay it)."""
+
+    def __init__(self) -> None:
+        # tldextract (used by Presidio's e-mail check) would try to download the public suffix list on first use;
+        # its bundled snapshot is enough and no network call ever leaves Vigil for this.
+        os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
+        from presidio_analyzer import predefined_recognizers as presidio
+
+        generic = [presidio.EmailRecognizer(), presidio.CreditCardRecognizer(), presidio.IbanRecognizer()]
+        generic += [presidio.IpRecognizer(), presidio.UrlRecognizer(), presidio.CryptoRecognizer()]
+        self._generic = [(r, r.supported_entities) for r in generic]
+        self._national = [getattr(presidio, name)() for name in _PRESIDIO_NATIONAL_IDS]
+
+    def detect(self, text: str, *, today: datetime | None = None) -> list[Finding]:
+        """Non-overlapping findings in ``text``, in order."""
+        if not text or not text.strip():
+            return []
+        found: list[Finding] = []
+        for recognizer, entities in self._generic:
+            found += self._presidio(recognizer, text, entities)
+        if any(c.isdigit() for c in text):
+            for recognizer in self._national:
+                found += [Finding(f.start, f.end, "national_id") for f in self._presidio(recognizer, text, None)]
+            found += _dates_and_numbers(text, (today or datetime.now(UTC)).year)
+        for category, pattern in _PATTERNS:
+            found += (Finding(m.start(), m.end(), category) for m in pattern.finditer(text))
+        return merge(_trimmed(text, found))
+
+    @staticmethod
+    def _presidio(recognizer: Any, text: str, entities: list[str] | None) -> Iterator[Finding]:
+        for result in recognizer.analyze(text, entities or recognizer.supported_entities, None):
+            if result.score >= _MIN_SCORE:
+                yield Finding(result.start, result.end, _PRESIDIO_ENTITIES.get(result.entity_type, "national_id"))
+
+
+def _dates_and_numbers(text: str, this_year: int) -> list[Finding]:
+    """Birth dates, phone numbers, and any other long number (an id, an account): masked unless it is an
+    ordinary date, a time or an incident/ticket reference."""
+    found: list[Finding] = []
+    blanked = list(text)
+
+    def blank(start: int, end: int) -> None:
+        blanked[start:end] = " " * (end - start)
+
+    for match in _DATE.finditer(text):
+        cue = _BIRTH_CUE.search(text[max(0, match.start() - 30) : match.start()])
+        if cue or _year(match.group(0), this_year) <= this_year - 12:
+            found.append(Finding(match.start(), match.end(), "date_of_birth"))
+        blank(match.start(), match.end())
+    for match in _TIME.finditer(text):
+        blank(match.start(), match.end())
+    for match in _REF.finditer(text):
+        blank(match.start(), match.end())
+    plain = "".join(blanked)
+    for match in _NUMBER_RUN.finditer(plain):
+        candidate = match.group(0).rstrip(" (.-/")
+        digits = sum(c.isdigit() for c in candidate)
+        if digits < 7 or digits > 19:
+            continue
+        end = match.start() + len(candidate)
+        bare = candidate.isdigit() and digits < 10  # a count ("15000000 posts"), unless introduced as a number
+        if bare and not _PHONE_CUE.search(text[max(0, match.start() - 25) : match.start()]):
+            if digits >= 9:
+                found.append(Finding(match.start(), end, "number"))
+            continue
+        if _is_phone(candidate):
+            found.append(Finding(match.start(), end, "phone"))
+        elif digits >= 9:
+            found.append(Finding(match.start(), end, "number"))
+    return found
+
+
+def _year(date_text: str, this_year: int) -> int:
+    match = _YEAR.search(date_text)
+    if match is None:
+        return this_year
+    if match.group(1):
+        return int(match.group(1))
+    two = int(match.group(2))
+    return 2000 + two if 2000 + two <= this_year else 1900 + two
+
+
+@cache
+def _is_phone(candidate: str) -> bool:
+    number = candidate.strip()
+    if number.startswith("00"):
+        number = "+" + number[2:]
+    regions: Iterable[str | None] = (None,) if number.startswith("+") else PHONE_REGIONS
+    for region in regions:
+        try:
+            parsed = phonenumbers.parse(number, region)
+        except phonenumbers.NumberParseException:
+            continue
+        if phonenumbers.is_possible_number(parsed):
+            return True
+    return False
+
+
+def _trimmed(text: str, findings: Iterable[Finding]) -> list[Finding]:
+    """Findings without trailing punctuation that patterns swallow at a sentence's end."""
+    out = []
+    for start, end, category in findings:
+        while end > start and text[end - 1] in ".,;:!?)]}'\"":
+            end -= 1
+        if end > start:
+            out.append(Finding(start, end, category))
+    return out
+
+
+def merge(findings: Iterable[Finding]) -> list[Finding]:
+    """Overlapping findings become one span, named after its longest part."""
+    merged: list[Finding] = []
+    for finding in sorted(findings, key=lambda f: (f.start, -f.end)):
+        if merged and finding.start < merged[-1].end:
+            last = merged[-1]
+            longest = last if last.end - last.start >= finding.end - finding.start else finding
+            merged[-1] = Finding(last.start, max(last.end, finding.end), longest.category)
+        else:
+            merged.append(finding)
+    return merged
+
+
+_lock = threading.Lock()
+_detector: Detector | None = None
+
+
+def detector() -> Detector:
+    """The process's detector, built on first use."""
+    global _detector
+    if _detector is None:
+        with _lock:
+            if _detector is None:
+                _detector = Detector()
+    return _detector
+
+
+def detect(text: str) -> list[Finding]:
+    return detector().detect(text)

@@ -1,0 +1,53 @@
+"""``vigil redaction rescan``: store a fresh scan for every row the current detector has not scanned.
+
+Reviews re-detect stale rows when they are read, so nothing leaks meanwhile; a rescan makes reading fast again
+after a detector upgrade (and fills in rows written before scanning existed).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from incidents.context import Ctx
+from incidents.models import Action, Incident, TimelineEntry
+from incidents.privacy.detector import DETECTOR_VERSION
+from incidents.privacy.scan import is_current, scan
+from incidents.reviews.models import Review
+
+SCANNED = ((Incident, "incidents"), (TimelineEntry, "timeline entries"), (Action, "actions"), (Review, "reviews"))
+
+
+@dataclass(frozen=True)
+class Rescan:
+    rescanned: dict[str, int]
+    current: int
+
+    @property
+    def message(self) -> str:
+        done = ", ".join(f"{label} {n}" for label, n in self.rescanned.items() if n) or "nothing"
+        already = "1 row was" if self.current == 1 else f"{self.current} rows were"
+        return f"Rescanned with detector {DETECTOR_VERSION}: {done}; {already} already current."
+
+
+def rescan(ctx: Ctx, *, batch: int = 500) -> Rescan:
+    """Scan again every row whose stored scan is missing or from another detector version, a batch at a time."""
+    rescanned: dict[str, int] = {}
+    current = 0
+    for model, label in SCANNED:
+        rescanned[label] = 0
+        last_id = 0
+        while True:
+            rows = ctx.session.scalars(select(model).where(model.id > last_id).order_by(model.id).limit(batch)).all()
+            if not rows:
+                break
+            for row in rows:
+                if is_current(row.pii):
+                    current += 1
+                else:
+                    scan(row)
+                    rescanned[label] += 1
+            ctx.session.flush()
+            last_id = rows[-1].id
+    return Rescan(rescanned, current)

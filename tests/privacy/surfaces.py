@@ -1,0 +1,68 @@
+"""Everything an incident shows beyond its members, and what its team sees, as one searchable text each.
+
+Leadership surfaces: the leadership review (Markdown, HTML, the Slack summary posted to the leadership channel),
+the web list, page and CSV as a leadership-group member who is not on the incident sees them, the weekly leadership
+digest, and, for restricted incidents, the Jira tickets of its actions.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from datetime import timedelta
+
+from bot.review_blocks import review_summary
+from incidents.access import make_viewer, sight
+from incidents.context import Domain
+from incidents.exports import incident_csv
+from incidents.listing import incident_rows
+from incidents.queries import IncidentFilter, get_incident
+from incidents.reviews import Audience, Format, load_templates, render_review, review_document
+from incidents.scheduling.jobs import weekly_summary
+from incidents.tracker.content import SyncConfig, desired
+from web.pages.incident import incident_view
+
+LEADER = "U0LEADER"
+_TEMPLATES = load_templates()
+
+
+def readable(text: str) -> str:
+    """As a person reads it: entities decoded, Markdown escapes dropped, whitespace folded, any case."""
+    return " ".join(html.unescape(text).replace("\\", "").split()).casefold()
+
+
+def leadership_text(domain: Domain, ref: str) -> str:
+    parts: list[str] = []
+    with domain.unit() as ctx:
+        for fmt in Format:
+            parts.append(
+                render_review(ctx, ref, actor=LEADER, audience=Audience.LEADERSHIP, fmt=fmt, templates=_TEMPLATES)
+            )
+        document = review_document(ctx, ref, actor=LEADER, audience=Audience.LEADERSHIP)
+        parts.append(json.dumps(review_summary(document, file_name=f"{ref}.html"), ensure_ascii=False))
+        viewer = make_viewer(LEADER, "Lena", None, [LEADER])
+        rows = incident_rows(ctx, IncidentFilter(text=ref), viewer, limit=10)
+        parts += list(incident_csv(rows))
+        incident = get_incident(ctx, ref)
+        seen = sight(incident, viewer)
+        assert seen is not None and seen.redacted
+        parts.append(json.dumps(incident_view(ctx, incident, seen, None), default=str, ensure_ascii=False))
+        parts.append(json.dumps(weekly_summary(ctx, ctx.now() + timedelta(days=1)), ensure_ascii=False))
+        if incident.tier.is_restricted:
+            config = SyncConfig(project="SAFE", web_base_url="https://vigil.example.org/web")
+            parts += [json.dumps(desired(config, incident, a), ensure_ascii=False) for a in incident.actions]
+    return readable("\n".join(parts))
+
+
+def team_text(domain: Domain, ref: str, member: str) -> str:
+    """The control: what the incident's members read, proving each planted value reached the incident."""
+    with domain.unit() as ctx:
+        review = render_review(
+            ctx, ref, actor=member, audience=Audience.TEAM, fmt=Format.MARKDOWN, templates=_TEMPLATES
+        )
+        incident = get_incident(ctx, ref)
+        viewer = make_viewer(member, "member", None, [])
+        seen = sight(incident, viewer)
+        assert seen is not None and seen.member
+        page = json.dumps(incident_view(ctx, incident, seen, None), default=str, ensure_ascii=False)
+    return readable(review + page)
