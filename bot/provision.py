@@ -14,6 +14,7 @@ from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass, replace
 from functools import partial
+from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -147,7 +148,7 @@ class Provisioner:
                 log.warning("%s already had a channel; keeping it", plan.ref)
                 return None
             ctx.session.flush()
-            version = ctx.session.get(Incident, plan.incident_id).version  # type: ignore[union-attr]
+            version = ctx.session.get_one(Incident, plan.incident_id).version
         return replace(plan, channel=channel, version=version) if version == plan.version + 1 else None
 
     def _own_channel_named(self, name: str) -> str | None:
@@ -220,7 +221,7 @@ class Provisioner:
 
     def _bookmark(self, plan: Plan, channel: str, *, search: bool) -> None:
         assert plan.source_url is not None
-        existing = []
+        existing: list[dict[str, Any]] = []
         if search:
             with slack_call("bookmarks.list"):
                 existing = self.client.bookmarks_list(channel_id=channel).get("bookmarks") or []

@@ -9,7 +9,7 @@ notification ``text``) is escaped with :func:`bot.blocks.text.escape`.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TypedDict
 
 from bot.blocks.text import escape, link
 from bot.ids import ActionId, ViewId
@@ -17,6 +17,14 @@ from incidents.reviews import Minors, Review, ReviewDocument, ReviewFields, Revi
 from incidents.reviews.gate import GateFinding, digest
 
 Block = dict[str, Any]
+
+
+class SummaryMessage(TypedDict):
+    """``chat.postMessage`` arguments of a review's summary."""
+
+    text: str
+    blocks: list[Block]
+
 
 TEXT_FIELDS: tuple[tuple[str, str, bool], ...] = (
     ("executive_summary", "Executive summary", True),
@@ -44,7 +52,7 @@ GATE_NOTICE = (
 )
 
 
-def review_summary(document: ReviewDocument, *, file_name: str | None = None) -> dict[str, Any]:
+def review_summary(document: ReviewDocument, *, file_name: str | None = None) -> SummaryMessage:
     """``chat.postMessage`` arguments (``text`` and ``blocks``) summarising the review for its audience."""
     d = document
     facts = [

@@ -19,7 +19,7 @@ from slack_sdk import WebClient
 from bot.delivery import PostOptions, find_own_post, incident_by_id, metadata, record, slack_call
 from bot.ids import Purpose
 from bot.people import PeopleDirectory
-from bot.review_blocks import review_summary
+from bot.review_blocks import SummaryMessage, review_summary
 from incidents.context import Ctx, Domain
 from incidents.dispatcher import Handler, RetryLater
 from incidents.models import Incident
@@ -168,9 +168,7 @@ class ReviewPort:
             )
         return targets
 
-    def _post_summary(
-        self, plan: Publication, target: Target, summary: dict[str, object], message: OutboxMessage
-    ) -> None:
+    def _post_summary(self, plan: Publication, target: Target, summary: SummaryMessage, message: OutboxMessage) -> None:
         ts = None
         if message.attempts > 0:
             with slack_call("conversations.history"):
@@ -181,7 +179,7 @@ class ReviewPort:
                 response = self.client.chat_postMessage(
                     channel=target.channel,
                     metadata=metadata(plan.ref, target.summary),
-                    **summary,  # type: ignore[arg-type]
+                    **summary,
                     **PostOptions(plan.restricted).kwargs(),
                 )
             ts, channel = str(response["ts"]), str(response["channel"])

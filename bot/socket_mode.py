@@ -16,6 +16,7 @@ from slack_bolt import App
 from slack_bolt.adapter.socket_mode.base_handler import BaseSocketModeHandler
 from slack_bolt.adapter.socket_mode.internals import run_bolt_app, send_response
 from slack_sdk.socket_mode.builtin import SocketModeClient
+from slack_sdk.socket_mode.client import BaseSocketModeClient
 from slack_sdk.socket_mode.request import SocketModeRequest
 
 
@@ -42,8 +43,8 @@ class SocketModeHandler(BaseSocketModeHandler):
             ping_interval=10,  # bolt's default
             concurrency=concurrency,
         )
-        self.client.socket_mode_request_listeners.append(self.handle)  # type: ignore[arg-type]
+        self.client.socket_mode_request_listeners.append(self.handle)
 
-    def handle(self, client: NoDelaySocketModeClient, req: SocketModeRequest) -> None:
+    def handle(self, client: BaseSocketModeClient, req: SocketModeRequest) -> None:
         started = time.time()
         send_response(client, req, run_bolt_app(self.app, req), started)

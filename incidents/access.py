@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
-from sqlalchemy import event, insert
+from sqlalchemy import Engine, event, insert
 from sqlalchemy.orm import Session
 
 from incidents.context import Ctx
@@ -96,6 +96,7 @@ def _audit_refusal(ctx: Ctx, viewer: Viewer, ref: str, incident: Incident | None
     }
     ctx.session.add(AuditEvent(**values))
     bind = ctx.session.get_bind()
+    assert isinstance(bind, Engine)  # sessions are made by make_sessionmaker(engine)
 
     def write_after_rollback(_session: Session) -> None:
         with bind.connect() as connection, connection.begin():

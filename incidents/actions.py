@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from enum import Enum
+from typing import Final
 
 from incidents.context import Ctx
 from incidents.effects import ACTION_CHANGED, record
@@ -14,7 +16,14 @@ from incidents.models import Action, Incident
 from incidents.outbox import enqueue
 from incidents.queries import load_incident
 
-_UNSET: object = object()
+
+class _Unset(Enum):
+    """An :class:`ActionChanges` field left as it is (where ``None`` means "clear it")."""
+
+    UNSET = "unset"
+
+
+_UNSET: Final = _Unset.UNSET
 
 
 def parse_priority(value: str) -> ActionPriority:
@@ -89,8 +98,8 @@ def add_action(
 class ActionChanges:
     title: str | None = None
     description: str | None = None
-    owner: str | object | None = _UNSET
-    due_date: date | object | None = _UNSET
+    owner: str | _Unset | None = _UNSET
+    due_date: date | _Unset | None = _UNSET
     priority: ActionPriority | None = None
     category: ActionCategory | None = None
     status: ActionStatus | None = None
@@ -115,12 +124,12 @@ def update_action(
     if changes.description is not None:
         action.description = applied["description"] = changes.description.strip()
     if changes.owner is not _UNSET:
-        action.owner = changes.owner  # type: ignore[assignment]
+        action.owner = changes.owner
         applied["owner"] = action.owner
     if changes.due_date is not _UNSET:
         if not from_tracker:
-            _check_due(ctx, changes.due_date)  # type: ignore[arg-type]
-        action.due_date = changes.due_date  # type: ignore[assignment]
+            _check_due(ctx, changes.due_date)
+        action.due_date = changes.due_date
         applied["due_date"] = action.due_date.isoformat() if action.due_date else None
     if changes.priority is not None:
         action.priority = changes.priority

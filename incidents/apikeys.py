@@ -13,8 +13,9 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any, cast
 
-from sqlalchemy import case, delete, select, update
+from sqlalchemy import CursorResult, case, delete, select, update
 
 from incidents.apikey_models import ApiKey, IdempotencyRecord
 from incidents.context import Ctx
@@ -174,5 +175,8 @@ def admit(ctx: Ctx, tokens: Sequence[str]) -> list[Admission | None]:
 def expire_idempotency_records(ctx: Ctx) -> int:
     """Forget answers older than :data:`IDEMPOTENCY_TTL` (run by the scheduler's tick). Returns how many."""
     cutoff = ctx.now() - IDEMPOTENCY_TTL
-    result = ctx.session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.created_at < cutoff))
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    # Session.execute is typed as returning a Result; for a DELETE it returns a CursorResult, which has rowcount.
+    result = cast(
+        "CursorResult[Any]", ctx.session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.created_at < cutoff))
+    )
+    return int(result.rowcount or 0)

@@ -15,8 +15,9 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import CursorResult, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from incidents.db import on_postgresql, transaction
@@ -45,7 +46,7 @@ class Backoff:
 
     def delay(self, attempt: int) -> float:
         """Full exponential growth capped at ``cap``, spread by +-``jitter`` so replicas do not retry in step."""
-        raw = min(self.cap, self.base * 2 ** max(0, attempt - 1))
+        raw: float = min(self.cap, self.base * 2 ** max(0, attempt - 1))
         return raw * (1 + random.uniform(-self.jitter, self.jitter))
 
 
@@ -162,9 +163,13 @@ class Dispatcher:
 
 def requeue_failed(session: Session, *, topics: list[str], now: datetime) -> int:
     """Give failed rows of these topics a fresh retry budget (``vigil actions resync`` and friends)."""
-    result = session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.state == FAILED, or_(*(OutboxMessage.topic == t for t in topics)))
-        .values(state=PENDING, attempts=0, available_at=now, finished_at=None)
+    # Session.execute is typed as returning a Result; for an UPDATE it returns a CursorResult, which has rowcount.
+    result = cast(
+        "CursorResult[Any]",
+        session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.state == FAILED, or_(*(OutboxMessage.topic == t for t in topics)))
+            .values(state=PENDING, attempts=0, available_at=now, finished_at=None)
+        ),
     )
     return result.rowcount or 0

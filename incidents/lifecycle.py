@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any
+from types import MappingProxyType
 
 from sqlalchemy import case, update
 from sqlalchemy.orm.attributes import set_committed_value
@@ -85,6 +85,9 @@ class Declaration:
     tier_raised: bool = False
 
 
+_NO_ROLES: Mapping[str, str] = MappingProxyType({})
+
+
 def check(ctx: Ctx, declaration: Declaration) -> Declaration:
     """Refuse a declaration that cannot be written (with a :class:`VigilError` naming the field), before anything
     is written. Checking a checked declaration returns it unchanged."""
@@ -114,9 +117,47 @@ def check(ctx: Ctx, declaration: Declaration) -> Declaration:
     )
 
 
-def declare(ctx: Ctx, **declaration: Any) -> Incident:
-    """Open one incident: see :class:`Declaration` for what it takes and :func:`declare_many` for what it does."""
-    return declare_many(ctx, [Declaration(**declaration)])[0]
+def declare(
+    ctx: Ctx,
+    *,
+    actor: str,
+    title: str,
+    types: Sequence[str],
+    severity: Severity,
+    tier: Tier = Tier.STANDARD,
+    summary: str = "",
+    region: str | None = None,
+    jurisdictions: Sequence[str] = (),
+    detection_source: str | None = None,
+    external_ref: str | None = None,
+    occurred_at: datetime | None = None,
+    detected_at: datetime | None = None,
+    commander: str | None = None,
+    roles: Mapping[str, str] = _NO_ROLES,
+    invite: Sequence[str] = (),
+    source_url: str | None = None,
+) -> Incident:
+    """Open one incident: see :class:`Declaration` for what it takes (these are its fields, as given) and
+    :func:`declare_many` for what it does."""
+    declaration = Declaration(
+        actor=actor,
+        title=title,
+        types=types,
+        severity=severity,
+        tier=tier,
+        summary=summary,
+        region=region,
+        jurisdictions=jurisdictions,
+        detection_source=detection_source,
+        external_ref=external_ref,
+        occurred_at=occurred_at,
+        detected_at=detected_at,
+        commander=commander,
+        roles=roles,
+        invite=invite,
+        source_url=source_url,
+    )
+    return declare_many(ctx, [declaration])[0]
 
 
 def declare_many(ctx: Ctx, declarations: Sequence[Declaration]) -> list[Incident]:

@@ -5,7 +5,6 @@ incident's content; still, counts by type reveal that restricted incidents exist
 
 from __future__ import annotations
 
-import statistics
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -76,6 +75,14 @@ def _postgresql(ctx: Ctx, since: datetime | None) -> list[ResolveTime]:
     ]
 
 
+def _median(durations: list[timedelta]) -> timedelta:
+    """``statistics.median`` for durations (typeshed types it for numbers only): the middle one, or the mean of
+    the middle two."""
+    ordered = sorted(durations)
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+
 def _portable(ctx: Ctx, since: datetime | None) -> list[ResolveTime]:
     """SQLite has no ordered-set aggregates, so the median is taken here; SQLite databases are small ones."""
     query = select(Incident.severity, Incident.declared_at, Incident.resolved_at).where(
@@ -85,10 +92,11 @@ def _portable(ctx: Ctx, since: datetime | None) -> list[ResolveTime]:
         query = query.where(Incident.resolved_at >= since)
     groups: dict[tuple[date, Severity], list[timedelta]] = defaultdict(list)
     for severity, declared_at, resolved_at in ctx.session.execute(query):
+        assert resolved_at is not None  # the query keeps resolved incidents only
         resolved_utc = resolved_at.astimezone(UTC)
         groups[(date(resolved_utc.year, resolved_utc.month, 1), severity)].append(resolved_at - declared_at)
     return [
-        ResolveTime(month=month, severity=severity, resolved=len(durations), median=statistics.median(durations))
+        ResolveTime(month=month, severity=severity, resolved=len(durations), median=_median(durations))
         for (month, severity), durations in groups.items()
     ]
 

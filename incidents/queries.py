@@ -87,7 +87,7 @@ def _filtered(query: Select[tuple[Incident]], f: IncidentFilter) -> Select[tuple
         query = query.where(exists().where(IncidentType.incident_id == Incident.id, IncidentType.type.in_(f.types)))
     if f.text:
         pattern = "%" + f.text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        in_title = func.lower(Incident.title).like(pattern, escape="\\")
+        in_title: ColumnElement[bool] = func.lower(Incident.title).like(pattern, escape="\\")
         if f.titles_searched_for is not None:
             in_title = and_(in_title, _member_or_standard(f.titles_searched_for))
         query = query.where(or_(in_title, Incident.ref == f.text.upper()))

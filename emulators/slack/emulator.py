@@ -247,7 +247,7 @@ class SlackEmulator(Driver):
     def socket_connections(self) -> int:
         return len(self._hub.connections)
 
-    def wait_for(self, predicate: Callable[[], T], timeout: float = 5.0, interval: float = 0.02) -> T:
+    def wait_for(self, predicate: Callable[[], T | None], timeout: float = 5.0, interval: float = 0.02) -> T:
         """Poll until predicate() is truthy and return its value; TimeoutError otherwise."""
         deadline = time.monotonic() + timeout
         while True:

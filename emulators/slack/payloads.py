@@ -32,7 +32,9 @@ def _user(ws: Workspace, user_id: str) -> dict[str, Any]:
     return {"id": user_id, "username": name, "name": name, "team_id": ws.team_id}
 
 
-def slash_command(ws: Workspace, base_url: str, user_id: str, channel_id: str, command: str, text: str) -> dict:
+def slash_command(
+    ws: Workspace, base_url: str, user_id: str, channel_id: str, command: str, text: str
+) -> dict[str, Any]:
     """The form fields of a slash command invocation."""
     with ws.lock:
         channel = ws.channels[channel_id]
@@ -105,7 +107,7 @@ def shortcut(ws: Workspace, user_id: str, callback_id: str) -> dict[str, Any]:
         }
 
 
-def message_action(ws: Workspace, base_url: str, user_id: str, message: Message, callback_id: str) -> dict:
+def message_action(ws: Workspace, base_url: str, user_id: str, message: Message, callback_id: str) -> dict[str, Any]:
     """A message shortcut on a stored message."""
     with ws.lock:
         channel = ws.channels[message.channel]
@@ -121,7 +123,7 @@ def message_action(ws: Workspace, base_url: str, user_id: str, message: Message,
 
 
 def block_actions(
-    ws: Workspace, base_url: str, user_id: str, source: View | Message, action: dict[str, Any], state: dict
+    ws: Workspace, base_url: str, user_id: str, source: View | Message, action: dict[str, Any], state: dict[str, Any]
 ) -> dict[str, Any]:
     """A block_actions payload for one action on a view or on a message."""
     with ws.lock:

@@ -71,7 +71,9 @@ def iter_elements(blocks: list[dict[str, Any]]) -> Iterator[tuple[dict[str, Any]
                 yield block, element
 
 
-def find_element(blocks: list[dict[str, Any]], action_id: str, block_id: str | None = None) -> tuple[dict, dict]:
+def find_element(
+    blocks: list[dict[str, Any]], action_id: str, block_id: str | None = None
+) -> tuple[dict[str, Any], dict[str, Any]]:
     """The element with this action_id (in this block, if given); ValueError if absent."""
     for block, element in iter_elements(blocks):
         if element["action_id"] == action_id and block_id in (None, block["block_id"]):

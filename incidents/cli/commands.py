@@ -6,7 +6,7 @@ import argparse
 import importlib
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from incidents import actions, clocks, lifecycle, migrate, roles, timeline
 from incidents.cli import actions_sync, render
@@ -42,6 +42,20 @@ def _in_unit(work: Callable[[Ctx, argparse.Namespace], Any]) -> Callable[[argpar
         return 0
 
     return handler
+
+
+class _SettleHandoff(Protocol):
+    def __call__(self, ctx: Ctx, handoff_id: int, *, actor: str) -> object: ...
+
+
+def _settle_handoff(settle: _SettleHandoff) -> Callable[[Ctx, argparse.Namespace], str]:
+    """``accept-handoff`` / ``decline-handoff``: settle hand-off ``id`` with ``settle``."""
+
+    def work(ctx: Ctx, a: argparse.Namespace) -> str:
+        settle(ctx, a.id, actor=a.actor)
+        return f"Hand-off #{a.id} settled."
+
+    return work
 
 
 def parse_time(value: str) -> datetime:
@@ -281,14 +295,10 @@ def register(sub: Any) -> None:
             lambda ctx, a: f"Hand-off #{roles.handoff(ctx, a.ref, actor=a.actor, to=a.person).id} offered."
         )
     )
-    for name, verb in (("accept-handoff", roles.accept_handoff), ("decline-handoff", roles.decline_handoff)):
+    for name, settle in (("accept-handoff", roles.accept_handoff), ("decline-handoff", roles.decline_handoff)):
         p = sub.add_parser(name)
         p.add_argument("id", type=int)
-        p.set_defaults(
-            handler=_in_unit(
-                lambda ctx, a, verb=verb: (verb(ctx, a.id, actor=a.actor), f"Hand-off #{a.id} settled.")[1]
-            )
-        )
+        p.set_defaults(handler=_in_unit(_settle_handoff(settle)))
 
     p = sub.add_parser("note", help="add a note to the timeline")
     p.add_argument("ref")

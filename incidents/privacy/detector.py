@@ -97,7 +97,8 @@ _AT = r"(?:\s*[\(\[\{<]\s*(?:at|@)\s*[\)\]\}>]\s*|\s+at\s+|\s+@\s+|\s*@\s+|\s+@\
 _DOT = r"(?:\s*[\(\[\{<]\s*(?:dot|\.)\s*[\)\]\}>]\s*|\s+dot\s+|\s*\.\s+|\s+\.\s*|\.)"
 _STREET_TYPES = (
     r"street|st|road|rd|avenue|ave|av|lane|ln|drive|dr|boulevard|blvd|way|court|ct|place|pl|terrace|terr|close|"
-    r"crescent|cres|square|sq|highway|hwy|parkway|pkwy|circle|cir|trail|mews|gardens|grove|row|alley|plaza"
+    r"crescent|cres|square|sq|highway|hwy|parkway|pkwy|circle|cir|trail|mews|gardens|grove|row|alley|plaza|loop|"
+    r"path|walk|hill|green|quay|wharf|heights|rise|vale"
 )
 _PLATFORMS = (
     r"instagram|insta|ig|twitter|tiktok|snapchat|snap|discord|telegram|reddit|facebook|fb|youtube|yt|twitch|kik|"
@@ -110,7 +111,7 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     for category, pattern, flags in (
         # "jane.doe at example dot com", "jane [at] example [dot] co [dot] uk", "jane @ example . com"
         ("email", rf"\b[\w.+-]+(?:{_DOT}[\w+-]+)*{_AT}[\w-]+(?:{_DOT}[\w-]+)*{_DOT}{_TLD}\b", re.IGNORECASE),
-        ("email", r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", 0),
+        ("email", r"[\w.+-]+\s?[@\uff20\ufe6b]\s?[\w-]+(?:\.[\w-]+)+", 0),
         # Any scheme, userinfo included; and bare hosts with a path ("name.tumblr.com/post/1").
         ("url", r"\b[a-z][a-z0-9+.-]{1,15}://[^\s<>\"']+", re.IGNORECASE),
         ("url", r"\bwww\d{0,3}\.[^\s<>\"']+", re.IGNORECASE),
@@ -127,7 +128,8 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         (
             "handle",
             r"\b(?:handle|username|user\s?name|screen\s?name|gamertag|account\s+name)\s*(?::|=|\bis\b)?\s*@?"
-            r"[A-Za-z0-9_][A-Za-z0-9_.#-]{1,38}",
+            r"[A-Za-z0-9_][A-Za-z0-9_.#-]{1,38}"
+            r"|\b(?:account|profile|user)\s+(?=[a-z0-9.]*[0-9_])[A-Za-z0-9_][A-Za-z0-9_.#-]{1,38}",
             re.IGNORECASE,
         ),
         ("slack_id", r"(?<![\w@])[UW](?=[A-Z0-9]*\d)[A-Z0-9]{8,11}\b", 0),
@@ -145,6 +147,7 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
             r"\d{1,3}\s*°\s*\d{1,2}\s*['\u2032]\s*(?:\d{1,2}(?:\.\d+)?\s*[\"\u2033]\s*)?[EW]",
             0,
         ),
+        ("coordinates", r"\b[NS]\s?\d{1,2}\.\d{3,}°?\W{1,3}[EW]\s?\d{1,3}\.\d{3,}", 0),
         ("coordinates", r"\bgeo:[-+]?\d+(?:\.\d+)?,[-+]?\d+(?:\.\d+)?", re.IGNORECASE),
         (
             "coordinates",
@@ -154,7 +157,8 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         # 221B Baker Street · 1600 Pennsylvania Avenue NW · 12 rue de Rivoli · Hauptstraße 5 · Calle Mayor 3
         (
             "address",
-            rf"\b\d{{1,5}}[A-Za-z]?(?:[-/]\d{{1,5}})?,?\s+(?:[A-Za-zÀ-ÿ'.-]+\s+){{1,4}}(?:{_STREET_TYPES})\b\.?"
+            rf"\b\d{{1,5}}[A-Za-z]?(?:[-/]\d{{1,5}})?,?\s+(?:(?:\d{{1,3}}(?:st|nd|rd|th)|[A-Za-zÀ-ÿ'.-]+)\s+){{1,4}}"
+            rf"(?:{_STREET_TYPES})\b\.?"
             r"(?:\s+(?:N|S|E|W|NE|NW|SE|SW)\b)?",
             re.IGNORECASE,
         ),
@@ -168,7 +172,7 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         (
             "address",
             r"\b(?:rue|avenue|boulevard|chemin|calle|avenida|av\.|via|viale|piazza|rua|praça|ulica|ul\.)\s+"
-            r"(?:[\wÀ-ÿ'-]+\s+){0,4}?\d{1,5}[a-z]?\b",
+            r"(?:[\wÀ-ÿ'-]+\s+){0,4}?[\wÀ-ÿ'-]+,?\s+\d{1,5}[a-z]?\b",
             re.IGNORECASE,
         ),
         (
@@ -198,15 +202,18 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
             "name",
             r"(?i:\b(?:named|called|name(?:d| is|:)|known as|aka|a\.k\.a\.|victim|reporter|suspect|minor|child|"
             r"student|user|mother|father|parent|guardian|daughter|son|wife|husband|partner|teacher|witness|"
-            r"neighbou?r|friend|sister|brother))\s+[A-Z][\w'\u2019-]+(?:\s+(?:de\s+|van\s+|von\s+|del\s+|da\s+)?"
-            r"[A-Z][\w'\u2019-]+){1,2}",
+            r"neighbou?r|friend|sister|brother|person|contact(?:ed)?|(?:spoke|talked|met|chatted) (?:to|with)|emailed|"
+            r"messaged|texted|(?:reported|posted|flagged|sent|called|harassed|threatened|targeted|contacted|messaged|"
+            r"raised|filed|submitted|uploaded|shared|stalked|doxx?ed) by):?)"
+            r"\s+[A-Z][\w'\u2019-]+(?:\s+(?:de\s+|van\s+|von\s+|del\s+|da\s+)?[A-Z][\w'\u2019-]+){1,2}",
             0,
         ),
         # Ids introduced by a label: "SSN 078-05-1120", "passport no. X1234567", "DNI: 12345678Z".
         (
             "national_id",
             r"(?i:\b(?:ssn|social security(?: number| no\.?)?|national (?:id|insurance)(?: number| no\.?)?|nin|"
-            r"nino|id (?:number|no\.?|card)|identity (?:number|card)|passport(?: number| no\.?)?|"
+            r"nino|ni (?:number|no\.?)|pan|id (?:number|no\.?|card)|identity (?:number|card)|"
+            r"passport(?: number| no\.?)?|"
             r"driver'?s? licen[cs]e(?: number| no\.?)?|licen[cs]e (?:number|no\.?)|tax id|tin|dni|nie|nif|cpf|curp|"
             r"aadhaar|pesel|personnummer|bsn|sin|tfn|medicare|nhs(?: number| no\.?)?))\s*[:#]?\s*"
             # the id: groups of capitals and digits; after the first, each holds a digit or is one or two capitals
@@ -229,9 +236,18 @@ _BIRTH_CUE = re.compile(
     re.IGNORECASE,
 )
 _YEAR = re.compile(r"(\d{4})|\b(\d{2})$")
-_PHONE_CUE = re.compile(
-    r"(?:call|phone|tel|mobile|cell|number|whatsapp|text|sms|contact|reach|ring|fax|no\.?)\W*$", re.I
+_ORGANISATION = re.compile(
+    r"\b(?:Ops|Operations|Team|Teams|Safety|Trust|Legal|Support|Engineering|Policy|Police|Department|Dept|Services?|"
+    r"Security|Desk|Cent(?:er|re)|Unit|Group|Office|Platform|Council|Agency|Authority|Commission|Inc|Ltd|LLC|GmbH|"
+    r"Bank|Hospital|School|University|Foundation|Hotline|Europol|Interpol|NCMEC|Google|Meta|Apple|Microsoft)\b"
 )
+"""Words that make "by Safety Ops" a team or an organisation rather than a person's name."""
+_NUMBER_CUE = re.compile(
+    r"(?:call|phone|tel|mobile|cell|number|whatsapp|text|sms|contact|reach|ring|fax|no\.?|id|account|user|profile)"
+    r"\W*$",
+    re.IGNORECASE,
+)
+"""A word that says the bare number after it is someone's (a phone, an account id), not a count."""
 _TIME = re.compile(r"\b\d{1,2}:\d{2}(?::\d{2})?\b")
 _REF = re.compile(r"\b[A-Z][A-Z0-9]{1,9}-\d{4}-\d{2,}\b|\b[A-Z][A-Z0-9]{1,9}-\d+\b")
 _NUMBER_RUN = re.compile(r"(?<![\w/.])(?:\+|00)?\(?\d[\d\s().\-/]{4,24}\d(?![\w/])|(?<![\w/.])\d{7,}(?![\w/])")
@@ -264,6 +280,7 @@ class Detector:
             found += _dates_and_numbers(text, (today or datetime.now(UTC)).year)
         for category, pattern in _PATTERNS:
             found += (Finding(m.start(), m.end(), category) for m in pattern.finditer(text))
+        found = [f for f in found if f.category != "name" or not _ORGANISATION.search(text, f.start, f.end)]
         return merge(_trimmed(text, found))
 
     @staticmethod
@@ -299,7 +316,7 @@ def _dates_and_numbers(text: str, this_year: int) -> list[Finding]:
             continue
         end = match.start() + len(candidate)
         bare = candidate.isdigit() and digits < 10  # a count ("15000000 posts"), unless introduced as a number
-        if bare and not _PHONE_CUE.search(text[max(0, match.start() - 25) : match.start()]):
+        if bare and not _NUMBER_CUE.search(text[max(0, match.start() - 25) : match.start()]):
             if digits >= 9:
                 found.append(Finding(match.start(), end, "number"))
             continue

@@ -7,6 +7,7 @@ after a detector upgrade (and fills in rows written before scanning existed).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypeVar
 
 from sqlalchemy import select
 
@@ -16,7 +17,14 @@ from incidents.privacy.detector import DETECTOR_VERSION
 from incidents.privacy.scan import is_current, scan
 from incidents.reviews.models import Review
 
-SCANNED = ((Incident, "incidents"), (TimelineEntry, "timeline entries"), (Action, "actions"), (Review, "reviews"))
+_Scanned = TypeVar("_Scanned", bound="Incident | TimelineEntry | Action | Review")
+
+SCANNED: tuple[tuple[type[Incident | TimelineEntry | Action | Review], str], ...] = (
+    (Incident, "incidents"),
+    (TimelineEntry, "timeline entries"),
+    (Action, "actions"),
+    (Review, "reviews"),
+)
 
 
 @dataclass(frozen=True)
@@ -36,18 +44,25 @@ def rescan(ctx: Ctx, *, batch: int = 500) -> Rescan:
     rescanned: dict[str, int] = {}
     current = 0
     for model, label in SCANNED:
-        rescanned[label] = 0
-        last_id = 0
-        while True:
-            rows = ctx.session.scalars(select(model).where(model.id > last_id).order_by(model.id).limit(batch)).all()
-            if not rows:
-                break
-            for row in rows:
-                if is_current(row.pii):
-                    current += 1
-                else:
-                    scan(row)
-                    rescanned[label] += 1
-            ctx.session.flush()
-            last_id = rows[-1].id
+        rescanned[label], already = _rescan_rows(ctx, model, batch=batch)
+        current += already
     return Rescan(rescanned, current)
+
+
+def _rescan_rows(ctx: Ctx, model: type[_Scanned], *, batch: int) -> tuple[int, int]:
+    """Rescan the rows of ``model`` whose scan is not current: (how many were rescanned, how many were current)."""
+    rescanned = current = 0
+    last_id = 0
+    while True:
+        rows = ctx.session.scalars(select(model).where(model.id > last_id).order_by(model.id).limit(batch)).all()
+        if not rows:
+            break
+        for row in rows:
+            if is_current(row.pii):
+                current += 1
+            else:
+                scan(row)
+                rescanned += 1
+        ctx.session.flush()
+        last_id = rows[-1].id
+    return rescanned, current

@@ -43,7 +43,7 @@ def scan(row: Any, columns: Iterable[str] | None = None) -> None:
 
 
 def is_current(pii: Mapping[str, Any] | None) -> bool:
-    return bool(pii) and pii.get("v") == DETECTOR_VERSION  # type: ignore[union-attr]
+    return pii is not None and pii.get("v") == DETECTOR_VERSION
 
 
 def findings(pii: Mapping[str, Any] | None, column: str, text: str) -> list[Finding]:

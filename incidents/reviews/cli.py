@@ -111,7 +111,8 @@ def _edit(args: argparse.Namespace, ref: str) -> int:
     if args.field not in FIELD_NAMES:
         raise VigilError(f"Name the field to write with --field, one of: {', '.join(FIELD_NAMES)}.")
     text = _new_text(args)
-    changes = ReviewFields(**{args.field: text})
+    edited: dict[str, Any] = {args.field: text}
+    changes = ReviewFields(**edited)
     _run(load_settings(), lambda ctx: update_review(ctx, ref, changes, actor=args.actor))
     print(f"Wrote the {args.field} of the review of {ref}.")
     return 0
@@ -159,8 +160,9 @@ def _new_text(args: argparse.Namespace) -> str:
         raise VigilError("Give the new text with --text TEXT or --from-file FILE (- for standard input).")
     if str(args.from_file) == "-":
         return sys.stdin.read()
+    source: Path = args.from_file
     try:
-        return args.from_file.read_text(encoding="utf-8")
+        return source.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise VigilError(f"Could not read {args.from_file}: {getattr(exc, 'strerror', None) or exc}.") from None
 

@@ -39,17 +39,35 @@ from incidents.reviews.views import (
 
 
 class TimelineRecord(Protocol):
-    """What the review reads of a timeline entry: an ORM entry or a plain row of these columns."""
+    """What the review reads of a timeline entry: an ORM entry or a plain row of these columns (read-only, so an
+    entry whose column is narrower, such as a non-null ``data``, is one too)."""
 
-    at: datetime
-    kind: TimelineKind
-    author: str
-    text: str
-    sensitive: bool
-    in_review: bool
-    source_url: str | None
-    data: dict[str, Any] | None
-    pii: dict[str, Any] | None
+    @property
+    def at(self) -> datetime: ...
+
+    @property
+    def kind(self) -> TimelineKind: ...
+
+    @property
+    def author(self) -> str: ...
+
+    @property
+    def text(self) -> str: ...
+
+    @property
+    def sensitive(self) -> bool: ...
+
+    @property
+    def in_review(self) -> bool: ...
+
+    @property
+    def source_url(self) -> str | None: ...
+
+    @property
+    def data(self) -> dict[str, Any] | None: ...
+
+    @property
+    def pii(self) -> dict[str, Any] | None: ...
 
 
 class Audience(StrEnum):

@@ -82,7 +82,7 @@ def review_document(ctx: Ctx, ref: str, *, actor: str, audience: Audience) -> Re
     return build_document(
         incident,
         review,
-        timeline=timeline,  # type: ignore[arg-type]
+        timeline=timeline,
         status_changes=_status_changes(ctx, incident),
         audience=audience,
         people=people_by_key(ctx, people_in(incident, review, timeline)),

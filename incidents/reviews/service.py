@@ -222,7 +222,12 @@ def _clean(name: str, value: object) -> object:
     if name == "minors_involved":
         return value if isinstance(value, Minors) else parse_minors(str(value))
     if name == "regions":
-        items = value.split(",") if isinstance(value, str) else value
+        if isinstance(value, str):
+            items: Iterable[object] = value.split(",")
+        elif isinstance(value, Iterable):
+            items = value
+        else:
+            raise TypeError(f"regions must be text or a sequence of text, not {type(value).__name__}")
         return list(dict.fromkeys(r.strip() for r in items if isinstance(r, str) and r.strip()))
     text = str(value).strip()
     if name == "owner":

@@ -24,10 +24,12 @@ import time
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Any
+from typing import Any, TypeVar
 
-from jinja2.sandbox import SecurityError
+from jinja2.exceptions import SecurityError
 from jinja2.utils import Namespace
+
+_T = TypeVar("_T")
 
 MAX_TEXT = 5_000_000
 MAX_OUTPUT = 20_000_000
@@ -60,7 +62,7 @@ def too_long(limit: int = MAX_TEXT) -> SecurityError:
     return SecurityError(f"the template built text longer than {limit:,} characters")
 
 
-def checked(value: Any) -> Any:
+def checked(value: _T) -> _T:
     """``value``, refused if it is text over :data:`MAX_TEXT` (for what was built by a bounded step)."""
     if isinstance(value, str) and len(value) > MAX_TEXT:
         raise too_long()
@@ -178,7 +180,8 @@ def limited_filter(name: str, filter_func: Any) -> Any:
         return checked(filter_func(*args, **kwargs))
 
     wrapper = limited if name in GROWING_FILTERS else checked_filter
-    wrapper.jinja_pass_arg = getattr(filter_func, "jinja_pass_arg", None)  # type: ignore[attr-defined]
+    pass_arg = getattr(filter_func, "jinja_pass_arg", None)
+    wrapper.jinja_pass_arg = pass_arg  # type: ignore[attr-defined]  # Jinja reads pass_context from this attribute
     return wrapper
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import traceback
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, is_dataclass
 from dataclasses import fields as dataclass_fields
 from enum import StrEnum
 from pathlib import Path
@@ -31,7 +31,8 @@ from jinja2 import (
     nodes,
 )
 from jinja2.compiler import CodeGenerator, Frame
-from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
+from jinja2.exceptions import SecurityError
+from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup
 
 from incidents.errors import ConfigError, VigilError
@@ -132,11 +133,16 @@ def load_templates(operator_dir: Path | None = None) -> ReviewTemplates:
     return templates
 
 
-_VIEW_FIELDS = frozenset(
-    (view, name)
-    for view in ALL_VIEWS
-    for name in (view._fields if issubclass(view, tuple) else tuple(f.name for f in dataclass_fields(view)))
-)
+def _field_names(view: type) -> tuple[str, ...]:
+    """A view's fields: a NamedTuple's ``_fields`` or a dataclass's fields."""
+    if issubclass(view, tuple) and hasattr(view, "_fields"):
+        return tuple(view._fields)
+    if is_dataclass(view):
+        return tuple(f.name for f in dataclass_fields(view))
+    raise TypeError(f"{view.__name__} is neither a NamedTuple nor a dataclass")
+
+
+_VIEW_FIELDS = frozenset((view, name) for view in ALL_VIEWS for name in _field_names(view))
 
 
 class _LimitedCodeGenerator(CodeGenerator):

@@ -154,7 +154,7 @@ def weekly_summary(ctx: Ctx, end: datetime) -> dict[str, object]:
     satisfied = ctx.session.execute(
         select(Clock.satisfied_at, Clock.due_at).where(Clock.satisfied_at >= start, Clock.satisfied_at < end)
     ).all()
-    met = sum(1 for s, due in satisfied if s <= due)
+    met = sum(1 for s, due in satisfied if s is not None and s <= due)
     running_overdue = ctx.session.scalar(select(func.count()).where(Clock.satisfied_at.is_(None), Clock.due_at < end))
     overdue = ctx.session.scalar(
         select(func.count()).where(

@@ -134,7 +134,7 @@ def check_regions(domain: Domain, settings: Settings) -> None:
             )
 
 
-class VigilScheduler(BackgroundScheduler):
+class VigilScheduler(BackgroundScheduler):  # type: ignore[misc]  # APScheduler 3 is untyped: no py.typed, no stubs
     """APScheduler's background scheduler, minus one shutdown race.
 
     In APScheduler 3.11 the scheduler thread, woken by ``shutdown()``, processes due jobs once more after the
@@ -146,7 +146,8 @@ class VigilScheduler(BackgroundScheduler):
         with self._jobstores_lock:
             if self.state == STATE_STOPPED:
                 return None
-            return super()._process_jobs()  # type: ignore[no-any-return]
+            wait: float | None = super()._process_jobs()
+            return wait
 
 
 def build_scheduler(domain: Domain, *, jobstore_engine: Engine | None = None) -> VigilScheduler:

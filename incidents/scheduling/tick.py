@@ -53,7 +53,9 @@ def _status_updates(ctx: Ctx, now: datetime) -> Iterator[Due]:
     )
     for incident in incidents:
         due = plan.next_update_due(incident, ctx.policy)
-        slot = plan.latest_slot(due, plan.update_cadence(incident, ctx.policy), now) if due else None
+        if due is None:
+            continue
+        slot = plan.latest_slot(due, plan.update_cadence(incident, ctx.policy), now)
         if slot is None:
             continue
         yield Due(

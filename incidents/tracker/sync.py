@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -211,7 +211,7 @@ class TrackerSync:
                 fields["assignee"] = None
             elif owner_email and (user := self.tracker.find_user(owner_email)) is not None:
                 fields["assignee"] = user
-        return TicketFields(**fields)  # type: ignore[typeddict-item]
+        return cast(TicketFields, fields)  # the diff is keyed by the names of TicketFields
 
     def _record(
         self,

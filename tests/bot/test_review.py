@@ -201,8 +201,13 @@ def test_restricted_leadership_post_names_nobody(review_bot: BotUnderTest) -> No
         bot.command(f"role <@{erin}> deputy", channel=channel.id, user=dana)
     )  # returns once the command has been carried out
     bot.settle()
-    with bot.domain.unit() as ctx:
-        assert ctx.session.get(Person, dana).display_name == "Dana Whitfield"  # type: ignore[union-attr]
+
+    def learnt_name() -> str | None:  # names are looked up in the background after provisioning
+        with bot.domain.unit() as ctx:
+            person = ctx.session.get(Person, dana)
+            return person.display_name if person else None
+
+    assert bot.wait_for(learnt_name) == "Dana Whitfield"
     summary = f"Dana Whitfield and <@{erin}> removed the listing."  # her e-mail would stop at the publish gate
     _publish(bot, ref, channel.id, dana, summary)
 

@@ -75,7 +75,8 @@ def auth_router(pages: Pages) -> APIRouter:
     @router.get("/signin/start", include_in_schema=False)
     async def signin_start(request: Request) -> Response:
         try:
-            return await client.authorize_redirect(request, callback_url(request))
+            redirect: Response = await client.authorize_redirect(request, callback_url(request))
+            return redirect
         except Exception as exc:
             log.warning("sign-in provider unreachable at %s: %s", pages.config.discovery_url, exc)
             return pages.error(
@@ -106,8 +107,9 @@ def auth_router(pages: Pages) -> APIRouter:
         request.session[SESSION_KEY] = await run_in_threadpool(_start_session, pages, person)
         if isinstance(claims.get(SLACK_TEAM_CLAIM), str):
             request.session["team"] = claims[SLACK_TEAM_CLAIM]
-        safe = isinstance(target, str) and target.startswith(pages.url(request, "/")) and "//" not in target
-        return RedirectResponse(target if safe else pages.url(request, "/incidents"), status_code=303)
+        if not (isinstance(target, str) and target.startswith(pages.url(request, "/")) and "//" not in target):
+            target = pages.url(request, "/incidents")
+        return RedirectResponse(target, status_code=303)
 
     @router.post("/signout", include_in_schema=False, dependencies=[Depends(require_csrf)])
     def signout(request: Request) -> Response:

@@ -82,7 +82,8 @@ class Pages:
 
     def url(self, request: Request, path: str) -> str:
         """An absolute path under the prefix the pages are mounted at."""
-        return request.scope.get("root_path", "") + path
+        root: str = request.scope.get("root_path", "")
+        return root + path
 
     def render(self, request: Request, template: str, *, status: int = 200, **values: Any) -> HTMLResponse:
         values.setdefault("viewer", self.optional_viewer(request))

@@ -67,7 +67,7 @@ def _legend(items: Sequence[tuple[str, str, str]], left: int = LEFT) -> str:
 def _nice_max(value: float) -> float:
     """A top for a count axis with four whole-number steps (0, 1, 2, 3, 4 or 0, 50, 100, 150, 200)."""
     step = max(value, 1) / 4
-    magnitude = 10 ** math.floor(math.log10(step))
+    magnitude: float = 10 ** math.floor(math.log10(step))
     return 4 * next(m * magnitude for m in (1, 2, 5, 10) if m * magnitude >= max(step, 1))
 
 
@@ -84,7 +84,8 @@ def stacked_weeks(title: str, weeks: Sequence[date], series: Sequence[Series]) -
         parts.append(f'<line x1="{LEFT}" y1="{y:.1f}" x2="{WIDTH - RIGHT}" y2="{y:.1f}" stroke="{GRID}"/>')
         parts.append(f'<text x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end" fill="{MUTED}">{value:g}</text>')
     for i, week in enumerate(weeks):
-        x, base = LEFT + i * step + step * 0.15, TOP + plot_h
+        x = LEFT + i * step + step * 0.15
+        base: float = TOP + plot_h
         for s in series:
             count = s.values.get(week, 0)
             if count:

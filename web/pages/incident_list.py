@@ -13,7 +13,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from incidents.access import visible
 from incidents.enums import Severity, Status
-from incidents.listing import incident_rows
+from incidents.listing import IncidentRow, incident_rows
 from incidents.queries import IncidentFilter, count_incidents
 from web.pages.base import Pages, SignedIn
 
@@ -92,7 +92,7 @@ def list_router(pages: Pages) -> APIRouter:
     async def incidents(request: Request, viewer: SignedIn) -> Response:
         query = parse_query(request.query_params, pages)
 
-        def read() -> tuple[list, int]:
+        def read() -> tuple[list[IncidentRow], int]:
             with pages.domain.unit() as ctx:
                 total = count_incidents(ctx, visible(query.filter, viewer))
                 rows = incident_rows(ctx, query.filter, viewer, limit=PAGE_SIZE, offset=(query.page - 1) * PAGE_SIZE)

@@ -112,7 +112,7 @@ def invite(call: Call, args: Args) -> dict[str, Any]:
             raise SlackError("no_user")
         if len(users) > 1000:
             raise SlackError("too_many_users")
-        errors = []
+        errors: list[dict[str, Any]] = []
         for user_id in users:
             error = None
             if user_id not in call.ws.users or call.ws.users[user_id].deleted:

@@ -39,7 +39,8 @@ def complete_upload(call: Call, args: Args) -> dict[str, Any]:
     entries = args.structured("files")
     if not isinstance(entries, list) or not entries or not all(isinstance(e, dict) and "id" in e for e in entries):
         raise invalid_arguments(["[ERROR] missing required field: files"])
-    targets = args.csv("channels") or ([args.opt("channel_id")] if args.has("channel_id") else [])
+    named = args.opt("channel_id")
+    targets = args.csv("channels") or ([named] if named else [])
     with call.ws.lock:
         files = []
         for entry in entries:

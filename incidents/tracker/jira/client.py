@@ -13,7 +13,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 import jira
@@ -35,7 +35,8 @@ from incidents.tracker.port import TicketFields, TicketState, TrackerRejected, T
 log = logging.getLogger(__name__)
 
 RETRYABLE = frozenset({401, 408, 409, 423, 429})
-EDITABLE = ("summary", "description", "labels", "duedate")
+_Editable = Literal["summary", "description", "labels", "duedate"]
+EDITABLE: tuple[_Editable, ...] = ("summary", "description", "labels", "duedate")
 RECONCILE_JQL = 'labels = "incident"'
 # One comma-separated value, as Jira documents it: the client would otherwise repeat ``fields=`` per field,
 # which Jira accepts but some Jira-compatible servers (jira820) read as the last field only.
@@ -52,7 +53,7 @@ def _retry_after(response: Any) -> float | None:
 
 def _reasons(exc: jira.JIRAError) -> str:
     try:
-        body = exc.response.json()
+        body = exc.response.json() if exc.response is not None else {}
         parts = list(body.get("errorMessages") or []) + [f"{k}: {v}" for k, v in (body.get("errors") or {}).items()]
     except (AttributeError, ValueError):
         parts = []
@@ -133,7 +134,7 @@ class JiraTracker:
         body: dict[str, Any] = {
             "project": {"key": project},
             "issuetype": {"name": issue_type},
-            **{name: fields[name] for name in EDITABLE if name in fields},  # type: ignore[literal-required]
+            **{name: fields[name] for name in EDITABLE if name in fields},
         }
         if "priority" in fields:
             body["priority"] = {"name": fields["priority"]}
@@ -153,7 +154,7 @@ class JiraTracker:
 
     def update(self, key: str, fields: TicketFields) -> ActionStatus | None:
         client = self._jira()
-        edit: dict[str, Any] = {name: fields[name] for name in EDITABLE if name in fields}  # type: ignore[literal-required]
+        edit: dict[str, Any] = {name: fields[name] for name in EDITABLE if name in fields}
         if "priority" in fields:
             edit["priority"] = {"name": fields["priority"]}
         if "assignee" in fields:
