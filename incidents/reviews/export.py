@@ -13,7 +13,7 @@ from dataclasses import fields
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import null, select
 from sqlalchemy.orm import selectinload
 
 from incidents.context import Ctx
@@ -40,8 +40,6 @@ TIMELINE_COLUMNS = (
     TimelineEntry.sensitive,
     TimelineEntry.in_review,
     TimelineEntry.source_url,
-    TimelineEntry.data,
-    TimelineEntry.pii,
 )
 
 
@@ -74,7 +72,7 @@ def review_document(ctx: Ctx, ref: str, *, actor: str, audience: Audience) -> Re
             )
         audit(ctx, actor, "review.view_unredacted", incident, audience=audience.value)
     timeline = ctx.session.execute(
-        select(*TIMELINE_COLUMNS)
+        select(*TIMELINE_COLUMNS, *_leadership_columns(incident, audience))
         .where(TimelineEntry.incident_id == incident.id)
         .order_by(TimelineEntry.at, TimelineEntry.id)
     ).all()
@@ -98,6 +96,15 @@ def render_review(
     """The review rendered with the most specific template for the incident's types (see :mod:`.templating`)."""
     document = review_document(ctx, ref, actor=actor, audience=audience)
     return templates.render(document, fmt, document.type_keys)
+
+
+def _leadership_columns(incident: Incident, audience: Audience) -> tuple[Any, Any]:
+    """``data`` (who is mentioned; milestones' facts) and ``pii`` (stored findings) only where the audience's
+    rendering reads them: decoding two JSON values per entry is a tenth of a long review's time."""
+    leadership = audience is Audience.LEADERSHIP
+    data = TimelineEntry.data if leadership else null().label("data")
+    pii = TimelineEntry.pii if leadership and not incident.tier.is_restricted else null().label("pii")
+    return data, pii
 
 
 def _load_incident(ctx: Ctx, ref: str) -> Incident:
