@@ -25,10 +25,6 @@ from incidents.queries import load_incident
 
 log = logging.getLogger(__name__)
 
-RETRYABLE_ERRORS = frozenset(
-    {"ratelimited", "service_unavailable", "internal_error", "fatal_error", "request_timeout", "team_not_found"}
-)
-
 
 def error_code(exc: SlackApiError) -> str:
     return str(exc.response.get("error", "")) if exc.response is not None else ""

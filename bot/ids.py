@@ -37,7 +37,8 @@ class ActionId(StrEnum):
 
     HANDOFF_ACCEPT = "incident-handoff-accept"
     HANDOFF_DECLINE = "incident-handoff-decline"
-    OPEN_CHANNEL = "incident-open-channel"
+    WELLBEING_RESOURCES = "vigil-wellbeing-resources"
+    """A link button in the check-in DM: Slack opens the link and still sends the click, which Vigil answers."""
     REVIEW_EDIT = "incident-review-edit"
     REVIEW_SUBMIT = "incident-review-submit-for-review"
     REVIEW_PUBLISH = "incident-review-publish"

@@ -32,6 +32,7 @@ from bot.blocks.text import (
 )
 from bot.commands import USAGE
 from bot.delivery import PostOptions, error_code, slack_call
+from bot.ids import ActionId
 from incidents.context import Domain
 from incidents.dispatcher import Handler, RetryLater
 from incidents.models import Incident
@@ -53,7 +54,6 @@ CHANNEL_KINDS = frozenset(
 DIGEST_KINDS = frozenset({NudgeKind.ACTIONS_DIGEST, NudgeKind.LEADERSHIP_DIGEST})
 GONE = frozenset({"is_archived", "channel_not_found", "not_in_channel"})
 CHANNEL_WAIT_S = 30.0
-WELLBEING_ACTION = "vigil-wellbeing-resources"
 """A link button: Slack still sends a block action when it is clicked; the listener only acks it, storing nothing."""
 
 
@@ -228,7 +228,12 @@ def _checkin(nudge: Nudge, incident: Incident | None, _p: Policy, settings: Sett
         blocks.append(context(md("Wellbeing contact for this incident: {}", join(", ", contacts))))
     url = settings.scheduling.wellbeing_url
     if url:
-        button = {"type": "button", "action_id": WELLBEING_ACTION, "url": url, "text": _plain("Support resources")}
+        button = {
+            "type": "button",
+            "action_id": ActionId.WELLBEING_RESOURCES,
+            "url": url,
+            "text": _plain("Support resources"),
+        }
         blocks.append({"type": "actions", "elements": [button]})
     return Post(text, blocks)
 

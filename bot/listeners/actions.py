@@ -31,3 +31,4 @@ def register(app: App, vigil: Vigil) -> None:
 
     app.action(ActionId.HANDOFF_ACCEPT)(**after_ack(accept))
     app.action(ActionId.HANDOFF_DECLINE)(**after_ack(decline))
+    app.action(ActionId.WELLBEING_RESOURCES)(lambda ack: ack())  # Slack has opened the link; nothing to record

@@ -22,8 +22,6 @@ from incidents.reviews import cli as reviews_cli
 from incidents.settings import load_settings
 from incidents.tracker import tracker_configured
 
-Sub = "argparse._SubParsersAction[argparse.ArgumentParser]"
-
 
 def _domain() -> Domain:
     return Domain.from_settings(load_settings())
