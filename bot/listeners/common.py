@@ -13,6 +13,8 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.blocks.text import safe
+from bot.forms import field_errors
+from bot.ids import Field
 from incidents.errors import VigilError
 
 log = logging.getLogger(__name__)
@@ -34,6 +36,20 @@ def reply_on_error(*, ack: Ack | None = None, respond: Respond | None = None) ->
     except Exception:
         log.exception("listener failed")
         _tell(ack, respond, UNEXPECTED)
+
+
+@contextmanager
+def errors_beside_fields(ack: Ack, fallback: Field, what: str) -> Iterator[None]:
+    """For a modal's submission: a refusal (:class:`VigilError`) is answered beside the input at fault (``fallback``
+    when it names none); anything else with a generic sentence beside ``fallback``, and logged as ``what`` failing.
+    Afterwards ``ack.response`` is set when the submission was answered here."""
+    try:
+        yield
+    except VigilError as exc:
+        ack(response_action="errors", errors=field_errors(exc, fallback))
+    except Exception:
+        log.exception("%s failed", what)
+        ack(response_action="errors", errors={fallback: UNEXPECTED})
 
 
 def _tell(ack: Ack | None, respond: Respond | None, text: str) -> None:

@@ -3,21 +3,18 @@ the domain's own refusals (a title with a phone number, a status it cannot move 
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from slack_bolt import Ack, App
 
 from bot.blocks.modals import Origin, done_modal
 from bot.context import Vigil, lock_incident
-from bot.forms import declare_form, field_errors, update_form
+from bot.forms import declare_form, update_form
 from bot.ids import Field, ViewId
-from bot.listeners.common import UNEXPECTED
+from bot.listeners.common import errors_beside_fields
 from incidents import lifecycle, timeline
 from incidents.context import Ctx
 from incidents.errors import VigilError
-
-log = logging.getLogger(__name__)
 
 
 def register(app: App, vigil: Vigil) -> None:
@@ -25,7 +22,7 @@ def register(app: App, vigil: Vigil) -> None:
     def declare_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         user = body["user"]["id"]
         origin = Origin.load(view.get("private_metadata"))
-        try:
+        with errors_beside_fields(ack, Field.TITLE, "declare"):
             form = declare_form(view)
             with vigil.unit() as ctx:
                 incident = lifecycle.declare(
@@ -41,12 +38,7 @@ def register(app: App, vigil: Vigil) -> None:
                     source_url=origin.source_url,
                 )
                 ref, tier = incident.ref, incident.tier
-        except VigilError as exc:
-            ack(response_action="errors", errors=field_errors(exc, Field.TITLE))
-            return
-        except Exception:
-            log.exception("declare failed")
-            ack(response_action="errors", errors={Field.TITLE: UNEXPECTED})
+        if ack.response is not None:
             return
         privacy = " (private: restricted)" if tier.is_restricted else ""
         text = (
@@ -59,7 +51,7 @@ def register(app: App, vigil: Vigil) -> None:
     def update_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         user = body["user"]["id"]
         origin = Origin.load(view.get("private_metadata"))
-        try:
+        with errors_beside_fields(ack, Field.SUMMARY, "update"):
             form = update_form(view)
             if origin.ref is None:
                 raise VigilError("This form lost track of its incident; run `/incident update` again.")
@@ -79,11 +71,5 @@ def register(app: App, vigil: Vigil) -> None:
                 )
 
             vigil.run(post)
-        except VigilError as exc:
-            ack(response_action="errors", errors=field_errors(exc, Field.SUMMARY))
-            return
-        except Exception:
-            log.exception("update failed")
-            ack(response_action="errors", errors={Field.SUMMARY: UNEXPECTED})
-            return
-        ack()
+        if ack.response is None:
+            ack()

@@ -3,7 +3,6 @@ field at fault; once added, the modal says which token the party goes by."""
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from slack_bolt import Ack, App
@@ -11,14 +10,12 @@ from slack_bolt import Ack, App
 from bot.blocks.modals import Origin, done_modal
 from bot.blocks.text import md
 from bot.context import Vigil, lock_incident
-from bot.forms import field_errors, party_form
+from bot.forms import party_form
 from bot.ids import Field, ViewId
-from bot.listeners.common import UNEXPECTED
+from bot.listeners.common import errors_beside_fields
 from incidents import parties
 from incidents.context import Ctx
 from incidents.errors import VigilError
-
-log = logging.getLogger(__name__)
 
 
 def register(app: App, vigil: Vigil) -> None:
@@ -26,7 +23,7 @@ def register(app: App, vigil: Vigil) -> None:
     def party_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         user = body["user"]["id"]
         ref = Origin.load(view.get("private_metadata")).ref
-        try:
+        with errors_beside_fields(ack, Field.PARTY_NAME, "adding a party"):
             form = party_form(view)
             if ref is None:
                 raise VigilError("This form lost track of its incident; run `/incident party` again.")
@@ -47,12 +44,7 @@ def register(app: App, vigil: Vigil) -> None:
                 return added.token
 
             token = vigil.run(add)
-        except VigilError as exc:
-            ack(response_action="errors", errors=field_errors(exc, Field.PARTY_NAME))
-            return
-        except Exception:
-            log.exception("adding a party failed")
-            ack(response_action="errors", errors={Field.PARTY_NAME: UNEXPECTED})
+        if ack.response is not None:
             return
         text = md("Added to {} as *{}*. `/incident parties` lists them.", incident_ref, token)
         ack(response_action="update", view=done_modal("Party added", text))
