@@ -81,7 +81,8 @@ def test_jobs_persist_in_the_database_and_follow_the_settings(domain: Domain, ru
 def test_a_restart_runs_each_missed_job_once_within_its_grace(domain: Domain, runners: list[JobRunner]) -> None:
     declared_ref(domain, types=["fraud_scam"], severity=Severity.SEV1)
     domain.clock.advance(timedelta(hours=2))  # its first update is overdue
-    settings = make_settings(tick_seconds=60)
+    boundary = (datetime.now(UTC) + timedelta(hours=12)).hour  # never between the back-dated run and now
+    settings = make_settings(tick_seconds=60, handoff_boundaries=[f"{boundary:02d}:00 EMEA"])
     first = start(runners, domain, settings)
     first.stop()
     runners.clear()
@@ -89,7 +90,7 @@ def test_a_restart_runs_each_missed_job_once_within_its_grace(domain: Domain, ru
         domain,
         tick=timedelta(minutes=30),  # thirty missed ticks
         leadership_digest=timedelta(hours=3),  # within the digest's day of grace
-        handoff__0700__EMEA=timedelta(hours=2),  # past the hand-off's hour of grace: skipped
+        **{f"handoff__{boundary:02d}00__EMEA": timedelta(hours=2)},  # past the hand-off's hour of grace: skipped
     )
     runner = start(runners, domain, settings)
     wait_until(lambda: runner.runtime.runs["tick"] and runner.runtime.runs["leadership_digest"])
