@@ -15,7 +15,7 @@ from slack_bolt import App
 from slack_sdk import WebClient
 
 from bot.context import Vigil, nothing, web_client
-from bot.listeners import actions, commands, events, modals, parties, reviews, shortcuts
+from bot.listeners import actions, events, modals, parties, reviews, shortcuts, slash_command
 from incidents.context import Domain
 from incidents.settings import Settings
 
@@ -41,6 +41,6 @@ def build_app(
         logger=logging.getLogger("vigil.bolt"),
     )
     vigil = Vigil(domain, settings, poke)
-    for module in (commands, modals, parties, reviews, events, shortcuts, actions):
+    for module in (slash_command, modals, parties, reviews, events, shortcuts, actions):
         module.register(app, vigil)
     return app

@@ -30,7 +30,7 @@ from bot.blocks.text import (
     section,
     when,
 )
-from bot.commands import USAGE
+from bot.command_grammar import USAGE
 from bot.delivery import PostOptions, error_code, slack_call
 from bot.ids import ActionId
 from incidents.context import Domain

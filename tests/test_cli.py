@@ -3,10 +3,10 @@
 import pytest
 
 from incidents import lifecycle, timeline
-from incidents.cli import main
 from incidents.context import Domain
 from incidents.enums import Severity, Status
 from incidents.queries import get_incident
+from vigil.cli import main
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ from bot.blocks.text import (
     section,
     when,
 )
-from bot.commands import USAGE
+from bot.command_grammar import USAGE
 from bot.ids import ActionId
 from incidents.enums import TimelineKind
 from incidents.mentions import stored_mentions

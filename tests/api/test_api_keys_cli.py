@@ -5,9 +5,9 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from incidents.cli import main
 from incidents.context import Domain
 from tests.helpers import declared_ref
+from vigil.cli import main
 from web.server import WebServer
 
 

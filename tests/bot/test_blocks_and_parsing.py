@@ -10,7 +10,7 @@ import pytest
 from bot.blocks import card as cards
 from bot.blocks.messages import help_message, home
 from bot.blocks.modals import Origin, declare_modal
-from bot.commands import AddAction, AssignRole, CommandError, OpenDeclareModal, QuickDeclare, SatisfyClock, parse
+from bot.command_grammar import AddAction, AssignRole, CommandError, OpenDeclareModal, QuickDeclare, SatisfyClock, parse
 from bot.provision import channel_name
 from emulators.slack.blockkit import message_block_problems, view_problems
 from incidents.enums import Severity, Status, Tier

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from emulators.slack import SlackEmulator
-from incidents.cli import main
+from vigil.cli import main
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from bot.commands import AddNote, parse
+from bot.command_grammar import AddNote, parse
 from bot.slack_text import from_slack
 from emulators.slack.models import Message
 from incidents import actions, apikeys

@@ -20,13 +20,13 @@ from hypothesis import strategies as st
 
 from bot.ids import Field, ViewId
 from incidents import actions
-from incidents.cli import main
 from incidents.context import Domain
 from incidents.enums import Tier
 from tests.api.conftest import MakeKey, client_for
 from tests.bot.conftest import BotUnderTest
 from tests.privacy.pii import ANY, TITLE_SAFE, Person, Planted, people
 from tests.privacy.surfaces import leadership_text, readable, team_text
+from vigil.cli import main
 from web.api import build_api_router
 from web.app import build_web_app
 from web.server import WebServer

@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 
 from incidents import lifecycle
-from incidents.cli import main
 from incidents.context import Domain
 from incidents.reviews import ReviewStatus, get_or_start_review
 from tests.helpers import declared_ref
 from tests.reviews.scenario import REF
+from vigil.cli import main
 
 
 @pytest.fixture

@@ -8,13 +8,13 @@ from pathlib import Path
 import pytest
 
 from emulators.jira import JiraEmulator
-from incidents.cli import main
 from incidents.context import Domain
 from incidents.enums import ActionStatus, SyncState
 from incidents.models import Action
 from incidents.timesource import ManualTime
 from incidents.tracker import TrackerSync
 from tests.tracker.conftest import add_action, settle
+from vigil.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -10,13 +10,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from incidents.cli import main
 from incidents.context import Domain
 from incidents.models import AuditEvent
 from incidents.timesource import ManualTime
 from tests.helpers import declare
 from tests.web.conftest import SignIn
 from tests.web.scenario import LEADER_EMAIL, World
+from vigil.cli import main
 
 Run = Callable[..., tuple[int, str, str]]
 

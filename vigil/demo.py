@@ -19,11 +19,11 @@ from bot.ids import Field, ViewId
 from bot.runtime import Runtime
 from emulators.slack import SlackEmulator
 from incidents import migrate
-from incidents.cli import render
 from incidents.context import Domain
 from incidents.outbox import PENDING, OutboxMessage
 from incidents.queries import get_incident
 from incidents.settings import Settings
+from vigil.cli import render
 
 REPLY_WAIT_S = 1.0
 

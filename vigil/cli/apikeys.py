@@ -6,8 +6,8 @@ import argparse
 from typing import Any
 
 from incidents import apikeys
-from incidents.cli import render
 from incidents.context import Ctx
+from vigil.cli import render
 
 
 def _create(ctx: Ctx, a: argparse.Namespace) -> str:
@@ -42,7 +42,7 @@ def _revoke(ctx: Ctx, a: argparse.Namespace) -> str:
 
 
 def register(sub: Any) -> None:
-    from incidents.cli.commands import _in_unit
+    from vigil.cli.commands import _in_unit
 
     p = sub.add_parser("api-keys", help="keys for the intake API (/api/v1)")
     keys_sub = p.add_subparsers(dest="api_keys_command", required=True)

@@ -15,7 +15,6 @@ from dataclasses import fields
 from pathlib import Path
 from typing import Any, TypeVar
 
-from incidents.cli.render import printable
 from incidents.context import Ctx, Domain
 from incidents.errors import VigilError
 from incidents.reviews.export import parse_audience, parse_format, render_review
@@ -29,6 +28,7 @@ from incidents.reviews.service import (
 )
 from incidents.reviews.templating import load_templates
 from incidents.settings import Settings, load_settings
+from vigil.cli.render import printable
 
 T = TypeVar("T")
 STEPS = ("edit", "submit", "publish")

@@ -34,7 +34,7 @@ def _erase(ctx: Ctx, a: argparse.Namespace) -> str:
 
 
 def register(sub: Any) -> None:
-    from incidents.cli.commands import _in_unit
+    from vigil.cli.commands import _in_unit
 
     p = sub.add_parser("parties", help="the people a case is about (members only; every read is audited)")
     parties_sub = p.add_subparsers(dest="parties_command", required=True)

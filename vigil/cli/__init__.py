@@ -11,8 +11,8 @@ import logging
 import sys
 from collections.abc import Callable, Sequence
 
-from incidents.cli import commands, render
 from incidents.errors import ConfigError, VigilError
+from vigil.cli import commands, render
 
 Handler = Callable[[argparse.Namespace], int | None]
 

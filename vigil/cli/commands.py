@@ -9,18 +9,18 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any, Protocol
 
 from incidents import actions, clocks, lifecycle, migrate, roles, timeline
-from incidents.cli import actions_sync, render
-from incidents.cli import apikeys as apikeys_cli
-from incidents.cli import parties as parties_cli
-from incidents.cli import web as web_cli
 from incidents.context import Ctx, Domain
 from incidents.enums import ActionStatus
 from incidents.errors import VigilError
 from incidents.privacy.rescan import rescan
 from incidents.queries import IncidentFilter, get_incident, list_incidents
-from incidents.reviews import cli as reviews_cli
 from incidents.settings import load_settings
 from incidents.tracker import tracker_configured
+from vigil.cli import actions_sync, render
+from vigil.cli import apikeys as apikeys_cli
+from vigil.cli import parties as parties_cli
+from vigil.cli import reviews as reviews_cli
+from vigil.cli import web as web_cli
 
 
 def _domain() -> Domain:
@@ -366,4 +366,4 @@ def register(sub: Any) -> None:
     p.add_argument("--port", type=int, default=3000)
     p.set_defaults(handler=_lazy("bot.serve", "serve"))
     p = sub.add_parser("demo", help="play a scripted incident against a local Slack emulator")
-    p.set_defaults(handler=_lazy("bot.demo", "demo"))
+    p.set_defaults(handler=_lazy("vigil.demo", "demo"))

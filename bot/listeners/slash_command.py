@@ -18,7 +18,7 @@ from slack_sdk import WebClient
 from bot.blocks import messages
 from bot.blocks.modals import Origin, declare_modal, party_modal, update_modal
 from bot.blocks.text import md, mention, safe
-from bot.commands import (
+from bot.command_grammar import (
     CHANNEL_COMMANDS,
     AddAction,
     AddNote,

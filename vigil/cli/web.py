@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 from incidents.access import make_viewer
-from incidents.cli.render import printable
 from incidents.context import Domain
 from incidents.errors import VigilError
 from incidents.exports import CHARTS, chart_csv, collect_trends, incident_csv
@@ -19,6 +18,7 @@ from incidents.lifecycle import parse_severity, parse_status
 from incidents.listing import all_incident_rows
 from incidents.queries import IncidentFilter
 from incidents.settings import load_settings
+from vigil.cli.render import printable
 
 WHAT = ("incidents", *CHARTS, "all")
 
