@@ -23,11 +23,10 @@ from incidents import actions, lifecycle
 from incidents.context import Domain
 from incidents.db import make_engine, make_sessionmaker
 from incidents.dispatcher import Dispatcher
-from incidents.effects import ACTION_CHANGED
 from incidents.enums import Severity, SyncState
 from incidents.migrate import upgrade
 from incidents.models import Action
-from incidents.outbox import PENDING, OutboxMessage
+from incidents.outbox import PENDING, OutboxMessage, Topic
 from incidents.policy import load_policy
 from incidents.settings import Settings
 from incidents.timesource import ManualTime
@@ -46,7 +45,7 @@ def queue_actions(domain: Domain, count: int, per_incident: int = 20) -> None:
 
 def pending(domain: Domain) -> int:
     with domain.unit() as ctx:
-        query = select(func.count()).where(OutboxMessage.topic == ACTION_CHANGED, OutboxMessage.state == PENDING)
+        query = select(func.count()).where(OutboxMessage.topic == Topic.ACTION_CHANGED, OutboxMessage.state == PENDING)
         return ctx.session.scalar(query) or 0
 
 
@@ -69,7 +68,7 @@ def main() -> None:
     )
     sync = build_sync(domain, settings)
     assert sync is not None
-    ignore = {t: (lambda _m: None) for t in ("incident.declared", "incident.changed", "incident.timeline")}
+    ignore = {t: (lambda _m: None) for t in (Topic.INCIDENT_DECLARED, Topic.INCIDENT_CHANGED, Topic.TIMELINE_ADDED)}
     dispatcher = Dispatcher(domain.factory, {**sync.handlers(), **ignore}, clock, workers=args.workers, max_attempts=50)
     try:
         emu.go_down()

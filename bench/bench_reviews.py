@@ -35,10 +35,11 @@ from incidents.enums import (
 )
 from incidents.migrate import upgrade
 from incidents.models import Action, StatusUpdate, TimelineEntry
+from incidents.people import upsert_person
 from incidents.policy import load_policy
 from incidents.privacy.detector import detect, detector
 from incidents.queries import get_incident
-from incidents.reviews import Audience, Format, load_templates, render_review, review_document, upsert_person
+from incidents.reviews import Audience, Format, load_templates, render_review, review_document
 from incidents.timesource import ManualTime
 
 ENTRIES, ACTIONS, UPDATE_EVERY = 10_000, 200, 25

@@ -7,13 +7,14 @@ its own unit, so a crash between two calls loses at most the call in flight and 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from slack_sdk.web import SlackResponse
 
 from bot.ids import CARD_EVENT
 from incidents.context import Ctx, Domain
@@ -24,6 +25,10 @@ from incidents.postings import find_posting, record_posting
 from incidents.queries import load_incident
 
 log = logging.getLogger(__name__)
+
+UNREACHABLE = frozenset({"user_not_found", "user_disabled", "user_not_visible", "cannot_dm_bot", "channel_not_found"})
+"""What Slack answers a direct message to someone it cannot deliver to: no such user (a DM to an unknown user id is
+``channel_not_found``), deactivated, hidden, or a bot. No retry changes these answers."""
 
 
 def error_code(exc: SlackApiError) -> str:
@@ -55,6 +60,36 @@ def slack_call(what: str) -> Iterator[None]:
         if after is not None:
             raise RetryLater(f"{what}: rate limited", after=after) from exc
         raise
+
+
+def invite(client: WebClient, channel: str, people: Sequence[str], *, ref: str) -> None:
+    """Add people to a channel. Slack's answers about particular people are final, so they count as done: someone
+    already in the channel (say, after an invite whose answer was lost) is what was wanted, and anyone Slack refuses
+    is logged. Only a failure of the call itself (a 429, an outage) is raised, to be retried."""
+    try:
+        with slack_call("conversations.invite"):
+            response = client.conversations_invite(channel=channel, users=",".join(people), force=True)
+        refused = response.get("errors") or []
+    except SlackApiError as exc:
+        refused = (exc.response.get("errors") if exc.response is not None else None) or []
+        if not refused and error_code(exc) != "already_in_channel":
+            raise
+    for problem in refused:
+        if problem.get("error") != "already_in_channel":
+            log.warning("%s: could not invite %s: %s", ref, problem.get("user"), problem.get("error"))
+
+
+def direct_message(client: WebClient, person: str, **message: Any) -> SlackResponse | None:
+    """Post ``message`` to ``person``'s DM with the bot; None, after one log line, when Slack says it cannot reach
+    them (:data:`UNREACHABLE`): the message is given up rather than retried. Other failures are raised."""
+    try:
+        with slack_call("chat.postMessage"):
+            return client.chat_postMessage(channel=person, **message)
+    except SlackApiError as exc:
+        if error_code(exc) not in UNREACHABLE:
+            raise
+        log.warning("gave up a direct message to %s: Slack answered %s", person, error_code(exc))
+        return None
 
 
 def incident_by_id(ctx: Ctx, incident_id: int | None) -> Incident:

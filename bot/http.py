@@ -27,7 +27,7 @@ from starlette.datastructures import Headers
 from incidents.context import Domain
 from incidents.reviews import ReviewTemplates
 from incidents.settings import Settings
-from web.api.routes import build_api_router
+from web.api import build_api_router
 from web.app import build_web_app
 from web.jira_webhook import jira_webhook_router
 from web.pages import web_pages_router
@@ -90,7 +90,7 @@ def create_http_app(bolt: App, domain: Domain, settings: Settings, reviews: Revi
     routers = [
         slack_router(bolt, settings.slack_signing_secret),
         jira_webhook_router(domain, settings.jira_webhook_secret),
-        build_api_router(domain, web_base_url=settings.web_base_url),
+        build_api_router(domain, settings),
     ]
     if settings.oidc_client_id or settings.web_session_secret:
         routers.append(web_pages_router(domain, WebConfig.from_settings(settings), reviews))

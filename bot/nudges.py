@@ -24,6 +24,7 @@ from bot.blocks.text import (
     header,
     is_slack_user,
     join,
+    link,
     md,
     mention,
     safe,
@@ -31,12 +32,13 @@ from bot.blocks.text import (
     when,
 )
 from bot.command_grammar import USAGE
-from bot.delivery import PostOptions, error_code, slack_call
+from bot.delivery import PostOptions, direct_message, error_code, slack_call
 from bot.ids import ActionId
 from incidents.context import Domain
 from incidents.dispatcher import Handler, RetryLater
+from incidents.links import incident_page, trends_page
 from incidents.models import Incident
-from incidents.outbox import OutboxMessage
+from incidents.outbox import OutboxMessage, Topic
 from incidents.policy import Policy
 from incidents.scheduling.models import Nudge, NudgeKind
 from incidents.scheduling.nudges import get_nudge, mark_delivered
@@ -72,7 +74,7 @@ class Plan:
     restricted: bool
 
 
-def nudge_handlers(client: WebClient, domain: Domain, settings: Settings) -> dict[str, Handler]:
+def nudge_handlers(client: WebClient, domain: Domain, settings: Settings) -> dict[Topic, Handler]:
     deliver = NudgeDelivery(client, domain, settings)
     return {kind.topic: deliver for kind in NudgeKind}
 
@@ -107,24 +109,28 @@ class NudgeDelivery:
                 return Plan(nudge.id, post, incident.slack_channel_id, slack_people, restricted)
             return Plan(nudge.id, post, slack_people[0] if slack_people else None, [], restricted)
 
-    def _post(self, plan: Plan) -> tuple[str, str]:
+    def _post(self, plan: Plan) -> tuple[str | None, str | None]:
+        """Where the nudge went and its ts; (None, None) when Slack could reach nobody it was for."""
         assert plan.channel is not None
         try:
             return self._send(plan.channel, plan)
         except SlackApiError as exc:
             if error_code(exc) not in GONE or not plan.fallback:
                 raise
-        sent = [self._send(person, plan) for person in plan.fallback]
-        return ",".join(plan.fallback)[:64], sent[-1][1]
+        sent = {person: self._send(person, plan)[1] for person in plan.fallback}
+        reached = [person for person, ts in sent.items() if ts is not None]
+        return ",".join(reached)[:64] or None, sent[reached[-1]] if reached else None
 
-    def _send(self, channel: str, plan: Plan) -> tuple[str, str]:
-        with slack_call("chat.postMessage"):
-            response = self.client.chat_postMessage(
-                channel=channel,
-                text=safe(plan.post.text),
-                blocks=plan.post.blocks,
-                **PostOptions(plan.restricted).kwargs(),
-            )
+    def _send(self, target: str, plan: Plan) -> tuple[str | None, str | None]:
+        """Post to a channel, or to a person's DM: one Slack cannot reach is given up, as (None, None)."""
+        message = {"text": safe(plan.post.text), "blocks": plan.post.blocks, **PostOptions(plan.restricted).kwargs()}
+        if is_slack_user(target):
+            response = direct_message(self.client, target, **message)
+            if response is None:
+                return None, None
+        else:
+            with slack_call("chat.postMessage"):
+                response = self.client.chat_postMessage(channel=target, **message)
         return str(response["channel"]), str(response["ts"])
 
 
@@ -255,7 +261,7 @@ def _actions_digest(nudge: Nudge, _i: Incident | None, _p: Policy, _s: Settings)
             "• {}: {}, {}, due {}",
             a["ref"],
             a["title"],
-            mention(a["owner"]) if a["owner"] else "no owner",
+            mention(a["owner"], a.get("owner_name")) if a["owner"] else "no owner",
             a["due_date"],
         )
         for a in details["actions"]
@@ -270,7 +276,7 @@ def _actions_digest(nudge: Nudge, _i: Incident | None, _p: Policy, _s: Settings)
     return Post(f"Overdue actions: {details['total']}", blocks)
 
 
-def _leadership_digest(nudge: Nudge, _i: Incident | None, policy: Policy, _s: Settings) -> Post:
+def _leadership_digest(nudge: Nudge, _i: Incident | None, policy: Policy, settings: Settings) -> Post:
     d = nudge.details
     mttm = d["median_minutes_to_mitigate"]
     mitigate = f"{mttm // 60} h {mttm % 60} min (median of {d['mitigated']})" if mttm is not None else "no mitigations"
@@ -289,13 +295,29 @@ def _leadership_digest(nudge: Nudge, _i: Incident | None, policy: Policy, _s: Se
     period = context(md("{} to {}", _at(d["start"]), _at(d["end"])))
     blocks = [header("Weekly incident summary"), period, section(summary)]
     if d["notable"]:
-        notable = join(
-            "\n", (md("• {} {} ({}, {})", n["ref"], n["title"], n["severity"], n["status"]) for n in d["notable"])
+        lines = (
+            md(
+                "• {} {} ({}, {})",
+                _page(incident_page(settings, n["ref"]), n["ref"]),
+                n["title"],
+                n["severity"],
+                n["status"],
+            )
+            for n in d["notable"]
         )
+        notable = join("\n", lines)
         blocks.append(section(md("*SEV0/SEV1 this week*\n{}", notable)))
     if d["restricted"]:
         blocks.append(context("Restricted incidents are counted above and never named here."))
+    trends = trends_page(settings)
+    if trends:
+        blocks.append(context(md("Trends over the months: {}", link(trends, "the web view"))))
     return Post(f"Weekly incident summary: {d['declared']} declared", blocks)
+
+
+def _page(url: str | None, label: str) -> str:
+    """``label`` linked to its page in the web view, when the web view's address is configured."""
+    return link(url, label) if url else label
 
 
 RENDER: dict[NudgeKind, Callable[[Nudge, Incident | None, Policy, Settings], Post]] = {

@@ -22,7 +22,16 @@ from slack_sdk.errors import SlackApiError
 from bot.blocks import card as cards
 from bot.blocks.card import Rendered
 from bot.blocks.text import is_slack_user
-from bot.delivery import PostOptions, error_code, find_own_post, incident_by_id, metadata, record, slack_call
+from bot.delivery import (
+    PostOptions,
+    error_code,
+    find_own_post,
+    incident_by_id,
+    invite,
+    metadata,
+    record,
+    slack_call,
+)
 from bot.ids import Purpose
 from incidents.context import Domain
 from incidents.dispatcher import RetryLater
@@ -204,11 +213,7 @@ class Provisioner:
     def _invite(self, plan: Plan, channel: str) -> None:
         users = [u for u in dict.fromkeys(plan.invite) if is_slack_user(u) and u != self.bot_user]
         if users:
-            with slack_call("conversations.invite"):
-                response = self.client.conversations_invite(channel=channel, users=",".join(users), force=True)
-            for problem in response.get("errors") or []:
-                if problem.get("error") != "already_in_channel":
-                    log.warning("%s: could not invite %s: %s", plan.ref, problem.get("user"), problem.get("error"))
+            invite(self.client, channel, users, ref=plan.ref)
         record(self.domain, plan.incident_id, Purpose.INVITE, channel, "done")
 
     def _set(self, plan: Plan, channel: str, purpose: Purpose, text: str) -> None:

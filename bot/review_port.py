@@ -22,11 +22,12 @@ from bot.people import PeopleDirectory
 from bot.review_blocks import SummaryMessage, review_summary
 from incidents.context import Ctx, Domain
 from incidents.dispatcher import Handler, RetryLater
+from incidents.links import review_page
 from incidents.models import Incident
-from incidents.outbox import OutboxMessage, enqueue
+from incidents.outbox import OutboxMessage, Topic, enqueue
+from incidents.people import people_of
 from incidents.postings import find_posting, list_postings
 from incidents.reviews import (
-    REVIEW_PUBLISHED,
     Audience,
     Format,
     Review,
@@ -36,27 +37,18 @@ from incidents.reviews import (
 )
 from incidents.settings import Settings
 
-REVIEW_BOOKMARK = "review.bookmark"
-"""Outbox topic (the bot's own): bookmark the review's web page in the incident channel. No payload."""
 CHANNEL_WAIT_S = 5.0
-
-
-def review_url(settings: Settings, ref: str) -> str | None:
-    """The review's page in the web view, or None when the web view's address is not configured."""
-    if not settings.web_base_url:
-        return None
-    return f"{settings.web_base_url.rstrip('/')}{settings.web_path_prefix}/incidents/{ref}/review"
 
 
 def queue_bookmark(ctx: Ctx, incident: Incident, settings: Settings) -> None:
     """Ask for the "Review" bookmark (once the review exists, in the unit that may have started it)."""
-    if review_url(settings, incident.ref) and find_posting(ctx, incident.id, Purpose.REVIEW_BOOKMARK) is None:
+    if review_page(settings, incident.ref) and find_posting(ctx, incident.id, Purpose.REVIEW_BOOKMARK) is None:
         enqueue(
             ctx.session,
-            REVIEW_BOOKMARK,
+            Topic.REVIEW_BOOKMARK,
             now=ctx.now(),
             incident_id=incident.id,
-            dedup_key=f"{REVIEW_BOOKMARK}:{incident.id}",
+            dedup_key=f"{Topic.REVIEW_BOOKMARK}:{incident.id}",
         )
 
 
@@ -100,8 +92,8 @@ class ReviewPort:
             people,
         )
 
-    def handlers(self) -> dict[str, Handler]:
-        return {REVIEW_PUBLISHED: self.publish, REVIEW_BOOKMARK: self.bookmark}
+    def handlers(self) -> dict[Topic, Handler]:
+        return {Topic.REVIEW_PUBLISHED: self.publish, Topic.REVIEW_BOOKMARK: self.bookmark}
 
     def publish(self, message: OutboxMessage) -> None:
         plan = self._plan(message)
@@ -139,8 +131,7 @@ class ReviewPort:
             if review is None or review.status is not ReviewStatus.PUBLISHED or review.published_at is None:
                 return None
             incident = review.incident
-            people = {incident.declared_by, review.owner, review.published_by, *(r.person for r in incident.roles)}
-            people |= {a.owner for a in incident.actions}
+            people = people_of(incident) | {review.owner, review.published_by}
             return Publication(
                 incident_id=incident.id,
                 ref=incident.ref,
@@ -197,7 +188,7 @@ class ReviewPort:
 
     def _bookmark(self, incident_id: int, ref: str, channel: str) -> None:
         """Bookmark the review's web page; one left by an attempt that crashed before recording is reused."""
-        url = review_url(self.settings, ref)
+        url = review_page(self.settings, ref)
         if url is None:
             return
         with slack_call("bookmarks.list"):

@@ -17,6 +17,7 @@ from bot.context import web_client
 from bot.nudges import nudge_handlers
 from bot.people import PeopleDirectory
 from bot.review_port import ReviewPort
+from bot.slack_only import for_incidents_in_slack
 from bot.slack_port import SlackPort
 from bot.socket_mode import SocketModeHandler
 from incidents.context import Domain
@@ -49,11 +50,14 @@ class Runtime:
         people = PeopleDirectory(self.client, domain)
         self.port = SlackPort(self.client, domain, settings, people)
         self.tracker_sync = build_sync(domain, settings)
-        handlers = {
-            **self.port.handlers(),
-            **ReviewPort(self.client, domain, settings, self.templates, people).handlers(),
-            **nudge_handlers(self.client, domain, settings),
-        }
+        handlers = for_incidents_in_slack(
+            domain,
+            {
+                **self.port.handlers(),
+                **ReviewPort(self.client, domain, settings, self.templates, people).handlers(),
+                **nudge_handlers(self.client, domain, settings),
+            },
+        )
         if self.tracker_sync is not None:
             handlers |= self.tracker_sync.handlers()
         self.dispatcher = Dispatcher(

@@ -2,6 +2,7 @@
 
 Refuses to start, with one line naming what is missing, when a token is absent or the database is not at the
 latest schema. The process keeps no incident state in memory, so several replicas may serve one database.
+:class:`Bot` is the running bot as ``vigil serve`` and ``vigil try`` both start it.
 """
 
 from __future__ import annotations
@@ -10,20 +11,26 @@ import argparse
 import gc
 import logging
 import sys
+from collections.abc import Callable
+from types import TracebackType
+from typing import TYPE_CHECKING
 
 from slack_bolt.error import BoltError
 from slack_sdk.errors import SlackApiError
 
-from bot.http import create_http_app
 from bot.runtime import Runtime
-from incidents import migrate
 from incidents.context import Domain
 from incidents.privacy.detector import detector
 from incidents.scheduling.service import start_scheduler
 from incidents.settings import Settings, load_settings
-from web.server import WebServer
+
+if TYPE_CHECKING:
+    from web.server import WebServer
 
 MANIFEST_HINT = "create the Slack app from slack-app-manifest.yaml (README, 'Run it in Slack') and export it"
+QUIET_LIBRARIES = ("presidio-analyzer",)
+"""Libraries that narrate their start at INFO (Presidio lists its thirty recognizers): kept to warnings, so the
+start-up log says what Vigil is doing."""
 
 
 def missing_configuration(settings: Settings, *, http: bool) -> str | None:
@@ -47,34 +54,71 @@ def settle_heap() -> None:
     gc.freeze()
 
 
-def serve(args: argparse.Namespace) -> int:
+class SlackUnreachable(Exception):
+    """Slack refused the bot's token or did not answer at start; the message is one line saying which."""
+
+
+class Bot:
+    """The bot: the Slack app and its outbox dispatcher, the personal-data detector and the scheduler. Built (which
+    checks the token with Slack), then run inside ``with``; leaving it stops the scheduler and the dispatcher."""
+
+    def __init__(self, settings: Settings, domain: Domain) -> None:
+        self.settings, self.domain = settings, domain
+        try:
+            self.runtime = Runtime(settings, domain)
+        except (BoltError, SlackApiError, OSError) as exc:
+            reason = exc.response.get("error") if isinstance(exc, SlackApiError) else exc
+            raise SlackUnreachable(f"Slack at {settings.slack_api_url} refused or did not answer ({reason}).") from None
+
+    def __enter__(self) -> Bot:
+        self.runtime.start_dispatcher()
+        detector()  # built now (about two seconds), not by the first request that writes text
+        settle_heap()
+        self.scheduler = start_scheduler(
+            self.domain, self.settings, after_run=lambda _nudges: self.runtime.dispatcher.poke()
+        )
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        self.scheduler.stop()
+        self.runtime.stop()
+
+    def http_server(self, host: str, port: int) -> WebServer:
+        """Everything HTTP mode answers (Slack's requests, the Jira webhook, the intake API, the web view), bound to
+        ``host:port`` (OSError when it is taken) and not yet serving."""
+        from bot.http import create_http_app  # the web side (FastAPI, Authlib) is loaded for HTTP mode only
+        from web.server import WebServer
+
+        app = create_http_app(self.runtime.app, self.domain, self.settings, self.runtime.templates)
+        return WebServer(app, host=host, port=port)
+
+
+def serve(args: argparse.Namespace, prepare_database: Callable[[Settings], str | None]) -> int:
+    """``prepare_database`` readies the database once the configuration is complete (the composition root decides
+    how: migrate, or refuse), or says in a sentence why the bot cannot use it."""
     settings = load_settings()
-    problem = missing_configuration(settings, http=args.http)
-    if problem is None and not migrate.is_current(settings.database_url):
-        problem = "the database schema is not up to date; run `vigil db upgrade` first."
+    problem = missing_configuration(settings, http=args.http) or prepare_database(settings)
     if problem is not None:
         print(f"vigil serve: {problem}", file=sys.stderr)
         return 2
     logging.getLogger().setLevel(logging.INFO)
+    for library in QUIET_LIBRARIES:
+        logging.getLogger(library).setLevel(logging.WARNING)
 
-    domain = Domain.from_settings(settings)
     try:
-        runtime = Runtime(settings, domain)
-    except (BoltError, SlackApiError, OSError) as exc:
-        reason = exc.response.get("error") if isinstance(exc, SlackApiError) else exc
-        print(f"vigil serve: Slack at {settings.slack_api_url} refused or did not answer ({reason}).", file=sys.stderr)
+        bot = Bot(settings, Domain.from_settings(settings))
+    except SlackUnreachable as exc:
+        print(f"vigil serve: {exc}", file=sys.stderr)
         return 2
-    runtime.start_dispatcher()
-    detector()  # built now (about two seconds), not by the first request that writes text
-    settle_heap()
-    scheduler = start_scheduler(domain, settings, after_run=lambda _nudges: runtime.dispatcher.poke())
     try:
-        if args.http:
-            app = create_http_app(runtime.app, domain, settings, runtime.templates)
-            WebServer(app, host=args.host, port=args.port).serve_forever()
+        server = bot.http_server(args.host, args.port) if args.http else None
+    except OSError as exc:
+        bot.runtime.stop()
+        print(f"vigil serve: cannot listen on {args.host}:{args.port} ({exc.strerror}); pass --port.", file=sys.stderr)
+        return 2
+    with bot:
+        if server is not None:
+            server.serve_forever()
         else:
-            runtime.socket_mode().start()
-    finally:
-        scheduler.stop()
-        runtime.stop()
+            bot.runtime.socket_mode().start()
     return 0

@@ -12,27 +12,19 @@ import logging
 from concurrent.futures import ThreadPoolExecutor
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
 from bot.blocks import card as cards
 from bot.blocks import messages
 from bot.blocks.text import is_slack_user
-from bot.delivery import PostOptions, error_code, incident_by_id, record, slack_call
+from bot.delivery import PostOptions, direct_message, incident_by_id, invite, record, slack_call
 from bot.ids import Purpose, handoff_purpose, timeline_purpose
 from bot.people import PeopleDirectory
 from bot.provision import Provisioner
 from incidents.context import Domain
 from incidents.dispatcher import Handler, RetryLater
-from incidents.effects import (
-    ACTION_SYNC_FAILED,
-    HANDOFF_REQUESTED,
-    INCIDENT_CHANGED,
-    INCIDENT_DECLARED,
-    TIMELINE_ADDED,
-)
 from incidents.enums import HandoffState, TimelineKind
 from incidents.models import Action, Handoff, TimelineEntry
-from incidents.outbox import OutboxMessage
+from incidents.outbox import OutboxMessage, Topic
 from incidents.postings import find_posting
 from incidents.settings import Settings
 
@@ -69,13 +61,13 @@ class SlackPort:
         except Exception as exc:
             log.warning("auth.test failed (%s); will ask again on first use", exc)
 
-    def handlers(self) -> dict[str, Handler]:
+    def handlers(self) -> dict[Topic, Handler]:
         return {
-            INCIDENT_DECLARED: self.provision,
-            INCIDENT_CHANGED: self.refresh,
-            TIMELINE_ADDED: self.post_entry,
-            HANDOFF_REQUESTED: self.prompt_handoff,
-            ACTION_SYNC_FAILED: self.tell_sync_failed,
+            Topic.INCIDENT_DECLARED: self.provision,
+            Topic.INCIDENT_CHANGED: self.refresh,
+            Topic.TIMELINE_ADDED: self.post_entry,
+            Topic.HANDOFF_REQUESTED: self.prompt_handoff,
+            Topic.ACTION_SYNC_FAILED: self.tell_sync_failed,
         }
 
     def close(self) -> None:
@@ -126,13 +118,12 @@ class SlackPort:
             channel = incident.slack_channel_id
             rendered = messages.timeline_post(entry)
             options = PostOptions(incident.tier.is_restricted)
-            incident_id = incident.id
+            incident_id, incident_ref = incident.id, incident.ref
             newcomer = _newcomer(entry)
         if channel is None:
             raise RetryLater("the incident channel is not created yet", after=CHANNEL_WAIT_S)
         if newcomer is not None:
-            with slack_call("conversations.invite"):
-                self.client.conversations_invite(channel=channel, users=newcomer, force=True)
+            invite(self.client, channel, [newcomer], ref=incident_ref)
             self.pool.submit(self.people.learn, [newcomer])
         with slack_call("chat.postMessage"):
             response = self.client.chat_postMessage(channel=channel, **rendered.as_kwargs(), **options.kwargs())
@@ -150,14 +141,9 @@ class SlackPort:
             rendered = messages.handoff_prompt(request, request.incident)
             options = PostOptions(request.incident.tier.is_restricted)
             incident_id, person = request.incident_id, request.to_person
-        try:
-            with slack_call("chat.postMessage"):
-                response = self.client.chat_postMessage(channel=person, **rendered.as_kwargs(), **options.kwargs())
-        except SlackApiError as exc:
-            if error_code(exc) in {"user_not_found", "cannot_dm_bot", "user_disabled"}:
-                return
-            raise
-        record(self.domain, incident_id, purpose, str(response["channel"]), str(response["ts"]))
+        response = direct_message(self.client, person, **rendered.as_kwargs(), **options.kwargs())
+        if response is not None:
+            record(self.domain, incident_id, purpose, str(response["channel"]), str(response["ts"]))
 
     def tell_sync_failed(self, message: OutboxMessage) -> None:
         """Tell the incident channel, mentioning the commander, that an action's Jira sync gave up; once per

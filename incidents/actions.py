@@ -8,12 +8,12 @@ from enum import Enum
 from typing import Final
 
 from incidents.context import Ctx
-from incidents.effects import ACTION_CHANGED, record
+from incidents.effects import record
 from incidents.enums import ActionCategory, ActionPriority, ActionStatus, SyncState, TimelineKind
 from incidents.errors import NotFound, VigilError
 from incidents.guards import required_text
 from incidents.models import Action, Incident
-from incidents.outbox import enqueue
+from incidents.outbox import Topic, enqueue
 from incidents.queries import load_incident
 
 
@@ -190,9 +190,9 @@ def _queue_sync(ctx: Ctx, incident: Incident, action: Action, tracked: bool) -> 
     action.sync_state = SyncState.PENDING if action.tracker_key is None else action.sync_state
     enqueue(
         ctx.session,
-        ACTION_CHANGED,
+        Topic.ACTION_CHANGED,
         now=ctx.now(),
         incident_id=incident.id,
         payload={"action_id": action.id},
-        dedup_key=f"{ACTION_CHANGED}:{action.id}",
+        dedup_key=f"{Topic.ACTION_CHANGED}:{action.id}",
     )

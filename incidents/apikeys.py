@@ -21,7 +21,7 @@ from incidents.apikey_models import ApiKey, IdempotencyRecord
 from incidents.context import Ctx
 from incidents.effects import audit
 from incidents.errors import NotFound, VigilError
-from incidents.reviews.people import upsert_person
+from incidents.people import upsert_person
 
 READ = "incidents:read"
 WRITE = "incidents:write"

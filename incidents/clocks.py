@@ -93,12 +93,17 @@ def satisfy_clock(
 
 def _find_running(incident: Incident, *, clock_id: int | None, regime: str | None) -> Clock:
     running = [c for c in incident.clocks if c.satisfied_at is None]
-    if clock_id is not None:
-        running = [c for c in running if c.id == clock_id]
-    elif regime is not None:
-        running = [c for c in running if c.regime == regime]
     if not running:
-        raise NotFound(f"{incident.ref} has no running clock like that.", field="clock")
+        every = " (every one is satisfied)" if incident.clocks else ""
+        raise NotFound(f"{incident.ref} has no running clocks{every}.", field="clock")
+    if clock_id is not None or regime is not None:
+        named = [c for c in incident.clocks if (c.id == clock_id if clock_id is not None else c.regime == regime)]
+        if not any(c.satisfied_at is None for c in named):
+            which = f"#{clock_id}" if clock_id is not None else regime
+            verdict = "was satisfied already" if named else "is not one of its clocks"
+            still = ", ".join(f"#{c.id} {c.regime}" for c in running)
+            raise NotFound(f"Clock {which} of {incident.ref} {verdict}; running: {still}.", field="clock")
+        running = [c for c in named if c.satisfied_at is None]
     if len(running) > 1:
         names = ", ".join(c.regime for c in running)
         raise VigilError(f"{incident.ref} has several running clocks ({names}); say which.", field="clock")

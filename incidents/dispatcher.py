@@ -14,14 +14,13 @@ import threading
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from typing import Any, cast
+from datetime import timedelta
 
-from sqlalchemy import CursorResult, or_, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from incidents.db import on_postgresql, transaction
-from incidents.outbox import DONE, FAILED, PENDING, OutboxMessage
+from incidents.outbox import DONE, FAILED, PENDING, OutboxMessage, Topic
 from incidents.timesource import TimeSource
 
 log = logging.getLogger(__name__)
@@ -53,7 +52,7 @@ class Backoff:
 @dataclass
 class Dispatcher:
     factory: sessionmaker[Session]
-    handlers: Mapping[str, Handler]
+    handlers: Mapping[Topic, Handler]
     clock: TimeSource
     backoff: Backoff = field(default_factory=Backoff)
     max_attempts: int = 8
@@ -63,6 +62,15 @@ class Dispatcher:
     on_give_up: Callable[[OutboxMessage, str], None] | None = None
     _wake: threading.Event = field(default_factory=threading.Event, init=False)
     _stop: threading.Event = field(default_factory=threading.Event, init=False)
+
+    def __post_init__(self) -> None:
+        """A handler registered under a string that is not a :class:`Topic` fails here, when the process is wired."""
+        self.handlers = {Topic(topic): handler for topic, handler in self.handlers.items()}
+
+    @property
+    def unhandled(self) -> frozenset[Topic]:
+        """Topics nobody delivers in this process: their rows wait (and are retried) until a handler exists."""
+        return frozenset(Topic) - self.handlers.keys()
 
     def poke(self) -> None:
         """Ask the running loop to look for work now rather than at its next poll."""
@@ -115,7 +123,7 @@ class Dispatcher:
             return rows
 
     def _deliver(self, message: OutboxMessage) -> None:
-        handler = self.handlers.get(message.topic)
+        handler = self._handler_for(message.topic)
         try:
             if handler is None:
                 raise LookupError(f"no handler for outbox topic {message.topic!r}")
@@ -127,6 +135,12 @@ class Dispatcher:
             self._retry(message, f"{type(exc).__name__}: {exc}", after=None, counts=True)
         else:
             self._finish(message, DONE, None)
+
+    def _handler_for(self, topic: str) -> Handler | None:
+        try:
+            return self.handlers.get(Topic(topic))
+        except ValueError:
+            return None  # a topic this version does not know, e.g. queued by a newer replica mid-deploy
 
     def _retry(self, message: OutboxMessage, error: str, *, after: float | None, counts: bool) -> None:
         attempts = message.attempts + (1 if counts else 0)
@@ -159,17 +173,3 @@ class Dispatcher:
                     finished_at=self.clock.now(),
                 )
             )
-
-
-def requeue_failed(session: Session, *, topics: list[str], now: datetime) -> int:
-    """Give failed rows of these topics a fresh retry budget (``vigil actions resync`` and friends)."""
-    # Session.execute is typed as returning a Result; for an UPDATE it returns a CursorResult, which has rowcount.
-    result = cast(
-        "CursorResult[Any]",
-        session.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.state == FAILED, or_(*(OutboxMessage.topic == t for t in topics)))
-            .values(state=PENDING, attempts=0, available_at=now, finished_at=None)
-        ),
-    )
-    return result.rowcount or 0

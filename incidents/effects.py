@@ -12,15 +12,7 @@ from typing import Any
 from incidents.context import Ctx
 from incidents.enums import TimelineKind
 from incidents.models import AuditEvent, Incident, TimelineEntry
-from incidents.outbox import enqueue
-
-# Outbox topics. Adapters (bot/, the Jira sync) register handlers for the ones they care about.
-INCIDENT_DECLARED = "incident.declared"
-INCIDENT_CHANGED = "incident.changed"
-TIMELINE_ADDED = "incident.timeline"
-HANDOFF_REQUESTED = "handoff.requested"
-ACTION_CHANGED = "action.changed"
-ACTION_SYNC_FAILED = "action.sync_failed"  # {action_id, reason}: tell the commander, once per failure
+from incidents.outbox import Topic, enqueue
 
 
 def audit(ctx: Ctx, actor: str, action: str, incident: Incident | None, **details: Any) -> None:
@@ -77,7 +69,7 @@ def record(
     changed(ctx, incident)
     if announce:
         ctx.session.flush()
-        enqueue(ctx.session, TIMELINE_ADDED, now=now, incident_id=incident.id, payload={"entry_id": entry.id})
+        enqueue(ctx.session, Topic.TIMELINE_ADDED, now=now, incident_id=incident.id, payload={"entry_id": entry.id})
     return entry
 
 
@@ -91,8 +83,8 @@ def changed(ctx: Ctx, incident: Incident) -> None:
         return
     enqueue(
         ctx.session,
-        INCIDENT_CHANGED,
+        Topic.INCIDENT_CHANGED,
         now=ctx.now(),
         incident_id=incident.id,
-        dedup_key=f"{INCIDENT_CHANGED}:{incident.id}",
+        dedup_key=f"{Topic.INCIDENT_CHANGED}:{incident.id}",
     )

@@ -44,6 +44,11 @@ class Tier(StrEnum):
     def is_restricted(self) -> bool:
         return self is not Tier.STANDARD
 
+    @property
+    def label(self) -> str:
+        """How people read it: "Highly restricted"."""
+        return self.value.replace("_", " ").capitalize()
+
 
 class TimelineKind(StrEnum):
     DECLARED = "declared"
@@ -68,6 +73,13 @@ class ActionStatus(StrEnum):
     @property
     def is_finished(self) -> bool:
         return self in (ActionStatus.DONE, ActionStatus.WONT_DO)
+
+    @property
+    def label(self) -> str:
+        """How people read it: "In progress", "Won't do"."""
+        return {ActionStatus.IN_PROGRESS: "In progress", ActionStatus.WONT_DO: "Won't do"}.get(
+            self, self.value.capitalize()
+        )
 
 
 class ActionPriority(StrEnum):

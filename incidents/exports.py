@@ -32,7 +32,7 @@ class Trends:
     until: datetime
     weekly: dict[metrics.Dimension, list[metrics.WeeklyCount]]
     response: list[metrics.ResponseTime]
-    clocks: list[metrics.ClockOutcome]
+    clocks: list[metrics.ClockCounts]
     actions: list[metrics.OverdueActions]
     standard_only: bool
     """Whether restricted incidents were left out (for anyone outside the leadership group)."""

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from incidents.errors import VigilError
 
-TITLE_MAX = 120
+TITLE_MAX = 150  # what Slack's header block shows
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _DATES_AND_TIMES = re.compile(r"\d{4}-\d{1,2}-\d{1,2}|\d{1,2}:\d{2}(?::\d{2})?")
 _PHONE = re.compile(r"(?<![\w])\+?\(?\d{1,4}\)?(?:[\s.\-/]?\(?\d\)?){6,}(?![\w])")
@@ -20,7 +20,7 @@ def clean_title(title: str) -> str:
     if not title:
         raise VigilError("A title is required.", field="title")
     if len(title) > TITLE_MAX:
-        raise VigilError(f"Keep the title under {TITLE_MAX} characters.", field="title")
+        raise VigilError(f"Keep the title to {TITLE_MAX} characters or fewer (it has {len(title)}).", field="title")
     if _EMAIL.search(title):
         raise VigilError(
             "Titles must not contain an e-mail address: they become channel names. Describe the harm, not the person.",

@@ -13,15 +13,15 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from incidents import clocks as clock_service
 from incidents.context import Ctx
-from incidents.effects import INCIDENT_DECLARED, audit, record
+from incidents.effects import audit, record
 from incidents.enums import Severity, Status, Tier, TimelineKind
 from incidents.errors import VigilError
 from incidents.guards import clean_title, not_in_future, required_text
 from incidents.models import Clock, Incident, IncidentType, RoleAssignment, SeverityChange
-from incidents.outbox import enqueue
+from incidents.provisioning import queue_channel
 from incidents.queries import load_incident
 from incidents.refs import take_refs
-from incidents.timesource import ManualTime
+from incidents.timesource import FrozenTime
 
 TRANSITIONS: Mapping[Status, frozenset[Status]] = {
     Status.DECLARED: frozenset({Status.INVESTIGATING, Status.MITIGATED, Status.RESOLVED}),
@@ -82,6 +82,8 @@ class Declaration:
     roles: Mapping[str, str] = field(default_factory=dict)
     invite: Sequence[str] = ()
     source_url: str | None = None
+    in_slack: bool = True
+    """Whether Slack hears of it: its channel, posts, DMs and reminders (see :mod:`incidents.provisioning`)."""
     tier_raised: bool = False
 
 
@@ -136,6 +138,7 @@ def declare(
     roles: Mapping[str, str] = _NO_ROLES,
     invite: Sequence[str] = (),
     source_url: str | None = None,
+    in_slack: bool = True,
 ) -> Incident:
     """Open one incident: see :class:`Declaration` for what it takes (these are its fields, as given) and
     :func:`declare_many` for what it does."""
@@ -156,6 +159,7 @@ def declare(
         roles=roles,
         invite=invite,
         source_url=source_url,
+        in_slack=in_slack,
     )
     return declare_many(ctx, [declaration])[0]
 
@@ -176,7 +180,7 @@ def declare_many(ctx: Ctx, declarations: Sequence[Declaration]) -> list[Incident
     if not declarations:
         return []
     now = ctx.now()
-    ctx = replace(ctx, clock=ManualTime(now))  # one instant: recording the declare leaves its rows' times alone
+    ctx = replace(ctx, clock=FrozenTime(now))  # one instant: recording the declare leaves its rows' times alone
     checked = [check(ctx, d) for d in declarations]
     opened = [(d, *_open(ctx, d, now)) for d in checked]
     ctx.session.flush()
@@ -214,6 +218,7 @@ def _open(ctx: Ctx, d: Declaration, now: datetime) -> tuple[Incident, list[Clock
         declared_at=now,
         updated_at=now,
         types=[IncidentType(type=t) for t in d.types],
+        in_slack=d.in_slack,
     )
     ctx.session.add(incident)
     ctx.session.add(
@@ -252,14 +257,8 @@ def _record_declared(ctx: Ctx, d: Declaration, incident: Incident, clocks: list[
             announce=False,
         )
     clock_service.record_started(ctx, incident, clocks, actor=d.actor)
-    members = [d.actor, *d.roles.values(), *d.invite]
-    enqueue(
-        ctx.session,
-        INCIDENT_DECLARED,
-        now=now,
-        incident_id=incident.id,
-        payload={"invite": list(dict.fromkeys(members))},
-    )
+    if d.in_slack:
+        queue_channel(ctx, incident, [d.actor, *d.roles.values(), *d.invite])
 
 
 def acknowledge(ctx: Ctx, ref: str, *, actor: str) -> Incident:

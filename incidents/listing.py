@@ -14,10 +14,11 @@ from incidents.context import Ctx
 from incidents.enums import Severity, Status, Tier
 from incidents.models import Clock
 from incidents.parties import party_tokens
+from incidents.people import people_by_key
 from incidents.privacy.scan import findings
 from incidents.queries import IncidentFilter, list_incidents
 from incidents.reviews.document import neutral_title
-from incidents.reviews.people import people_by_key
+from incidents.reviews.metrics import time_open
 from incidents.reviews.redact import Redactor, role_tokens
 
 
@@ -83,7 +84,7 @@ def incident_rows(ctx: Ctx, f: IncidentFilter, viewer: Viewer, *, limit: int, of
                 mitigated_at=incident.mitigated_at,
                 resolved_at=incident.resolved_at,
                 closed_at=incident.closed_at,
-                age=(incident.resolved_at or now) - incident.declared_at,
+                age=time_open(incident, now),
                 overdue_clocks=tuple(overdue.get(incident.id, ())),
                 redacted=redacted,
             )

@@ -137,9 +137,10 @@ class ResponseTime:
 
 
 @dataclass(frozen=True)
-class ClockOutcome:
-    """Clocks of one regime started in the period: met (satisfied by the deadline), missed (satisfied late, or
-    past due and still open) and running (open, not yet due)."""
+class ClockCounts:
+    """Clocks of one regime started in the period, counted by their state at "now"
+    (:func:`incidents.clock_state.clock_standing`): met (satisfied by the deadline), missed (satisfied late, or
+    past due and still open: missed and overdue together) and running (open, not yet due)."""
 
     regime: str
     met: int
@@ -232,8 +233,13 @@ def response_times(ctx: Ctx, since: datetime, *, standard_only: bool = False) ->
     return sorted(out, key=lambda r: (MEASURES.index(r.measure), r.month, r.severity.rank))
 
 
-def clock_outcomes(ctx: Ctx, since: datetime, now: datetime, *, standard_only: bool = False) -> list[ClockOutcome]:
-    """Per regime, the clocks triggered since ``since``: met, missed or still running at ``now``."""
+def clock_outcomes(ctx: Ctx, since: datetime, now: datetime, *, standard_only: bool = False) -> list[ClockCounts]:
+    """Per regime, the clocks triggered since ``since``: met, missed or still running at ``now``.
+
+    The CASEs state :func:`incidents.clock_state.clock_standing`'s rule in SQL, so the database counts what every
+    surface shows: met is satisfied at or before the deadline (``satisfied <= due``), missed is satisfied after it
+    or still open past it (``now > due``), running is still open at or before it. A test holds the two equal.
+    """
     satisfied, due = Clock.satisfied_at, Clock.due_at
     met = func.sum(case((and_(satisfied.is_not(None), satisfied <= due), 1), else_=0))
     missed = func.sum(case((satisfied > due, 1), (and_(satisfied.is_(None), due < now), 1), else_=0))
@@ -241,7 +247,7 @@ def clock_outcomes(ctx: Ctx, since: datetime, now: datetime, *, standard_only: b
     query = select(Clock.regime, met, missed, running).where(Clock.trigger_at >= since)
     query = _standard_only(query, standard_only, Clock.incident_id).group_by(Clock.regime)
     return [
-        ClockOutcome(r, int(m or 0), int(x or 0), int(o or 0))
+        ClockCounts(r, int(m or 0), int(x or 0), int(o or 0))
         for r, m, x, o in ctx.session.execute(query.order_by(Clock.regime))
     ]
 

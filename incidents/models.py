@@ -16,6 +16,8 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     event,
+    false,
+    true,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -32,6 +34,7 @@ from incidents.enums import (
     Tier,
     TimelineKind,
 )
+from incidents.guards import TITLE_MAX
 
 Ref = String(20)
 PersonKey = String(64)
@@ -60,12 +63,16 @@ class RefCounter(Base):
 
 
 class Person(Base):
-    """Someone Vigil has seen: a Slack user, a CLI user or an API key. Names are kept for reviews."""
+    """Someone Vigil has seen: a Slack user, a CLI user or an API key. Names are kept to show people by name."""
 
     __tablename__ = "people"
     key: Mapped[str] = mapped_column(PersonKey, primary_key=True)
     display_name: Mapped[str | None] = mapped_column(String(200))
     email: Mapped[str | None] = mapped_column(String(320))
+    learned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    """When Slack was last asked about this person (never, for terminal and API people)."""
+    missing: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    """Slack said no such user when last asked: not asked again until the answer expires, and refused as a person."""
 
 
 class Incident(Base):
@@ -79,7 +86,7 @@ class Incident(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ref: Mapped[str] = mapped_column(Ref, unique=True)
-    title: Mapped[str] = mapped_column(String(120))
+    title: Mapped[str] = mapped_column(String(TITLE_MAX))
     summary: Mapped[str] = mapped_column(Text, default="")
     severity: Mapped[Severity] = mapped_column(_enum(Severity))
     status: Mapped[Status] = mapped_column(_enum(Status))
@@ -100,6 +107,9 @@ class Incident(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     slack_channel_id: Mapped[str | None] = mapped_column(String(32), unique=True)
+    in_slack: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    """Whether Slack hears of the incident (its channel, posts, DMs, reminders): not, for a declare from the
+    terminal, until someone runs ``vigil provision`` (:mod:`incidents.provisioning`)."""
     version: Mapped[int] = mapped_column(Integer, default=1)
     pii: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     """Where personal data sits in this row's free text (:mod:`incidents.privacy.scan`); None until scanned."""

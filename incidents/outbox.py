@@ -4,6 +4,7 @@ state change that wants them. :mod:`incidents.dispatcher` delivers them later, w
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, select
@@ -16,6 +17,44 @@ _QUEUED_KEYS = "vigil.outbox.queued_dedup_keys"
 PENDING = "pending"
 DONE = "done"
 FAILED = "failed"
+
+
+class Topic(StrEnum):
+    """What an outbox row asks for; adapters register one handler per topic with the dispatcher.
+
+    Rows store the value, so values never change. A topic that is not listed here cannot be queued (enqueue
+    refuses it), so a typo fails where it is written rather than as an undeliverable row.
+    """
+
+    INCIDENT_DECLARED = "incident.declared"
+    """Provision the incident's channel, card and announcement; payload ``{"invite": [person, ...]}``."""
+    INCIDENT_CHANGED = "incident.changed"
+    """Refresh what shows the incident's state (card, topic, announcement). No payload."""
+    TIMELINE_ADDED = "incident.timeline"
+    """Post a notable timeline entry to the channel; payload ``{"entry_id": int}``."""
+    HANDOFF_REQUESTED = "handoff.requested"
+    """Ask the proposed commander to accept or decline; payload ``{"handoff_id": int}``."""
+    ACTION_CHANGED = "action.changed"
+    """Push an action to the tracker; payload ``{"action_id": int}``."""
+    ACTION_SYNC_FAILED = "action.sync_failed"
+    """Tell the commander, once per failure, that an action's sync gave up; payload ``{"action_id", "reason"}``."""
+    REVIEW_PUBLISHED = "review.published"
+    """Post the published review's summary and page; payload ``{"review_id": int}``."""
+    REVIEW_BOOKMARK = "review.bookmark"
+    """Bookmark the review's web page in the incident channel. No payload."""
+    # The scheduler's nudges, one topic per NudgeKind (its ``topic``); payload ``{"nudge_id": int}``.
+    NUDGE_UPDATE_DUE = "nudge.update_due"
+    NUDGE_CLOCK_REMINDER = "nudge.clock_reminder"
+    NUDGE_CLOCK_OVERDUE = "nudge.clock_overdue"
+    NUDGE_ACTION_DUE_SOON = "nudge.action_due_soon"
+    NUDGE_ACTION_OVERDUE = "nudge.action_overdue"
+    NUDGE_REVIEW_DUE = "nudge.review_due"
+    NUDGE_HANDOFF_BOUNDARY = "nudge.handoff_boundary"
+    NUDGE_HANDOFF_ESCALATION = "nudge.handoff_escalation"
+    NUDGE_ROTATE = "nudge.rotate"
+    NUDGE_CHECKIN = "nudge.checkin"
+    NUDGE_ACTIONS_DIGEST = "nudge.actions_digest"
+    NUDGE_LEADERSHIP_DIGEST = "nudge.leadership_digest"
 
 
 class OutboxMessage(Base):
@@ -37,7 +76,7 @@ class OutboxMessage(Base):
 
 def enqueue(
     session: Session,
-    topic: str,
+    topic: Topic,
     *,
     now: datetime,
     incident_id: int | None = None,
@@ -51,7 +90,10 @@ def enqueue(
     (or waiting on a backoff) does not count: its handler may have read the state before this change, so the
     change gets its own delivery. Returns the new row, or None. Keys queued earlier in the same unit of work are
     remembered on the session, so the database is asked (without flushing) at most once per key.
+
+    A ``topic`` that is not a :class:`Topic` raises ValueError here, before anything is written.
     """
+    topic = Topic(topic)
     if dedup_key is not None:
         queued: set[str] = session.info.setdefault(_QUEUED_KEYS, set())
         if dedup_key in queued:

@@ -72,7 +72,7 @@ class IncidentFilter:
     else may know it exists, but not find it by words of a title they are never shown)."""
 
 
-def _filtered(query: Select[tuple[Incident]], f: IncidentFilter) -> Select[tuple[Incident]]:
+def _filtered(query: Select[Incident], f: IncidentFilter) -> Select[Incident]:
     if f.open_only:
         query = query.where(Incident.status.in_(OPEN_STATUSES))
     if f.statuses:
@@ -105,6 +105,12 @@ def _filtered(query: Select[tuple[Incident]], f: IncidentFilter) -> Select[tuple
 def _member_or_standard(person: str) -> ColumnElement[bool]:
     holds_role = exists().where(RoleAssignment.incident_id == Incident.id, RoleAssignment.person == person)
     return or_(Incident.tier == Tier.STANDARD, Incident.declared_by == person, holds_role)
+
+
+def matching(f: IncidentFilter) -> Select[Incident]:
+    """The incidents matching ``f``, as a query left unordered and unpaged for callers that order and page their
+    own way (the intake API's change feed)."""
+    return _filtered(select(Incident), f)
 
 
 def list_incidents(ctx: Ctx, f: IncidentFilter | None = None, *, limit: int = 50, offset: int = 0) -> list[Incident]:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from incidents.context import Ctx
-from incidents.effects import HANDOFF_REQUESTED, record
+from incidents.effects import record
 from incidents.enums import HandoffState, TimelineKind
 from incidents.errors import NotFound, VigilError
 from incidents.models import Handoff, Incident, RoleAssignment
-from incidents.outbox import enqueue
+from incidents.outbox import Topic, enqueue
 from incidents.queries import load_incident
 
 COMMANDER = "commander"
@@ -92,7 +92,7 @@ def handoff(ctx: Ctx, ref: str, *, actor: str, to: str) -> Handoff:
         audit_action="handoff.request",
         data={"to": to, "from": incident.commander},
     )
-    enqueue(ctx.session, HANDOFF_REQUESTED, now=now, incident_id=incident.id, payload={"handoff_id": request.id})
+    enqueue(ctx.session, Topic.HANDOFF_REQUESTED, now=now, incident_id=incident.id, payload={"handoff_id": request.id})
     return request
 
 

@@ -15,6 +15,7 @@ from pydantic_settings import (
 )
 
 from incidents.errors import ConfigError
+from incidents.links import DEFAULT_WEB_PATH_PREFIX
 from incidents.scheduling.config import SchedulingSettings
 
 DEFAULT_DATABASE_URL = "sqlite:///vigil.db"
@@ -48,7 +49,7 @@ class Settings(BaseSettings):
     web_leadership: list[str] = Field(
         default_factory=list, description="person keys or e-mails of the leadership group"
     )
-    web_path_prefix: str = Field(default="/web", pattern=r"^/[A-Za-z0-9_-]+$")
+    web_path_prefix: str = Field(default=DEFAULT_WEB_PATH_PREFIX, pattern=r"^/[A-Za-z0-9_-]+$")
 
     slack_bot_token: str | None = Field(default=None, validation_alias=AliasChoices("SLACK_BOT_TOKEN"))
     slack_app_token: str | None = Field(default=None, validation_alias=AliasChoices("SLACK_APP_TOKEN"))
@@ -65,14 +66,18 @@ class Settings(BaseSettings):
     jira_label_prefix: str = Field(default="vigil", pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$")
     jira_restricted_content: str = Field(default="minimal", pattern=r"^(minimal|full)$")
     jira_timeout: float = Field(default=10.0, gt=0)
+    jira_reconcile_seconds: float = Field(
+        default=300.0, ge=30, description="how often the scheduler asks Jira what changed (catches missed webhooks)"
+    )
 
     @field_validator("database_url")
     @classmethod
     def _known_backend(cls, value: str) -> str:
-        if not value.startswith(("sqlite", "postgresql")):
-            raise ValueError("must be a sqlite:/// or postgresql+psycopg:// URL")
-        if value.startswith("postgresql://"):
-            return "postgresql+psycopg://" + value.removeprefix("postgresql://")
+        for plain in ("postgresql://", "postgres://"):
+            if value.startswith(plain):
+                return "postgresql+psycopg://" + value.removeprefix(plain)
+        if not value.startswith(("sqlite:", "postgresql+psycopg:")):
+            raise ValueError("use sqlite:///path/to/vigil.db or postgresql://user:password@host:5432/dbname")
         return value
 
     @classmethod
@@ -108,6 +113,14 @@ def load_settings(**overrides: Any) -> Settings:
         return Settings(**overrides)
     except ValidationError as exc:
         problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc']) or 'settings'}: {err['msg']}" for err in exc.errors()
+            f"{_variable(err['loc'])}: {err['msg'].removeprefix('Value error, ')}" for err in exc.errors()
         )
         raise ConfigError(f"invalid configuration: {problems}") from None
+
+
+def _variable(location: tuple[int | str, ...]) -> str:
+    """The environment variable (or, inside a section, the dotted TOML key) a validation problem is about."""
+    path = [str(part) for part in location]
+    if path and path[0] in Settings.model_fields:
+        path[0] = f"VIGIL_{path[0].upper()}"
+    return ".".join(path) or "settings"

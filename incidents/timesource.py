@@ -18,8 +18,21 @@ class SystemTime:
         return datetime.now(UTC)
 
 
+class FrozenTime:
+    """One instant, for work that must be stamped with a single time however long it takes (a declare writes
+    all its rows at the moment it began). Immutable, so safe to share between threads."""
+
+    def __init__(self, moment: datetime) -> None:
+        if moment.tzinfo is None:
+            raise ValueError("FrozenTime needs an aware datetime")
+        self._moment = moment.astimezone(UTC)
+
+    def now(self) -> datetime:
+        return self._moment
+
+
 class ManualTime:
-    """A clock that only moves when told to. Thread-safe, since dispatchers and schedulers read it too."""
+    """A clock for tests that only moves when told to. Thread-safe, since dispatchers and schedulers read it too."""
 
     def __init__(self, start: datetime) -> None:
         if start.tzinfo is None:

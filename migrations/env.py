@@ -21,6 +21,11 @@ def render_item(kind: str, obj: Any, autogen: AutogenContext) -> str | bool:
 def run_migrations_online() -> None:
     engine = make_engine(config.get_main_option("sqlalchemy.url") or "")
     with engine.connect() as connection:
+        if connection.dialect.name == "sqlite":
+            # A batch migration rebuilds a table (copy, drop, rename); with foreign keys on, the drop would delete
+            # every row that references it. SQLite ignores this pragma inside a transaction, so it goes to the
+            # driver before the first statement opens one.
+            connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
         context.configure(
             connection=connection,
             target_metadata=metadata,
@@ -30,6 +35,8 @@ def run_migrations_online() -> None:
         )
         with context.begin_transaction():
             context.run_migrations()
+            if connection.dialect.name == "sqlite" and connection.exec_driver_sql("PRAGMA foreign_key_check").first():
+                raise RuntimeError("a migration left rows pointing at rows that no longer exist; nothing was changed")
     engine.dispose()
 
 

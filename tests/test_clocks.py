@@ -1,13 +1,27 @@
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from incidents import clocks
+from incidents import clocks, metrics
+from incidents.clock_state import ClockState, clock_standing
 from incidents.context import Domain
 from incidents.deadlines import add_business_days
 from incidents.errors import NotFound, VigilError
 from incidents.queries import get_incident
+from incidents.timesource import FrozenTime, ManualTime
+from tests.conftest import START
 from tests.helpers import declared_ref
+
+SECOND = timedelta(seconds=1)
+EDGES = {
+    "eu_dsa_art18": (ClockState.MET, timedelta(0)),
+    "au_esafety_removal": (ClockState.MISSED, -SECOND),
+    "us_take_it_down": (ClockState.RUNNING, timedelta(0)),
+    "gdpr_art33": (ClockState.OVERDUE, -SECOND),
+}
+"""One clock on each edge of the rule at "now": met at its deadline, missed a second after, still running at
+its deadline, overdue a second after."""
 
 
 def test_satisfying_in_time_is_met_and_late_is_missed(domain: Domain, clock) -> None:
@@ -81,3 +95,77 @@ def test_business_days_follow_the_countrys_own_weekend() -> None:
     start = datetime(2026, 11, 19, 8, 0, tzinfo=UTC)
     due = add_business_days(start, 1, zone="Africa/Cairo", country="EG")
     assert due == datetime(2026, 11, 22, 8, 0, tzinfo=UTC)  # Sunday 22 November
+
+
+def clocks_on_the_edges(domain: Domain, clock: ManualTime, margin: timedelta = SECOND) -> str:
+    """An incident whose clocks stand as :data:`EDGES` says at ``clock.now()``: two satisfied now, two open
+    (``margin`` is how late the late ones are)."""
+    now = clock.now()
+    ref = declared_ref(domain, types=["fraud_scam"], jurisdictions=[])
+    with domain.unit() as ctx:
+        for regime, hours, late in (
+            ("eu_dsa_art18", 1, False),
+            ("au_esafety_removal", 24, True),
+            ("us_take_it_down", 48, False),
+            ("gdpr_art33", 72, True),
+        ):
+            aware = now - timedelta(hours=hours) - (margin if late else timedelta(0))
+            clocks.start_clock(ctx, ref, actor="U_LEGAL", regime=regime, trigger_at=aware)
+        for regime in ("eu_dsa_art18", "au_esafety_removal"):
+            clocks.satisfy_clock(ctx, ref, actor="U_LEGAL", regime=regime, reference_id=f"REF-{regime}")
+    return ref
+
+
+def test_a_clock_is_met_at_its_deadline_and_overdue_just_after(domain: Domain, clock: ManualTime) -> None:
+    ref = clocks_on_the_edges(domain, clock)
+    with domain.unit() as ctx:
+        standings = {c.regime: clock_standing(c, ctx.now()) for c in get_incident(ctx, ref).clocks}
+    assert {regime: (s.state, s.margin) for regime, s in standings.items()} == EDGES
+    assert {regime for regime, s in standings.items() if s.late} == {"au_esafety_removal", "gdpr_art33"}
+    assert {regime for regime, s in standings.items() if s.settled} == {"eu_dsa_art18", "au_esafety_removal"}
+
+
+class Ticking(ManualTime):
+    """Time that moves a millisecond at every look, as a slow declare would see it."""
+
+    def now(self) -> datetime:
+        return self.advance(timedelta(milliseconds=1))
+
+
+def test_a_declare_stamps_all_its_rows_with_one_instant(domain: Domain) -> None:
+    """Every row a declare writes (the incident, its clock, its timeline) carries the instant it began, however
+    long it takes: it reads a FrozenTime, the production clock for one instant."""
+    ticking = replace(domain, clock=Ticking(START))
+    ref = declared_ref(ticking)
+    with domain.unit() as ctx:
+        incident = get_incident(ctx, ref)
+        stamps = {incident.declared_at, incident.detected_at, *(c.trigger_at for c in incident.clocks)}
+        stamps |= {e.at for e in incident.timeline}
+    assert len(stamps) == 1
+
+
+def test_frozen_time_stands_still_and_needs_a_zone() -> None:
+    moment = datetime(2026, 11, 23, 12, tzinfo=UTC)
+    frozen = FrozenTime(moment)
+    assert frozen.now() == frozen.now() == moment
+    with pytest.raises(ValueError, match="aware"):
+        FrozenTime(datetime(2026, 11, 23, 12))
+
+
+@pytest.mark.parametrize("margin", [SECOND, timedelta(hours=1)])
+def test_the_trends_count_clocks_by_the_same_rule(domain: Domain, clock: ManualTime, margin: timedelta) -> None:
+    """The trends' SQL counts (met / missed / running per regime) agree with clock_standing on every edge:
+    missed there counts overdue clocks too."""
+    ref = clocks_on_the_edges(domain, clock, margin)
+    with domain.unit() as ctx:
+        now = ctx.now()
+        outcomes = metrics.clock_outcomes(ctx, START - timedelta(days=30), now)
+        counted = {c.regime: (c.met, c.missed, c.running) for c in outcomes}
+        shown = {c.regime: clock_standing(c, now).state for c in get_incident(ctx, ref).clocks}
+    as_counts = {
+        ClockState.MET: (1, 0, 0),
+        ClockState.MISSED: (0, 1, 0),
+        ClockState.OVERDUE: (0, 1, 0),
+        ClockState.RUNNING: (0, 0, 1),
+    }
+    assert counted == {regime: as_counts[state] for regime, state in shown.items()}

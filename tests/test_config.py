@@ -67,7 +67,7 @@ def test_settings_from_env_and_toml(tmp_path: Path, monkeypatch: pytest.MonkeyPa
 @pytest.mark.parametrize(
     ("env", "words"),
     [
-        ({"VIGIL_DATABASE_URL": "mysql://x"}, "database_url"),
+        ({"VIGIL_DATABASE_URL": "mysql://x"}, "VIGIL_DATABASE_URL: use sqlite"),
         ({"VIGIL_CONFIG_FILE": "/nonexistent/vigil.toml"}, "does not exist"),
     ],
 )

@@ -69,7 +69,7 @@ def test_declare_with_given_commander_and_roles(domain: Domain) -> None:
     ("overrides", "field", "words"),
     [
         ({"title": "   "}, "title", "title is required"),
-        ({"title": "x" * 121}, "title", "under 120"),
+        ({"title": "x" * 151}, "title", "150 characters or fewer"),
         ({"title": "Threat to jane.doe@example.com"}, "title", "e-mail"),
         ({"title": "Caller +44 20 7946 0958 threatened host"}, "title", "phone"),
         ({"title": "Caller 555-867-5309 threatened host"}, "title", "phone"),

@@ -9,8 +9,10 @@ from sqlalchemy import select
 
 from incidents.context import Domain
 from incidents.dispatcher import Dispatcher
-from incidents.outbox import OutboxMessage, enqueue
+from incidents.outbox import OutboxMessage, Topic, enqueue
 from incidents.timesource import ManualTime
+
+TOPIC = Topic.INCIDENT_CHANGED
 
 
 def _rows(domain: Domain) -> list[OutboxMessage]:
@@ -20,8 +22,8 @@ def _rows(domain: Domain) -> list[OutboxMessage]:
 
 def test_due_message_absorbs_later_ones(domain: Domain, clock: ManualTime) -> None:
     with domain.unit() as ctx:
-        enqueue(ctx.session, "t", now=clock.now(), dedup_key="k")
-        enqueue(ctx.session, "t", now=clock.now(), dedup_key="k")
+        enqueue(ctx.session, TOPIC, now=clock.now(), dedup_key="k")
+        enqueue(ctx.session, TOPIC, now=clock.now(), dedup_key="k")
     assert len(_rows(domain)) == 1
 
 
@@ -31,12 +33,12 @@ def test_change_during_delivery_gets_its_own_message(domain: Domain, clock: Manu
     def handler(message: OutboxMessage) -> None:
         if not seen:
             with domain.unit() as ctx:  # a change committed while this delivery is in flight
-                enqueue(ctx.session, "t", now=clock.now(), dedup_key="k")
+                enqueue(ctx.session, TOPIC, now=clock.now(), dedup_key="k")
         seen.append(message.id)
 
     with domain.unit() as ctx:
-        enqueue(ctx.session, "t", now=clock.now(), dedup_key="k")
-    dispatcher = Dispatcher(domain.factory, {"t": handler}, clock, lease=timedelta(seconds=60))
+        enqueue(ctx.session, TOPIC, now=clock.now(), dedup_key="k")
+    dispatcher = Dispatcher(domain.factory, {TOPIC: handler}, clock, lease=timedelta(seconds=60))
     dispatcher.drain()
     assert len(seen) == 2
     assert [r.state for r in _rows(domain)] == ["done", "done"]

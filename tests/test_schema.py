@@ -14,6 +14,7 @@ from incidents.context import Domain
 from incidents.db import make_engine
 from incidents.models import AuditEvent
 from incidents.schema import metadata
+from incidents.settings import Settings
 from tests.dbs import BACKENDS, fresh_database
 from tests.helpers import declared_ref
 
@@ -40,6 +41,26 @@ def test_upgrade_downgrade_upgrade(backend: str, tmp_path: Path) -> None:
         with engine.connect() as connection:
             assert connection.execute(text("SELECT count(*) FROM incidents")).scalar() == 0
         engine.dispose()
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_migrating_keeps_the_rows_that_hang_off_an_incident(backend: str, tmp_path: Path) -> None:
+    """Rebuilding the incidents table (SQLite's way to alter it) must not cascade to its roles and timeline."""
+    with fresh_database(backend, tmp_path) as url:
+        domain = Domain.from_settings(Settings(database_url=url))
+        declared_ref(domain)
+        domain.engine.dispose()
+        counts = "SELECT (SELECT count(*) FROM role_assignments), (SELECT count(*) FROM timeline_entries)"
+        engine = make_engine(url)
+        with engine.connect() as connection:
+            before = tuple(connection.execute(text(counts)).one())
+        migrate.downgrade(url, "9c3e5a7b1d43")  # before the migrations that rebuild incidents and people
+        migrate.upgrade(url)
+        with engine.connect() as connection:
+            after = tuple(connection.execute(text(counts)).one())
+        engine.dispose()
+        assert before[0] > 0 and before[1] > 0
+        assert after == before
 
 
 def test_audit_events_are_append_only(domain: Domain) -> None:

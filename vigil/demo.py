@@ -21,9 +21,11 @@ from emulators.slack import SlackEmulator
 from incidents import migrate
 from incidents.context import Domain
 from incidents.outbox import PENDING, OutboxMessage
+from incidents.people import Names, people_of
 from incidents.queries import get_incident
 from incidents.settings import Settings
 from vigil.cli import render
+from vigil.cli.parser import Definition
 
 REPLY_WAIT_S = 1.0
 
@@ -124,13 +126,23 @@ def demo(args: argparse.Namespace) -> int:
         try:
             ref = _play(Demo(emu, runtime, people), general)
             Demo(emu, runtime, people).show_slack()
-            with domain.unit() as ctx:
-                print("\nThe incident as Vigil recorded it\n")
-                print(render.incident_detail(get_incident(ctx, ref), ctx.now()))
+            _show_record(runtime, ref)
         finally:
             runtime.stop()
             domain.engine.dispose()
     return 0
+
+
+def _show_record(runtime: Runtime, ref: str) -> None:
+    """The incident as the terminal shows it, people by name: anyone the bot has not met yet is looked up first,
+    as the bot does before rendering a review."""
+    with runtime.domain.unit() as ctx:
+        keys = people_of(get_incident(ctx, ref))
+    runtime.port.people.learn(keys)
+    with runtime.domain.unit() as ctx:
+        incident = get_incident(ctx, ref)
+        print("\nThe incident as Vigil recorded it\n")
+        print(render.incident_detail(incident, ctx.now(), Names.of_incident(ctx, incident)))
 
 
 def _play(demo: Demo, general: str) -> str:
@@ -178,3 +190,10 @@ def _play(demo: Demo, general: str) -> str:
     demo.say("sam", channel, "status mitigated no further contact possible")
     demo.say("sam", channel, "resolve host safe; police informed")
     return ref
+
+
+def _define_demo(p: argparse.ArgumentParser) -> None:
+    p.set_defaults(handler=demo)
+
+
+DEFINITIONS: dict[str, Definition] = {"demo": _define_demo}

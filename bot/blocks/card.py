@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from bot.blocks.text import (
@@ -25,9 +25,11 @@ from bot.blocks.text import (
     section,
     when,
 )
+from incidents.clock_state import clock_standing
 from incidents.enums import ActionStatus
 from incidents.models import Clock, Incident
 from incidents.policy import Policy
+from incidents.scheduling.plan import next_update_due
 
 SEVERITY_EMOJI = {"SEV0": ":red_circle:", "SEV1": ":red_circle:", "SEV2": ":large_orange_circle:"}
 
@@ -57,19 +59,11 @@ def missing_roles(incident: Incident, policy: Policy) -> list[str]:
     return [r for r in dict.fromkeys(wanted) if not incident.current_holders(r)]
 
 
-def next_update_due(incident: Incident, policy: Policy) -> datetime | None:
-    if not incident.status.is_open:
-        return None
-    if incident.updates:
-        return incident.updates[-1].next_update_due
-    cadence = policy.update_cadence_minutes(incident.severity)
-    return incident.declared_at + timedelta(minutes=cadence) if cadence else None
-
-
 def _clock_line(clock: Clock, now: datetime) -> Mrkdwn:
-    if clock.satisfied_at is not None:
-        return md("• {}: {} ({})", clock.name, "met" if clock.met else "missed", clock.reference_id)
-    flag = Mrkdwn(" — :warning: *overdue*") if clock.is_overdue(now) else ""
+    standing = clock_standing(clock, now)
+    if standing.settled:
+        return md("• {}: {} ({})", clock.name, standing.state.value, clock.reference_id)
+    flag = Mrkdwn(" — :warning: *overdue*") if standing.late else ""
     return md("• {}: due {}{}", clock.name, when(clock.due_at), flag)
 
 

@@ -142,13 +142,17 @@ def _label(text: str) -> Block:
 HOME_LIMIT = 30
 
 
+def _no_channel(incident: Incident) -> str:
+    return "channel pending" if incident.in_slack else "not in Slack (`vigil provision` opens its channel)"
+
+
 def home(incidents: list[Incident], policy: Policy, now: datetime) -> Block:
     """The App Home tab: open incidents the viewer may see, worst first."""
     blocks: list[Block] = [header("Open incidents"), context(md("As of {}", when(now)))]
     if not incidents:
         blocks.append(section("No open incidents you can see. `/incident` declares one."))
     for incident in incidents[:HOME_LIMIT]:
-        channel = channel_link(incident.slack_channel_id) if incident.slack_channel_id else "channel pending"
+        channel = channel_link(incident.slack_channel_id) if incident.slack_channel_id else _no_channel(incident)
         overdue = sum(1 for c in incident.clocks if c.is_overdue(now))
         facts = [md("commander {}", mention(incident.commander)), channel]
         if overdue:

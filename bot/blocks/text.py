@@ -57,10 +57,12 @@ def is_slack_user(key: str) -> bool:
     return bool(_SLACK_USER.fullmatch(key))
 
 
-def mention(key: str | None) -> Mrkdwn:
+def mention(key: str | None, name: str | None = None) -> Mrkdwn:
+    """A Slack user as a live mention (Slack shows their name); anyone else (a terminal or API key) by ``name``
+    when the caller knows it, else by their key."""
     if not key:
         return Mrkdwn("nobody")
-    return Mrkdwn(f"<@{key}>") if is_slack_user(key) else safe(key.split(":", 1)[-1])
+    return Mrkdwn(f"<@{key}>") if is_slack_user(key) else safe(name or key.split(":", 1)[-1])
 
 
 def channel_link(channel_id: str) -> Mrkdwn:

@@ -14,8 +14,8 @@ from bot.slack_text import from_slack, mentioned_ids
 from incidents import timeline
 from incidents.context import Ctx
 from incidents.inbound import first_time
+from incidents.people import people_by_key
 from incidents.queries import find_by_channel
-from incidents.reviews.people import people_by_key
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""`python -m emulators.slack --port 3001`: run the emulator standalone for manual poking."""
+"""`python -m emulators.slack --port 3001`: run the emulator standalone, e.g. for a `vigil serve` of your own (README,
+"Try it without Slack"); its console (`/console`) lets a person type slash commands and read the channels."""
 
 from __future__ import annotations
 
@@ -36,6 +37,7 @@ def main() -> None:
         print(f"OIDC client        {emu.client_id} / {emu.client_secret}")
         print(f"OIDC discovery     {emu.oidc_configuration_url}")
         print(f"users              alice={alice} (OIDC sign-in user); channel #general={channel}")
+        print(f"Console            {emu.base_url}console (type /incident as alice; needs --http-target or Socket Mode)")
         print("Ctrl-C to stop.", flush=True)
         with contextlib.suppress(KeyboardInterrupt):
             threading.Event().wait()

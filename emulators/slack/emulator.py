@@ -13,6 +13,7 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import TypeVar
 
+from emulators.slack.console import Console
 from emulators.slack.driver import Driver
 from emulators.slack.limits import Faults, RateLimiter
 from emulators.slack.models import (
@@ -57,6 +58,7 @@ class SlackEmulator(Driver):
         self._routes = Routes(self._ws)
         self._hub = SocketHub(self._ws)
         self._server = EmulatorServer(self._web, self._routes, self._hub, host, port)
+        self._server.console = Console(self)
         self.http_target: str | None = None
         ws = self._ws
         self.bot_token, self.app_token, self.signing_secret = ws.bot_token, ws.app_token, ws.signing_secret

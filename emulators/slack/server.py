@@ -10,7 +10,7 @@ import asyncio
 import concurrent.futures
 import threading
 from collections.abc import Coroutine
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import aiohttp
 from aiohttp import web
@@ -19,11 +19,14 @@ from emulators.slack.routes import Routes
 from emulators.slack.socket_mode import SocketHub
 from emulators.slack.web import WebApi
 
+if TYPE_CHECKING:
+    from emulators.slack.console import Console
+
 T = TypeVar("T")
 
 
 class EmulatorServer:
-    """One port serving the Web API (/api/), Socket Mode (/link/), response_urls, uploads and OIDC."""
+    """One port serving the Web API (/api/), Socket Mode (/link/), response_urls, uploads, OIDC and the console."""
 
     def __init__(self, web_api: WebApi, routes: Routes, hub: SocketHub, host: str, port: int) -> None:
         self.web_api, self.routes, self.hub = web_api, routes, hub
@@ -33,6 +36,7 @@ class EmulatorServer:
         self._runner: web.AppRunner | None = None
         self._site: web.TCPSite | None = None
         self._thread = threading.Thread(target=self.loop.run_forever, name="slack-emulator", daemon=True)
+        self.console: Console | None = None
 
     def _app(self) -> web.Application:
         app = web.Application(client_max_size=64 * 1024 * 1024)
@@ -43,6 +47,8 @@ class EmulatorServer:
         app.router.add_get("/openid/connect/authorize", self.routes.authorize)
         app.router.add_get("/openid/connect/keys", self.routes.jwks)
         app.router.add_get("/.well-known/openid-configuration", self.routes.openid_configuration)
+        if self.console is not None:
+            self.console.add_routes(app.router)
         return app
 
     def submit(self, coro: Coroutine[Any, Any, T]) -> concurrent.futures.Future[T]:

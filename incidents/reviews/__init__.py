@@ -11,9 +11,7 @@ Entry points for adapters (the CLI, the Slack bot):
 from incidents.reviews.document import Audience
 from incidents.reviews.export import parse_audience, parse_format, render_review, review_document
 from incidents.reviews.models import Minors, Review, ReviewStatus
-from incidents.reviews.people import upsert_person
 from incidents.reviews.service import (
-    REVIEW_PUBLISHED,
     ReviewFields,
     get_or_start_review,
     mark_not_personal,
@@ -26,7 +24,6 @@ from incidents.reviews.templating import Format, ReviewTemplates, load_templates
 from incidents.reviews.views import ReviewDocument
 
 __all__ = [
-    "REVIEW_PUBLISHED",
     "Audience",
     "Format",
     "Minors",
@@ -46,5 +43,4 @@ __all__ = [
     "review_document",
     "submit_for_review",
     "update_review",
-    "upsert_person",
 ]

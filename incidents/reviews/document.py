@@ -15,7 +15,8 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any, Protocol
 
-from incidents.enums import ActionStatus, SyncState, TimelineKind
+from incidents.clock_state import ClockStanding, ClockState
+from incidents.enums import SyncState, TimelineKind
 from incidents.models import Action, Incident, Person
 from incidents.policy import Policy
 from incidents.privacy.scan import findings
@@ -94,7 +95,7 @@ PHASES = (
 )
 WITHHELD = "[withheld: this entry could not be prepared for this audience]"
 logger = logging.getLogger(__name__)
-_ON_TIME = {"met": "yes", "missed": "no", "running": DASH, "overdue": "no"}
+_ON_TIME = {ClockState.MET: "yes", ClockState.MISSED: "no", ClockState.RUNNING: DASH, ClockState.OVERDUE: "no"}
 
 
 def build_document(
@@ -144,7 +145,7 @@ def build_document(
         peak_severity=measured.peak_severity.value,
         peak_severity_label=policy.severities[measured.peak_severity].label,
         tier=incident.tier.value,
-        tier_label=incident.tier.value.replace("_", " ").capitalize(),
+        tier_label=incident.tier.label,
         incident_status=incident.status.value,
         commander=commander,
         owner=owner,
@@ -158,7 +159,7 @@ def build_document(
         published=when(review.published_at if review else None),
         generated=when(now),
         executive_summary=paragraphs(text("executive_summary")),
-        impact=_impact(review, text),
+        impact=_impact(incident, review, text),
         metrics=tuple(_metric(span) for span in measured.spans),
         cadence=_cadence(measured.cadence),
         obligations=tuple(_obligation(o, redactor, withhold_reference=allowlist) for o in measured.clocks),
@@ -232,7 +233,9 @@ def _phases(
 def _free_text(entry: TimelineRecord, redactor: Redactor) -> str:
     """One entry that cannot be prepared for its audience is withheld; it never takes the whole review down."""
     try:
-        return redactor.text(entry.text, findings(entry.pii, "text", entry.text) if redactor.pseudonymous else None)
+        if redactor.pseudonymous:
+            return redactor.text(entry.text, findings(entry.pii, "text", entry.text))
+        return redactor.text(entry.text, data=entry.data)
     except Exception:
         logger.exception("timeline entry withheld: it could not be prepared for this audience")
         return WITHHELD
@@ -326,14 +329,18 @@ def _narrative(review: Review | None, redactor: Redactor) -> Callable[[str], str
     return field
 
 
-def _impact(review: Review | None, text: Callable[[str], str]) -> ImpactView:
+def _impact(incident: Incident, review: Review | None, text: Callable[[str], str]) -> ImpactView:
+    """The regions are the review's when its authors named them, else the incident's own: a region is a
+    structured fact, known from the declaration whether or not anyone has written the review yet."""
+    named = (review.regions if review else None) or ([incident.region] if incident.region else [])
+    regions = ", ".join(named) or DASH
     if review is None:
-        return ImpactView(DASH, "Unknown", DASH, DASH, DASH)
+        return ImpactView(DASH, "Unknown", DASH, regions, DASH)
     return ImpactView(
         people_affected=text("people_affected") or DASH,
         minors_involved=review.minors_involved.value.capitalize(),
         content_exposure=text("content_exposure") or DASH,
-        regions=", ".join(review.regions) or DASH,
+        regions=regions,
         attention=text("attention") or DASH,
     )
 
@@ -360,17 +367,15 @@ def _cadence(cadence: metrics_module.Cadence) -> CadenceView:
     return CadenceView(cadence.kept, cadence.missed, cadence.pending, duration(cadence.worst_delay), summary)
 
 
-def _obligation(
-    outcome: metrics_module.ClockOutcome, redactor: Redactor, *, withhold_reference: bool
-) -> ObligationView:
-    clock = outcome.clock
-    margin = duration(outcome.margin)
+def _obligation(standing: ClockStanding, redactor: Redactor, *, withhold_reference: bool) -> ObligationView:
+    clock = standing.clock
+    margin = duration(standing.margin)
     margin_text = {
-        "met": f"{margin} to spare",
-        "missed": f"{margin} late",
-        "running": f"{margin} left",
-        "overdue": f"overdue by {margin}",
-    }[outcome.outcome]
+        ClockState.MET: f"{margin} to spare",
+        ClockState.MISSED: f"{margin} late",
+        ClockState.RUNNING: f"{margin} left",
+        ClockState.OVERDUE: f"overdue by {margin}",
+    }[standing.state]
     return ObligationView(
         name=clock.name,
         regime=clock.regime,
@@ -383,8 +388,8 @@ def _obligation(
         reference=("withheld" if withhold_reference else redactor.text(clock.reference_id))
         if clock.reference_id
         else DASH,
-        outcome=outcome.outcome,
-        on_time=_ON_TIME[outcome.outcome],
+        outcome=standing.state.value,
+        on_time=_ON_TIME[standing.state],
         margin=margin_text,
         source_url=web_link(clock.source_url) or "",
     )
@@ -403,9 +408,7 @@ def _action(action: Action, number: int, redactor: Redactor, now: datetime, allo
         owner=redactor.name(action.owner),
         due=day(action.due_date),
         status=action.status.value,
-        status_label={ActionStatus.IN_PROGRESS: "In progress", ActionStatus.WONT_DO: "Won't do"}.get(
-            action.status, action.status.value.capitalize()
-        ),
+        status_label=action.status.label,
         priority=action.priority.value,
         category=action.category.value.replace("_", " "),
         tracker_key=action.tracker_key,

@@ -10,8 +10,9 @@ from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from incidents.clock_state import ClockStanding, clock_standing
 from incidents.enums import Severity
-from incidents.models import Clock, Incident
+from incidents.models import Incident
 
 
 @dataclass(frozen=True)
@@ -42,19 +43,10 @@ class Cadence:
 
 
 @dataclass(frozen=True)
-class ClockOutcome:
-    clock: Clock
-    outcome: str
-    """One of ``met``, ``missed``, ``running``, ``overdue``."""
-    margin: timedelta
-    """Signed: positive is time to spare (met early, or left to run), negative is how late."""
-
-
-@dataclass(frozen=True)
 class Metrics:
     spans: tuple[Span, ...]
     cadence: Cadence
-    clocks: tuple[ClockOutcome, ...]
+    clocks: tuple[ClockStanding, ...]
     peak_severity: Severity
     final_severity: Severity
     severity_path: tuple[tuple[datetime, Severity], ...]
@@ -67,11 +59,17 @@ def compute(incident: Incident, now: datetime, *, first_update_minutes: int | No
     return Metrics(
         spans=spans(incident),
         cadence=cadence(incident, now, first_update_minutes=first_update_minutes),
-        clocks=tuple(clock_outcome(c, now) for c in incident.clocks),
+        clocks=tuple(clock_standing(c, now) for c in incident.clocks),
         peak_severity=min((s for _, s in path), key=lambda s: s.rank),
         final_severity=incident.severity,
         severity_path=path,
     )
+
+
+def time_open(incident: Incident, now: datetime) -> timedelta:
+    """Declaration to resolution, or to ``now`` while unresolved: how long the web view and the list say an
+    incident was (or has been) open. Once resolved it is the review's time to resolve (:func:`spans`)."""
+    return (incident.resolved_at or now) - incident.declared_at
 
 
 def initial_severity(incident: Incident) -> Severity:
@@ -114,11 +112,3 @@ def cadence(incident: Incident, now: datetime, *, first_update_minutes: int | No
             delay = (following or ended or now) - due
             worst = delay if worst is None or delay > worst else worst
     return Cadence(kept, missed, pending, worst, tuple(missed_dues))
-
-
-def clock_outcome(clock: Clock, now: datetime) -> ClockOutcome:
-    if clock.satisfied_at is not None:
-        margin = clock.due_at - clock.satisfied_at
-        return ClockOutcome(clock, "met" if margin >= timedelta(0) else "missed", margin)
-    margin = clock.due_at - now
-    return ClockOutcome(clock, "running" if margin >= timedelta(0) else "overdue", margin)

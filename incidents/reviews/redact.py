@@ -16,9 +16,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from incidents.models import Incident, Person
+from incidents.people import SYSTEM_ACTORS, Names, display_name
 from incidents.privacy.detector import LABELS, Finding, detect
 
-SYSTEM_ACTORS = frozenset({"vigil", "system"})
 _SLACK_MARKUP = re.compile(r"<(?:([@#!])|(?=(?:https?|mailto|ftp):))([^<>|\s]+)(?:\|([^<>]*))?>", re.IGNORECASE)
 _SLACK_ENTITIES = (("&lt;", "<"), ("&gt;", ">"), ("&amp;", "&"))
 _SPECIAL_ROLE_LABELS = {"sme": "SME", "regional_lead": "Regional lead"}
@@ -79,20 +79,19 @@ class Redactor:
         if key in SYSTEM_ACTORS:
             return "Vigil"
         if self._tokens is None:
-            person = self._people.get(key)
-            if person is not None and person.display_name:
-                return person.display_name
-            return key.removeprefix("cli:")
+            return display_name(key, self._people.get(key))
         token = self._tokens.get(key)
         if token is None:
             token = self._tokens[key] = f"Guest {_letters(self._guests)}"
             self._guests += 1
         return token
 
-    def text(self, raw: str, found: Sequence[Finding] | None = None) -> str:
+    def text(self, raw: str, found: Sequence[Finding] | None = None, *, data: Mapping[str, Any] | None = None) -> str:
         """Plain text for the audience. ``found`` is where the detector found personal data in ``raw`` when it was
-        written; without it (a row never scanned) the text is scanned now."""
+        written; without it (a row never scanned) the text is scanned now. ``data`` (a timeline entry's) says whom
+        its mentions mean: the team reads them by name, leadership by token like every other way of naming them."""
         if not self._mask_pii:
+            raw = Names(self._people).text(raw, data) if data else raw
             plain = _SLACK_MARKUP.sub(self._markup, raw) if "<" in raw else raw
             return _unescape(plain)
         spans = [

@@ -4,7 +4,7 @@ Restricted incidents' reviews are read and written only by the incident's member
 on the incident's timeline and in the audit log; edits go in the audit log (field names only, never the text).
 Submitting runs the publish gate (:mod:`incidents.reviews.gate`): the narrative is cleared for leadership only once
 nothing in it looks like personal data, or the author marked it as not personal data; an edit of the narrative
-takes the clearance away, and publishing needs it. Publishing queues :data:`REVIEW_PUBLISHED`, whose handler (the
+takes the clearance away, and publishing needs it. Publishing queues ``Topic.REVIEW_PUBLISHED``, whose handler (the
 Slack bot) posts the summary and uploads the page.
 """
 
@@ -21,13 +21,10 @@ from incidents.effects import audit, record
 from incidents.enums import TimelineKind
 from incidents.errors import VigilError
 from incidents.models import Incident
-from incidents.outbox import enqueue
+from incidents.outbox import Topic, enqueue
 from incidents.queries import get_incident, is_member
 from incidents.reviews import gate
 from incidents.reviews.models import Minors, Review, ReviewStatus
-
-REVIEW_PUBLISHED = "review.published"
-"""Outbox topic; payload ``{"review_id": int}``. Delivered once per publication."""
 
 TEXT_LIMIT = 10_000
 
@@ -209,7 +206,7 @@ def publish_review(ctx: Ctx, ref: str, *, actor: str) -> Review:
         now,
     )
     _record(ctx, review, actor, "Post-incident review published.", "review.publish")
-    enqueue(ctx.session, REVIEW_PUBLISHED, now=now, incident_id=incident.id, payload={"review_id": review.id})
+    enqueue(ctx.session, Topic.REVIEW_PUBLISHED, now=now, incident_id=incident.id, payload={"review_id": review.id})
     return review
 
 

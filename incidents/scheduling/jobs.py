@@ -18,6 +18,7 @@ from incidents.context import Ctx, Domain
 from incidents.enums import OPEN_STATUSES, ActionStatus, Severity, Tier
 from incidents.models import Action, Clock, Incident
 from incidents.parties import party_tokens
+from incidents.people import Names
 from incidents.privacy.scan import findings
 from incidents.reviews.redact import masked
 from incidents.scheduling.config import Boundary, SchedulingSettings
@@ -118,6 +119,7 @@ def overdue_actions(ctx: Ctx) -> dict[str, object]:
         .options(selectinload(Action.incident))
     ).all()
     listed = [a for a in actions if a.incident.tier is Tier.STANDARD]
+    names = Names.load(ctx, (a.owner for a in listed[:DIGEST_LIST_LIMIT]))
     return {
         "total": len(actions),
         "restricted": len(actions) - len(listed),
@@ -126,6 +128,7 @@ def overdue_actions(ctx: Ctx) -> dict[str, object]:
                 "ref": a.incident.ref,
                 "title": a.title,
                 "owner": a.owner,
+                "owner_name": names.display(a.owner),
                 "due_date": a.due_date.isoformat() if a.due_date else None,
                 "tracker_url": a.tracker_url,
             }

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from incidents.db import Base, UTCDateTime
 from incidents.models import Incident
+from incidents.outbox import Topic
 
 
 class NudgeKind(StrEnum):
@@ -30,12 +31,8 @@ class NudgeKind(StrEnum):
     LEADERSHIP_DIGEST = "leadership_digest"
 
     @property
-    def topic(self) -> str:
-        return f"nudge.{self.value}"
-
-
-NUDGE_TOPICS = tuple(kind.topic for kind in NudgeKind)
-"""Outbox topics the scheduler writes; payload ``{"nudge_id": int}``."""
+    def topic(self) -> Topic:
+        return Topic(f"nudge.{self.value}")
 
 
 class Nudge(Base):

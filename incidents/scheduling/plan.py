@@ -32,8 +32,11 @@ def next_update_due(incident: Incident, policy: Policy) -> datetime | None:
 
     The last update's promise holds (it may have asked for a custom interval) unless the severity changed after
     it: a severity change re-plans the next update from the new severity's cadence, counted from the change.
-    With neither, the first update is due a cadence after the declaration. None: no update is expected.
+    With neither, the first update is due a cadence after the declaration. None: no update is expected (the
+    severity has no cadence, or the incident is resolved or closed). Every surface that shows it asks here.
     """
+    if not incident.status.is_open:
+        return None
     last_update = max(incident.updates, key=lambda u: (u.at, u.id), default=None)
     last_change = max(incident.severity_changes, key=lambda c: (c.at, c.id), default=None)
     if last_update is not None and (last_change is None or last_update.at >= last_change.at):

@@ -43,12 +43,10 @@ log = logging.getLogger(__name__)
 JOB_PREFIX = "vigil."
 DIGEST_GRACE_S = int(DIGEST_GRACE.total_seconds())
 HANDOFF_GRACE_S = int(HANDOFF_GRACE.total_seconds())
-RECONCILE_EVERY_S = 300
-"""How often the leader asks Jira for tickets changed since the last run (for sites without webhooks)."""
 
 
 @dataclass
-class Runtime:
+class SchedulerRuntime:
     """What the stored jobs run against in this process. ``runs`` counts the jobs this process ran."""
 
     domain: Domain
@@ -83,7 +81,7 @@ class Runtime:
         return recorded
 
 
-_RUNTIMES: dict[str, Runtime] = {}
+_RUNTIMES: dict[str, SchedulerRuntime] = {}
 _RUNTIMES_LOCK = threading.Lock()
 
 
@@ -117,7 +115,7 @@ def wanted_jobs(settings: Settings, name: str) -> dict[str, JobSpec]:
         specs[f"{JOB_PREFIX}leadership_digest"] = JobSpec(digest, [name, "leadership_digest"], DIGEST_GRACE_S)
     if tracker_configured(settings):
         specs[f"{JOB_PREFIX}tracker_reconcile"] = JobSpec(
-            IntervalTrigger(seconds=RECONCILE_EVERY_S), [name, "tracker_reconcile"], None
+            IntervalTrigger(seconds=settings.jira_reconcile_seconds), [name, "tracker_reconcile"], None
         )
     for boundary, text in zip(config.boundaries, config.handoff_boundaries, strict=True):
         trigger = CronTrigger(hour=boundary.at.hour, minute=boundary.at.minute, timezone=UTC)
@@ -184,12 +182,12 @@ def sync_jobs(scheduler: BackgroundScheduler, wanted: dict[str, JobSpec]) -> Non
 
 
 class JobRunner:
-    """One APScheduler over the shared job store, running this process's :class:`Runtime`.
+    """One APScheduler over the shared job store, running this process's :class:`SchedulerRuntime`.
 
     Only one process may run it against a database at a time (see :mod:`incidents.scheduling.leader`).
     """
 
-    def __init__(self, runtime: Runtime, *, name: str = "vigil") -> None:
+    def __init__(self, runtime: SchedulerRuntime, *, name: str = "vigil") -> None:
         check_regions(runtime.domain, runtime.settings)
         self.runtime = runtime
         self.name = name

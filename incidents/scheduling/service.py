@@ -8,7 +8,7 @@ from collections.abc import Callable
 from incidents.context import Domain
 from incidents.scheduling.leader import AdvisoryLock, LeaderElection
 from incidents.scheduling.models import Nudge
-from incidents.scheduling.runner import JobRunner, Runtime
+from incidents.scheduling.runner import JobRunner, SchedulerRuntime
 from incidents.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -31,7 +31,7 @@ class SchedulerService:
         name: str = "vigil",
         after_run: Callable[[list[Nudge]], None] | None = None,
     ) -> None:
-        self.runtime = Runtime(domain, settings, after_run=after_run)
+        self.runtime = SchedulerRuntime(domain, settings, after_run=after_run)
         self.runner = JobRunner(self.runtime, name=name)
         self.election: LeaderElection | None = None
         if domain.engine.dialect.name == "postgresql":

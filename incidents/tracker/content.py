@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote
 
 from incidents.enums import ActionPriority
+from incidents.links import DEFAULT_WEB_PATH_PREFIX, review_page
 from incidents.models import Action, Incident
 from incidents.policy import Policy
 from incidents.settings import Settings
@@ -35,6 +35,7 @@ class SyncConfig:
     label_prefix: str = "vigil"
     restricted_content: str = "minimal"
     web_base_url: str | None = None
+    web_path_prefix: str = DEFAULT_WEB_PATH_PREFIX
 
     @classmethod
     def from_settings(cls, settings: Settings) -> SyncConfig:
@@ -44,6 +45,7 @@ class SyncConfig:
             label_prefix=settings.jira_label_prefix,
             restricted_content=settings.jira_restricted_content,
             web_base_url=settings.web_base_url,
+            web_path_prefix=settings.web_path_prefix,
         )
 
 
@@ -62,12 +64,6 @@ def target(config: SyncConfig, policy: Policy, incident: Incident) -> tuple[str,
     return config.project, config.issue_type
 
 
-def review_url(config: SyncConfig, ref: str) -> str | None:
-    if not config.web_base_url:
-        return None
-    return f"{config.web_base_url.rstrip('/')}/incidents/{quote(ref)}/review"
-
-
 def _discreet(config: SyncConfig, incident: Incident) -> bool:
     """Tickets of restricted incidents carry structured facts only, unless the operator chose ``full``."""
     return incident.tier.is_restricted and config.restricted_content != "full"
@@ -82,7 +78,7 @@ def desired(config: SyncConfig, incident: Incident, action: Action) -> dict[str,
     (``owner`` is Vigil's person key; the sync turns it into the tracker's assignee)."""
     discreet = _discreet(config, incident)
     channel = SLACK_CHANNEL_LINK.format(channel=incident.slack_channel_id) if incident.slack_channel_id else None
-    review = review_url(config, incident.ref)
+    review = review_page(config, incident.ref)
     about = incident.ref if discreet else f"{incident.ref} ({incident.severity.value}): {incident.title}"
     lines = [f"Corrective action from incident {about}.", ""]
     if discreet:

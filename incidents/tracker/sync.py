@@ -18,10 +18,10 @@ from sqlalchemy.exc import IntegrityError
 from incidents.actions import record_sync
 from incidents.context import Ctx, Domain
 from incidents.dispatcher import Handler, RetryLater
-from incidents.effects import ACTION_CHANGED, ACTION_SYNC_FAILED, audit, changed
+from incidents.effects import audit, changed
 from incidents.enums import ActionStatus, SyncState
 from incidents.models import Action, Person
-from incidents.outbox import OutboxMessage, enqueue
+from incidents.outbox import OutboxMessage, Topic, enqueue
 from incidents.tracker.content import SyncConfig, desired, identity_label, target
 from incidents.tracker.models import TrackerLink
 from incidents.tracker.port import Link, TicketFields, TicketState, Tracker, TrackerRejected, TrackerUnavailable
@@ -70,8 +70,8 @@ class TrackerSync:
     config: SyncConfig
     rounds: int = 6
 
-    def handlers(self) -> dict[str, Handler]:
-        return {ACTION_CHANGED: self.deliver}
+    def handlers(self) -> dict[Topic, Handler]:
+        return {Topic.ACTION_CHANGED: self.deliver}
 
     def deliver(self, message: OutboxMessage) -> None:
         """Bring one action's ticket up to date. Transient tracker trouble becomes :class:`RetryLater` (with the
@@ -122,7 +122,7 @@ class TrackerSync:
                 link.claimed_until = None
 
     def on_give_up(self, message: OutboxMessage, error: str) -> None:
-        if message.topic == ACTION_CHANGED:
+        if message.topic == Topic.ACTION_CHANGED:
             self.mark_failed(int(message.payload["action_id"]), error)
 
     def mark_failed(self, action_id: int, reason: str) -> None:
@@ -141,11 +141,11 @@ class TrackerSync:
             audit(ctx, SYSTEM_ACTOR, "action.sync_failed", action.incident, action_id=action_id, reason=reason[:500])
             enqueue(
                 ctx.session,
-                ACTION_SYNC_FAILED,
+                Topic.ACTION_SYNC_FAILED,
                 now=ctx.now(),
                 incident_id=action.incident_id,
                 payload={"action_id": action_id, "reason": reason[:500]},
-                dedup_key=f"{ACTION_SYNC_FAILED}:{action_id}",
+                dedup_key=f"{Topic.ACTION_SYNC_FAILED}:{action_id}",
             )
             changed(ctx, action.incident)
 
@@ -259,10 +259,10 @@ def resync(domain: Domain, *, include_local: bool = False) -> int:
             action.sync_state = SyncState.PENDING
             enqueue(
                 ctx.session,
-                ACTION_CHANGED,
+                Topic.ACTION_CHANGED,
                 now=ctx.now(),
                 incident_id=action.incident_id,
                 payload={"action_id": action.id},
-                dedup_key=f"{ACTION_CHANGED}:{action.id}",
+                dedup_key=f"{Topic.ACTION_CHANGED}:{action.id}",
             )
         return len(queued)

@@ -9,6 +9,7 @@ import pytest
 
 from incidents import apikeys
 from incidents.context import Domain
+from incidents.settings import Settings
 from web.api import build_api_router
 from web.app import build_web_app
 from web.server import WebServer
@@ -19,7 +20,7 @@ MakeKey = Callable[..., str]
 
 @pytest.fixture
 def api(domain: Domain) -> Iterator[WebServer]:
-    with WebServer(build_web_app(domain, [build_api_router(domain, web_base_url=WEB_BASE)])) as server:
+    with WebServer(build_web_app(domain, [build_api_router(domain, Settings(web_base_url=WEB_BASE))])) as server:
         yield server
 
 

@@ -112,3 +112,33 @@ def test_every_call_is_audited_with_the_key_name(client: httpx.Client, domain: D
         ("GET", 404),
     ]
     assert calls[2].details["errors"] == ["Enter some text (NUL characters are not allowed)."]
+
+
+def test_unknown_paths_and_methods_answer_in_the_error_shape(api: WebServer, make_key: MakeKey) -> None:
+    with client_for(api, make_key()) as http:
+        ref = http.post("/api/v1/incidents", json=DECLARE).json()["ref"]
+        for method, path, allowed in (
+            ("DELETE", "/api/v1/incidents", "GET, POST"),
+            ("PUT", f"/api/v1/incidents/{ref}", "GET"),
+            ("GET", f"/api/v1/incidents/{ref}/timeline", "POST"),
+            ("POST", "/api/v1/openapi.json", "GET"),
+        ):
+            refused = http.request(method, path)
+            assert refused.status_code == 405, (method, path)
+            assert refused.headers["Allow"] == allowed
+            assert refused.json() == {
+                "errors": [
+                    {
+                        "field": None,
+                        "message": f"This path does not answer {method}; use {allowed.replace(', ', ' or ')}.",
+                    }
+                ]
+            }
+        for path in ("/api/v1/incident", f"/api/v1/incidents/{ref}/nothing", "/api/v1/"):
+            missing = httpx.get(f"{api.url}{path}")  # no key needed to learn there is nothing here
+            assert missing.status_code == 404, path
+            assert missing.json() == {
+                "errors": [
+                    {"field": None, "message": "There is no operation at this path; /api/v1/openapi.json lists them."}
+                ]
+            }

@@ -13,7 +13,7 @@ from incidents.apikeys import IDEMPOTENCY_TTL
 from incidents.context import Domain
 from incidents.models import Incident, TimelineEntry
 from incidents.outbox import OutboxMessage
-from incidents.scheduling.runner import Runtime
+from incidents.scheduling.runner import SchedulerRuntime
 from incidents.settings import Settings
 from incidents.timesource import ManualTime
 from tests.api.conftest import DECLARE, MakeKey, client_for
@@ -87,7 +87,7 @@ def test_answers_are_forgotten_after_a_day(client: httpx.Client, domain: Domain,
     """The scheduler's tick drops records older than 24 h; the same key then starts a new request."""
     headers = {"Idempotency-Key": "call-0009"}
     first = client.post("/api/v1/incidents", json=DECLARE, headers=headers)
-    scheduler = Runtime(domain, Settings())
+    scheduler = SchedulerRuntime(domain, Settings())
     clock.advance(IDEMPOTENCY_TTL - timedelta(minutes=1))
     scheduler.run("tick")
     assert client.post("/api/v1/incidents", json=DECLARE, headers=headers).json() == first.json()

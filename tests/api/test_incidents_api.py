@@ -9,9 +9,8 @@ from sqlalchemy import select
 
 from incidents import actions, clocks
 from incidents.context import Domain
-from incidents.effects import INCIDENT_DECLARED
 from incidents.models import AuditEvent, Person
-from incidents.outbox import OutboxMessage
+from incidents.outbox import OutboxMessage, Topic
 from incidents.queries import get_incident
 from incidents.timesource import ManualTime
 from tests.api.conftest import DECLARE, WEB_BASE
@@ -28,7 +27,7 @@ def test_declare_opens_the_incident_and_asks_the_bot_to_invite_responders(client
         ctx.session.add(Person(key="U_NINA", display_name="Nina", email="Nina@Example.org"))
     body = _declare(client, responders=["nina@example.org", "new.hire@example.org"], commander_email="nina@example.org")
     ref = body["ref"]
-    assert body["url"] == f"{WEB_BASE}/incidents/{ref}" and body["href"] == f"/api/v1/incidents/{ref}"
+    assert body["url"] == f"{WEB_BASE}/web/incidents/{ref}" and body["href"] == f"/api/v1/incidents/{ref}"
     assert body["responders"] == [
         {"email": "nina@example.org", "person": "U_NINA"},
         {"email": "new.hire@example.org", "person": "email:new.hire@example.org"},
@@ -42,7 +41,7 @@ def test_declare_opens_the_incident_and_asks_the_bot_to_invite_responders(client
             "EMEA",
         )
         assert incident.detected_at.isoformat() == "2026-11-23T11:50:00+00:00"
-        declared = ctx.session.scalar(select(OutboxMessage).where(OutboxMessage.topic == INCIDENT_DECLARED))
+        declared = ctx.session.scalar(select(OutboxMessage).where(OutboxMessage.topic == Topic.INCIDENT_DECLARED))
         assert declared.payload["invite"] == ["api:hotline", "U_NINA", "email:new.hire@example.org"]
         calls = list(ctx.session.scalars(select(AuditEvent).where(AuditEvent.action == "api.call")))
         assert [(c.actor, c.details["status"], c.incident_id) for c in calls] == [("api:hotline", 201, incident.id)]

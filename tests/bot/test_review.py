@@ -15,9 +15,8 @@ from emulators.slack import Message, SlackEmulator, View
 from incidents import timeline
 from incidents.context import Domain
 from incidents.models import AuditEvent, Person, Posting
-from incidents.outbox import PENDING, OutboxMessage
+from incidents.outbox import PENDING, OutboxMessage, Topic
 from incidents.reviews import (
-    REVIEW_PUBLISHED,
     Minors,
     ReviewFields,
     ReviewStatus,
@@ -181,7 +180,7 @@ def test_publishing_posts_summary_page_and_leadership_copy_once(review_bot: BotU
         ctx.session.execute(delete(Posting).where(Posting.purpose == Purpose.REVIEW_SUMMARY))
         ctx.session.execute(
             update(OutboxMessage)
-            .where(OutboxMessage.topic == REVIEW_PUBLISHED)
+            .where(OutboxMessage.topic == Topic.REVIEW_PUBLISHED)
             .values(state=PENDING, attempts=1, available_at=OutboxMessage.created_at)
         )
     bot.runtime.dispatcher.poke()

@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
+import os
+import re
+import signal
+import subprocess
+from pathlib import Path
+
+import httpx
 import pytest
+import yaml
 
 from emulators.slack import SlackEmulator
+from incidents.context import Domain
+from tests.bot.conftest import BotUnderTest, People, bot_settings, start_runtime
+from tests.bot.test_tryout import VIGIL, free_port
 from vigil.cli import main
 
 
@@ -53,3 +64,97 @@ def test_a_broken_review_template_is_one_line_naming_it(env, capsys, monkeypatch
     code, err = _serve(capsys)
     assert code != 0 and "review.md.j2" in err and "Traceback" not in err
     assert len(err.strip().splitlines()) == 1
+
+
+def test_web_sign_in_credentials_leave_the_bot_single_workspace(
+    monkeypatch: pytest.MonkeyPatch, emu: SlackEmulator, people: People, live_domain: Domain, db_url: str
+) -> None:
+    """SLACK_CLIENT_ID/SLACK_CLIENT_SECRET are offered for web sign-in; bolt alone would take them as a switch to
+    multi-workspace OAuth and drop every request of this workspace with an empty 200."""
+    monkeypatch.setenv("SLACK_CLIENT_ID", emu.client_id)
+    monkeypatch.setenv("SLACK_CLIENT_SECRET", emu.client_secret)
+    monkeypatch.setenv("SLACK_BOT_TOKEN", emu.bot_token)
+    runtime = start_runtime(bot_settings(emu, db_url, people.announce), live_domain)
+    runtime.socket_mode().connect()
+    emu.wait_for(lambda: emu.socket_connections > 0)
+    try:
+        bot = BotUnderTest(emu, live_domain, runtime.settings, runtime, people)
+        ref, channel = bot.declare()
+        assert channel.name.startswith("inc-") and bot.incident(ref).slack_channel_id == channel.id
+    finally:
+        runtime.stop()
+    assert os.environ["SLACK_CLIENT_ID"] == emu.client_id  # put back as it was
+
+
+@pytest.mark.parametrize("mode", ["socket", "http"])
+def test_a_normal_start_prints_no_warnings(env: SlackEmulator, tmp_path: Path, mode: str) -> None:
+    """Every line a normal start prints is about Vigil: no library warnings or deprecation notices, also with the
+    web view's sign-in configured through SLACK_CLIENT_ID/SLACK_CLIENT_SECRET."""
+    port = free_port()
+    environment = {
+        **os.environ,
+        "SLACK_BOT_TOKEN": env.bot_token,
+        "SLACK_APP_TOKEN": env.app_token,
+        "SLACK_SIGNING_SECRET": env.signing_secret,
+        "SLACK_CLIENT_ID": env.client_id,
+        "SLACK_CLIENT_SECRET": env.client_secret,
+        "VIGIL_OIDC_DISCOVERY_URL": env.oidc_configuration_url,
+        "VIGIL_WEB_SESSION_SECRET": "quiet-start-session-secret-" + "x" * 16,
+    }
+    argv = [str(VIGIL), "serve", *(["--http", "--host", "127.0.0.1", "--port", str(port)] if mode == "http" else [])]
+    stderr = tmp_path / "stderr"
+    with stderr.open("w") as errors:
+        process = subprocess.Popen(argv, env=environment, stdout=subprocess.DEVNULL, stderr=errors, cwd=tmp_path)
+    try:
+        env.wait_for(lambda: process.poll() is not None or _started(mode, env, port), timeout=60)
+        assert process.poll() is None, stderr.read_text()
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=60)
+    printed = stderr.read_text()
+    assert "Scheduler started" in printed  # it did start, and said so
+    assert not re.search(r"warning|deprecat|traceback", printed, re.IGNORECASE), printed
+
+
+def _started(mode: str, emu: SlackEmulator, port: int) -> bool:
+    if mode == "socket":
+        return emu.socket_connections > 0
+    try:
+        return httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200
+    except httpx.TransportError:
+        return False
+
+
+SCOPES_NEEDED = {
+    "auth.test": set(),
+    "bookmarks.add": {"bookmarks:write"},
+    "bookmarks.list": {"bookmarks:read"},
+    "chat.getPermalink": set(),
+    "chat.postMessage": {"chat:write", "chat:write.public"},  # also to a user's id, for DMs: no im:write
+    "chat.update": {"chat:write"},
+    "conversations.create": {"channels:manage", "groups:write"},
+    "conversations.history": {"channels:history", "groups:history"},
+    "conversations.invite": {"channels:manage", "groups:write"},
+    "conversations.list": {"channels:read", "groups:read"},
+    "conversations.setPurpose": {"channels:manage", "groups:write"},
+    "conversations.setTopic": {"channels:manage", "groups:write"},
+    "files.upload_v2": {"files:write"},
+    "pins.add": {"pins:write"},
+    "reactions.get": {"reactions:read"},
+    "users.info": {"users:read", "users:read.email"},
+    "views.open": set(),
+    "views.publish": set(),
+    "views.update": set(),
+}
+"""What each Web API method the bot calls needs with a bot token (Slack's reference for the method)."""
+
+
+def test_the_manifest_asks_for_the_scopes_the_code_uses_and_no_more() -> None:
+    root = Path(__file__).resolve().parents[2]
+    source = "\n".join(path.read_text() for path in (root / "bot").rglob("*.py"))
+    called = {f"{family}.{method}" for family, method in re.findall(r"\bclient\.([a-z]+)_(\w+)\(", source)}
+    assert called <= SCOPES_NEEDED.keys(), f"say which scopes these need: {called - SCOPES_NEEDED.keys()}"
+    manifest = yaml.safe_load((root / "slack-app-manifest.yaml").read_text())
+    asked = set(manifest["oauth_config"]["scopes"]["bot"])
+    needed = {"commands"}.union(*(SCOPES_NEEDED[method] for method in called))
+    assert asked == needed, f"asked but unused: {asked - needed}; used but not asked: {needed - asked}"

@@ -15,7 +15,7 @@ from incidents import actions, apikeys
 from incidents.context import Domain
 from incidents.enums import TimelineKind
 from incidents.mentions import Mention
-from incidents.reviews import upsert_person
+from incidents.people import upsert_person
 from tests.bot.conftest import BotUnderTest
 from web.api import build_api_router
 from web.app import build_web_app
@@ -44,7 +44,7 @@ def intake(bot: BotUnderTest) -> Iterator[httpx.Client]:
         _key, token = apikeys.create_key(
             ctx, actor="cli:ops", name="hotline", scopes=[apikeys.READ, apikeys.WRITE], rate_per_minute=10_000
         )
-    app = build_web_app(domain, [build_api_router(domain, web_base_url="https://vigil.example.org")])
+    app = build_web_app(domain, [build_api_router(domain, bot.settings)])
     with WebServer(app) as server, httpx.Client(base_url=server.url, timeout=30) as client:
         client.headers["Authorization"] = f"Bearer {token}"
         yield client

@@ -15,9 +15,8 @@ from emulators.jira.testing import running
 from emulators.slack import SlackEmulator
 from incidents import actions
 from incidents.context import Domain
-from incidents.effects import ACTION_SYNC_FAILED
 from incidents.enums import SyncState
-from incidents.outbox import enqueue
+from incidents.outbox import Topic, enqueue
 from incidents.queries import get_incident
 from tests.bot.conftest import BotUnderTest, People, bot_settings, start_runtime
 
@@ -67,7 +66,7 @@ def test_a_failed_sync_is_told_to_the_commander_once(bot: BotUnderTest) -> None:
         action = actions.add_action(ctx, ref, actor=bot.people.alice, title="Rotate keys")
         message = enqueue(
             ctx.session,
-            ACTION_SYNC_FAILED,
+            Topic.ACTION_SYNC_FAILED,
             now=ctx.now(),
             incident_id=get_incident(ctx, ref).id,
             payload={"action_id": action.id, "reason": "Jira rejected the project"},

@@ -59,6 +59,11 @@ def test_invite_and_membership_errors(emu: SlackEmulator, client: WebClient) -> 
     client.conversations_invite(channel=channel_id, users=f"{alice},{bob}")
     assert {alice, bob} <= emu.channels[channel_id].members
     assert _error(lambda: client.conversations_invite(channel=channel_id, users=alice)) == "already_in_channel"
+    everyone_in = _error(lambda: client.conversations_invite(channel=channel_id, users=alice, force=True))
+    assert everyone_in == "already_in_channel"
+    carol = emu.add_user("carol")
+    mixed = client.conversations_invite(channel=channel_id, users=f"{alice},{carol}", force=True)
+    assert mixed["errors"] == [{"user": alice, "ok": False, "error": "already_in_channel"}]
     assert _error(lambda: client.conversations_invite(channel=channel_id, users="UNOBODY")) == "user_not_found"
     assert _error(lambda: client.conversations_invite(channel=channel_id, users=emu.bot_user_id)) == "cant_invite_self"
     outside = emu.add_channel("elsewhere", bot_is_member=False)

@@ -49,7 +49,7 @@ def leadership_text(domain: Domain, ref: str) -> str:
         parts.append(json.dumps(incident_view(ctx, incident, seen, None), default=str, ensure_ascii=False))
         parts.append(json.dumps(weekly_summary(ctx, ctx.now() + timedelta(days=1)), ensure_ascii=False))
         if incident.tier.is_restricted:
-            config = SyncConfig(project="SAFE", web_base_url="https://vigil.example.org/web")
+            config = SyncConfig(project="SAFE", web_base_url="https://vigil.example.org")
             parts += [json.dumps(desired(config, incident, a), ensure_ascii=False) for a in incident.actions]
     return readable("\n".join(parts))
 

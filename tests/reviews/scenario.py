@@ -9,7 +9,8 @@ from datetime import UTC, date, datetime
 from incidents import actions, clocks, lifecycle, roles, timeline
 from incidents.context import Ctx, Domain
 from incidents.enums import ActionCategory, ActionPriority, ActionStatus, Severity, Status, SyncState, Tier
-from incidents.reviews import Minors, ReviewFields, update_review, upsert_person
+from incidents.people import upsert_person
+from incidents.reviews import Minors, ReviewFields, update_review
 from incidents.reviews.service import get_or_start_review, publish_review, submit_for_review
 from incidents.timesource import ManualTime
 

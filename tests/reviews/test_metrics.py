@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from incidents import lifecycle, timeline
+from incidents.clock_state import ClockState
 from incidents.context import Domain
 from incidents.enums import Severity
 from incidents.queries import get_incident
@@ -28,7 +29,7 @@ def test_scenario_metrics(domain: Domain, clock: ManualTime, incident_ref: str) 
     assert measured.cadence.worst_delay == timedelta(minutes=25)
     assert measured.cadence.missed_dues == (datetime(2026, 11, 23, 14, 5, tzinfo=UTC),)
     [dsa] = measured.clocks
-    assert (dsa.outcome, dsa.margin) == ("met", timedelta(minutes=7))
+    assert (dsa.state, dsa.margin) == (ClockState.MET, timedelta(minutes=7))
     assert (measured.peak_severity, measured.final_severity) == (Severity.SEV1, Severity.SEV1)
 
 
@@ -44,13 +45,13 @@ def test_open_incident_has_pending_update_running_clock_and_no_resolution(domain
         measured = metrics.compute(get_incident(ctx, ref), ctx.now())
     assert {s.key: s.duration for s in measured.spans}["resolve"] is None
     assert (measured.cadence.kept, measured.cadence.missed, measured.cadence.pending) == (0, 0, 1)
-    assert [(c.outcome, c.margin) for c in measured.clocks] == [("running", timedelta(minutes=40))]
+    assert [(c.state, c.margin) for c in measured.clocks] == [(ClockState.RUNNING, timedelta(minutes=40))]
     assert (measured.peak_severity, measured.final_severity) == (Severity.SEV1, Severity.SEV2)
     clock.advance(timedelta(hours=2))
     with domain.unit() as ctx:
         late = metrics.compute(get_incident(ctx, ref), ctx.now())
     assert (late.cadence.missed, late.cadence.worst_delay) == (1, timedelta(minutes=80))
-    assert late.clocks[0].outcome == "overdue"
+    assert late.clocks[0].state is ClockState.OVERDUE
 
 
 def test_update_due_after_resolution_is_not_counted(domain: Domain, clock: ManualTime) -> None:

@@ -7,6 +7,7 @@ import pytest
 from incidents import lifecycle
 from incidents.context import Domain
 from incidents.enums import Severity
+from incidents.reviews import ReviewFields, update_review
 from tests.reviews.conftest import Render
 
 
@@ -27,3 +28,19 @@ def test_bare_open_incident_renders_in_both_formats(domain: Domain, render: Rend
     assert "| Resolved | — |" in md
     assert "No update was due" in md
     assert "<svg" in page and "</svg>" in page
+
+
+@pytest.mark.parametrize("audience", ["team", "leadership"])
+def test_the_impact_names_the_incidents_region_until_the_review_names_its_own(
+    domain: Domain, render: Render, audience: str
+) -> None:
+    """A region is known from the declaration: a review nobody has started yet (one made from the terminal, say)
+    shows it; regions the authors write replace it."""
+    with domain.unit() as ctx:
+        ref = lifecycle.declare(
+            ctx, actor="cli:rita", title="Scam wave", types=["fraud_scam"], severity=Severity.SEV2, region="APAC"
+        ).ref
+    assert "| Regions | APAC |" in render(ref, "md", audience, actor="cli:rita")
+    with domain.unit() as ctx:
+        update_review(ctx, ref, ReviewFields(regions="APAC, EMEA"), actor="cli:rita")
+    assert "| Regions | APAC, EMEA |" in render(ref, "md", audience, actor="cli:rita")

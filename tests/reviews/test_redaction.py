@@ -11,7 +11,7 @@ from incidents.context import Domain
 from incidents.enums import Severity
 from incidents.errors import VigilError
 from incidents.models import AuditEvent
-from incidents.reviews import upsert_person
+from incidents.people import upsert_person
 from tests.reviews.conftest import Render
 from tests.reviews.scenario import PEOPLE, PII_MESSAGE, SENSITIVE_TEXT
 

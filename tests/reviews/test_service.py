@@ -10,9 +10,8 @@ from incidents.context import Domain
 from incidents.enums import Severity, Status, Tier
 from incidents.errors import VigilError
 from incidents.models import AuditEvent, TimelineEntry
-from incidents.outbox import OutboxMessage
+from incidents.outbox import OutboxMessage, Topic
 from incidents.reviews import (
-    REVIEW_PUBLISHED,
     Minors,
     ReviewFields,
     ReviewStatus,
@@ -73,7 +72,9 @@ def test_review_is_frozen_once_published(domain: Domain, clock: ManualTime) -> N
     with domain.unit() as ctx, pytest.raises(VigilError, match="already published"):
         publish_review(ctx, REF, actor="U0BONGANI")
     with domain.unit() as ctx:
-        published = ctx.session.scalars(select(OutboxMessage).where(OutboxMessage.topic == REVIEW_PUBLISHED)).all()
+        published = ctx.session.scalars(
+            select(OutboxMessage).where(OutboxMessage.topic == Topic.REVIEW_PUBLISHED)
+        ).all()
         assert len(published) == 1
         notes = ctx.session.scalars(select(TimelineEntry.text).where(TimelineEntry.text.like("Post-incident%"))).all()
         assert notes == [

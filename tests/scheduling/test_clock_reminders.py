@@ -91,7 +91,7 @@ def test_a_satisfied_clock_is_quiet_and_its_chained_clock_reminds(domain: Domain
 def test_custom_offsets_and_refusals() -> None:
     config = SchedulingSettings(clock_reminders=["75%", "2d", "30m"])
     assert [o.elapsed or o.before for o in config.offsets] == [0.75, timedelta(days=2), timedelta(minutes=30)]
-    with pytest.raises(ConfigError, match=r"scheduling\.clock_reminders.*'soon' is not a reminder offset"):
+    with pytest.raises(ConfigError, match=r"VIGIL_SCHEDULING\.clock_reminders.*'soon' is not a reminder offset"):
         load_settings(scheduling={"clock_reminders": ["soon"]})
     with pytest.raises(ConfigError, match="between 0% and 100%"):
         load_settings(scheduling={"clock_reminders": ["150%"]})

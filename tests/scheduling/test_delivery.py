@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from datetime import date, timedelta
 
@@ -19,7 +20,7 @@ from incidents.outbox import OutboxMessage
 from incidents.queries import get_incident
 from incidents.scheduling.config import SchedulingSettings
 from incidents.scheduling.jobs import actions_digest, leadership_digest
-from incidents.scheduling.models import Nudge
+from incidents.scheduling.models import Nudge, NudgeKind
 from incidents.scheduling.tick import tick
 from incidents.settings import Settings
 from tests.helpers import declared_ref
@@ -132,6 +133,26 @@ def test_action_owners_get_a_dm_and_restricted_incidents_are_named_by_reference(
     [dm] = slack.emu.dms(slack.bob)
     assert f"*Block ring* on {ref} was due 2026-11-24" in dm.text and "Harassment" not in dm.text
     assert dm.unfurl_links is False and dm.unfurl_media is False
+
+
+def test_a_dm_to_someone_slack_does_not_know_is_given_up_after_one_try(
+    slack: Slack, domain: Domain, settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    ref, _ = slack.incident(severity=Severity.SEV2)
+    with domain.unit() as ctx:
+        due = date(2026, 11, 24)
+        actions.add_action(ctx, ref, actor=slack.alice, title="Block ring", owner="U0NOBODY1", due_date=due)
+    domain.clock.advance(2 * 24 * H)
+    tick(domain, settings.scheduling)
+    with caplog.at_level(logging.WARNING):
+        slack.deliver()  # each handler runs twice, as a redelivery would
+    dms = [c for c in slack.emu.calls_to("chat.postMessage") if c.args.get("channel") == "U0NOBODY1"]
+    assert [c.error for c in dms] == ["channel_not_found"]
+    [line] = [r for r in caplog.records if "U0NOBODY1" in r.getMessage()]
+    assert line.exc_info is None and line.getMessage().endswith("Slack answered channel_not_found")
+    with domain.unit() as ctx:
+        nudge = ctx.session.scalars(select(Nudge).where(Nudge.kind == NudgeKind.ACTION_OVERDUE)).one()
+        assert nudge.delivered_at is not None and nudge.delivered_to is None
 
 
 def test_checkin_offers_support_privately_and_records_no_answer(

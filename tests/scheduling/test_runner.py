@@ -12,11 +12,12 @@ from sqlalchemy import select
 
 from incidents.context import Domain
 from incidents.enums import Severity
+from incidents.errors import ConfigError
 from incidents.scheduling.config import SchedulingSettings
 from incidents.scheduling.models import Nudge, scheduler_jobs
-from incidents.scheduling.runner import JOB_PREFIX, JobRunner, Runtime, build_scheduler, wanted_jobs
+from incidents.scheduling.runner import JOB_PREFIX, JobRunner, SchedulerRuntime, build_scheduler, wanted_jobs
 from incidents.scheduling.service import start_scheduler
-from incidents.settings import Settings
+from incidents.settings import Settings, load_settings
 from tests.helpers import declared_ref
 
 
@@ -43,7 +44,7 @@ def runners() -> Iterator[list[JobRunner]]:
 
 
 def start(runners: list[JobRunner], domain: Domain, settings: Settings) -> JobRunner:
-    runner = JobRunner(Runtime(domain, settings))
+    runner = JobRunner(SchedulerRuntime(domain, settings))
     runner.start()
     runners.append(runner)
     return runner
@@ -121,11 +122,38 @@ def test_unknown_regions_are_refused_at_start(domain: Domain) -> None:
     from incidents.errors import ConfigError
 
     with pytest.raises(ConfigError, match="unknown region 'LATAM'"):
-        JobRunner(Runtime(domain, make_settings(handoff_boundaries=["12:00 LATAM"])))
+        JobRunner(SchedulerRuntime(domain, make_settings(handoff_boundaries=["12:00 LATAM"])))
+
+
+JIRA = {"jira_url": "https://jira.example", "jira_token": "t", "jira_project": "SAFE"}
+RECONCILE = f"{JOB_PREFIX}tracker_reconcile"
 
 
 def test_jira_reconcile_is_scheduled_only_when_jira_is_configured() -> None:
     plain = Settings(database_url="sqlite:///x.db")
-    jira = Settings(database_url="sqlite:///x.db", jira_url="https://jira.example", jira_token="t", jira_project="SAFE")
-    assert f"{JOB_PREFIX}tracker_reconcile" not in wanted_jobs(plain, "vigil")
-    assert f"{JOB_PREFIX}tracker_reconcile" in wanted_jobs(jira, "vigil")
+    jira = Settings(database_url="sqlite:///x.db", **JIRA)
+    assert RECONCILE not in wanted_jobs(plain, "vigil")
+    assert wanted_jobs(jira, "vigil")[RECONCILE].trigger.interval == timedelta(minutes=5)
+
+
+def test_the_reconcile_interval_is_a_setting_and_a_change_re_plans_the_job(
+    runners: list[JobRunner], domain: Domain, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("VIGIL_JIRA_RECONCILE_SECONDS", "90")
+    every_90s = load_settings(**JIRA)
+    assert every_90s.jira_reconcile_seconds == 90
+    runner = start(runners, domain, every_90s)
+    assert seconds_until(domain, RECONCILE) == pytest.approx(90, abs=5)
+    runner.stop()
+    start(runners, domain, Settings(**JIRA, jira_reconcile_seconds=45))
+    assert seconds_until(domain, RECONCILE) == pytest.approx(45, abs=5)
+
+
+def seconds_until(domain: Domain, job_id: str) -> float:
+    return (stored_jobs(domain)[job_id] - datetime.now(UTC)).total_seconds()
+
+
+def test_a_reconcile_interval_under_30_seconds_is_refused_at_start(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("VIGIL_JIRA_RECONCILE_SECONDS", "10")
+    with pytest.raises(ConfigError, match="VIGIL_JIRA_RECONCILE_SECONDS: Input should be greater than or equal to 30"):
+        load_settings()

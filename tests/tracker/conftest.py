@@ -17,10 +17,9 @@ from emulators.jira.testing import running
 from incidents import actions
 from incidents.context import Domain
 from incidents.dispatcher import Backoff, Dispatcher
-from incidents.effects import ACTION_CHANGED, ACTION_SYNC_FAILED, TIMELINE_ADDED
 from incidents.enums import ActionPriority
 from incidents.models import Person, TimelineEntry
-from incidents.outbox import PENDING, OutboxMessage
+from incidents.outbox import PENDING, OutboxMessage, Topic
 from incidents.settings import Settings
 from incidents.timesource import ManualTime
 from incidents.tracker import TrackerSync, build_sync
@@ -84,10 +83,10 @@ def bot(domain: Domain) -> Bot:
 def make_dispatcher(domain: Domain, sync: TrackerSync, bot: Bot, clock: ManualTime, **options: object) -> Dispatcher:
     handlers = {
         **sync.handlers(),
-        TIMELINE_ADDED: bot.post,
-        ACTION_SYNC_FAILED: bot.failed,
-        "incident.changed": lambda _m: None,
-        "incident.declared": lambda _m: None,
+        Topic.TIMELINE_ADDED: bot.post,
+        Topic.ACTION_SYNC_FAILED: bot.failed,
+        Topic.INCIDENT_CHANGED: lambda _m: None,
+        Topic.INCIDENT_DECLARED: lambda _m: None,
     }
     return Dispatcher(
         domain.factory, handlers, clock, backoff=Backoff(base=2.0, cap=60.0), on_give_up=sync.on_give_up, **options
@@ -111,7 +110,7 @@ def settle(dispatcher: Dispatcher, clock: ManualTime, rounds: int = 10) -> None:
 
 def pending_syncs(dispatcher: Dispatcher) -> int:
     with dispatcher.factory() as session:
-        rows = session.query(OutboxMessage).filter_by(topic=ACTION_CHANGED, state=PENDING).count()
+        rows = session.query(OutboxMessage).filter_by(topic=Topic.ACTION_CHANGED, state=PENDING).count()
     return rows
 
 

@@ -11,8 +11,9 @@ from emulators.slack import SlackEmulator
 from incidents import actions, clocks, lifecycle, roles, timeline
 from incidents.context import Ctx, Domain
 from incidents.enums import ActionPriority, Severity, Status, SyncState
+from incidents.people import upsert_person
 from incidents.queries import get_incident
-from incidents.reviews import ReviewFields, publish_review, submit_for_review, update_review, upsert_person
+from incidents.reviews import ReviewFields, publish_review, submit_for_review, update_review
 from incidents.timesource import ManualTime
 
 SENSITIVE = "Frame shows the means of harm; details held in the case system only."

@@ -1,20 +1,28 @@
 """The web view in real headless Chromium (Debian's ``/usr/bin/chromium`` driven by Playwright; no browser
 download): sign in with Slack, filter, open an incident, read its review, download a CSV; a non-member gets a
-404 on a restricted incident's URL; the leadership group reads the redacted review. Screenshots of each page go
-to ``artifacts/screenshots/``. One browser for the module; one database backend (the pages are the same on
-both, and the non-browser tests cover both)."""
+404 on a restricted incident's URL; the leadership group reads the redacted review; an incident run from the
+terminal alone reads on its own (names, region, a chart over its real length with labels measured apart).
+Screenshots of each page go to ``artifacts/screenshots/``. One browser for the module; one database backend (the
+pages are the same on both, and the non-browser tests cover both)."""
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from emulators.slack import SlackEmulator
+from incidents.context import Domain
+from incidents.enums import Severity
+from incidents.reviews.chart import ChartInput, severity_chart
+from incidents.timesource import ManualTime, SystemTime
 from tests.web.scenario import SENSITIVE, World
+from vigil.cli import main
 from web.server import WebServer
 
 playwright_api = pytest.importorskip("playwright.sync_api")
@@ -112,3 +120,124 @@ def test_a_non_member_gets_404_and_leadership_reads_the_redacted_review(open_as,
     text = leader.content()
     assert "Leadership version" in text and "Alice" not in text and SENSITIVE not in text
     leader.screenshot(path=SHOTS / "08-review-leadership.png", full_page=True)
+
+
+Box = tuple[str, float, float, float, float]
+"""A label as Chromium lays it out: (text, left, top, right, bottom) in page pixels."""
+
+
+def label_boxes(chart: object) -> list[Box]:
+    """Every text of an SVG chart with its box."""
+    boxes: list[Box] = chart.locator("text").evaluate_all(  # type: ignore[attr-defined]
+        "els => els.map(e => { const r = e.getBoundingClientRect();"
+        " return [e.textContent, r.left, r.top, r.right, r.bottom]; })"
+    )
+    return boxes
+
+
+def overlapping(boxes: list[Box]) -> list[tuple[str, str]]:
+    """Pairs of labels whose boxes intersect (by more than half a pixel, for anti-aliasing)."""
+    return [
+        (a[0], b[0])
+        for i, a in enumerate(boxes)
+        for b in boxes[i + 1 :]
+        if a[1] < b[3] - 0.5 and b[1] < a[3] - 0.5 and a[2] < b[4] - 0.5 and b[2] < a[4] - 0.5
+    ]
+
+
+def test_a_terminal_only_incident_reads_on_its_own_on_the_web_and_in_its_review(  # type: ignore[no-untyped-def]
+    open_as, emu: SlackEmulator, domain: Domain, clock: ManualTime, db_url: str, monkeypatch, capsys, tmp_path: Path
+) -> None:
+    """Declared, staffed, noted, downgraded, mitigated and resolved with ``vigil`` alone over 19 seconds (the
+    terminal's clock is the test's), with the summary written from a file: the page and the review name people,
+    show the region, draw the chart over those 19 seconds with labels clear of each other, and promise no update."""
+    monkeypatch.setenv("VIGIL_DATABASE_URL", db_url)
+    monkeypatch.setattr(SystemTime, "now", lambda _self: clock.now())
+    maya = emu.add_user("maya", "Maya Lindqvist", "maya.lindqvist@example.com")
+    omar = emu.add_user("omar", "Omar Haddad", "omar.haddad@example.com")
+    summary = tmp_path / "summary.md"
+    summary.write_text("The host was moved to safety within minutes.\n\nPolice were informed.\n", encoding="utf-8")
+
+    def vigil(*argv: str, after: int = 3) -> str:
+        clock.advance(timedelta(seconds=after))
+        code = main(list(argv))
+        out, err = capsys.readouterr()
+        assert code == 0, err
+        return out
+
+    declared = vigil("--as", maya, "declare", "Credible threat against a host", "--type", "threat_violence",
+                     "--severity", "SEV1", "--region", "EMEA", "--jurisdiction", "EU", after=0)  # fmt: skip
+    ref = re.search(r"INC-\d{4}-\d{4}", declared).group()  # type: ignore[union-attr]
+    start = clock.now()
+    vigil("people", "name", omar, "Omar Haddad", after=0)
+    vigil("--as", maya, "ack", ref)
+    vigil("--as", maya, "role", ref, "scribe", omar)
+    vigil("--as", omar, "note", ref, "Host reached by phone; safe for now")
+    vigil("--as", maya, "severity", ref, "SEV2", "--reason", "Host is safe")
+    vigil("--as", maya, "update", ref, "Host moved to safety; police informed", "--status", "mitigated")
+    vigil("--as", maya, "resolve", ref, after=4)
+    vigil("--as", maya, "review", "edit", ref, "--field", "executive_summary", "--from-file", str(summary), after=0)
+    assert clock.now() - start == timedelta(seconds=19)
+
+    page = open_as(maya)
+    page.goto(page.url.replace("/incidents", f"/incidents/{ref}"))
+    page.screenshot(path=SHOTS / "09-terminal-incident.png", full_page=True)
+    facts = page.locator("dl.facts").inner_text()
+    assert "Maya Lindqvist" in facts and "EMEA" in facts
+    assert "Omar Haddad" in page.locator("section.panel", has_text="Roles").inner_text()
+    text = page.locator("body").inner_text()
+    assert maya not in text and omar not in text
+    assert "Next update due" not in text
+
+    page.get_by_role("link", name="Read the review").click()
+    page.wait_for_url("**/review")
+    page.screenshot(path=SHOTS / "10-terminal-review.png", full_page=True)
+    review = page.locator("body").inner_text()
+    assert "Maya Lindqvist" in review and "Omar Haddad" in review
+    assert maya not in review and omar not in review
+    assert "The host was moved to safety within minutes." in review
+    assert page.locator("dt", has_text="Regions").locator("xpath=following-sibling::dd[1]").inner_text() == "EMEA"
+    assert "Next update due" not in review
+
+    chart = page.locator("svg.chart")
+    chart.screenshot(path=SHOTS / "11-terminal-review-chart.png")
+    boxes = label_boxes(chart)
+    assert not overlapping(boxes)
+    ticks = [text for text, *_ in boxes if re.fullmatch(r"(\d\d \w{3} )?\d\d:\d\d:\d\d", text)]
+    assert len(ticks) >= 4  # seconds on the axis: it spans the 19 seconds, not half an hour
+    assert all(f"{start:%H:%M:%S}" <= tick[-8:] <= f"{clock.now():%H:%M:%S}" for tick in ticks)
+    assert {"investigating", "mitigated", "resolved"} <= {text for text, *_ in boxes}
+
+
+SPANS = [timedelta(0), timedelta(seconds=19), timedelta(minutes=7), timedelta(hours=3), timedelta(hours=26),
+         timedelta(days=9), timedelta(days=45), timedelta(days=400)]  # fmt: skip
+
+
+def test_the_review_chart_labels_never_overlap_whatever_the_span(browser) -> None:  # type: ignore[no-untyped-def]
+    """Incidents from an instant to over a year, each with a burst of status changes at its start and at its
+    end (a reopened incident resolved again): every label on every chart is clear of every other, as Chromium
+    lays them out, and the axis covers the incident rather than a fixed half hour."""
+    start = datetime(2026, 11, 23, 23, 59, 50, tzinfo=UTC)
+    charts = []
+    for span in SPANS:
+        end = start + span
+        burst = ["investigating", "mitigated", "resolved", "investigating", "mitigated", "resolved", "closed"]
+        changes = [(start + span * 0.01, "investigating")] + [
+            (end - timedelta(seconds=len(burst) - n), status) for n, status in enumerate(burst)
+        ]
+        charts.append(
+            severity_chart(
+                ChartInput(start, end, [(start, Severity.SEV1), (start + span / 2, Severity.SEV3)], changes, [end])
+            )
+        )
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.set_content("".join(f"<div style='width:960px'>{c}</div>" for c in charts))
+    page.screenshot(path=SHOTS / "12-chart-spans.png", full_page=True)
+    for span, chart in zip(SPANS, page.locator("svg.chart").all(), strict=True):
+        boxes = label_boxes(chart)
+        assert not overlapping(boxes), (span, overlapping(boxes))
+        frame = chart.bounding_box()
+        assert all(frame["x"] <= left and right <= frame["x"] + frame["width"] for _, left, _, right, _ in boxes)
+        ticks = chart.locator("text[y='220']").all_text_contents()
+        assert 3 <= len(ticks) <= 16, (span, ticks)
+    page.close()

@@ -10,7 +10,8 @@ from sqlalchemy import select
 from emulators.slack import SlackEmulator
 from incidents.context import Domain
 from incidents.models import AuditEvent
-from incidents.reviews import ReviewTemplates, upsert_person
+from incidents.people import upsert_person
+from incidents.reviews import ReviewTemplates
 from tests.web.conftest import SignIn, other_issuer, serve
 from tests.web.scenario import World
 from web.pages import WebConfig

@@ -3,48 +3,53 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
 
-from incidents.context import Domain
+from incidents.db import database_errors
 from incidents.errors import ConfigError, VigilError
 from incidents.settings import load_settings
 from incidents.tracker import build_sync, reconcile, resync
 from incidents.tracker.port import TrackerError
+from vigil.cli.database import open_domain
+from vigil.cli.parser import Definition
 
 
 def _resync(args: argparse.Namespace) -> int:
-    domain = Domain.from_settings(load_settings())
+    settings = load_settings()
+    domain = open_domain(settings)
     try:
-        queued = resync(domain, include_local=args.local)
+        with database_errors(settings.database_url):
+            queued = resync(domain, include_local=args.local)
     finally:
         domain.engine.dispose()
     print(f"{queued} action(s) queued for Jira; the running Vigil delivers them.")
     return 0
 
 
-def _reconcile(args: argparse.Namespace) -> int:
+def _reconcile(_args: argparse.Namespace) -> int:
     settings = load_settings()
-    domain = Domain.from_settings(settings)
+    domain = open_domain(settings)
     try:
         sync = build_sync(domain, settings)
         if sync is None:
             raise ConfigError("Jira is not configured: set JIRA_URL, VIGIL_JIRA_PROJECT and credentials.")
-        try:
+        with database_errors(settings.database_url):
             changed = reconcile(domain, sync.tracker)
-        except TrackerError as exc:
-            raise VigilError(f"Could not read Jira: {exc}") from None
+    except TrackerError as exc:
+        raise VigilError(f"Could not read Jira: {exc}") from None
     finally:
         domain.engine.dispose()
     print(f"{changed} action(s) updated from Jira.")
     return 0
 
 
-def register(sub: Any) -> None:
-    p = sub.add_parser("actions", help="Jira sync of corrective actions")
-    actions_sub = p.add_subparsers(dest="actions_command", required=True)
-    again = actions_sub.add_parser("resync", help="retry actions whose Jira sync failed")
+def _define_actions(p: argparse.ArgumentParser) -> None:
+    steps = p.add_subparsers(dest="actions_command", required=True, metavar="STEP", title="steps")
+    again = steps.add_parser("resync", help="retry actions whose Jira sync failed")
     again.add_argument("--local", action="store_true", help="also send actions created before Jira was configured")
     again.set_defaults(handler=_resync)
-    actions_sub.add_parser("reconcile", help="pull status/assignee/due date changes from Jira now").set_defaults(
+    steps.add_parser("reconcile", help="pull status, assignee and due date changes from Jira now").set_defaults(
         handler=_reconcile
     )
+
+
+DEFINITIONS: dict[str, Definition] = {"actions": _define_actions}

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
 
 from incidents import apikeys
 from incidents.context import Ctx
-from vigil.cli import render
+from vigil.cli.database import acting, reading
+from vigil.cli.parser import Definition
+from vigil.cli.terminal import when
+from vigil.cli.values import parsed_by, positive
 
 
 def _create(ctx: Ctx, a: argparse.Namespace) -> str:
@@ -15,7 +17,7 @@ def _create(ctx: Ctx, a: argparse.Namespace) -> str:
         ctx,
         actor=a.actor,
         name=a.name,
-        scopes=apikeys.parse_scopes(a.scopes),
+        scopes=a.scopes,
         all_tiers=a.all_tiers,
         rate_per_minute=a.rate_per_minute,
     )
@@ -29,8 +31,8 @@ def _create(ctx: Ctx, a: argparse.Namespace) -> str:
 def _list(ctx: Ctx, _a: argparse.Namespace) -> str:
     rows = [
         f"{k.name:<20} {k.prefix}  {','.join(k.scopes):<31} {'standard-only' if k.standard_only else 'all-tiers':<13} "
-        f"{k.rate_per_minute:>5}/min  used {render.when(k.last_used_at)}"
-        f"{'  REVOKED ' + render.when(k.revoked_at) if k.revoked_at else ''}"
+        f"{k.rate_per_minute:>5}/min  used {when(k.last_used_at)}"
+        f"{'  REVOKED ' + when(k.revoked_at) if k.revoked_at else ''}"
         for k in apikeys.list_keys(ctx)
     ]
     return "\n".join(rows) or "No API keys."
@@ -41,20 +43,31 @@ def _revoke(ctx: Ctx, a: argparse.Namespace) -> str:
     return f"Revoked API key {key.name!r}; calls with it are refused from now on."
 
 
-def register(sub: Any) -> None:
-    from vigil.cli.commands import _in_unit
-
-    p = sub.add_parser("api-keys", help="keys for the intake API (/api/v1)")
-    keys_sub = p.add_subparsers(dest="api_keys_command", required=True)
-    create = keys_sub.add_parser("create", help="create a key and print its token once")
+def _define_api_keys(p: argparse.ArgumentParser) -> None:
+    steps = p.add_subparsers(dest="api_keys_command", required=True, metavar="STEP", title="steps")
+    create = steps.add_parser("create", help="create a key and print its token once")
     create.add_argument("--name", required=True, help="e.g. hotline; calls are audited as api:<name>")
-    create.add_argument("--scopes", required=True, help=f"comma-separated: {', '.join(apikeys.SCOPES)}")
+    create.add_argument(
+        "--scopes",
+        required=True,
+        type=parsed_by(apikeys.parse_scopes),
+        help=f"comma-separated: {', '.join(apikeys.SCOPES)}",
+    )
     tiers = create.add_mutually_exclusive_group()
     tiers.add_argument("--all-tiers", action="store_true", help="may also see and declare restricted incidents")
     tiers.add_argument("--standard-only", action="store_true", help="standard incidents only (the default)")
-    create.add_argument("--rate-per-minute", type=int, default=apikeys.DEFAULT_RATE_PER_MINUTE)
-    create.set_defaults(handler=_in_unit(_create))
-    keys_sub.add_parser("list", help="keys with their scopes and last use").set_defaults(handler=_in_unit(_list))
-    revoke = keys_sub.add_parser("revoke", help="refuse the key from now on")
-    revoke.add_argument("name")
-    revoke.set_defaults(handler=_in_unit(_revoke))
+    create.add_argument(
+        "--rate-per-minute",
+        type=positive,
+        default=apikeys.DEFAULT_RATE_PER_MINUTE,
+        metavar="CALLS",
+        help=f"calls a minute before it is told to slow down (default {apikeys.DEFAULT_RATE_PER_MINUTE})",
+    )
+    create.set_defaults(handler=acting(_create))
+    steps.add_parser("list", help="keys with their scopes and last use").set_defaults(handler=reading(_list))
+    revoke = steps.add_parser("revoke", help="refuse the key from now on")
+    revoke.add_argument("name", help="the key's name, as `vigil api-keys list` shows it")
+    revoke.set_defaults(handler=acting(_revoke))
+
+
+DEFINITIONS: dict[str, Definition] = {"api-keys": _define_api_keys}

@@ -1,58 +1,33 @@
-"""Plain-text views of incidents for the terminal.
-
-Everything the CLI prints that people or other systems wrote (titles, notes, names, references, a Jira key...)
-passes through :func:`printable` first: a title must not be able to move the cursor, rewrite the screen, set the
-window title, hide a hyperlink or reverse the text around it.
-"""
+"""Plain-text views of incidents for the terminal; what people wrote passes through
+:func:`~vigil.cli.terminal.printable`."""
 
 from __future__ import annotations
 
-import re
+from collections.abc import Sequence
 from datetime import datetime
 
-from incidents.models import Incident
-
-_ESCAPE_SEQUENCE = re.compile(
-    r"\x1b(?:\[[0-?]*[ -/]*[@-~]"  # CSI: cursor movement, colours, erase...
-    r"|[\]PX^_][^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?"  # OSC, DCS, SOS, PM, APC: titles, hyperlinks...
-    r"|[ -/]*[0-~])?"  # two-character and character-set sequences
-    r"|\x9b[0-?]*[ -/]*[@-~]"  # CSI in its 8-bit form
-    r"|[\x90\x98\x9d\x9e\x9f][^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?"  # OSC, DCS... in their 8-bit forms
-)
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-"""C0 and C1 controls but tab and newline, DEL, and the bidirectional marks, embeddings, overrides and isolates."""
+from incidents.clock_state import clock_standing
+from incidents.models import Clock, Incident
+from incidents.people import Names
+from incidents.policy import Policy
+from incidents.scheduling.plan import next_update_due
+from vigil.cli.terminal import one_line, printable, when
 
 
-def printable(text: object, *, multiline: bool = False) -> str:
-    """``text`` safe to print on a terminal: escape sequences and control characters removed. Tabs and line
-    breaks are kept only where the layout has room for them (``multiline``); elsewhere they become spaces."""
-    cleaned = _ESCAPE_SEQUENCE.sub("", str(text))
-    if not multiline:
-        cleaned = cleaned.replace("\n", " ").replace("\t", " ")
-    return _CONTROL.sub("", cleaned)
-
-
-def one_line(text: str) -> str:
-    return " ".join(printable(text).split())
-
-
-def when(moment: datetime | None) -> str:
-    return f"{moment:%Y-%m-%d %H:%M} UTC" if moment else "-"
-
-
-def incident_row(incident: Incident) -> str:
+def incident_row(incident: Incident, names: Names) -> str:
     return (
         f"{incident.ref}  {incident.severity.value}  {incident.status.value:<13} {incident.tier.value:<17} "
-        f"{printable(incident.commander or '-'):<14} {printable(incident.title)}"
+        f"{printable(names.display(incident.commander, nobody='-')):<14} {printable(incident.title)}"
     )
 
 
-def incident_detail(incident: Incident, now: datetime) -> str:
+def incident_detail(incident: Incident, now: datetime, names: Names) -> str:
+    """``names`` names everyone the incident mentions (:meth:`Names.of_incident`)."""
     lines = [
         f"{incident.ref}: {printable(incident.title)}",
         f"  severity {incident.severity.value} · status {incident.status.value} · tier {incident.tier.value}"
         f" · region {printable(incident.region or '-')} · types {', '.join(incident.type_names)}",
-        f"  declared {when(incident.declared_at)} by {printable(incident.declared_by)}"
+        f"  declared {when(incident.declared_at)} by {printable(names.display(incident.declared_by))}"
         f" · detected {when(incident.detected_at)} · resolved {when(incident.resolved_at)}",
     ]
     if incident.summary:
@@ -60,13 +35,13 @@ def incident_detail(incident: Incident, now: datetime) -> str:
     lines.append("Roles:")
     for role in incident.roles:
         span = f"{when(role.assigned_at)} → {when(role.relieved_at) if role.relieved_at else 'now'}"
-        lines.append(f"  {role.role:<14} {printable(role.person):<16} {span}")
+        lines.append(f"  {role.role:<14} {printable(names.display(role.person)):<16} {span}")
     lines.append("Clocks:")
     for clock in incident.clocks or []:
-        if clock.satisfied_at is not None:
-            state = f"{'met' if clock.met else 'MISSED'} {when(clock.satisfied_at)} ref {printable(clock.reference_id)}"
-        else:
-            state = "OVERDUE" if clock.is_overdue(now) else "running"
+        standing = clock_standing(clock, now)
+        state = standing.state.value.upper() if standing.late else standing.state.value
+        if standing.settled:
+            state += f" {when(clock.satisfied_at)} ref {printable(clock.reference_id)}"
         lines.append(f"  #{clock.id} {clock.regime:<24} due {when(clock.due_at)}  {state}")
     if not incident.clocks:
         lines.append("  (none)")
@@ -74,7 +49,7 @@ def incident_detail(incident: Incident, now: datetime) -> str:
     for action in incident.actions:
         due = action.due_date.isoformat() if action.due_date else "-"
         tracker = f" [{printable(action.tracker_key)}]" if action.tracker_key else ""
-        owner = printable(action.owner or "-")
+        owner = printable(names.display(action.owner, nobody="-"))
         lines.append(f"  #{action.id} {action.status.value:<11} due {due} {owner}: {printable(action.title)}{tracker}")
     if not incident.actions:
         lines.append("  (none)")
@@ -82,6 +57,24 @@ def incident_detail(incident: Incident, now: datetime) -> str:
     for entry in incident.timeline:
         flag = " [CW]" if entry.sensitive else ""
         lines.append(
-            f"  {when(entry.at)}  {entry.kind.value:<9} {printable(entry.author)}:{flag} {one_line(entry.text)}"
+            f"  {when(entry.at)}  {entry.kind.value:<9} {printable(names.display(entry.author))}:{flag} "
+            f"{one_line(names.text(entry.text, entry.data))}"
         )
     return "\n".join(lines)
+
+
+def clocks_started(clocks: Sequence[Clock]) -> str:
+    """The clocks a change started, with their deadlines: the first thing a commander must plan around."""
+    if not clocks:
+        return "No clocks started."
+    started = "; ".join(f"#{c.id} {c.regime} ({printable(c.name)}) due {when(c.due_at)}" for c in clocks)
+    return f"Clocks started: {started}."
+
+
+def next_update(incident: Incident, policy: Policy) -> str:
+    due = next_update_due(incident, policy)
+    if due is not None:
+        return f"Next update due {when(due)}."
+    if incident.status.is_open:
+        return f"No regular updates are due at {incident.severity.value}."
+    return "No more updates are due."

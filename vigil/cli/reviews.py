@@ -15,8 +15,9 @@ from dataclasses import fields
 from pathlib import Path
 from typing import Any, TypeVar
 
-from incidents.context import Ctx, Domain
+from incidents.context import Ctx
 from incidents.errors import VigilError
+from incidents.people import resolve_person
 from incidents.reviews.export import parse_audience, parse_format, render_review
 from incidents.reviews.gate import PersonalDataFound
 from incidents.reviews.service import (
@@ -28,7 +29,9 @@ from incidents.reviews.service import (
 )
 from incidents.reviews.templating import load_templates
 from incidents.settings import Settings, load_settings
-from vigil.cli.render import printable
+from vigil.cli.database import unit_of_work
+from vigil.cli.parser import Definition
+from vigil.cli.terminal import printable
 
 T = TypeVar("T")
 STEPS = ("edit", "submit", "publish")
@@ -45,12 +48,8 @@ _OPTIONS = {
 """Option dest → (flag, the step it belongs to), so a misplaced option is refused rather than ignored."""
 
 
-def register(sub: Any) -> None:
-    p = sub.add_parser(
-        "review",
-        help="render, edit, submit or publish an incident's post-incident review",
-        usage="vigil review [edit|submit|publish] INC-… [options]",
-    )
+def _define_review(p: argparse.ArgumentParser) -> None:
+    p.usage = "vigil review [edit|submit|publish] INC-… [options]"
     p.add_argument("words", nargs="+", metavar="[edit|submit|publish] REF", help="the step (none: render) and incident")
     p.add_argument("--format", dest="fmt", help="render: md or html (default html)")
     p.add_argument("--audience", help="render: team (members only when restricted) or leadership (default team)")
@@ -93,8 +92,9 @@ def _render(args: argparse.Namespace, ref: str) -> int:
     templates = load_templates(settings.templates_dir)
     audience, fmt = parse_audience(args.audience or "team"), parse_format(args.fmt or "html")
     text = _run(
+        args,
+        lambda ctx, actor: render_review(ctx, ref, actor=actor, audience=audience, fmt=fmt, templates=templates),
         settings,
-        lambda ctx: render_review(ctx, ref, actor=args.actor, audience=audience, fmt=fmt, templates=templates),
     )
     if args.output is None:
         sys.stdout.write(printable(text, multiline=True))
@@ -113,19 +113,19 @@ def _edit(args: argparse.Namespace, ref: str) -> int:
     text = _new_text(args)
     edited: dict[str, Any] = {args.field: text}
     changes = ReviewFields(**edited)
-    _run(load_settings(), lambda ctx: update_review(ctx, ref, changes, actor=args.actor))
+    _run(args, lambda ctx, actor: update_review(ctx, ref, changes, actor=actor))
     print(f"Wrote the {args.field} of the review of {ref}.")
     return 0
 
 
 def _submit(args: argparse.Namespace, ref: str) -> int:
-    def submit(ctx: Ctx) -> None:
+    def submit(ctx: Ctx, actor: str) -> None:
         if args.not_personal:
-            mark_not_personal(ctx, ref, args.not_personal, actor=args.actor)
-        submit_for_review(ctx, ref, actor=args.actor)
+            mark_not_personal(ctx, ref, args.not_personal, actor=actor)
+        submit_for_review(ctx, ref, actor=actor)
 
     try:
-        _run(load_settings(), submit)
+        _run(args, submit)
     except PersonalDataFound as exc:
         for finding in exc.findings:
             text = _quoted(finding.text)
@@ -139,18 +139,15 @@ def _submit(args: argparse.Namespace, ref: str) -> int:
 
 
 def _publish(args: argparse.Namespace, ref: str) -> int:
-    _run(load_settings(), lambda ctx: publish_review(ctx, ref, actor=args.actor))
+    _run(args, lambda ctx, actor: publish_review(ctx, ref, actor=actor))
     print(f"Published the review of {ref}.")
     return 0
 
 
-def _run(settings: Settings, work: Callable[[Ctx], T]) -> T:
-    domain = Domain.from_settings(settings)
-    try:
-        with domain.unit() as ctx:
-            return work(ctx)
-    finally:
-        domain.engine.dispose()
+def _run(args: argparse.Namespace, work: Callable[[Ctx, str], T], settings: Settings | None = None) -> T:
+    """``work`` in one unit of work, as the ``--as`` person."""
+    with unit_of_work(settings) as ctx:
+        return work(ctx, resolve_person(ctx, args.actor))
 
 
 def _new_text(args: argparse.Namespace) -> str:
@@ -170,3 +167,6 @@ def _new_text(args: argparse.Namespace) -> str:
 def _quoted(text: str) -> str:
     """``text`` as the shell argument that gives it back exactly: in double quotes when that is safe."""
     return f'"{text}"' if not any(c in text for c in '"$`\\!\n') else shlex.quote(text)
+
+
+DEFINITIONS: dict[str, Definition] = {"review": _define_review}

@@ -1,28 +1,35 @@
 """The intake API's operations under ``/api/v1``: declare, add to the timeline, post updates, read, list.
 
-Each operation is a thin call into the domain verbs inside one unit of work (see :mod:`web.api.calls`).
+Each operation is a thin call into the domain verbs inside one unit of work (see :mod:`web.api.calls`); what it
+needs from the process comes through its dependencies (:mod:`web.api.dependencies`).
+:func:`web.api.app.build_api_router` mounts :data:`router` under ``/api/v1``; :func:`no_operation`, last, answers
+what no operation does.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import timedelta
+from functools import cache, partial
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Header, Path, Query, Request, Security
+from fastapi import APIRouter, Header, Path, Query, Request, Response, Security
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
 from fastapi.security import HTTPBearer
 
 from incidents import lifecycle, parties, timeline
 from incidents.apikeys import READ, WRITE, Principal
-from incidents.context import Ctx, Domain
+from incidents.context import Ctx
 from incidents.lifecycle import Declaration
+from incidents.links import WebAddress, incident_page
 from incidents.models import Incident
 from web.api import views
-from web.api.calls import REPLAYED_HEADER, Calls
-from web.api.errors import ApiProblem, ApiRoute
+from web.api.calls import REPLAYED_HEADER, Answer
+from web.api.dependencies import Caller, IntakeDep
+from web.api.errors import ApiProblem
 from web.api.openapi import document
+from web.api.route import ApiRoute
 from web.api.schemas import (
     AddedParty,
     DeclaredIncident,
@@ -95,286 +102,332 @@ _BY_REF = {"ref": "$response.body#/ref"}
 _CREATED_HEADERS = {REPLAYED_HEADER: {"schema": {"type": "string"}, "description": "'true' on a replayed answer."}}
 
 
-def build_api_router(domain: Domain, *, web_base_url: str | None = None) -> APIRouter:
-    """The router ``vigil serve --http`` mounts; it serves its own OpenAPI document at /api/v1/openapi.json."""
-    calls = Calls(domain)
-    route_class = type(
-        "IntakeRoute", (ApiRoute,), {"admit": staticmethod(calls.admit), "audit": staticmethod(calls.audit_refusal)}
+_DECLARE = _operation(WRITE, write=True, by_ref=False)
+_DECLARE["responses"][201] = {
+    "description": "Declared; the Slack channel and invitations follow.",
+    "headers": _CREATED_HEADERS,
+    "links": {
+        "GetIncident": {"operationId": "get_incident", "parameters": _BY_REF},
+        "AddTimelineEntry": {"operationId": "add_timeline_entry", "parameters": _BY_REF},
+        "PostUpdate": {"operationId": "post_update", "parameters": _BY_REF},
+    },
+}
+
+router = APIRouter(route_class=ApiRoute, tags=["incidents"])
+
+
+@router.post(
+    "/incidents", status_code=201, response_model=DeclaredIncident, operation_id="declare_incident", **_DECLARE
+)
+async def declare_incident(
+    request: Request, body: DeclareRequest, intake: IntakeDep, principal: Caller, idempotency_key: IdempotencyKey = None
+) -> JSONResponse:
+    """Declare an incident. Responders known to Vigil by e-mail are invited; others are passed to the bot
+    as ``email:<address>`` to look up in Slack."""
+    prepare = partial(_prepare_declaration, body, principal, intake.web)
+    return await intake.calls.declare(request, body, idempotency_key, prepare)
+
+
+def _prepare_declaration(
+    body: DeclareRequest, principal: Principal, web: WebAddress | None, ctx: Ctx
+) -> tuple[Declaration, Answer]:
+    """Check the declaration and resolve its people, writing nothing (declares are written in batches)."""
+    if principal.standard_only and body.tier.is_restricted:
+        raise ApiProblem(403, "This key may only declare standard-tier incidents.", field="tier")
+    known = views.people_by_email(ctx, [*body.responders, *filter(None, [body.commander_email])])
+    commander = known.get(body.commander_email.lower()) if body.commander_email else None
+    if body.commander_email and commander is None:
+        raise ApiProblem(
+            422,
+            f"No Vigil user has the e-mail {body.commander_email}; invite them as a responder and "
+            "hand command over in Slack.",
+            field="commander_email",
+        )
+    emails = dict.fromkeys(e.lower() for e in body.responders)
+    responders = [Responder(email=e, person=known.get(e, f"email:{e}")) for e in emails]
+    declaration = lifecycle.check(
+        ctx,
+        Declaration(
+            actor=principal.actor,
+            title=body.title,
+            types=body.types,
+            severity=body.severity,
+            tier=body.tier,
+            summary=body.summary,
+            region=body.region,
+            jurisdictions=body.jurisdictions,
+            detection_source=body.detection_source,
+            external_ref=body.external_ref,
+            occurred_at=body.occurred_at,
+            detected_at=body.detected_at,
+            commander=commander,
+            invite=[r.person for r in responders],
+        ),
     )
-    router = APIRouter(prefix=views.PREFIX, route_class=route_class, tags=["incidents"])
-    declared = _operation(WRITE, write=True, by_ref=False)
-    declared["responses"][201] = {
-        "description": "Declared; the Slack channel and invitations follow.",
-        "headers": _CREATED_HEADERS,
-        "links": {
-            "GetIncident": {"operationId": "get_incident", "parameters": _BY_REF},
-            "AddTimelineEntry": {"operationId": "add_timeline_entry", "parameters": _BY_REF},
-            "PostUpdate": {"operationId": "post_update", "parameters": _BY_REF},
-        },
-    }
+    if principal.standard_only and declaration.tier.is_restricted:
+        raise ApiProblem(
+            403,
+            "These incident types make the incident restricted; this key may only declare standard ones.",
+            field="types",
+        )
 
-    @router.post(
-        "/incidents", status_code=201, response_model=DeclaredIncident, operation_id="declare_incident", **declared
-    )
-    async def declare_incident(
-        request: Request, body: DeclareRequest, idempotency_key: IdempotencyKey = None
-    ) -> JSONResponse:
-        """Declare an incident. Responders known to Vigil by e-mail are invited; others are passed to the bot
-        as ``email:<address>`` to look up in Slack."""
-        principal: Principal = request.state.principal
+    def answer(incident: Incident) -> DeclaredIncident:
+        return DeclaredIncident(
+            ref=incident.ref,
+            url=incident_page(web, incident.ref),
+            href=views.href(incident.ref),
+            status=incident.status,
+            severity=incident.severity,
+            tier=incident.tier,
+            responders=responders,
+        )
 
-        def prepare(ctx: Ctx) -> tuple[Declaration, Callable[[Incident], DeclaredIncident]]:
-            if principal.standard_only and body.tier.is_restricted:
-                raise ApiProblem(403, "This key may only declare standard-tier incidents.", field="tier")
-            known = views.people_by_email(ctx, [*body.responders, *filter(None, [body.commander_email])])
-            commander = known.get(body.commander_email.lower()) if body.commander_email else None
-            if body.commander_email and commander is None:
-                raise ApiProblem(
-                    422,
-                    f"No Vigil user has the e-mail {body.commander_email}; invite them as a responder and "
-                    "hand command over in Slack.",
-                    field="commander_email",
-                )
-            emails = dict.fromkeys(e.lower() for e in body.responders)
-            responders = [Responder(email=e, person=known.get(e, f"email:{e}")) for e in emails]
-            declaration = lifecycle.check(
-                ctx,
-                Declaration(
-                    actor=principal.actor,
-                    title=body.title,
-                    types=body.types,
-                    severity=body.severity,
-                    tier=body.tier,
-                    summary=body.summary,
-                    region=body.region,
-                    jurisdictions=body.jurisdictions,
-                    detection_source=body.detection_source,
-                    external_ref=body.external_ref,
-                    occurred_at=body.occurred_at,
-                    detected_at=body.detected_at,
-                    commander=commander,
-                    invite=[r.person for r in responders],
-                ),
-            )
-            if principal.standard_only and declaration.tier.is_restricted:
-                raise ApiProblem(
-                    403,
-                    "These incident types make the incident restricted; this key may only declare standard ones.",
-                    field="types",
-                )
+    return declaration, answer
 
-            def answer(incident: Incident) -> DeclaredIncident:
-                return DeclaredIncident(
-                    ref=incident.ref,
-                    url=views.web_url(web_base_url, incident.ref),
-                    href=views.href(incident.ref),
-                    status=incident.status,
-                    severity=incident.severity,
-                    tier=incident.tier,
-                    responders=responders,
-                )
 
-            return declaration, answer
+@router.post(
+    "/incidents/{ref}/timeline",
+    status_code=201,
+    response_model=TimelineEntryView,
+    operation_id="add_timeline_entry",
+    **_operation(WRITE, write=True, by_ref=True),
+)
+def add_timeline_entry(
+    request: Request,
+    ref: Ref,
+    body: TimelineRequest,
+    intake: IntakeDep,
+    principal: Caller,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """Add an entry to the incident's timeline."""
 
-        return await calls.declare(request, body, idempotency_key, prepare)
+    def work(ctx: Ctx) -> tuple[TimelineEntryView, Incident]:
+        incident = views.visible_incident(ctx, principal, ref)
+        entry = timeline.add_note(
+            ctx,
+            incident.ref,
+            actor=principal.actor,
+            text=body.note_text(),
+            at=body.at,
+            sensitive=body.sensitive,
+            source_url=body.source_url,
+        )
+        view = TimelineEntryView(
+            id=entry.id,
+            at=entry.at,
+            author=entry.author,
+            text=entry.text,
+            sensitive=entry.sensitive,
+            source_url=entry.source_url,
+        )
+        return view, incident
 
-    @router.post(
-        "/incidents/{ref}/timeline",
-        status_code=201,
-        response_model=TimelineEntryView,
-        operation_id="add_timeline_entry",
-        **_operation(WRITE, write=True, by_ref=True),
-    )
-    def add_timeline_entry(
-        request: Request, ref: Ref, body: TimelineRequest, idempotency_key: IdempotencyKey = None
-    ) -> JSONResponse:
-        """Add an entry to the incident's timeline."""
-        principal: Principal = request.state.principal
+    return intake.calls.write(request, body, idempotency_key, work)
 
-        def work(ctx: Ctx) -> tuple[TimelineEntryView, Any]:
-            incident = views.visible_incident(ctx, principal, ref)
-            entry = timeline.add_note(
-                ctx,
-                incident.ref,
-                actor=principal.actor,
-                text=body.note_text(),
-                at=body.at,
-                sensitive=body.sensitive,
-                source_url=body.source_url,
-            )
-            view = TimelineEntryView(
-                id=entry.id,
-                at=entry.at,
-                author=entry.author,
-                text=entry.text,
-                sensitive=entry.sensitive,
-                source_url=entry.source_url,
-            )
-            return view, incident
 
-        return calls.write(request, body, idempotency_key, work)
+@router.post(
+    "/incidents/{ref}/updates",
+    status_code=201,
+    response_model=UpdateView,
+    operation_id="post_update",
+    **_operation(WRITE, write=True, by_ref=True),
+)
+def post_update(
+    request: Request,
+    ref: Ref,
+    body: UpdateRequest,
+    intake: IntakeDep,
+    principal: Caller,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """Post a status update (optionally moving the incident's status)."""
 
-    @router.post(
-        "/incidents/{ref}/updates",
-        status_code=201,
-        response_model=UpdateView,
-        operation_id="post_update",
-        **_operation(WRITE, write=True, by_ref=True),
-    )
-    def post_update(
-        request: Request, ref: Ref, body: UpdateRequest, idempotency_key: IdempotencyKey = None
-    ) -> JSONResponse:
-        """Post a status update (optionally moving the incident's status)."""
-        principal: Principal = request.state.principal
+    def work(ctx: Ctx) -> tuple[UpdateView, Incident]:
+        incident = views.visible_incident(ctx, principal, ref)
+        minutes = body.next_update_in_minutes
+        update = timeline.post_update(
+            ctx,
+            incident.ref,
+            actor=principal.actor,
+            summary=body.summary,
+            status=body.status,
+            impact=body.impact,
+            next_steps=body.next_steps,
+            next_update_in=timedelta(minutes=minutes) if minutes else None,
+        )
+        ctx.session.flush()
+        view = UpdateView(
+            id=update.id,
+            at=update.at,
+            status=update.status,
+            summary=update.summary,
+            impact=update.impact,
+            next_steps=update.next_steps,
+            next_update_due=update.next_update_due,
+        )
+        return view, incident
 
-        def work(ctx: Ctx) -> tuple[UpdateView, Any]:
-            incident = views.visible_incident(ctx, principal, ref)
-            minutes = body.next_update_in_minutes
-            update = timeline.post_update(
-                ctx,
-                incident.ref,
-                actor=principal.actor,
-                summary=body.summary,
-                status=body.status,
-                impact=body.impact,
-                next_steps=body.next_steps,
-                next_update_in=timedelta(minutes=minutes) if minutes else None,
-            )
-            ctx.session.flush()
-            view = UpdateView(
-                id=update.id,
-                at=update.at,
-                status=update.status,
-                summary=update.summary,
-                impact=update.impact,
-                next_steps=update.next_steps,
-                next_update_due=update.next_update_due,
-            )
-            return view, incident
+    return intake.calls.write(request, body, idempotency_key, work)
 
-        return calls.write(request, body, idempotency_key, work)
 
-    @router.get(
-        "/incidents/{ref}",
-        response_model=IncidentView,
-        operation_id="get_incident",
-        **_operation(READ, write=False, by_ref=True),
-    )
-    def get_incident(request: Request, ref: Ref) -> JSONResponse:
-        """The incident's status, severity, current roles, clocks and actions."""
-        principal: Principal = request.state.principal
+@router.get(
+    "/incidents/{ref}",
+    response_model=IncidentView,
+    operation_id="get_incident",
+    **_operation(READ, write=False, by_ref=True),
+)
+def get_incident(request: Request, ref: Ref, intake: IntakeDep, principal: Caller) -> JSONResponse:
+    """The incident's status, severity, current roles, clocks and actions."""
 
-        def work(ctx: Ctx) -> tuple[IncidentView, Any]:
-            incident = views.visible_incident(ctx, principal, ref)
-            return views.detail(incident, web_base_url, ctx.now()), incident
+    def work(ctx: Ctx) -> tuple[IncidentView, Incident]:
+        incident = views.visible_incident(ctx, principal, ref)
+        return views.detail(incident, intake.web, ctx.now()), incident
 
-        return calls.read(request, work)
+    return intake.calls.read(request, work)
 
-    @router.get(
-        "/incidents",
-        response_model=IncidentPage,
-        operation_id="list_incidents",
-        **_operation(READ, write=False, by_ref=False),
-    )
-    def list_incidents(
-        request: Request,
-        status: Annotated[StatusFilter, Query()] = StatusFilter.ALL,
-        updated_since: Annotated[Moment | None, Query(description="Only incidents changed at or after this.")] = None,
-        limit: Annotated[int, Query(ge=1, le=200)] = 50,
-        cursor: Annotated[str | None, Query(max_length=300, pattern=r"^[A-Za-z0-9_-]+$")] = None,
-    ) -> JSONResponse:
-        """Incidents in order of last change, a page at a time; follow ``next`` until it is null."""
-        principal: Principal = request.state.principal
 
-        def work(ctx: Ctx) -> tuple[IncidentPage, None]:
-            rows, more = views.changed_incidents(
-                ctx, principal, status=status, updated_since=updated_since, cursor=cursor, limit=limit
-            )
-            params = {"status": status.value, "limit": limit}
-            if updated_since is not None:
-                params["updated_since"] = updated_since.isoformat()
-            following = (
-                f"{views.PREFIX}/incidents?{urlencode({**params, 'cursor': views.encode_cursor(rows[-1])})}"
-                if more
-                else None
-            )
-            return IncidentPage(items=[views.summary(i, web_base_url) for i in rows], next=following), None
+@router.get(
+    "/incidents",
+    response_model=IncidentPage,
+    operation_id="list_incidents",
+    **_operation(READ, write=False, by_ref=False),
+)
+def list_incidents(
+    request: Request,
+    intake: IntakeDep,
+    principal: Caller,
+    status: Annotated[StatusFilter, Query()] = StatusFilter.ALL,
+    updated_since: Annotated[Moment | None, Query(description="Only incidents changed at or after this.")] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: Annotated[str | None, Query(max_length=300, pattern=r"^[A-Za-z0-9_-]+$")] = None,
+) -> JSONResponse:
+    """Incidents in order of last change, a page at a time; follow ``next`` until it is null."""
 
-        return calls.read(request, work)
+    def work(ctx: Ctx) -> tuple[IncidentPage, None]:
+        rows, more = views.changed_incidents(
+            ctx, principal, status=status, updated_since=updated_since, cursor=cursor, limit=limit
+        )
+        params = {"status": status.value, "limit": limit}
+        if updated_since is not None:
+            params["updated_since"] = updated_since.isoformat()
+        following = (
+            f"{views.PREFIX}/incidents?{urlencode({**params, 'cursor': views.encode_cursor(rows[-1])})}"
+            if more
+            else None
+        )
+        return IncidentPage(items=[views.summary(i, intake.web) for i in rows], next=following), None
 
-    @router.get(
-        "/incidents/{ref}/parties",
-        response_model=PartyList,
-        operation_id="list_parties",
-        **_operation(READ, write=False, by_ref=True),
-    )
-    def list_parties(request: Request, ref: Ref) -> JSONResponse:
-        """The people the case is about, with their identifiers: only for a key that is a member of the incident
-        (it declared it), otherwise 403. Every read is audited."""
-        principal: Principal = request.state.principal
+    return intake.calls.read(request, work)
 
-        def work(ctx: Ctx) -> tuple[PartyList, Any]:
-            incident = views.visible_incident(ctx, principal, ref)
-            listed = parties.list_parties(ctx, incident.ref, actor=principal.actor)
-            return PartyList(items=[views.party(p) for p in listed]), incident
 
-        return calls.read(request, work)
+@router.get(
+    "/incidents/{ref}/parties",
+    response_model=PartyList,
+    operation_id="list_parties",
+    **_operation(READ, write=False, by_ref=True),
+)
+def list_parties(request: Request, ref: Ref, intake: IntakeDep, principal: Caller) -> JSONResponse:
+    """The people the case is about, with their identifiers: only for a key that is a member of the incident
+    (it declared it), otherwise 403. Every read is audited."""
 
-    @router.post(
-        "/incidents/{ref}/parties",
-        status_code=201,
-        response_model=AddedParty,
-        operation_id="add_party",
-        **_operation(WRITE, write=True, by_ref=True),
-    )
-    def add_party(
-        request: Request, ref: Ref, body: PartyRequest, idempotency_key: IdempotencyKey = None
-    ) -> JSONResponse:
-        """Add a reporter, affected person, subject account or witness (members only). The answer carries the
-        party's number and token, not its identifiers."""
-        principal: Principal = request.state.principal
+    def work(ctx: Ctx) -> tuple[PartyList, Incident]:
+        incident = views.visible_incident(ctx, principal, ref)
+        listed = parties.list_parties(ctx, incident.ref, actor=principal.actor)
+        return PartyList(items=[views.party(p) for p in listed]), incident
 
-        def work(ctx: Ctx) -> tuple[AddedParty, Any]:
-            incident = views.visible_incident(ctx, principal, ref)
-            added = parties.add_party(
-                ctx,
-                incident.ref,
-                actor=principal.actor,
-                role=body.role,
-                name=body.name,
-                handle=body.handle,
-                account_id=body.account_id,
-                contact=body.contact,
-            )
-            return AddedParty(number=added.party.number, token=added.token, role=added.party.role_in_case), incident
+    return intake.calls.read(request, work)
 
-        return calls.write(request, body, idempotency_key, work)
 
-    @router.post(
-        "/incidents/{ref}/parties/{party}/erase",
-        status_code=201,
-        response_model=ErasureView,
-        operation_id="erase_party",
-        **_operation(WRITE, write=True, by_ref=True),
-    )
-    def erase_party(
-        request: Request, ref: Ref, party: PartyRef, idempotency_key: IdempotencyKey = None
-    ) -> JSONResponse:
-        """Erase a party on request (members only): its identifiers are replaced with its role token across the
-        incident's title, summary, timeline, updates, actions and review, then blanked. Irreversible."""
-        principal: Principal = request.state.principal
+@router.post(
+    "/incidents/{ref}/parties",
+    status_code=201,
+    response_model=AddedParty,
+    operation_id="add_party",
+    **_operation(WRITE, write=True, by_ref=True),
+)
+def add_party(
+    request: Request,
+    ref: Ref,
+    body: PartyRequest,
+    intake: IntakeDep,
+    principal: Caller,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """Add a reporter, affected person, subject account or witness (members only). The answer carries the
+    party's number and token, not its identifiers."""
 
-        def work(ctx: Ctx) -> tuple[ErasureView, Any]:
-            incident = views.visible_incident(ctx, principal, ref)
-            erasure = parties.erase_party(ctx, incident.ref, party, actor=principal.actor)
-            return ErasureView(number=erasure.number, token=erasure.token, replacements=erasure.replacements), incident
+    def work(ctx: Ctx) -> tuple[AddedParty, Incident]:
+        incident = views.visible_incident(ctx, principal, ref)
+        added = parties.add_party(
+            ctx,
+            incident.ref,
+            actor=principal.actor,
+            role=body.role,
+            name=body.name,
+            handle=body.handle,
+            account_id=body.account_id,
+            contact=body.contact,
+        )
+        return AddedParty(number=added.party.number, token=added.token, role=added.party.role_in_case), incident
 
-        return calls.write(request, NoBody(), idempotency_key, work)
+    return intake.calls.write(request, body, idempotency_key, work)
 
-    served = document(router)
 
-    @router.get("/openapi.json", include_in_schema=False)
-    def openapi() -> JSONResponse:
-        return JSONResponse(served)
+@router.post(
+    "/incidents/{ref}/parties/{party}/erase",
+    status_code=201,
+    response_model=ErasureView,
+    operation_id="erase_party",
+    **_operation(WRITE, write=True, by_ref=True),
+)
+def erase_party(
+    request: Request,
+    ref: Ref,
+    party: PartyRef,
+    intake: IntakeDep,
+    principal: Caller,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """Erase a party on request (members only): its identifiers are replaced with its role token across the
+    incident's title, summary, timeline, updates, actions and review, then blanked. Irreversible."""
 
-    return router
+    def work(ctx: Ctx) -> tuple[ErasureView, Incident]:
+        incident = views.visible_incident(ctx, principal, ref)
+        erasure = parties.erase_party(ctx, incident.ref, party, actor=principal.actor)
+        return ErasureView(number=erasure.number, token=erasure.token, replacements=erasure.replacements), incident
+
+    return intake.calls.write(request, NoBody(), idempotency_key, work)
+
+
+@router.get("/openapi.json", include_in_schema=False)
+def openapi() -> JSONResponse:
+    return JSONResponse(served_document())
+
+
+@cache
+def served_document() -> dict[str, Any]:
+    """The document of :data:`router`, generated once per process (the routes are fixed at import)."""
+    return document(router)
+
+
+async def no_operation(request: Request) -> Response:
+    """A call that matches no operation: 404 for an unknown path, 405 with ``Allow`` for a known path and another
+    method, in the API's error shape rather than Starlette's ``{"detail": ...}``."""
+    path = "/" + request.path_params["path"]
+    operations = [r for r in router.routes if isinstance(r, APIRoute) and r.path_regex.match(path)]
+    allowed = sorted({method for operation in operations for method in operation.methods or ()})
+    if not allowed:
+        listed = f"{views.PREFIX}/openapi.json"
+        return ApiProblem(404, f"There is no operation at this path; {listed} lists them.").response()
+    message = f"This path does not answer {request.method}; use {' or '.join(allowed)}."
+    return ApiProblem(405, message, headers={"Allow": ", ".join(allowed)}).response()
+
+
+# Last, so that it answers only what no operation does (any method at a known path goes here, not to Starlette's 405).
+router.add_route(
+    "/{path:path}",
+    no_operation,
+    methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"],
+    include_in_schema=False,
+)

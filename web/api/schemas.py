@@ -16,7 +16,9 @@ from typing import Annotated
 from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 from pydantic_core import PydanticCustomError
 
+from incidents.clock_state import ClockState
 from incidents.enums import ActionPriority, ActionStatus, Severity, Status, Tier
+from incidents.guards import TITLE_MAX
 from incidents.party_models import PartyRole
 
 _ANY_TEXT = r"^[^\x00]*$"
@@ -50,7 +52,7 @@ class _Request(BaseModel):
 
 
 class DeclareRequest(_Request):
-    title: Annotated[str, text(120, required=True, description="Describes the harm, never the person.")]
+    title: Annotated[str, text(TITLE_MAX, required=True, description="Describes the harm, never the person.")]
     summary: Annotated[str, text(4000)] = ""
     types: Annotated[list[Annotated[str, Field(max_length=64)]], Field(min_length=1, max_length=10)] = Field(
         description="Incident types from the policy pack, e.g. threat_violence."
@@ -143,13 +145,6 @@ class RoleView(BaseModel):
     role: str
     person: str
     assigned_at: datetime
-
-
-class ClockState(StrEnum):
-    RUNNING = "running"
-    OVERDUE = "overdue"
-    MET = "met"
-    MISSED = "missed"
 
 
 class ClockView(BaseModel):

@@ -12,16 +12,17 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from incidents.apikeys import Principal
+from incidents.clock_state import clock_standing
 from incidents.context import Ctx
-from incidents.enums import OPEN_STATUSES, Status, Tier
+from incidents.enums import Status, Tier
 from incidents.errors import NotFound
+from incidents.links import WebAddress, incident_page
 from incidents.models import Incident, Person
 from incidents.parties import ListedParty
-from incidents.queries import get_incident
+from incidents.queries import IncidentFilter, get_incident, matching
 from web.api.errors import ApiProblem
 from web.api.schemas import (
     ActionView,
-    ClockState,
     ClockView,
     IncidentSummary,
     IncidentView,
@@ -35,10 +36,6 @@ PREFIX = "/api/v1"
 
 def href(ref: str) -> str:
     return f"{PREFIX}/incidents/{ref}"
-
-
-def web_url(base: str | None, ref: str) -> str | None:
-    return f"{base.rstrip('/')}/incidents/{ref}" if base else None
 
 
 def visible_incident(ctx: Ctx, principal: Principal, ref: str) -> Incident:
@@ -63,11 +60,11 @@ def people_by_email(ctx: Ctx, emails: Iterable[str]) -> dict[str, str]:
     return found
 
 
-def summary(incident: Incident, base: str | None) -> IncidentSummary:
+def summary(incident: Incident, web: WebAddress | None) -> IncidentSummary:
     return IncidentSummary(
         ref=incident.ref,
         href=href(incident.ref),
-        url=web_url(base, incident.ref),
+        url=incident_page(web, incident.ref),
         title=incident.title,
         status=incident.status,
         severity=incident.severity,
@@ -78,9 +75,9 @@ def summary(incident: Incident, base: str | None) -> IncidentSummary:
     )
 
 
-def detail(incident: Incident, base: str | None, now: datetime) -> IncidentView:
+def detail(incident: Incident, web: WebAddress | None, now: datetime) -> IncidentView:
     return IncidentView(
-        **summary(incident, base).model_dump(),
+        **summary(incident, web).model_dump(),
         summary=incident.summary,
         region=incident.region,
         jurisdictions=incident.jurisdictions,
@@ -106,11 +103,7 @@ def detail(incident: Incident, base: str | None, now: datetime) -> IncidentView:
                 jurisdiction=c.jurisdiction,
                 due_at=c.due_at,
                 satisfied_at=c.satisfied_at,
-                state=(
-                    (ClockState.MET if c.met else ClockState.MISSED)
-                    if c.satisfied_at is not None
-                    else (ClockState.OVERDUE if c.is_overdue(now) else ClockState.RUNNING)
-                ),
+                state=clock_standing(c, now).state,
             )
             for c in incident.clocks
         ],
@@ -177,15 +170,13 @@ def changed_incidents(
     Ordering by (updated_at, id) keeps paging stable for a poller: an incident that changes while it pages moves
     to a later page (seen again), never to an earlier one (missed).
     """
-    query = select(Incident).options(selectinload(Incident.types))
-    if status is StatusFilter.OPEN:
-        query = query.where(Incident.status.in_(OPEN_STATUSES))
-    elif status is not StatusFilter.ALL:
-        query = query.where(Incident.status == Status(status.value))
-    if updated_since is not None:
-        query = query.where(Incident.updated_at >= updated_since)
-    if principal.standard_only:
-        query = query.where(Incident.tier == Tier.STANDARD)
+    f = IncidentFilter(
+        open_only=status is StatusFilter.OPEN,
+        statuses=(Status(status.value),) if status not in (StatusFilter.OPEN, StatusFilter.ALL) else (),
+        updated_since=updated_since,
+        tiers=(Tier.STANDARD,) if principal.standard_only else (),
+    )
+    query = matching(f).options(selectinload(Incident.types))
     if cursor:
         moment, last_id = _decode_cursor(cursor)
         query = query.where(

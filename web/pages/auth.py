@@ -12,16 +12,16 @@ import base64
 import logging
 from typing import Any
 
-from authlib.integrations.starlette_client import OAuth, OAuthError
 from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
 
 from incidents.effects import audit
 from incidents.errors import VigilError
-from incidents.reviews import upsert_person
+from incidents.people import upsert_person
 from incidents.tracker.inbound import person_by_email
 from incidents.web_sessions import SessionPerson, end_session, start_session
+from web.pages.authlib_client import OAuth, OAuthError
 from web.pages.base import SESSION_KEY, Pages
 from web.pages.security import require_csrf
 

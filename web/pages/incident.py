@@ -13,15 +13,18 @@ from fastapi.responses import Response
 from sqlalchemy import select
 
 from incidents.access import Sight, open_incident
+from incidents.clock_state import ClockState, clock_standing
 from incidents.context import Ctx
-from incidents.models import Incident
+from incidents.models import Clock, Incident
 from incidents.parties import party_tokens
+from incidents.people import people_by_key
 from incidents.privacy.scan import findings
 from incidents.reviews.document import MILESTONES, milestone_text, neutral_title
 from incidents.reviews.export import people_in
+from incidents.reviews.metrics import time_open
 from incidents.reviews.models import Review
-from incidents.reviews.people import people_by_key
 from incidents.reviews.redact import Redactor, role_label, role_tokens
+from incidents.scheduling.plan import next_update_due
 from web.pages.base import Pages, SignedIn
 
 
@@ -32,14 +35,21 @@ class ClockView:
     due_at: datetime
     satisfied_at: datetime | None
     reference: str
-    state: str
-    """met, missed, overdue or running."""
+    state: ClockState
+    late: bool
 
 
-def clock_state(satisfied: datetime | None, due: datetime, now: datetime) -> str:
-    if satisfied is not None:
-        return "met" if satisfied <= due else "missed"
-    return "overdue" if now > due else "running"
+def _clock_view(clock: Clock, now: datetime, *, withhold_reference: bool) -> ClockView:
+    standing = clock_standing(clock, now)
+    return ClockView(
+        name=clock.name,
+        jurisdiction=clock.jurisdiction or "",
+        due_at=clock.due_at,
+        satisfied_at=clock.satisfied_at,
+        reference="withheld" if withhold_reference and clock.reference_id else (clock.reference_id or ""),
+        state=standing.state,
+        late=standing.late,
+    )
 
 
 def incident_view(ctx: Ctx, incident: Incident, seen: Sight, team: str | None) -> dict[str, Any]:
@@ -53,17 +63,18 @@ def incident_view(ctx: Ctx, incident: Incident, seen: Sight, team: str | None) -
     name = redactor.name
     structured = seen.structured_only
 
-    def text(raw: str, row: Any = None, column: str = "text") -> str:
+    def text(raw: str, row: Any = None, column: str = "text", data: dict[str, Any] | None = None) -> str:
         """Free text for this viewer: none at all for a restricted incident seen by leadership (the allowlist of
         incidents.reviews.document), masked as written for leadership otherwise, as typed for everyone else."""
         if structured:
             return ""
         found = findings(row.pii, column, raw) if seen.redacted and row is not None else None
-        return redactor.text(raw, found)
+        return redactor.text(raw, found, data=data)
 
     shown = [
         e for e in incident.timeline if seen.member or not (e.sensitive or (structured and e.kind not in MILESTONES))
     ]
+    next_update = next_update_due(incident, ctx.policy)
     review = ctx.session.scalar(select(Review.status).where(Review.incident_id == incident.id))
     channel = None
     if incident.slack_channel_id and not seen.redacted:
@@ -76,7 +87,9 @@ def incident_view(ctx: Ctx, incident: Incident, seen: Sight, team: str | None) -
         "summary": text(incident.summary, incident, "summary"),
         "types": [ctx.policy.types[t].label if t in ctx.policy.types else t for t in incident.type_names],
         "commander": name(incident.commander),
-        "age": (incident.resolved_at or now) - incident.declared_at,
+        "age": time_open(incident, now),
+        "next_update_due": next_update,
+        "next_update_late": next_update is not None and next_update < now,
         "channel_url": channel,
         "roles": [
             {"role": role_label(r.role), "person": name(r.person), "since": r.assigned_at, "until": r.relieved_at}
@@ -97,7 +110,7 @@ def incident_view(ctx: Ctx, incident: Incident, seen: Sight, team: str | None) -
                 "at": e.at,
                 "kind": e.kind.value,
                 "author": name(e.author),
-                "text": milestone_text(e, redactor) if structured else text(e.text, e),
+                "text": milestone_text(e, redactor) if structured else text(e.text, e, data=e.data),
                 "sensitive": e.sensitive,
                 "link": redactor.link(e.source_url),
             }
@@ -112,27 +125,16 @@ def incident_view(ctx: Ctx, incident: Incident, seen: Sight, team: str | None) -
                 "summary": text(u.summary),
                 "impact": text(u.impact),
                 "next_steps": text(u.next_steps),
-                "next_due": u.next_update_due,
             }
             for u in reversed(incident.updates)
         ],
-        "clocks": [
-            ClockView(
-                name=c.name,
-                jurisdiction=c.jurisdiction or "",
-                due_at=c.due_at,
-                satisfied_at=c.satisfied_at,
-                reference="withheld" if seen.redacted and c.reference_id else (c.reference_id or ""),
-                state=clock_state(c.satisfied_at, c.due_at, now),
-            )
-            for c in incident.clocks
-        ],
+        "clocks": [_clock_view(c, now, withhold_reference=seen.redacted) for c in incident.clocks],
         "actions": [
             {
                 "title": f"Action {number}" if structured else text(a.title, a, "title"),
                 "owner": name(a.owner),
                 "due": a.due_date,
-                "status": a.status.value.replace("_", " "),
+                "status": a.status.label,
                 "priority": a.priority.value,
                 "key": a.tracker_key,
                 "url": redactor.link(a.tracker_url),
@@ -140,7 +142,7 @@ def incident_view(ctx: Ctx, incident: Incident, seen: Sight, team: str | None) -
             }
             for number, a in enumerate(incident.actions, start=1)
         ],
-        "review_status": review.value.replace("_", " ") if review else None,
+        "review_status": review.label if review else None,
         "review_readable": review is not None and (seen.member or review.value == "published"),
     }
 

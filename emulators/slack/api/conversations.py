@@ -98,7 +98,8 @@ def members(call: Call, args: Args) -> dict[str, Any]:
 
 @method("conversations.invite")
 def invite(call: Call, args: Args) -> dict[str, Any]:
-    """Add users; without force=true one bad user fails the whole call, as in Slack."""
+    """Add users; without force=true one bad user fails the whole call, as in Slack. With force=true the bad ones
+    are skipped and listed in `errors`, but a call that adds nobody (all already members, say) still fails."""
     with call.ws.lock:
         channel = call.ws.channel(args.req("channel", error="channel_not_found"))
         if channel.is_im:
@@ -123,7 +124,7 @@ def invite(call: Call, args: Args) -> dict[str, Any]:
                 error = "already_in_channel"
             if error:
                 errors.append({"user": user_id, "ok": False, "error": error})
-        if errors and not args.flag("force"):
+        if errors and (not args.flag("force") or len(errors) == len(users)):
             raise SlackError(errors[0]["error"], errors=errors)
         failed = {e["user"] for e in errors}
         channel.members |= {u for u in users if u not in failed}

@@ -1,0 +1,173 @@
+"""``vigil declare``, ``ack``, ``severity``, ``tier``, ``status``, ``resolve``, ``close`` and ``reopen``: an incident
+through its life. Each confirmation says what changed (from → to), which clocks started and when the next update
+is due, read from the incident once the change is made."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+
+from incidents import lifecycle, provisioning
+from incidents.context import Ctx
+from incidents.enums import Severity, Status, Tier
+from incidents.models import Incident
+from incidents.people import display, resolve_person
+from incidents.queries import load_incident
+from vigil.cli import render
+from vigil.cli.database import Work, acting
+from vigil.cli.parser import REF_HELP, Definition
+from vigil.cli.terminal import printable
+from vigil.cli.values import jurisdictions, one_of, parsed_by, policy, time
+
+
+def _declare(ctx: Ctx, a: argparse.Namespace) -> str:
+    incident = lifecycle.declare(
+        ctx,
+        actor=a.actor,
+        title=a.title,
+        types=a.type,
+        severity=a.severity,
+        tier=a.tier,
+        summary=a.summary,
+        region=a.region,
+        jurisdictions=a.jurisdiction,
+        detection_source=a.source,
+        occurred_at=a.occurred_at,
+        detected_at=a.detected_at,
+        commander=resolve_person(ctx, a.commander) if a.commander else None,
+        in_slack=a.slack,
+    )
+    lines = [
+        f"Declared {incident.ref}: {printable(incident.title)} ({incident.severity.value}, {incident.tier.value}); "
+        f"commander {printable(display(ctx, incident.commander))}."
+    ]
+    if incident.tier is not a.tier:
+        lines.append(f"Tier raised from {a.tier.value} to {incident.tier.value}: its types require it.")
+    lines.append(render.clocks_started(incident.clocks))
+    lines.append(render.next_update(incident, ctx.policy))
+    if a.slack:
+        lines.append("Its Slack channel opens once the bot runs.")
+    else:
+        lines.append(f"It stays out of Slack; `vigil provision {incident.ref}` opens its channel.")
+    return "\n".join(lines)
+
+
+def _severity(ctx: Ctx, a: argparse.Namespace) -> str:
+    before = load_incident(ctx, a.ref).severity
+    incident = lifecycle.change_severity(ctx, a.ref, actor=a.actor, severity=a.severity, reason=a.reason)
+    return (
+        f"{incident.ref} severity {before.value} → {incident.severity.value}. "
+        f"{render.next_update(incident, ctx.policy)}"
+    )
+
+
+def _tier(ctx: Ctx, a: argparse.Namespace) -> str:
+    before = load_incident(ctx, a.ref).tier
+    incident = lifecycle.change_tier(ctx, a.ref, actor=a.actor, tier=a.tier, reason=a.reason)
+    return f"{incident.ref} tier {before.value} → {incident.tier.value}."
+
+
+def _provision(ctx: Ctx, a: argparse.Namespace) -> str:
+    incident = provisioning.provision(ctx, a.ref, actor=a.actor)
+    return f"{incident.ref} goes into Slack: its channel opens once the bot runs."
+
+
+def _moving(change: Callable[[Ctx, argparse.Namespace], Incident], done: str = "") -> Work:
+    """A command that moves the incident's status: says from → to, and what it means for updates."""
+
+    def work(ctx: Ctx, a: argparse.Namespace) -> str:
+        before = load_incident(ctx, a.ref).status
+        incident = change(ctx, a)
+        moved = f"status {before.value} → {incident.status.value}" if incident.status is not before else ""
+        said = "; ".join(filter(None, (done, moved)))
+        return f"{incident.ref} {said}. {render.next_update(incident, ctx.policy)}"
+
+    return work
+
+
+def _define_declare(p: argparse.ArgumentParser) -> None:
+    pack = policy()
+    p.add_argument("title", help="what is happening, in a line")
+    p.add_argument(
+        "--type",
+        action="append",
+        required=True,
+        metavar="TYPE",
+        help=f"incident type, repeatable: {one_of(pack.types)}",
+    )
+    p.add_argument(
+        "--severity", required=True, type=parsed_by(lifecycle.parse_severity), help=f"one of {one_of(Severity)}"
+    )
+    p.add_argument(
+        "--tier",
+        default=Tier.STANDARD,
+        type=parsed_by(lifecycle.parse_tier),
+        help=f"sensitivity: {one_of(Tier)} (default standard; some types raise it)",
+    )
+    p.add_argument("--summary", default="", help="what is known so far")
+    p.add_argument("--region", metavar="REGION", help=f"one of {one_of(pack.regions)}")
+    p.add_argument(
+        "--jurisdiction",
+        action="append",
+        default=[],
+        type=str.upper,
+        choices=jurisdictions(pack),
+        metavar="CODE",
+        help=f"repeatable; starts only the clocks of these: {one_of(jurisdictions(pack))} (default: all that apply)",
+    )
+    p.add_argument("--source", help="how it was detected, e.g. 'user reports' or 'trust-and-safety hotline'")
+    p.add_argument("--occurred-at", type=time, metavar="TIME", help="when it began, ISO 8601 (default unknown)")
+    p.add_argument(
+        "--detected-at",
+        type=time,
+        metavar="TIME",
+        help="when it was detected, ISO 8601 (default now); clocks run from it",
+    )
+    p.add_argument("--commander", metavar="PERSON", help="who commands it (default: you, --as)")
+    p.add_argument("--slack", action="store_true", help="open its Slack channel too (default: terminal only)")
+    p.set_defaults(handler=acting(_declare))
+
+
+def _definition(
+    work: Work,
+    *,
+    value: tuple[str, Callable[[str], object], str] | None = None,
+    note: bool = False,
+    reason: str | None = None,
+) -> Definition:
+    """``REF`` and, as the command needs them, the new value, ``--note`` or a required ``--reason``."""
+
+    def define(p: argparse.ArgumentParser) -> None:
+        p.add_argument("ref", help=REF_HELP)
+        if value is not None:
+            name, parse, values = value
+            p.add_argument(name, type=parsed_by(parse), help=f"the new {name}: {values}")
+        if note:
+            p.add_argument("--note", default="", help="a note for the timeline")
+        if reason is not None:
+            p.add_argument("--reason", required=True, help=reason)
+        p.set_defaults(handler=acting(work))
+
+    return define
+
+
+WHY = "why (the timeline and the review keep it)"
+DEFINITIONS: dict[str, Definition] = {
+    "declare": _define_declare,
+    "ack": _definition(_moving(lambda ctx, a: lifecycle.acknowledge(ctx, a.ref, actor=a.actor), done="acknowledged")),
+    "severity": _definition(_severity, value=("severity", lifecycle.parse_severity, one_of(Severity)), reason=WHY),
+    "tier": _definition(_tier, value=("tier", lifecycle.parse_tier, one_of(Tier)), reason=WHY),
+    "status": _definition(
+        _moving(lambda ctx, a: lifecycle.change_status(ctx, a.ref, actor=a.actor, status=a.status, note=a.note)),
+        value=("status", lifecycle.parse_status, one_of(Status)),
+        note=True,
+    ),
+    "resolve": _definition(
+        _moving(lambda ctx, a: lifecycle.resolve(ctx, a.ref, actor=a.actor, note=a.note)), note=True
+    ),
+    "close": _definition(_moving(lambda ctx, a: lifecycle.close(ctx, a.ref, actor=a.actor, note=a.note)), note=True),
+    "provision": _definition(_provision),
+    "reopen": _definition(
+        _moving(lambda ctx, a: lifecycle.reopen(ctx, a.ref, actor=a.actor, reason=a.reason)), reason=WHY
+    ),
+}

@@ -1,0 +1,144 @@
+"""The ``vigil`` command line: every command with its one-line help, and where its options and handler live.
+
+``vigil --help`` must answer at once, so this module imports nothing of Vigil's: a command's
+options are added, and its module imported, only when that command is the one given (:class:`LazySubcommands`).
+Mistakes in the arguments are one line on standard error that says where to look, never a usage block.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import importlib
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, NoReturn
+
+Handler = Callable[[argparse.Namespace], int]
+"""What runs a command; the exit status it returns is the process's."""
+Definition = Callable[[argparse.ArgumentParser], None]
+"""Adds one command's arguments to its parser and sets its ``handler``."""
+REF_HELP = "the incident's reference, e.g. INC-2026-0001"
+PERSON_HELP = "a Slack user id (U…), @name or e-mail of someone Vigil knows, or cli:name"
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    module: str
+    """Where the command is defined and run: its ``DEFINITIONS`` maps the command's name to a :data:`Definition`."""
+    help: str
+
+
+COMMANDS: tuple[Command, ...] = (
+    Command("declare", "vigil.cli.lifecycle", "declare an incident (prints its reference, clocks and next update)"),
+    Command("list", "vigil.cli.reading", "list incidents (open ones unless --all)"),
+    Command("show", "vigil.cli.reading", "an incident with its roles, clocks, actions and timeline"),
+    Command("ack", "vigil.cli.lifecycle", "acknowledge an incident (it moves to investigating)"),
+    Command("severity", "vigil.cli.lifecycle", "change an incident's severity, with a reason"),
+    Command("tier", "vigil.cli.lifecycle", "change an incident's sensitivity tier, with a reason"),
+    Command("status", "vigil.cli.lifecycle", "move an incident to another status"),
+    Command("resolve", "vigil.cli.lifecycle", "resolve an incident"),
+    Command("close", "vigil.cli.lifecycle", "close a resolved incident"),
+    Command("reopen", "vigil.cli.lifecycle", "reopen a resolved incident, with a reason"),
+    Command("provision", "vigil.cli.lifecycle", "put an incident declared here in Slack: the bot opens its channel"),
+    Command("role", "vigil.cli.roles", "give someone a role on an incident (or take it back with --relieve)"),
+    Command("handoff", "vigil.cli.roles", "offer command of an incident to someone"),
+    Command("accept-handoff", "vigil.cli.roles", "accept a hand-off offered to you (--as): you become commander"),
+    Command("decline-handoff", "vigil.cli.roles", "decline a hand-off offered to you (--as)"),
+    Command("note", "vigil.cli.timeline", "add a note to an incident's timeline"),
+    Command("update", "vigil.cli.timeline", "post a status update (sets when the next one is due)"),
+    Command("action", "vigil.cli.actions", "add or change an incident's corrective actions"),
+    Command("clock", "vigil.cli.clocks", "start or satisfy an incident's regulatory clocks"),
+    Command("parties", "vigil.cli.parties", "the people a case is about (members only; every read is audited)"),
+    Command("people", "vigil.cli.people", "who Vigil knows by name, for --as and person arguments"),
+    Command("review", "vigil.cli.reviews", "render, edit, submit or publish an incident's post-incident review"),
+    Command("export", "vigil.cli.web", "CSV of incidents, or of the figures behind a trends chart"),
+    Command("api-keys", "vigil.cli.apikeys", "keys for the intake API (/api/v1)"),
+    Command("actions", "vigil.cli.actions_sync", "Jira sync of corrective actions (resync, reconcile)"),
+    Command("redaction", "vigil.cli.redaction", "personal-data detection kept with the text (rescan)"),
+    Command("db", "vigil.cli.schema", "create or upgrade the database schema (Alembic)"),
+    Command("serve", "vigil.cli.serve", "run the Slack bot (Socket Mode; --http for HTTP mode)"),
+    Command("web", "vigil.cli.web", "serve the web view (incidents, reviews, trends) on its own port"),
+    Command("try", "vigil.cli.serve", "try everything without a workspace: Slack emulator, bot, web view and API"),
+    Command("demo", "vigil.demo", "play a scripted incident against a local Slack emulator"),
+)
+
+DESCRIPTION = """Run incidents from a terminal, manage the database, and start the bot.
+
+Every command drives the same domain services the bot does, on the database VIGIL_DATABASE_URL names
+(default: ./vigil.db; create it with `vigil db upgrade`). `vigil COMMAND --help` describes a command."""
+
+
+class HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """Room for the longest command name (``decline-handoff``) beside its help."""
+
+    def __init__(self, prog: str) -> None:
+        super().__init__(prog, max_help_position=30)
+
+
+class VigilArgumentParser(argparse.ArgumentParser):
+    """An argument mistake is one line naming the command and where its help is (exit status 2)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", HelpFormatter)
+        super().__init__(*args, **kwargs)
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {message.rstrip('.')} (see `{self.prog} --help`)\n")
+
+
+if TYPE_CHECKING:
+    _SubParsersAction = argparse._SubParsersAction[argparse.ArgumentParser]
+else:
+    _SubParsersAction = argparse._SubParsersAction  # generic for type checkers only
+
+
+class LazySubcommands(_SubParsersAction):
+    """Subcommands whose arguments are added when the subcommand is chosen: ``vigil list`` never imports what
+    ``vigil serve`` needs, and ``vigil --help`` imports nothing."""
+
+    pending: dict[str, Command]
+
+    def define(self, name: str) -> argparse.ArgumentParser:
+        """The parser of subcommand ``name``, with its arguments (added now if they were not yet)."""
+        parser: argparse.ArgumentParser = self.choices[name]
+        command = self.pending.pop(name, None)
+        if command is not None:
+            definitions: Mapping[str, Definition] = importlib.import_module(command.module).DEFINITIONS
+            definitions[name](parser)
+        return parser
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: str | Sequence[Any] | None,
+        option_string: str | None = None,
+    ) -> None:
+        assert isinstance(values, list)
+        if values and values[0] in self.pending:
+            self.define(values[0])
+        super().__call__(parser, namespace, values, option_string)
+
+
+def build_parser() -> tuple[VigilArgumentParser, LazySubcommands]:
+    """The ``vigil`` parser, and its commands (to define them all, e.g. to check every option has help)."""
+    parser = VigilArgumentParser(prog="vigil", description=DESCRIPTION)
+    parser.add_argument(
+        "--as",
+        dest="actor",
+        metavar="PERSON",
+        default=f"cli:{getpass.getuser()}",
+        help=f"who is acting: {PERSON_HELP} (default: cli:$USER)",
+    )
+    commands = parser.add_subparsers(
+        dest="command", required=True, metavar="COMMAND", title="commands", action=LazySubcommands
+    )
+    assert isinstance(commands, LazySubcommands)
+    commands.pending = {}
+    for command in COMMANDS:
+        description = command.help[0].upper() + command.help[1:] + "."
+        commands.add_parser(command.name, help=command.help, description=description)
+        commands.pending[command.name] = command
+    return parser, commands

@@ -1,0 +1,69 @@
+"""Argument values: each conversion refuses a wrong value in argparse's one line, naming the right ones, so no
+mistake reaches a handler (or becomes a traceback inside argparse)."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable, Iterable
+from datetime import UTC, date, datetime
+from enum import Enum
+from typing import TypeVar
+
+from incidents.errors import VigilError
+from incidents.policy import Policy, load_policy
+from incidents.settings import load_settings
+
+T = TypeVar("T")
+
+
+def parsed_by(parse: Callable[[str], T]) -> Callable[[str], T]:
+    """An argparse ``type`` from a domain parser (``parse_severity``…): its refusal becomes the argument error."""
+
+    def convert(text: str) -> T:
+        try:
+            return parse(text)
+        except VigilError as exc:
+            raise argparse.ArgumentTypeError(exc.message) from None
+
+    return convert
+
+
+def one_of(values: Iterable[Enum | str]) -> str:
+    """The valid values, for a help text."""
+    return ", ".join(v.value if isinstance(v, Enum) else v for v in values)
+
+
+def policy() -> Policy:
+    """The policy pack in force, for the values its types, regions, roles and clocks allow."""
+    return load_policy(load_settings().policy_file)
+
+
+def jurisdictions(pack: Policy) -> list[str]:
+    """The jurisdictions the policy pack has clocks for: naming another would start nothing."""
+    return sorted({clock.jurisdiction for clock in pack.clocks.values()})
+
+
+def time(value: str) -> datetime:
+    """ISO 8601; a time without a zone is taken as UTC."""
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an ISO 8601 time: {value!r} (e.g. 2026-11-23T14:05Z)") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def day(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date: {value!r} (use YYYY-MM-DD)") from None
+
+
+def positive(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {value!r}") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, not {number}")
+    return number
