@@ -24,6 +24,7 @@ from bot.review_blocks import review_summary
 from incidents import lifecycle
 from incidents.context import Ctx, Domain
 from incidents.db import make_engine, make_sessionmaker
+from incidents.effects import next_timeline_seq
 from incidents.enums import (
     ActionCategory,
     ActionPriority,
@@ -71,6 +72,7 @@ def build(domain: Domain, clock: ManualTime) -> str:
                 TimelineEntry(
                     incident=incident,
                     at=at,
+                    seq=next_timeline_seq(incident),
                     recorded_at=at,
                     kind=kind,
                     author=author,

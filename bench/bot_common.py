@@ -20,8 +20,8 @@ from sqlalchemy import func, select
 from emulators.slack import SlackEmulator
 from incidents.context import Domain
 from incidents.outbox import PENDING, OutboxMessage
-from incidents.settings import Settings
 from tests.dbs import fresh_database
+from vigil.emulated import emulated_settings
 
 
 @dataclass
@@ -54,13 +54,7 @@ def running_bot(
         alice = emu.add_user("alice")
         general = emu.add_channel("general", members=[alice])
         announce = emu.add_channel("incidents", members=[alice])
-        settings = Settings(
-            database_url=url,
-            slack_bot_token=emu.bot_token,
-            slack_app_token=emu.app_token,
-            slack_api_url=emu.web_api_url,
-            announce_channel=announce,
-        )
+        settings = emulated_settings(emu, url, slack_app_token=emu.app_token, announce_channel=announce)
         domain = Domain.from_settings(settings)
         env = {
             **os.environ,

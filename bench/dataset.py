@@ -50,7 +50,7 @@ INCIDENT_COLUMNS = (
     "id ref title summary severity status tier region jurisdictions detection_source declared_by occurred_at "
     "detected_at declared_at acknowledged_at mitigated_at resolved_at closed_at updated_at slack_channel_id version"
 )
-TIMELINE_COLUMNS = "id incident_id at recorded_at kind author text source_url external_id sensitive in_review data"
+TIMELINE_COLUMNS = "id incident_id seq at recorded_at kind author text source_url external_id sensitive in_review data"
 
 
 @dataclass
@@ -104,6 +104,10 @@ def load(conninfo: str, policy: Policy, *, incidents: int, timeline: int, now: d
         for table in ("incidents", "role_assignments", "severity_changes", "timeline_entries", "status_updates",
                       "actions"):  # fmt: skip
             conn.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
+        conn.execute(
+            "UPDATE incidents AS i SET timeline_seq = t.last FROM (SELECT incident_id, max(seq) AS last "
+            "FROM timeline_entries GROUP BY incident_id) AS t WHERE t.incident_id = i.id"
+        )
         conn.execute(
             "INSERT INTO ref_counters (year, last_value) SELECT split_part(ref, '-', 2)::int, "
             "max(split_part(ref, '-', 3)::int) FROM incidents GROUP BY 1"
@@ -228,10 +232,11 @@ def _timeline(
     for i in incidents:
         n += 1
         declared = f"Declared {i.severity.value}"
-        yield n, i.id, i.declared_at, i.declared_at, "declared", i.commander, declared, None, None, False, True, "{}"
+        yield n, i.id, 1, i.declared_at, i.declared_at, "declared", i.commander, declared, None, None, False, True, "{}"
         span = (i.end - i.declared_at).total_seconds()
         offsets = sorted(rng.random() * span for _ in range(i.timeline - 1))
-        for offset, kind in zip(offsets, rng.choices(kinds, weights=weights, k=len(offsets)), strict=True):
+        picked = zip(offsets, rng.choices(kinds, weights=weights, k=len(offsets)), strict=True)
+        for seq, (offset, kind) in enumerate(picked, start=2):
             n += 1
             at = i.declared_at + timedelta(seconds=offset)
             author = i.commander if rng.random() < 0.5 else rng.choice(people)
@@ -245,7 +250,7 @@ def _timeline(
                     (len(updates) + 1, i.id, at, author, "investigating", text, "", "", at + timedelta(hours=4))
                 )
             sensitive = kind in (TimelineKind.MESSAGE, TimelineKind.NOTE) and rng.random() < 0.05
-            yield n, i.id, at, at, kind.value, author, text, url, external, sensitive, rng.random() < 0.9, "{}"
+            yield n, i.id, seq, at, at, kind.value, author, text, url, external, sensitive, rng.random() < 0.9, "{}"
 
 
 ACTION_COLUMNS = (

@@ -17,7 +17,18 @@ from slack_bolt import App
 from slack_sdk import WebClient
 
 from bot.context import Vigil, nothing, web_client
-from bot.listeners import actions, events, modals, parties, reviews, shortcuts, slash_command
+from bot.listeners import (
+    actions,
+    events,
+    modals,
+    parties,
+    referrals,
+    reviews,
+    severity_guidance,
+    shortcuts,
+    slash_command,
+    tasks,
+)
 from incidents.context import Domain
 from incidents.settings import Settings
 
@@ -68,6 +79,7 @@ def build_app(
             logger=logging.getLogger("vigil.bolt"),
         )
     vigil = Vigil(domain, settings, poke)
-    for module in (slash_command, modals, parties, reviews, events, shortcuts, actions):
+    for module in (slash_command, modals, severity_guidance, parties, referrals, reviews, events, shortcuts, actions):
         module.register(app, vigil)
+    tasks.register(app, vigil)
     return app

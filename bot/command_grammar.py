@@ -115,6 +115,21 @@ class EraseParty:
 
 
 @dataclass(frozen=True)
+class OpenReferralModal:
+    pass
+
+
+@dataclass(frozen=True)
+class ListReferrals:
+    pass
+
+
+@dataclass(frozen=True)
+class ListTasks:
+    pass
+
+
+@dataclass(frozen=True)
 class Resolve:
     note: str
 
@@ -145,6 +160,9 @@ Request = (
     | OpenPartyModal
     | ListParties
     | EraseParty
+    | OpenReferralModal
+    | ListReferrals
+    | ListTasks
     | Resolve
     | Close
     | Help
@@ -165,6 +183,9 @@ USAGE: dict[str, str] = {
     "clock": "/incident clock [<clock>] <reference id>",
     "party": "/incident party [erase <number or token>]",
     "parties": "/incident parties",
+    "refer": "/incident refer",
+    "referrals": "/incident referrals",
+    "tasks": "/incident tasks",
     "resolve": "/incident resolve [note]",
     "close": "/incident close [note]",
     "review": "/incident review",
@@ -326,6 +347,9 @@ _PARSERS: dict[str, Callable[[str], Request]] = {
     "clock": _clock,
     "party": _party,
     "parties": _no_args("parties", ListParties()),
+    "refer": _no_args("refer", OpenReferralModal()),
+    "referrals": _no_args("referrals", ListReferrals()),
+    "tasks": _no_args("tasks", ListTasks()),
     "resolve": lambda rest: Resolve(note=_plain(rest)),
     "close": lambda rest: Close(note=_plain(rest)),
     "review": _no_args("review", OpenReviewModal()),

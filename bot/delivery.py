@@ -7,10 +7,10 @@ its own unit, so a crash between two calls loses at most the call in flight and 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -21,10 +21,14 @@ from incidents.context import Ctx, Domain
 from incidents.dispatcher import RetryLater
 from incidents.errors import NotFound
 from incidents.models import Incident
+from incidents.observability import annotate
+from incidents.outbox import OutboxMessage
 from incidents.postings import find_posting, record_posting
 from incidents.queries import load_incident
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 UNREACHABLE = frozenset({"user_not_found", "user_disabled", "user_not_visible", "cannot_dm_bot", "channel_not_found"})
 """What Slack answers a direct message to someone it cannot deliver to: no such user (a DM to an unknown user id is
@@ -80,11 +84,35 @@ def invite(client: WebClient, channel: str, people: Sequence[str], *, ref: str) 
 
 
 def direct_message(client: WebClient, person: str, **message: Any) -> SlackResponse | None:
-    """Post ``message`` to ``person``'s DM with the bot; None, after one log line, when Slack says it cannot reach
-    them (:data:`UNREACHABLE`): the message is given up rather than retried. Other failures are raised."""
-    try:
+    """Post ``message`` to ``person``'s DM with the bot; None when Slack cannot reach them (see :func:`reaching`)."""
+
+    def send() -> SlackResponse:
         with slack_call("chat.postMessage"):
             return client.chat_postMessage(channel=person, **message)
+
+    return reaching(person, send)
+
+
+def direct_message_once(
+    client: WebClient, person: str, tag: Tag, *, since: float | None, **message: Any
+) -> Posted | None:
+    """:func:`direct_message`, once per ``tag`` (see :func:`post_once`)."""
+
+    def send() -> Posted:
+        channel = person
+        if since is not None:  # history is read by conversation id
+            with slack_call("conversations.open"):
+                channel = str(client.conversations_open(users=person)["channel"]["id"])
+        return post_once(client, channel, tag, since=since, **message)
+
+    return reaching(person, send)
+
+
+def reaching(person: str, send: Callable[[], T]) -> T | None:
+    """``send()``'s result; None, after one log line, when Slack says it cannot reach ``person``
+    (:data:`UNREACHABLE`): the message is given up rather than retried. Other failures are raised."""
+    try:
+        return send()
     except SlackApiError as exc:
         if error_code(exc) not in UNREACHABLE:
             raise
@@ -97,6 +125,7 @@ def incident_by_id(ctx: Ctx, incident_id: int | None) -> Incident:
     incident = ctx.session.get(Incident, incident_id) if incident_id is not None else None
     if incident is None:
         raise NotFound(f"incident #{incident_id} no longer exists")
+    annotate(incident=incident.ref)
     return load_incident(ctx, incident.ref)
 
 
@@ -113,6 +142,51 @@ def record(domain: Domain, incident_id: int, purpose: str, channel: str, externa
 def metadata(ref: str, kind: str) -> dict[str, Any]:
     """Tags Vigil's own posts so a retry after a crash can find a post whose ts was never recorded."""
     return {"event_type": CARD_EVENT, "event_payload": {"ref": ref, "kind": kind}}
+
+
+@dataclass(frozen=True)
+class Tag:
+    """Which of Vigil's posts a message is: the incident's ref and what the post is for (its posting purpose)."""
+
+    ref: str
+    kind: str
+
+
+@dataclass(frozen=True)
+class Posted:
+    """Where a post is. ``found``: an earlier try's post, found by its tag, showing what that try rendered."""
+
+    channel: str
+    ts: str
+    found: bool
+
+
+REDELIVERY_LOOKBACK_S = 60.0
+"""How far before an outbox row was queued a retry looks for its post (Slack's clock may run behind ours)."""
+
+
+def retry_window(message: OutboxMessage) -> float | None:
+    """For a row handed out before (a try failed, or its holder died, perhaps after posting): the Slack time from
+    which to look for what that try posted. None for a first delivery, which has nothing to look for."""
+    if not message.redelivery:
+        return None
+    return message.created_at.timestamp() - REDELIVERY_LOOKBACK_S
+
+
+def post_once(client: WebClient, channel: str, tag: Tag, *, since: float | None, **message: Any) -> Posted:
+    """Post ``message`` tagged with ``tag``; with ``since`` (a retry), first look for a post with that tag from
+    then on, which an earlier try made before its answer was lost, and return it instead of posting twice.
+
+    Never sent twice by the transport either (see :mod:`bot.slack_retries`): a lost answer raises, and the
+    outbox's retry comes back here with ``since``."""
+    if since is not None:
+        with slack_call("conversations.history"):
+            ts = find_own_post(client, channel, tag.ref, tag.kind, since)
+        if ts is not None:
+            return Posted(channel, ts, found=True)
+    with slack_call("chat.postMessage"):
+        response = client.chat_postMessage(channel=channel, metadata=metadata(tag.ref, tag.kind), **message)
+    return Posted(str(response["channel"]), str(response["ts"]), found=False)
 
 
 def find_own_post(client: WebClient, channel: str, ref: str, kind: str, oldest: float) -> str | None:

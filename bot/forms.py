@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from bot.blocks.modals import NEXT_UPDATE_CHOICES
@@ -14,6 +14,7 @@ from incidents.errors import VigilError
 from incidents.lifecycle import parse_severity, parse_status, parse_tier
 from incidents.parties import parse_role
 from incidents.party_models import PartyRole
+from incidents.severity_guidance import SeverityAnswers
 
 MODAL_FIELDS = frozenset(f.value for f in Field)
 
@@ -27,6 +28,8 @@ class DeclareForm:
     region: str | None
     summary: str
     responders: list[str]
+    guidance: SeverityAnswers | None
+    """Both answers to the severity guidance's questions, or None when either was left out."""
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,12 @@ class _Values:
     def users(self, field: Field) -> list[str]:
         return list(self._get(field).get("selected_users") or [])
 
+    def user(self, field: Field) -> str | None:
+        return self._get(field).get("selected_user") or None
+
+    def picked_date(self, field: Field) -> str | None:
+        return self._get(field).get("selected_date") or None
+
 
 def declare_form(view: dict[str, Any]) -> DeclareForm:
     values = _Values(view)
@@ -78,7 +87,15 @@ def declare_form(view: dict[str, Any]) -> DeclareForm:
         region=values.choice(Field.REGION),
         summary=values.text(Field.SUMMARY),
         responders=values.users(Field.RESPONDERS),
+        guidance=guidance_answers(view),
     )
+
+
+def guidance_answers(view: dict[str, Any]) -> SeverityAnswers | None:
+    """The severity guidance's answers in the modal as it stands (submitted, or while it is being filled)."""
+    values = _Values(view)
+    harm, imminence = values.choice(Field.HARM), values.choice(Field.IMMINENCE)
+    return SeverityAnswers(harm, imminence) if harm and imminence else None
 
 
 def update_form(view: dict[str, Any]) -> UpdateForm:
@@ -119,6 +136,30 @@ def party_form(view: dict[str, Any]) -> PartyForm:
         handle=values.text(Field.HANDLE),
         account_id=values.text(Field.ACCOUNT_ID),
         contact=values.text(Field.CONTACT),
+    )
+
+
+@dataclass(frozen=True)
+class ReferralForm:
+    kind: str
+    owner: str | None
+    due_date: date | None
+    external_ref: str
+    note: str
+
+
+def referral_form(view: dict[str, Any]) -> ReferralForm:
+    values = _Values(view)
+    kind = values.choice(Field.REFERRAL_KIND)
+    if kind is None:
+        raise VigilError("Pick where the referral goes.", field=Field.REFERRAL_KIND)
+    due = values.picked_date(Field.DUE_DATE)
+    return ReferralForm(
+        kind=kind,
+        owner=values.user(Field.REFERRAL_OWNER),
+        due_date=date.fromisoformat(due) if due else None,
+        external_ref=values.text(Field.EXTERNAL_REF),
+        note=values.text(Field.NOTE),
     )
 
 

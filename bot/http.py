@@ -24,9 +24,13 @@ from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_r
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers
 
+from bot.context import RECEIVED_AT
+from bot.metrics import request_kind
 from incidents.context import Domain
+from incidents.observability import observer
 from incidents.reviews import ReviewTemplates
 from incidents.settings import Settings
+from incidents.timesource import TimeSource
 from web.api import build_api_router
 from web.app import build_web_app
 from web.jira_webhook import jira_webhook_router
@@ -65,11 +69,14 @@ def _refuse(request: Request, status: int, reason: str) -> JSONResponse:
     return refuse(log, "a Slack request", request, status, reason)
 
 
-def slack_router(bolt: App, signing_secret: str | None) -> APIRouter:
+def slack_router(bolt: App, signing_secret: str | None, clock: TimeSource) -> APIRouter:
+    """``clock`` stamps each request as it arrives: what it records takes that time (:meth:`bot.context.Vigil.unit`),
+    whichever of the thread pool's workers gets to it first."""
     router = APIRouter()
 
     @router.post(SLACK_EVENTS_PATH)
     async def slack_events(request: Request) -> Response:
+        arrived, received = time.perf_counter(), clock.now()
         body = await request.body()
         reason = _refusal(request.headers, body, signing_secret, time.time())
         if reason is not None:
@@ -78,7 +85,9 @@ def slack_router(bolt: App, signing_secret: str | None) -> APIRouter:
             bolt_request: BoltRequest = to_bolt_request(request, body)
         except _NOT_A_PAYLOAD:
             return _refuse(request, 400, "the body is not a Slack payload")
+        bolt_request.context[RECEIVED_AT] = received
         response = await run_in_threadpool(bolt.dispatch, bolt_request)
+        observer().acked(request_kind(bolt_request.body), time.perf_counter() - arrived)
         return to_starlette_response(response)
 
     return router
@@ -88,7 +97,7 @@ def create_http_app(bolt: App, domain: Domain, settings: Settings, reviews: Revi
     """Everything ``vigil serve --http`` answers: Slack, the Jira webhook, the intake API and, when sign-in is
     configured, the web pages, in the one app that also serves ``/healthz``."""
     routers = [
-        slack_router(bolt, settings.slack_signing_secret),
+        slack_router(bolt, settings.slack_signing_secret, domain.clock),
         jira_webhook_router(domain, settings.jira_webhook_secret),
         build_api_router(domain, settings),
     ]

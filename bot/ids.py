@@ -23,6 +23,10 @@ class ViewId(StrEnum):
     REVIEW_PREVIEW = "incident-review-preview"
     PARTY = "incident-party-submit"
     """The add-a-party form; its ``private_metadata`` is an :class:`bot.blocks.modals.Origin`."""
+    REFERRAL = "incident-referral-submit"
+    """The open-a-referral form; its ``private_metadata`` is an :class:`bot.blocks.modals.Origin`."""
+    TASK_SKIP = "incident-task-skip-submit"
+    """The skip-a-step form; its ``private_metadata`` is the task id."""
 
 
 class ShortcutId(StrEnum):
@@ -43,6 +47,9 @@ class ActionId(StrEnum):
     REVIEW_SUBMIT = "incident-review-submit-for-review"
     REVIEW_PUBLISH = "incident-review-publish"
     """Review buttons carry the incident ref as their value."""
+    TASK_DONE = "incident-task-done"
+    TASK_SKIP = "incident-task-skip"
+    """Playbook step buttons carry the task id as their value."""
 
 
 class Field(StrEnum):
@@ -52,6 +59,10 @@ class Field(StrEnum):
     TITLE = "title"
     TYPES = "types"
     SEVERITY = "severity"
+    HARM = "harm"
+    IMMINENCE = "imminence"
+    """The severity guidance's two questions: picking an answer dispatches an action that shows the suggestion."""
+    SEVERITY_SUGGESTION = "severity_suggestion"
     TIER = "tier"
     REGION = "region"
     SUMMARY = "summary"
@@ -65,6 +76,12 @@ class Field(StrEnum):
     HANDLE = "handle"
     ACCOUNT_ID = "account_id"
     CONTACT = "contact"
+    REFERRAL_KIND = "kind"
+    REFERRAL_OWNER = "owner"
+    DUE_DATE = "due_date"
+    EXTERNAL_REF = "external_ref"
+    NOTE = "note"
+    SKIP_REASON = "reason"
 
 
 class Purpose(StrEnum):

@@ -22,7 +22,6 @@ from bot.blocks.text import (
     Mrkdwn,
     context,
     header,
-    is_slack_user,
     join,
     link,
     md,
@@ -39,6 +38,7 @@ from incidents.dispatcher import Handler, RetryLater
 from incidents.links import incident_page, trends_page
 from incidents.models import Incident
 from incidents.outbox import OutboxMessage, Topic
+from incidents.people import is_directory_id
 from incidents.policy import Policy
 from incidents.scheduling.models import Nudge, NudgeKind
 from incidents.scheduling.nudges import get_nudge, mark_delivered
@@ -49,6 +49,8 @@ CHANNEL_KINDS = frozenset(
         NudgeKind.UPDATE_DUE,
         NudgeKind.CLOCK_REMINDER,
         NudgeKind.CLOCK_OVERDUE,
+        NudgeKind.TASK_DUE_SOON,
+        NudgeKind.TASK_OVERDUE,
         NudgeKind.HANDOFF_BOUNDARY,
         NudgeKind.HANDOFF_ESCALATION,
     }
@@ -99,7 +101,7 @@ class NudgeDelivery:
             kind, incident = NudgeKind(nudge.kind), nudge.incident
             post = RENDER[kind](nudge, incident, ctx.policy, self.settings)
             restricted = incident is not None and incident.tier.is_restricted
-            slack_people = [p for p in nudge.recipients if is_slack_user(p)]
+            slack_people = [p for p in nudge.recipients if is_directory_id(p)]
             if kind in DIGEST_KINDS:
                 return Plan(nudge.id, post, nudge.subject.removeprefix("channel:"), [], False)
             if kind in CHANNEL_KINDS:
@@ -124,7 +126,7 @@ class NudgeDelivery:
     def _send(self, target: str, plan: Plan) -> tuple[str | None, str | None]:
         """Post to a channel, or to a person's DM: one Slack cannot reach is given up, as (None, None)."""
         message = {"text": safe(plan.post.text), "blocks": plan.post.blocks, **PostOptions(plan.restricted).kwargs()}
-        if is_slack_user(target):
+        if is_directory_id(target):
             response = direct_message(self.client, target, **message)
             if response is None:
                 return None, None
@@ -175,6 +177,16 @@ def _clock(nudge: Nudge, incident: Incident | None, _p: Policy, _s: Settings) ->
     else:
         text = md(":hourglass_flowing_sand: {} *{}* is due {}.", _who(nudge), name, due)
     return _simple(text, f"Record it with `{USAGE['clock']}` once it is done.")
+
+
+def _task(nudge: Nudge, incident: Incident | None, _p: Policy, _s: Settings) -> Post:
+    """A playbook step's owners, in the incident channel: its text is the policy's, escaped all the same."""
+    step, due = nudge.details["text"], _at(nudge.details["due_at"])
+    if nudge.kind == NudgeKind.TASK_OVERDUE:
+        text = md(":rotating_light: {} the playbook step *{}* was due {} and is not done.", _who(nudge), step, due)
+    else:
+        text = md(":hourglass_flowing_sand: {} the playbook step *{}* is due {}.", _who(nudge), step, due)
+    return _simple(text, f"Mark it done or skip it with `{USAGE['tasks']}`.")
 
 
 def _handoff_boundary(nudge: Nudge, incident: Incident | None, _p: Policy, _s: Settings) -> Post:
@@ -326,6 +338,8 @@ RENDER: dict[NudgeKind, Callable[[Nudge, Incident | None, Policy, Settings], Pos
     NudgeKind.CLOCK_OVERDUE: _clock,
     NudgeKind.ACTION_DUE_SOON: _action,
     NudgeKind.ACTION_OVERDUE: _action,
+    NudgeKind.TASK_DUE_SOON: _task,
+    NudgeKind.TASK_OVERDUE: _task,
     NudgeKind.REVIEW_DUE: _review,
     NudgeKind.HANDOFF_BOUNDARY: _handoff_boundary,
     NudgeKind.HANDOFF_ESCALATION: _handoff_escalation,

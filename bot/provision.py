@@ -21,18 +21,10 @@ from slack_sdk.errors import SlackApiError
 
 from bot.blocks import card as cards
 from bot.blocks.card import Rendered
-from bot.blocks.text import is_slack_user
-from bot.delivery import (
-    PostOptions,
-    error_code,
-    find_own_post,
-    incident_by_id,
-    invite,
-    metadata,
-    record,
-    slack_call,
-)
+from bot.context import lock_incident
+from bot.delivery import PostOptions, Tag, error_code, incident_by_id, invite, post_once, record, slack_call
 from bot.ids import Purpose
+from bot.topics import TopicKeeper
 from incidents.context import Domain
 from incidents.dispatcher import RetryLater
 from incidents.effects import changed
@@ -42,6 +34,7 @@ from incidents.guards import slugify
 from incidents.lifecycle import record_channel
 from incidents.models import Incident
 from incidents.outbox import OutboxMessage
+from incidents.people import is_directory_id
 from incidents.postings import find_posting, list_postings, record_posting
 from incidents.settings import Settings
 
@@ -71,15 +64,17 @@ class Plan:
     invite: tuple[str, ...]
     card: Rendered
     version: int
-    topic: str
     purpose: str
     announcement: Callable[[str | None], Rendered]
     source_url: str | None
 
 
 class Provisioner:
-    def __init__(self, client: WebClient, domain: Domain, settings: Settings, pool: Executor, bot_user: str) -> None:
+    def __init__(
+        self, client: WebClient, domain: Domain, settings: Settings, pool: Executor, bot_user: str, topics: TopicKeeper
+    ) -> None:
         self.client, self.domain, self.settings, self.pool, self.bot_user = client, domain, settings, pool, bot_user
+        self.topics = topics
 
     def __call__(self, message: OutboxMessage) -> None:
         plan = self._plan(message)
@@ -91,8 +86,8 @@ class Provisioner:
         steps: dict[str, Callable[[], None]] = {
             Purpose.PIN: lambda: self._card(plan, channel, search=not fresh),
             Purpose.INVITE: lambda: self._invite(plan, channel),
-            Purpose.TOPIC: lambda: self._set(plan, channel, Purpose.TOPIC, plan.topic),
-            Purpose.PURPOSE: lambda: self._set(plan, channel, Purpose.PURPOSE, plan.purpose),
+            Purpose.TOPIC: lambda: self._topic(plan),
+            Purpose.PURPOSE: lambda: self._purpose(plan, channel),
         }
         if plan.source_url:
             steps[Purpose.BOOKMARK] = lambda: self._bookmark(plan, channel, search=not fresh)
@@ -126,7 +121,6 @@ class Provisioner:
                 invite=tuple(message.payload.get("invite", [])),
                 card=cards.card(incident, ctx.policy, ctx.now()),
                 version=incident.version,
-                topic=cards.topic(incident),
                 purpose=cards.purpose(incident),
                 announcement=partial(cards.announcement, incident),
                 source_url=declared.source_url if declared else None,
@@ -177,20 +171,23 @@ class Provisioner:
 
     def _card(self, plan: Plan, channel: str, *, search: bool) -> None:
         """Post the card and pin it (the critical path), then record both in one unit. A crash before the record
-        is healed by the retry: the card is found by its metadata tag and pinning again is harmless."""
+        is healed by the retry: the card is found by its metadata tag, brought up to date (it shows the incident
+        as the try that posted it saw it) and pinned; pinning again is harmless."""
         ts = self._posting_ts(plan.incident_id, Purpose.CARD) if Purpose.CARD in plan.done else None
-        if ts is None and search:
-            with slack_call("conversations.history"):
-                ts = find_own_post(self.client, channel, plan.ref, Purpose.CARD, plan.declared_at)
+        stale = ts is not None
         if ts is None:
-            with slack_call("chat.postMessage"):
-                response = self.client.chat_postMessage(
-                    channel=channel,
-                    metadata=metadata(plan.ref, Purpose.CARD),
-                    **plan.card.as_kwargs(),
-                    **PostOptions(plan.restricted).kwargs(),
-                )
-            ts = str(response["ts"])
+            posted = post_once(
+                self.client,
+                channel,
+                Tag(plan.ref, Purpose.CARD),
+                since=plan.declared_at if search else None,
+                **plan.card.as_kwargs(),
+                **PostOptions(plan.restricted).kwargs(),
+            )
+            ts, stale = posted.ts, posted.found
+        if stale:
+            with slack_call("chat.update"):
+                self.client.chat_update(channel=channel, ts=ts, **plan.card.as_kwargs())
         try:
             with slack_call("pins.add"):
                 self.client.pins_add(channel=channel, timestamp=ts)
@@ -198,12 +195,13 @@ class Provisioner:
             if error_code(exc) != "already_pinned":
                 raise
         with self.domain.unit() as ctx:
+            lock_incident(ctx, ref=plan.ref)  # a change committing meanwhile either sees the card or is seen here
             for purpose in (Purpose.CARD, Purpose.PIN):
                 if find_posting(ctx, plan.incident_id, purpose) is None:
                     record_posting(ctx, plan.incident_id, purpose, channel, ts)
             incident = incident_by_id(ctx, plan.incident_id)
             if incident.version != plan.version:
-                changed(ctx, incident)  # a refresh that ran before the card existed had nothing to edit
+                changed(ctx, incident)  # the card shows plan.version; refreshes that ran before it existed did nothing
 
     def _posting_ts(self, incident_id: int, purpose: str) -> str | None:
         with self.domain.unit() as ctx:
@@ -211,18 +209,21 @@ class Provisioner:
             return posting.external_id if posting else None
 
     def _invite(self, plan: Plan, channel: str) -> None:
-        users = [u for u in dict.fromkeys(plan.invite) if is_slack_user(u) and u != self.bot_user]
+        users = [u for u in dict.fromkeys(plan.invite) if is_directory_id(u) and u != self.bot_user]
         if users:
             invite(self.client, channel, users, ref=plan.ref)
         record(self.domain, plan.incident_id, Purpose.INVITE, channel, "done")
 
-    def _set(self, plan: Plan, channel: str, purpose: Purpose, text: str) -> None:
-        with slack_call(f"conversations.set{purpose.title()}"):
-            if purpose is Purpose.TOPIC:
-                self.client.conversations_setTopic(channel=channel, topic=text)
-            else:
-                self.client.conversations_setPurpose(channel=channel, purpose=text)
-        record(self.domain, plan.incident_id, purpose, channel, cards.digest(text))
+    def _topic(self, plan: Plan) -> None:
+        """The topic as the incident is when it is sent (a change after this plan was read is not lost)."""
+        wait = self.topics.sync(plan.incident_id)
+        if wait is not None:
+            raise RetryLater(f"{plan.ref}: the channel's topic changed moments ago", after=wait, counts=False)
+
+    def _purpose(self, plan: Plan, channel: str) -> None:
+        with slack_call("conversations.setPurpose"):
+            self.client.conversations_setPurpose(channel=channel, purpose=plan.purpose)
+        record(self.domain, plan.incident_id, Purpose.PURPOSE, channel, cards.digest(plan.purpose))
 
     def _bookmark(self, plan: Plan, channel: str, *, search: bool) -> None:
         assert plan.source_url is not None
@@ -242,16 +243,9 @@ class Provisioner:
     def _announce(self, plan: Plan, channel: str, *, search: bool) -> None:
         target = self.settings.announce_channel
         assert target is not None and not plan.restricted
-        ts = None
-        if search:
-            with slack_call("conversations.history"):
-                ts = find_own_post(self.client, target, plan.ref, Purpose.ANNOUNCEMENT, plan.declared_at)
-        if ts is None:
-            text = plan.announcement(channel)
-            with slack_call("chat.postMessage"):
-                response = self.client.chat_postMessage(
-                    channel=target, metadata=metadata(plan.ref, Purpose.ANNOUNCEMENT), **text.as_kwargs()
-                )
-            ts, target = str(response["ts"]), str(response["channel"])
-            record(self.domain, plan.incident_id, Purpose.ANNOUNCED_AS, target, text.fingerprint())
-        record(self.domain, plan.incident_id, Purpose.ANNOUNCEMENT, target, ts)
+        text = plan.announcement(channel)
+        tag = Tag(plan.ref, Purpose.ANNOUNCEMENT)
+        posted = post_once(self.client, target, tag, since=plan.declared_at if search else None, **text.as_kwargs())
+        if not posted.found:  # a found one's text is unknown: the next refresh brings it up to date
+            record(self.domain, plan.incident_id, Purpose.ANNOUNCED_AS, posted.channel, text.fingerprint())
+        record(self.domain, plan.incident_id, Purpose.ANNOUNCEMENT, posted.channel, posted.ts)

@@ -21,7 +21,7 @@ from bot.slack_only import for_incidents_in_slack
 from bot.slack_port import SlackPort
 from bot.socket_mode import SocketModeHandler
 from incidents.context import Domain
-from incidents.dispatcher import Backoff, Dispatcher
+from incidents.dispatcher import LEASE, Backoff, Dispatcher
 from incidents.outbox import OutboxMessage
 from incidents.reviews import load_templates
 from incidents.settings import Settings
@@ -41,7 +41,7 @@ class Runtime:
         *,
         clock: TimeSource | None = None,
         backoff: Backoff | None = None,
-        lease: timedelta = timedelta(seconds=60),
+        lease: timedelta = LEASE,
         client: WebClient | None = None,
     ) -> None:
         self.settings, self.domain = settings, domain
@@ -93,7 +93,9 @@ class Runtime:
     def socket_mode(self) -> SocketModeHandler:
         """A Socket Mode connection (``connect()`` for background, ``start()`` to block)."""
         assert self.settings.slack_app_token, "SLACK_APP_TOKEN is required for Socket Mode"
-        self._socket = SocketModeHandler(self.app, self.settings.slack_app_token, concurrency=SOCKET_MODE_THREADS)
+        self._socket = SocketModeHandler(
+            self.app, self.settings.slack_app_token, concurrency=SOCKET_MODE_THREADS, clock=self.domain.clock
+        )
         return self._socket
 
     def stop(self) -> None:

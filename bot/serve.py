@@ -3,6 +3,11 @@
 Refuses to start, with one line naming what is missing, when a token is absent or the database is not at the
 latest schema. The process keeps no incident state in memory, so several replicas may serve one database.
 :class:`Bot` is the running bot as ``vigil serve`` and ``vigil try`` both start it.
+
+SIGTERM stops it gracefully and exits 0: it stops taking work (HTTP mode stops accepting and lets requests under
+way finish; Socket Mode closes its connection, so Slack sends to the other replicas), steps down from the scheduler
+(releasing its lock for a standby), lets the deliveries under way finish and hands the rows it had claimed but not
+started back to the outbox.
 """
 
 from __future__ import annotations
@@ -10,7 +15,9 @@ from __future__ import annotations
 import argparse
 import gc
 import logging
+import signal
 import sys
+import threading
 from collections.abc import Callable
 from types import TracebackType
 from typing import TYPE_CHECKING
@@ -20,6 +27,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.runtime import Runtime
 from incidents.context import Domain
+from incidents.observability import log_as_json
 from incidents.privacy.detector import detector
 from incidents.scheduling.service import start_scheduler
 from incidents.settings import Settings, load_settings
@@ -92,6 +100,40 @@ class Bot:
         app = create_http_app(self.runtime.app, self.domain, self.settings, self.runtime.templates)
         return WebServer(app, host=host, port=port)
 
+    def operator_server(self, host: str, port: int) -> WebServer:
+        """Socket Mode's small HTTP server for operators: ``/metrics``, ``/healthz`` and ``/readyz`` only."""
+        from web.app import build_web_app
+        from web.server import WebServer
+
+        return WebServer(build_web_app(self.domain), host=host, port=port)
+
+    def run_socket_mode(self, stopping: threading.Event, operator: WebServer | None) -> None:
+        """Serve over Socket Mode (and ``operator``, if any) until ``stopping`` is set."""
+        if operator is not None:
+            operator.start()
+        connection = self.runtime.socket_mode()
+        connection.connect()
+        try:
+            while not stopping.wait(timeout=1.0):
+                pass
+        finally:
+            connection.close()  # first: Slack sends new requests to the replicas still connected
+            if operator is not None:
+                operator.stop()
+
+
+def stop_on_sigterm() -> threading.Event:
+    """An event that SIGTERM sets (it would otherwise end the process at once, mid-delivery)."""
+    stopping = threading.Event()
+
+    def handle(_signal: int, _frame: object) -> None:
+        if not stopping.is_set():
+            logging.getLogger(__name__).info("SIGTERM: taking no new work; finishing what is under way")
+        stopping.set()
+
+    signal.signal(signal.SIGTERM, handle)
+    return stopping
+
 
 def serve(args: argparse.Namespace, prepare_database: Callable[[Settings], str | None]) -> int:
     """``prepare_database`` readies the database once the configuration is complete (the composition root decides
@@ -104,21 +146,26 @@ def serve(args: argparse.Namespace, prepare_database: Callable[[Settings], str |
     logging.getLogger().setLevel(logging.INFO)
     for library in QUIET_LIBRARIES:
         logging.getLogger(library).setLevel(logging.WARNING)
+    if settings.log_format == "json":
+        log_as_json()
 
     try:
         bot = Bot(settings, Domain.from_settings(settings))
     except SlackUnreachable as exc:
         print(f"vigil serve: {exc}", file=sys.stderr)
         return 2
+    port, hint = (args.port, "pass --port") if args.http else (settings.metrics_port, "set another VIGIL_METRICS_PORT")
+    build = bot.http_server if args.http else bot.operator_server
     try:
-        server = bot.http_server(args.host, args.port) if args.http else None
+        server = build(args.host, port) if port is not None else None
     except OSError as exc:
         bot.runtime.stop()
-        print(f"vigil serve: cannot listen on {args.host}:{args.port} ({exc.strerror}); pass --port.", file=sys.stderr)
+        print(f"vigil serve: cannot listen on {args.host}:{port} ({exc.strerror}); {hint}.", file=sys.stderr)
         return 2
+    stopping = stop_on_sigterm()
     with bot:
-        if server is not None:
-            server.serve_forever()
+        if args.http and server is not None:
+            server.serve_forever()  # uvicorn handles SIGTERM itself, then passes it on to ``stopping``
         else:
-            bot.runtime.socket_mode().start()
+            bot.run_socket_mode(stopping, server)
     return 0

@@ -1,8 +1,9 @@
 """Outbox handlers that deliver the domain's side effects to Slack.
 
 ``SlackPort(client, domain, settings).handlers()`` is what ``incidents.dispatcher.Dispatcher`` runs. Every
-handler is idempotent (it checks ``incidents.postings`` before acting and records after), so the dispatcher's
-at-least-once delivery never shows anything twice. People given a role or invited at declaration are looked up
+handler is idempotent (it checks ``incidents.postings`` before acting and records after, and a redelivered post
+is looked up by its metadata tag before it is posted again), so the dispatcher's at-least-once delivery never shows
+anything twice. People given a role or invited at declaration are looked up
 in Slack afterwards, in the background (:class:`bot.people.PeopleDirectory`), so reviews can name them.
 """
 
@@ -15,16 +16,27 @@ from slack_sdk import WebClient
 
 from bot.blocks import card as cards
 from bot.blocks import messages
-from bot.blocks.text import is_slack_user
-from bot.delivery import PostOptions, direct_message, incident_by_id, invite, record, slack_call
+from bot.delivery import (
+    PostOptions,
+    Tag,
+    direct_message_once,
+    incident_by_id,
+    invite,
+    post_once,
+    record,
+    retry_window,
+    slack_call,
+)
 from bot.ids import Purpose, handoff_purpose, timeline_purpose
 from bot.people import PeopleDirectory
 from bot.provision import Provisioner
+from bot.topics import TOPIC_INTERVAL_S, TopicKeeper
 from incidents.context import Domain
 from incidents.dispatcher import Handler, RetryLater
 from incidents.enums import HandoffState, TimelineKind
 from incidents.models import Action, Handoff, TimelineEntry
 from incidents.outbox import OutboxMessage, Topic
+from incidents.people import is_directory_id
 from incidents.postings import find_posting
 from incidents.settings import Settings
 
@@ -42,10 +54,12 @@ class SlackPort:
         people: PeopleDirectory | None = None,
         *,
         workers: int = 32,
+        topic_interval_s: float = TOPIC_INTERVAL_S,
     ) -> None:
         self.client, self.domain, self.settings = client, domain, settings
         self.people = people or PeopleDirectory(client, domain)
         self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="vigil-slack")
+        self.topics = TopicKeeper(client, domain, topic_interval_s)
         self._bot_user: str | None = None
 
     @property
@@ -65,6 +79,7 @@ class SlackPort:
         return {
             Topic.INCIDENT_DECLARED: self.provision,
             Topic.INCIDENT_CHANGED: self.refresh,
+            Topic.CHANNEL_TOPIC: self.topics.deliver,
             Topic.TIMELINE_ADDED: self.post_entry,
             Topic.HANDOFF_REQUESTED: self.prompt_handoff,
             Topic.ACTION_SYNC_FAILED: self.tell_sync_failed,
@@ -74,12 +89,13 @@ class SlackPort:
         self.pool.shutdown(wait=False, cancel_futures=True)
 
     def provision(self, message: OutboxMessage) -> None:
-        Provisioner(self.client, self.domain, self.settings, self.pool, self.bot_user)(message)
+        Provisioner(self.client, self.domain, self.settings, self.pool, self.bot_user, self.topics)(message)
         self.pool.submit(self.people.learn, message.payload.get("invite", []))
 
     def refresh(self, message: OutboxMessage) -> None:
         """Bring the card (and topic, and announcement) up to date. Before the card exists there is nothing to
-        edit: provisioning posts the latest state and queues another refresh if it changed meanwhile."""
+        edit: provisioning posts the latest state and queues another refresh if it changed meanwhile. The topic
+        is only queued (see :mod:`bot.topics`): it is sent coalesced, to stay inside Slack's Tier 2."""
         with self.domain.unit() as ctx:
             incident = incident_by_id(ctx, message.incident_id)
             card = find_posting(ctx, incident.id, Purpose.CARD)
@@ -89,15 +105,13 @@ class SlackPort:
             rendered = cards.card(incident, ctx.policy, ctx.now())
             topic = cards.topic(incident)
             announcement = cards.announcement(incident, incident.slack_channel_id)
-            incident_id = incident.id
+            incident_id, has_channel = incident.id, incident.slack_channel_id is not None
+        if has_channel and (topic_posting is None or topic_posting.external_id != cards.digest(topic)):
+            self.topics.queue(incident_id)
         if card is None:
             return
         with slack_call("chat.update"):
             self.client.chat_update(channel=card.channel, ts=card.external_id, **rendered.as_kwargs())
-        if topic_posting is not None and topic_posting.external_id != cards.digest(topic):
-            with slack_call("conversations.setTopic"):
-                self.client.conversations_setTopic(channel=topic_posting.channel, topic=topic)
-            record(self.domain, incident_id, Purpose.TOPIC, topic_posting.channel, cards.digest(topic))
         fingerprint = announcement.fingerprint()
         if announced is not None and fingerprint != (seen.external_id if seen else None):
             with slack_call("chat.update"):
@@ -125,25 +139,26 @@ class SlackPort:
         if newcomer is not None:
             invite(self.client, channel, [newcomer], ref=incident_ref)
             self.pool.submit(self.people.learn, [newcomer])
-        with slack_call("chat.postMessage"):
-            response = self.client.chat_postMessage(channel=channel, **rendered.as_kwargs(), **options.kwargs())
-        record(self.domain, incident_id, purpose, channel, str(response["ts"]))
+        tag, since = Tag(incident_ref, purpose), retry_window(message)
+        posted = post_once(self.client, channel, tag, since=since, **rendered.as_kwargs(), **options.kwargs())
+        record(self.domain, incident_id, purpose, channel, posted.ts)
 
     def prompt_handoff(self, message: OutboxMessage) -> None:
         """Ask the proposed commander, in a direct message, to accept or decline."""
         with self.domain.unit() as ctx:
             request = ctx.session.get(Handoff, message.payload.get("handoff_id"))
-            if request is None or request.state is not HandoffState.PENDING or not is_slack_user(request.to_person):
+            if request is None or request.state is not HandoffState.PENDING or not is_directory_id(request.to_person):
                 return
             purpose = handoff_purpose(request.id)
             if find_posting(ctx, request.incident_id, purpose) is not None:
                 return
             rendered = messages.handoff_prompt(request, request.incident)
             options = PostOptions(request.incident.tier.is_restricted)
-            incident_id, person = request.incident_id, request.to_person
-        response = direct_message(self.client, person, **rendered.as_kwargs(), **options.kwargs())
-        if response is not None:
-            record(self.domain, incident_id, purpose, str(response["channel"]), str(response["ts"]))
+            incident_id, person, tag = request.incident_id, request.to_person, Tag(request.incident.ref, purpose)
+        since = retry_window(message)
+        posted = direct_message_once(self.client, person, tag, since=since, **rendered.as_kwargs(), **options.kwargs())
+        if posted is not None:
+            record(self.domain, incident_id, purpose, posted.channel, posted.ts)
 
     def tell_sync_failed(self, message: OutboxMessage) -> None:
         """Tell the incident channel, mentioning the commander, that an action's Jira sync gave up; once per
@@ -159,16 +174,16 @@ class SlackPort:
             channel = incident.slack_channel_id
             rendered = messages.sync_failed(action, incident.commander, str(message.payload.get("reason", "")))
             options = PostOptions(incident.tier.is_restricted)
-            incident_id = incident.id
+            incident_id, tag = incident.id, Tag(incident.ref, purpose)
         if channel is None:
             raise RetryLater("the incident channel is not created yet", after=CHANNEL_WAIT_S)
-        with slack_call("chat.postMessage"):
-            response = self.client.chat_postMessage(channel=channel, **rendered.as_kwargs(), **options.kwargs())
-        record(self.domain, incident_id, purpose, channel, str(response["ts"]))
+        since = retry_window(message)
+        posted = post_once(self.client, channel, tag, since=since, **rendered.as_kwargs(), **options.kwargs())
+        record(self.domain, incident_id, purpose, channel, posted.ts)
 
 
 def _newcomer(entry: TimelineEntry) -> str | None:
     if entry.kind not in (TimelineKind.ROLE, TimelineKind.HANDOFF):
         return None
     person = entry.data.get("person") or entry.data.get("to")
-    return person if isinstance(person, str) and is_slack_user(person) else None
+    return person if isinstance(person, str) and is_directory_id(person) else None

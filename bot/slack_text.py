@@ -15,8 +15,8 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from bot.blocks.text import is_slack_user
 from incidents.mentions import Mention
+from incidents.people import is_directory_id
 
 _MARKUP = re.compile(r"<([^<>]*)>")
 
@@ -46,7 +46,7 @@ def from_slack(text: str, names: Mapping[str, str] | None = None) -> Plain:
         target, _, label = markup.group(1).partition("|")
         label = _unescape(label)
         kind, rest = target[:1], target[1:]
-        if kind == "@" and is_slack_user(rest):
+        if kind == "@" and is_directory_id(rest):
             shown = f"@{label or names.get(rest) or rest}"
             mentions.append(Mention(rest, length, length + len(shown)))
             emit(shown)

@@ -5,27 +5,66 @@ frame back until the previous one is acknowledged (measured: acks at 50 per seco
 NODELAY). The websocket-client based client sets NODELAY but races its own monitor at start (it opens a second
 connection, hitting apps.connections.open's Tier 1 limit), so the builtin client is kept and its socket tuned on
 every (re)connect.
+
+Each envelope is stamped with the time it arrived, on the domain's clock, before it waits in the client's queue
+for a worker: that is the time of what the request records (:meth:`bot.context.Vigil.unit`), so requests that
+workers take up out of order still land on the timeline in the order Slack sent them.
 """
 
 from __future__ import annotations
 
 import socket
 import time
+from datetime import datetime
+from typing import Any
 
 from slack_bolt import App
 from slack_bolt.adapter.socket_mode.base_handler import BaseSocketModeHandler
-from slack_bolt.adapter.socket_mode.internals import run_bolt_app, send_response
+from slack_bolt.adapter.socket_mode.internals import build_headers, send_response
+from slack_bolt.request import BoltRequest
 from slack_sdk.socket_mode.builtin import SocketModeClient
 from slack_sdk.socket_mode.client import BaseSocketModeClient
 from slack_sdk.socket_mode.request import SocketModeRequest
 
+from bot.context import RECEIVED_AT
+from bot.metrics import request_kind
+from incidents.observability import observer, scope
+from incidents.timesource import TimeSource
+
+
+class _Arrived(str):
+    """An envelope as read off the socket, stamped with when (``perf_counter``): it waits in the client's queue
+    before a worker takes it, and that wait is part of the ack's latency."""
+
+    at: float
+    received: datetime
+    """The same moment on the domain's clock."""
+
 
 class NoDelaySocketModeClient(SocketModeClient):
+    def __init__(self, *, clock: TimeSource, **kwargs: Any) -> None:
+        self.clock = clock
+        super().__init__(**kwargs)
+
     def connect(self) -> None:
         super().connect()
         sock = self.current_session.sock if self.current_session is not None else None
         if sock is not None:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def enqueue_message(self, message: str) -> None:
+        stamped = _Arrived(message)
+        stamped.at = time.perf_counter()
+        stamped.received = self.clock.now()
+        super().enqueue_message(stamped)
+
+    def run_message_listeners(self, message: dict[str, Any], raw_message: str) -> None:
+        """Runs the listeners (the last sends the ack) with the envelope id on log lines, then reports the ack."""
+        envelope = message.get("envelope_id")
+        with scope(request=str(envelope)) if envelope else scope():
+            super().run_message_listeners(message, raw_message)
+        if envelope and isinstance(raw_message, _Arrived):
+            observer().acked(request_kind(message.get("payload") or {}), time.perf_counter() - raw_message.at)
 
 
 class SocketModeHandler(BaseSocketModeHandler):
@@ -33,9 +72,10 @@ class SocketModeHandler(BaseSocketModeHandler):
 
     client: NoDelaySocketModeClient
 
-    def __init__(self, app: App, app_token: str, *, concurrency: int) -> None:
+    def __init__(self, app: App, app_token: str, *, concurrency: int, clock: TimeSource) -> None:
         self.app = app
         self.client = NoDelaySocketModeClient(
+            clock=clock,
             app_token=app_token,
             logger=app.logger,
             web_client=app.client,
@@ -43,8 +83,19 @@ class SocketModeHandler(BaseSocketModeHandler):
             ping_interval=10,  # bolt's default
             concurrency=concurrency,
         )
-        self.client.socket_mode_request_listeners.append(self.handle)
+        self.client.message_listeners.append(self._envelope)  # given the raw envelope, with its arrival stamp
 
-    def handle(self, client: BaseSocketModeClient, req: SocketModeRequest) -> None:
+    def _envelope(self, client: BaseSocketModeClient, message: dict[str, Any], raw_message: str | None) -> None:
+        req = SocketModeRequest.from_dict(message)
+        if req is not None:
+            self.handle(client, req, received=raw_message.received if isinstance(raw_message, _Arrived) else None)
+
+    def handle(self, client: BaseSocketModeClient, req: SocketModeRequest, received: datetime | None = None) -> None:
         started = time.time()
-        send_response(client, req, run_bolt_app(self.app, req), started)
+        request = BoltRequest(
+            mode="socket_mode",
+            body=req.payload,
+            headers=build_headers(req),
+            context={RECEIVED_AT: received} if received is not None else None,
+        )
+        send_response(client, req, self.app.dispatch(request), started)

@@ -2,7 +2,8 @@
 
 Guarantees: a row is delivered at least once (a crash after delivery but before the row is marked done means
 it runs again, so handlers must be idempotent); rows claimed by one process are invisible to others for the
-lease, so several replicas can run dispatchers on one PostgreSQL; a row that keeps failing is marked failed
+lease, renewed while their handlers run (so a dead holder's rows are taken over within one short lease), so
+several replicas can run dispatchers on one PostgreSQL; a row that keeps failing is marked failed
 after ``max_attempts`` and the ``on_give_up`` hook is called once.
 """
 
@@ -20,12 +21,16 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from incidents.db import on_postgresql, transaction
+from incidents.observability import observer, scope
 from incidents.outbox import DONE, FAILED, PENDING, OutboxMessage, Topic
 from incidents.timesource import TimeSource
 
 log = logging.getLogger(__name__)
 
 Handler = Callable[[OutboxMessage], None]
+
+LEASE = timedelta(seconds=6)
+"""How long claimed rows stay hidden from other dispatchers; renewed while their handlers run."""
 
 
 class RetryLater(Exception):
@@ -56,7 +61,7 @@ class Dispatcher:
     clock: TimeSource
     backoff: Backoff = field(default_factory=Backoff)
     max_attempts: int = 8
-    lease: timedelta = timedelta(seconds=60)
+    lease: timedelta = LEASE
     batch: int = 50
     workers: int = 8
     on_give_up: Callable[[OutboxMessage, str], None] | None = None
@@ -81,7 +86,7 @@ class Dispatcher:
         claimed = self._claim()
         if not claimed:
             return 0
-        with ThreadPoolExecutor(max_workers=min(self.workers, len(claimed))) as pool:
+        with _LeaseKeeper(self, claimed), ThreadPoolExecutor(max_workers=min(self.workers, len(claimed))) as pool:
             list(pool.map(self._deliver, claimed))
         return len(claimed)
 
@@ -103,6 +108,7 @@ class Dispatcher:
                 self._wake.clear()
 
     def stop(self) -> None:
+        """Deliveries under way finish; rows claimed but not yet started go back to the queue at once."""
         self._stop.set()
         self._wake.set()
 
@@ -119,10 +125,18 @@ class Dispatcher:
                 query = query.with_for_update(skip_locked=True)
             rows = list(session.scalars(query))
             for row in rows:
+                row.redelivery = row.handed_out_before()
                 row.available_at = now + self.lease
             return rows
 
     def _deliver(self, message: OutboxMessage) -> None:
+        if self._stop.is_set():
+            self._release(message)
+            return
+        with scope():  # the handler annotates its log lines with the incident it turns out to be about
+            self._run_handler(message)
+
+    def _run_handler(self, message: OutboxMessage) -> None:
         handler = self._handler_for(message.topic)
         try:
             if handler is None:
@@ -149,6 +163,7 @@ class Dispatcher:
             if self.on_give_up is not None:
                 self.on_give_up(message, error)
             return
+        observer().delivered(message.topic, "retry")
         delay = after if after is not None else self.backoff.delay(attempts)
         with transaction(self.factory) as session:
             session.execute(
@@ -161,7 +176,15 @@ class Dispatcher:
                 )
             )
 
+    def _release(self, message: OutboxMessage) -> None:
+        """Hand a claimed row back before its lease runs out (this process is stopping), for another replica."""
+        with transaction(self.factory) as session:
+            session.execute(
+                update(OutboxMessage).where(OutboxMessage.id == message.id).values(available_at=self.clock.now())
+            )
+
     def _finish(self, message: OutboxMessage, state: str, error: str | None, attempts: int | None = None) -> None:
+        observer().delivered(message.topic, state)
         with transaction(self.factory) as session:
             session.execute(
                 update(OutboxMessage)
@@ -173,3 +196,44 @@ class Dispatcher:
                     finished_at=self.clock.now(),
                 )
             )
+
+
+class _LeaseKeeper(threading.Thread):
+    """Renews the lease of claimed rows every third of it while their handlers run, so the lease can be short.
+
+    A row is renewed only while it still holds the lease this keeper set last: once its handler has recorded a
+    result (done, failed, a retry at its own time, handed back) the row is left alone."""
+
+    def __init__(self, dispatcher: Dispatcher, rows: list[OutboxMessage]) -> None:
+        super().__init__(name="vigil-outbox-lease", daemon=True)
+        self.dispatcher, self.ids = dispatcher, [row.id for row in rows]
+        self.held_until = rows[0].available_at
+        self.finished = threading.Event()
+
+    def __enter__(self) -> _LeaseKeeper:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.finished.set()
+        self.join()
+
+    def run(self) -> None:
+        lease = self.dispatcher.lease
+        while not self.finished.wait(lease.total_seconds() / 3):
+            until = self.dispatcher.clock.now() + lease
+            try:
+                with transaction(self.dispatcher.factory) as session:
+                    session.execute(
+                        update(OutboxMessage)
+                        .where(
+                            OutboxMessage.id.in_(self.ids),
+                            OutboxMessage.state == PENDING,
+                            OutboxMessage.available_at == self.held_until,
+                        )
+                        .values(available_at=until)
+                    )
+            except Exception:
+                log.warning("could not renew the outbox lease; another replica may take these rows over", exc_info=True)
+                continue
+            self.held_until = until

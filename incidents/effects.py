@@ -52,6 +52,7 @@ def record(
     entry = TimelineEntry(
         incident=incident,
         at=at or now,
+        seq=next_timeline_seq(incident),
         recorded_at=now,
         kind=kind,
         author=actor,
@@ -71,6 +72,14 @@ def record(
         ctx.session.flush()
         enqueue(ctx.session, Topic.TIMELINE_ADDED, now=now, incident_id=incident.id, payload={"entry_id": entry.id})
     return entry
+
+
+def next_timeline_seq(incident: Incident) -> int:
+    """The sequence number for the incident's next timeline entry. Two writers numbering entries of one incident
+    at once both change its row, so the incident's version check refuses the later one (it retries), and the
+    unique (incident, seq) constraint backs that up."""
+    incident.timeline_seq = (incident.timeline_seq or 0) + 1  # None on an incident not yet inserted
+    return incident.timeline_seq
 
 
 def changed(ctx: Ctx, incident: Incident) -> None:

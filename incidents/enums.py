@@ -62,6 +62,8 @@ class TimelineKind(StrEnum):
     MESSAGE = "message"
     ACTION = "action"
     CLOCK = "clock"
+    TASK = "task"
+    REFERRAL = "referral"
 
 
 class ActionStatus(StrEnum):

@@ -7,11 +7,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from types import MappingProxyType
+from typing import Any
 
 from sqlalchemy import case, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from incidents import clocks as clock_service
+from incidents import tasks as task_service
 from incidents.context import Ctx
 from incidents.effects import audit, record
 from incidents.enums import Severity, Status, Tier, TimelineKind
@@ -21,6 +23,7 @@ from incidents.models import Clock, Incident, IncidentType, RoleAssignment, Seve
 from incidents.provisioning import queue_channel
 from incidents.queries import load_incident
 from incidents.refs import take_refs
+from incidents.severity_guidance import GUIDANCE_KEY, SeverityAnswers, suggest
 from incidents.timesource import FrozenTime
 
 TRANSITIONS: Mapping[Status, frozenset[Status]] = {
@@ -84,6 +87,8 @@ class Declaration:
     source_url: str | None = None
     in_slack: bool = True
     """Whether Slack hears of it: its channel, posts, DMs and reminders (see :mod:`incidents.provisioning`)."""
+    guidance: SeverityAnswers | None = None
+    """The declarer's answers to the severity guidance's questions, when they used it."""
     tier_raised: bool = False
 
 
@@ -107,6 +112,8 @@ def check(ctx: Ctx, declaration: Declaration) -> Declaration:
     roles = {"commander": d.commander or d.actor, **d.roles}
     for role in roles:
         _check_role(ctx, role)
+    if d.guidance is not None:
+        suggest(ctx.policy, d.guidance)
     return replace(
         d,
         title=title,
@@ -139,6 +146,7 @@ def declare(
     invite: Sequence[str] = (),
     source_url: str | None = None,
     in_slack: bool = True,
+    guidance: SeverityAnswers | None = None,
 ) -> Incident:
     """Open one incident: see :class:`Declaration` for what it takes (these are its fields, as given) and
     :func:`declare_many` for what it does."""
@@ -160,6 +168,7 @@ def declare(
         invite=invite,
         source_url=source_url,
         in_slack=in_slack,
+        guidance=guidance,
     )
     return declare_many(ctx, [declaration])[0]
 
@@ -235,14 +244,25 @@ def _open(ctx: Ctx, d: Declaration, now: datetime) -> tuple[Incident, list[Clock
 
 def _record_declared(ctx: Ctx, d: Declaration, incident: Incident, clocks: list[Clock], now: datetime) -> None:
     """The declare's timeline entries and audit events, and the outbox message that opens its channel."""
+    data: dict[str, Any] = {
+        "severity": d.severity.value,
+        "tier": d.tier.value,
+        "types": list(d.types),
+        "roles": dict(d.roles),
+    }
+    text = f"Declared {d.severity.value} ({d.tier.value}): {d.title}"
+    if d.guidance is not None:
+        suggestion = suggest(ctx.policy, d.guidance)
+        data[GUIDANCE_KEY] = suggestion.as_data()
+        text += f"; {suggestion.beside(d.severity)}"
     record(
         ctx,
         incident,
         kind=TimelineKind.DECLARED,
         actor=d.actor,
-        text=f"Declared {d.severity.value} ({d.tier.value}): {d.title}",
+        text=text,
         audit_action="incident.declare",
-        data={"severity": d.severity.value, "tier": d.tier.value, "types": list(d.types), "roles": dict(d.roles)},
+        data=data,
         source_url=d.source_url,
         announce=False,
     )
@@ -257,6 +277,7 @@ def _record_declared(ctx: Ctx, d: Declaration, incident: Incident, clocks: list[
             announce=False,
         )
     clock_service.record_started(ctx, incident, clocks, actor=d.actor)
+    task_service.start_playbooks(ctx, incident, actor=d.actor)
     if d.in_slack:
         queue_channel(ctx, incident, [d.actor, *d.roles.values(), *d.invite])
 
@@ -309,6 +330,7 @@ def change_severity(ctx: Ctx, ref: str, *, actor: str, severity: Severity, reaso
         audit_action="incident.severity",
         data={"from": previous.value, "to": severity.value, "reason": reason},
     )
+    task_service.apply_playbooks(ctx, incident, actor=actor)
     return incident
 
 
@@ -331,6 +353,7 @@ def change_tier(ctx: Ctx, ref: str, *, actor: str, tier: Tier, reason: str) -> I
         audit_action="incident.tier",
         data={"from": previous.value, "to": tier.value, "reason": reason},
     )
+    task_service.apply_playbooks(ctx, incident, actor=actor)
     return incident
 
 

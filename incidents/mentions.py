@@ -8,6 +8,7 @@ keep their mentions in ``data["mentions"]``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -16,6 +17,10 @@ from incidents.errors import VigilError
 
 MENTIONS_KEY = "mentions"
 """Where a timeline entry's ``data`` holds its mentions."""
+
+STORED_MENTION = re.compile(r"<@([^<>|\s]+)(?:\|[^<>]*)?>")
+"""A person as Vigil's own entries (and entries from before mentions were kept beside the text) store them:
+``<@key>``, perhaps with Slack's ``|label``; the one group is the key."""
 
 
 @dataclass(frozen=True)

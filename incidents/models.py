@@ -111,6 +111,9 @@ class Incident(Base):
     """Whether Slack hears of the incident (its channel, posts, DMs, reminders): not, for a declare from the
     terminal, until someone runs ``vigil provision`` (:mod:`incidents.provisioning`)."""
     version: Mapped[int] = mapped_column(Integer, default=1)
+    timeline_seq: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    """The sequence number its latest timeline entry took (:func:`incidents.effects.record`): counted here, in
+    the row every change already updates (and version-checks), so numbering an entry costs no query."""
     pii: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     """Where personal data sits in this row's free text (:mod:`incidents.privacy.scan`); None until scanned."""
 
@@ -123,7 +126,7 @@ class Incident(Base):
     timeline: Mapped[list[TimelineEntry]] = relationship(
         back_populates="incident",
         cascade="all, delete-orphan",
-        order_by="(TimelineEntry.at, TimelineEntry.id)",
+        order_by="(TimelineEntry.at, TimelineEntry.seq)",
     )
     severity_changes: Mapped[list[SeverityChange]] = relationship(
         back_populates="incident", cascade="all, delete-orphan", order_by="SeverityChange.id"
@@ -201,11 +204,16 @@ class TimelineEntry(Base):
     __table_args__ = (
         Index("ix_timeline_entries_incident_at", "incident_id", "at"),
         UniqueConstraint("incident_id", "external_id"),
+        UniqueConstraint("incident_id", "seq"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"))
     at: Mapped[datetime] = mapped_column(UTCDateTime)
+    """When it happened: when Vigil received the request that recorded it, or the time it was given."""
+    seq: Mapped[int] = mapped_column(Integer)
+    """Its place among the incident's entries in the order they were recorded: entries are read in (``at``,
+    ``seq``) order, so two with the same time keep the order they came in."""
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
     kind: Mapped[TimelineKind] = mapped_column(_enum(TimelineKind))
     author: Mapped[str] = mapped_column(PersonKey)

@@ -30,6 +30,8 @@ class Topic(StrEnum):
     """Provision the incident's channel, card and announcement; payload ``{"invite": [person, ...]}``."""
     INCIDENT_CHANGED = "incident.changed"
     """Refresh what shows the incident's state (card, topic, announcement). No payload."""
+    CHANNEL_TOPIC = "incident.topic"
+    """Bring the incident channel's topic up to date, coalesced: at most once per interval per channel. No payload."""
     TIMELINE_ADDED = "incident.timeline"
     """Post a notable timeline entry to the channel; payload ``{"entry_id": int}``."""
     HANDOFF_REQUESTED = "handoff.requested"
@@ -48,6 +50,8 @@ class Topic(StrEnum):
     NUDGE_CLOCK_OVERDUE = "nudge.clock_overdue"
     NUDGE_ACTION_DUE_SOON = "nudge.action_due_soon"
     NUDGE_ACTION_OVERDUE = "nudge.action_overdue"
+    NUDGE_TASK_DUE_SOON = "nudge.task_due_soon"
+    NUDGE_TASK_OVERDUE = "nudge.task_overdue"
     NUDGE_REVIEW_DUE = "nudge.review_due"
     NUDGE_HANDOFF_BOUNDARY = "nudge.handoff_boundary"
     NUDGE_HANDOFF_ESCALATION = "nudge.handoff_escalation"
@@ -72,6 +76,14 @@ class OutboxMessage(Base):
     available_at: Mapped[datetime] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str | None] = mapped_column(Text)
+
+    redelivery = False
+    """Set when the dispatcher claims the row (not stored): it was handed out before, and that try failed or its
+    holder died or stopped, maybe after the side effect happened; the handler looks for it before acting again."""
+
+    def handed_out_before(self) -> bool:
+        """Read before a claim extends the lease: a row never handed out is still available from its creation."""
+        return self.attempts > 0 or self.available_at != self.created_at
 
 
 def enqueue(

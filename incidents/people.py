@@ -18,7 +18,7 @@ from sqlalchemy import func, or_, select
 
 from incidents.context import Ctx
 from incidents.errors import VigilError
-from incidents.mentions import stored_mentions
+from incidents.mentions import STORED_MENTION, stored_mentions
 from incidents.models import Incident, Person
 
 SYSTEM_ACTORS = frozenset({"vigil", "system"})
@@ -35,7 +35,6 @@ _ID_AS_TYPED = re.compile(r"[UW][A-Z0-9_]{2,63}")
 and tests, which Slack is never asked about."""
 _CLI_KEY = re.compile(r"cli:[\w.\-]{1,60}")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
-_STORED_MENTION = re.compile(r"<@([^<>|\s]+)(?:\|[^<>]*)?>")
 
 
 def is_directory_id(key: str) -> bool:
@@ -151,13 +150,13 @@ class Names:
             position = mention.end
         out.append(raw[position:])
         joined = "".join(out)
-        return _STORED_MENTION.sub(lambda m: "@" + self.display(m.group(1)), joined) if "<@" in joined else joined
+        return STORED_MENTION.sub(lambda m: "@" + self.display(m.group(1)), joined) if "<@" in joined else joined
 
     @staticmethod
     def mentioned(raw: str, data: Mapping[str, Any] | None = None) -> set[str]:
         """The keys :meth:`text` would name, so a render can load them with everyone else in one query."""
         keys = {m.key for m in stored_mentions(data or {}) or ()}
-        return keys | set(_STORED_MENTION.findall(raw)) if "<@" in raw else keys
+        return keys | set(STORED_MENTION.findall(raw)) if "<@" in raw else keys
 
 
 class _Entry(Protocol):

@@ -8,10 +8,15 @@ from incidents.context import Ctx
 from incidents.models import Posting
 
 
-def find_posting(ctx: Ctx, incident_id: int, purpose: str, channel: str | None = None) -> Posting | None:
+def find_posting(
+    ctx: Ctx, incident_id: int, purpose: str, channel: str | None = None, *, for_update: bool = False
+) -> Posting | None:
+    """``for_update``: hold the row until commit, so writers who decide from it take turns (PostgreSQL)."""
     query = select(Posting).where(Posting.incident_id == incident_id, Posting.purpose == purpose)
     if channel is not None:
         query = query.where(Posting.channel == channel)
+    if for_update:
+        query = query.with_for_update()
     return ctx.session.scalars(query.order_by(Posting.id)).first()
 
 

@@ -1,6 +1,6 @@
 """Every table Vigil owns, gathered for Alembic. A module that defines tables is imported here."""
 
-from incidents import apikey_models, models, outbox, party_models, web_sessions
+from incidents import apikey_models, models, outbox, party_models, referral_models, task_models, web_sessions
 from incidents.db import Base
 from incidents.reviews import models as review_models
 from incidents.scheduling import models as scheduling_models
@@ -13,8 +13,10 @@ __all__ = [
     "models",
     "outbox",
     "party_models",
+    "referral_models",
     "review_models",
     "scheduling_models",
+    "task_models",
     "tracker_models",
     "web_sessions",
 ]

@@ -70,6 +70,11 @@ class Settings(BaseSettings):
         default=300.0, ge=30, description="how often the scheduler asks Jira what changed (catches missed webhooks)"
     )
 
+    log_format: str = Field(default="text", pattern=r"^(text|json)$", description="`json`: one object a line")
+    metrics_port: int | None = Field(
+        default=None, ge=1, le=65535, description="Socket Mode: serve /metrics, /healthz, /readyz on this port"
+    )
+
     @field_validator("database_url")
     @classmethod
     def _known_backend(cls, value: str) -> str:

@@ -128,6 +128,16 @@ def test_declare_names_the_clocks_it_started_and_a_raised_tier(vigil: Run) -> No
     assert started.group(1).count(" due 20") == 2
 
 
+def test_declare_with_the_severity_guidance_says_how_the_choice_stands(vigil: Run) -> None:
+    code, out, _ = vigil(
+        "--as", "U_ALICE", "declare", "Scam wave targeting hosts", "--type", "fraud_scam", "--severity", "SEV2",
+        "--harm", "limited", "--imminence", "days",
+    )  # fmt: skip
+    assert code == 0 and "Severity SEV2: the severity guidance suggested SEV3 (limited, days)." in out
+    code, _, err = vigil("declare", "Scam wave", "--type", "fraud_scam", "--severity", "SEV2", "--harm", "life")
+    assert code == 1 and err == "vigil: Give both --harm and --imminence for a suggested severity, or neither.\n"
+
+
 def test_people_are_named_as_the_person_says_them(vigil: Run) -> None:
     assert vigil("people", "name", "U_MAYA", "Maya Patel", "--email", "maya@example.com")[0] == 0
     code, out, _ = vigil(

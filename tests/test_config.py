@@ -35,6 +35,16 @@ def test_operator_policy_replaces_sections(tmp_path: Path) -> None:
             "source_url: 'https://x', last_verified: 2026-01-01, timezone: Mars/Olympus}\n",
             "unknown time zone",
         ),
+        (
+            "severity_guidance:\n  harm: {life: Life}\n  imminence: {now: Now, days: Days}\n"
+            "  matrix: {life: {now: SEV1}}\n  source: x\n  last_verified: 2026-12-03\n",
+            "severity_guidance: Value error, matrix.life: no severity for imminence 'days'",
+        ),
+        (
+            "severity_guidance:\n  harm: {life: Life}\n  imminence: {now: Now}\n"
+            "  matrix: {life: {now: SEV9}}\n  source: x\n  last_verified: 2026-12-03\n",
+            "severity_guidance.matrix.life.now",
+        ),
     ],
 )
 def test_bad_policy_files_name_the_file_and_field(tmp_path: Path, content: str, words: str) -> None:

@@ -2,6 +2,7 @@
 topics are checked where they are queued, not where they are delivered."""
 
 import threading
+import time
 from collections import Counter
 from datetime import timedelta
 
@@ -11,6 +12,7 @@ from sqlalchemy import select
 from incidents.context import Domain
 from incidents.dispatcher import Backoff, Dispatcher, RetryLater
 from incidents.outbox import DONE, FAILED, PENDING, OutboxMessage, Topic, enqueue
+from incidents.timesource import SystemTime
 
 TOPIC = Topic.INCIDENT_CHANGED
 
@@ -135,3 +137,42 @@ def test_two_dispatchers_never_deliver_the_same_row_twice(domain: Domain, backen
     for thread in threads:
         thread.join()
     assert len(delivered) == 200 and set(delivered.values()) == {1}
+
+
+def test_a_dead_holders_rows_are_taken_over_within_a_few_seconds(domain: Domain, clock) -> None:
+    """A process claims rows and is killed before delivering them: another takes them over once the short lease
+    runs out, and its handlers are told the rows were handed out before (they look before acting again)."""
+    _queue(domain, 3)
+    redelivered: list[bool] = []
+    dead = Dispatcher(domain.factory, {TOPIC: lambda m: None}, domain.clock)
+    assert len(dead._claim()) == 3
+    alive = Dispatcher(domain.factory, {TOPIC: lambda m: redelivered.append(m.redelivery)}, domain.clock)
+    assert alive.run_once() == 0, "the lease still holds"
+    assert dead.lease <= timedelta(seconds=10)
+    clock.advance(dead.lease)
+    alive.drain()
+    assert redelivered == [True] * 3
+    assert _states(domain) == [(DONE, 1)] * 3
+
+
+def test_a_live_holder_keeps_its_rows_past_the_lease(domain: Domain) -> None:
+    """The holder renews the lease while its handler runs, so a short lease never lets a slow delivery run twice."""
+    live = Domain(domain.engine, domain.factory, domain.policy, SystemTime())
+    _queue(live, 2)
+    delivered = Counter[int]()
+    lease = timedelta(seconds=0.3)
+
+    def slow(message: OutboxMessage) -> None:
+        delivered[message.id] += 1
+        time.sleep(1.0)
+
+    holder = Dispatcher(live.factory, {TOPIC: slow}, live.clock, lease=lease)
+    other = Dispatcher(live.factory, {TOPIC: slow}, live.clock, lease=lease)
+    thread = threading.Thread(target=holder.run_once)
+    thread.start()
+    time.sleep(0.1)
+    while thread.is_alive():
+        assert other.run_once() == 0
+        time.sleep(0.05)
+    thread.join()
+    assert set(delivered.values()) == {1} and _states(live) == [(DONE, 1)] * 2

@@ -171,7 +171,7 @@ def test_every_link_to_the_web_view_opens_a_page(served: Served) -> None:
         actions.add_action(ctx, ref, actor=served.alice, title="Rate-limit new accounts' replies", tracked=True)
     _start_the_review_in_slack(served, channel)
     jira_links = _jira_links(served)
-    assert jira_links == {review}
+    assert jira_links == {page}
 
     named = _post_the_leadership_digest(served)
     [digest] = served.slack.messages(served.leadership)

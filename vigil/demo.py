@@ -23,9 +23,9 @@ from incidents.context import Domain
 from incidents.outbox import PENDING, OutboxMessage
 from incidents.people import Names, people_of
 from incidents.queries import get_incident
-from incidents.settings import Settings
 from vigil.cli import render
 from vigil.cli.parser import Definition
+from vigil.emulated import emulated_settings
 
 REPLY_WAIT_S = 1.0
 
@@ -111,13 +111,7 @@ def demo(args: argparse.Namespace) -> int:
         url = os.environ.get("VIGIL_DATABASE_URL") or f"sqlite:///{Path(tmp) / 'vigil-demo.db'}"
         migrate.upgrade(url)
         people, general, announce = _seed(emu)
-        settings = Settings(
-            database_url=url,
-            slack_bot_token=emu.bot_token,
-            slack_app_token=emu.app_token,
-            slack_api_url=emu.web_api_url,
-            announce_channel=announce,
-        )
+        settings = emulated_settings(emu, url, slack_app_token=emu.app_token, announce_channel=announce)
         domain = Domain.from_settings(settings)
         runtime = Runtime(settings, domain)
         runtime.start_dispatcher(poll=0.1)

@@ -25,15 +25,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource
-
 from bot.http import SLACK_EVENTS_PATH
 from bot.serve import Bot, SlackUnreachable
 from emulators.slack import SlackEmulator
 from incidents import apikeys, migrate
 from incidents.context import Domain
 from incidents.errors import VigilError
-from incidents.settings import Settings
+from vigil.emulated import emulated_settings
 
 T = TypeVar("T")
 
@@ -53,21 +51,6 @@ EXAMPLE_DECLARE: dict[str, Any] = {
 }
 """A request body for ``POST /api/v1/incidents`` (the README shows the same one)."""
 EXAMPLE_COMMAND = "/incident declare SEV2 type:fraud_scam Scam wave targeting hosts"
-
-
-class _GivenOnly(Settings):
-    """Settings from what ``vigil try`` passes, never from the environment or a config file."""
-
-    @classmethod
-    def settings_customise_sources(
-        cls,
-        settings_cls: type[BaseSettings],
-        init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource,
-        dotenv_settings: PydanticBaseSettingsSource,
-        file_secret_settings: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        return (init_settings,)
 
 
 @dataclass(frozen=True)
@@ -129,11 +112,9 @@ def try_everything(args: argparse.Namespace) -> int:
         emu = _bound(lambda: stack.enter_context(emulator), args.slack_port, "--slack-port")
         announce = _seed(emu)
         base_url = f"http://{LOOPBACK}:{args.port}"
-        settings = _GivenOnly(
-            database_url=url,
-            slack_bot_token=emu.bot_token,
-            slack_signing_secret=emu.signing_secret,
-            slack_api_url=emu.web_api_url,
+        settings = emulated_settings(
+            emu,
+            url,
             announce_channel=announce,
             oidc_discovery_url=emu.oidc_configuration_url,
             oidc_client_id=emu.client_id,

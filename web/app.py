@@ -1,7 +1,9 @@
 """The one FastAPI application behind ``vigil serve --http`` (and ``vigil web``).
 
 Features contribute routers; the app adds what every replica behind a load balancer needs: a health check that
-proves the database answers, and a cap on every request body (:mod:`web.body_limit`). No state lives in the
+proves the database answers (``/healthz``), a readiness check that it is also at this version's schema
+(``/readyz``), Prometheus metrics (``/metrics``), a request id on every log line, and a cap on every request body
+(:mod:`web.body_limit`). No state lives in the
 process, so any number of replicas can serve.
 """
 
@@ -16,7 +18,9 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
 from incidents.context import Domain
+from incidents.observability import not_ready
 from web.body_limit import MAX_BODY_BYTES, BodyLimit
+from web.metrics import RequestTelemetry, metrics_router
 
 WORKER_THREADS = 8
 """Threads running the synchronous endpoints and the intake API's batches. Few on purpose: each holds the GIL
@@ -38,6 +42,7 @@ def build_web_app(
 
     app = FastAPI(title="Vigil", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
     app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
+    app.add_middleware(RequestTelemetry)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> JSONResponse:
@@ -48,6 +53,13 @@ def build_web_app(
             return JSONResponse({"ok": False, "database": type(exc).__name__}, status_code=503)
         return JSONResponse({"ok": True})
 
-    for router in routers:
+    @app.get("/readyz", include_in_schema=False)
+    def readyz() -> JSONResponse:
+        reason = not_ready(domain.engine)
+        if reason is not None:
+            return JSONResponse({"ok": False, "reason": reason}, status_code=503)
+        return JSONResponse({"ok": True})
+
+    for router in [metrics_router(domain), *routers]:
         app.include_router(router)
     return app

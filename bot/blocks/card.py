@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from bot.blocks.referrals import referrals_section
+from bot.blocks.tasks import progress_section
 from bot.blocks.text import (
     Block,
     Mrkdwn,
@@ -112,6 +114,8 @@ def card(incident: Incident, policy: Policy, now: datetime) -> Rendered:
     open_actions = sum(1 for a in incident.actions if a.status in (ActionStatus.OPEN, ActionStatus.IN_PROGRESS))
     if incident.actions:
         blocks.append(section(md("*Actions* {} open of {}", open_actions, len(incident.actions))))
+    blocks += progress_section(incident, now)
+    blocks += referrals_section(incident, policy, now.date())
     blocks += [divider(), context(md("Updated {} · `/incident help` for commands", when(incident.updated_at)))]
     return Rendered(text=f"{headline(incident)}: {incident.title}", blocks=blocks)
 

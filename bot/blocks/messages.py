@@ -37,6 +37,7 @@ POSTED_KINDS = frozenset(
         TimelineKind.HANDOFF,
         TimelineKind.UPDATE,
         TimelineKind.ACTION,
+        TimelineKind.REFERRAL,
     }
 )
 """Timeline kinds worth a message in the channel. Notes and captured messages are already in the channel;
@@ -50,6 +51,7 @@ KIND_EMOJI = {
     TimelineKind.HANDOFF: ":handshake:",
     TimelineKind.UPDATE: ":mega:",
     TimelineKind.ACTION: ":white_check_mark:",
+    TimelineKind.REFERRAL: ":outbox_tray:",
 }
 
 

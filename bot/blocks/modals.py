@@ -1,4 +1,4 @@
-"""Modals: declare, status update, add a party, and the confirmation a submitted modal turns into."""
+"""Modals: declare, status update, add a party, open a referral, and the confirmation a submitted modal turns into."""
 
 from __future__ import annotations
 
@@ -6,14 +6,15 @@ import json
 from dataclasses import asdict, dataclass
 from datetime import timedelta
 
-from bot.blocks.text import Block, clip, link, md, option, plain, section
+from bot.blocks.text import Block, clip, context, link, md, option, plain, section
 from bot.ids import Field, ViewId
 from incidents.enums import Status, Tier
 from incidents.guards import TITLE_MAX
 from incidents.lifecycle import TRANSITIONS
 from incidents.models import Incident
 from incidents.party_models import PartyRole
-from incidents.policy import Policy
+from incidents.policy import Policy, SeverityGuidance
+from incidents.severity_guidance import Suggestion
 
 NEXT_UPDATE_CHOICES: dict[str, timedelta] = {
     "15m": timedelta(minutes=15),
@@ -74,7 +75,33 @@ def _text(*, multiline: bool = False, initial: str = "", max_length: int | None 
     return element
 
 
-def declare_modal(policy: Policy, origin: Origin, *, title: str = "", summary: str = "") -> Block:
+def _severity_guidance(policy: Policy, guidance: SeverityGuidance, suggestion: Suggestion | None) -> list[Block]:
+    """The two questions, each dispatching its answer at once (Slack keeps what was typed while the modal is
+    updated with the suggestion), and the suggestion once both are answered."""
+
+    def question(field: Field, label: str, answers: dict[str, str]) -> Block:
+        choices = [option(text, key) for key, text in answers.items()]
+        return {**_input(field, label, _static(choices), optional=True), "dispatch_action": True}
+
+    said = (
+        md(
+            "Suggested: *{}* · {}. You choose the severity; both are recorded.",
+            suggestion.severity.value,
+            policy.severities[suggestion.severity].label,
+        )
+        if suggestion
+        else md("Not sure of the severity? Answer these two and Vigil suggests one.")
+    )
+    return [
+        question(Field.HARM, "How bad is the harm?", guidance.harm),
+        question(Field.IMMINENCE, "How soon?", guidance.imminence),
+        {**context(said), "block_id": Field.SEVERITY_SUGGESTION.value},
+    ]
+
+
+def declare_modal(
+    policy: Policy, origin: Origin, *, title: str = "", summary: str = "", suggestion: Suggestion | None = None
+) -> Block:
     severities = [
         option(f"{s.value} · {policy.severities[s].label}", s.value, policy.severities[s].description)
         for s in policy.severity_order
@@ -90,6 +117,7 @@ def declare_modal(policy: Policy, origin: Origin, *, title: str = "", summary: s
             hint="Becomes the channel name: describe the harm, never the people involved.",
         ),
         _input(Field.TYPES, "Types", {"type": "multi_static_select", "options": types, "placeholder": plain("Pick")}),
+        *(_severity_guidance(policy, policy.severity_guidance, suggestion) if policy.severity_guidance else ()),
         _input(
             Field.SEVERITY,
             "Severity",
@@ -172,6 +200,42 @@ def party_modal(incident: Incident, origin: Origin) -> Block:
             _input(Field.HANDLE, "Platform handle", _text(max_length=200), optional=True, hint="With or without @."),
             _input(Field.ACCOUNT_ID, "Platform account id", _text(max_length=200), optional=True),
             _input(Field.CONTACT, "Contact", _text(max_length=320), optional=True, hint="E-mail address or phone."),
+        ],
+    }
+
+
+def referral_modal(incident: Incident, policy: Policy, origin: Origin) -> Block:
+    """Hand part of the incident to another process; left without a due date, the kind's usual time applies."""
+    kinds = [option(kind.label, key, kind.description or None) for key, kind in policy.referral_kinds.items()]
+    return {
+        "type": "modal",
+        "callback_id": ViewId.REFERRAL,
+        "title": plain(f"Refer {incident.ref}", 24),
+        "submit": plain("Open referral"),
+        "close": plain("Cancel"),
+        "private_metadata": origin.dump(),
+        "blocks": [
+            _input(Field.REFERRAL_KIND, "Refer to", _static(kinds, kinds[0] if kinds else None)),
+            _input(
+                Field.REFERRAL_OWNER,
+                "Owner",
+                {"type": "users_select", "placeholder": plain("Who follows it up")},
+                optional=True,
+            ),
+            _input(
+                Field.DUE_DATE,
+                "Due",
+                {"type": "datepicker", "placeholder": plain("The kind's usual time")},
+                optional=True,
+            ),
+            _input(
+                Field.EXTERNAL_REF,
+                "External reference",
+                _text(max_length=200),
+                optional=True,
+                hint="The other process's case, claim or report number, once known.",
+            ),
+            _input(Field.NOTE, "Note", _text(multiline=True, max_length=3000), optional=True),
         ],
     }
 

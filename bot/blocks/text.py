@@ -10,15 +10,12 @@ never a ping.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from incidents.mentions import Mention
-
-_SLACK_USER = re.compile(r"[UW][A-Z0-9]{2,}")
-_STORED_MENTION = re.compile(r"<@([^>|]+)>")
+from incidents.mentions import STORED_MENTION, Mention
+from incidents.people import is_directory_id
 
 Block = dict[str, Any]
 
@@ -52,17 +49,12 @@ def join(separator: str, parts: Iterable[str]) -> Mrkdwn:
     return Mrkdwn(safe(separator).join(safe(p) for p in parts))
 
 
-def is_slack_user(key: str) -> bool:
-    """People keys are Slack user ids for Slack users and ``cli:name``-style keys for everyone else."""
-    return bool(_SLACK_USER.fullmatch(key))
-
-
 def mention(key: str | None, name: str | None = None) -> Mrkdwn:
     """A Slack user as a live mention (Slack shows their name); anyone else (a terminal or API key) by ``name``
     when the caller knows it, else by their key."""
     if not key:
         return Mrkdwn("nobody")
-    return Mrkdwn(f"<@{key}>") if is_slack_user(key) else safe(name or key.split(":", 1)[-1])
+    return Mrkdwn(f"<@{key}>") if is_directory_id(key) else safe(name or key.split(":", 1)[-1])
 
 
 def channel_link(channel_id: str) -> Mrkdwn:
@@ -78,7 +70,7 @@ def people(text: str, meant: Collection[str]) -> Mrkdwn:
     """Text Vigil stored with people as ``<@key>`` (its own entries, and entries from before mentions were
     structured): the people in ``meant`` become mentions (or names), anyone else plain ``@key``, and the rest
     shows as typed."""
-    pieces = _STORED_MENTION.split(text)  # text, key, text, key, ..., text
+    pieces = STORED_MENTION.split(text)  # text, key, text, key, ..., text
     return Mrkdwn(
         "".join(
             escape(piece) if i % 2 == 0 else (mention(piece) if piece in meant else escape(f"@{piece}"))

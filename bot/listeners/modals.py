@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltContext
 
 from bot.blocks.modals import Origin, done_modal
-from bot.context import Vigil, lock_incident
+from bot.context import Vigil, lock_incident, received_at
 from bot.forms import declare_form, update_form
 from bot.ids import Field, ViewId
 from bot.listeners.common import errors_beside_fields
@@ -19,12 +19,12 @@ from incidents.errors import VigilError
 
 def register(app: App, vigil: Vigil) -> None:
     @app.view(ViewId.DECLARE)
-    def declare_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+    def declare_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> None:
         user = body["user"]["id"]
         origin = Origin.load(view.get("private_metadata"))
         with errors_beside_fields(ack, Field.TITLE, "declare"):
             form = declare_form(view)
-            with vigil.unit() as ctx:
+            with vigil.unit(received_at(context)) as ctx:
                 incident = lifecycle.declare(
                     ctx,
                     actor=user,
@@ -36,6 +36,7 @@ def register(app: App, vigil: Vigil) -> None:
                     region=form.region,
                     invite=form.responders,
                     source_url=origin.source_url,
+                    guidance=form.guidance,
                 )
                 ref, tier = incident.ref, incident.tier
         if ack.response is not None:
@@ -48,7 +49,7 @@ def register(app: App, vigil: Vigil) -> None:
         ack(response_action="update", view=done_modal("Incident declared", text))
 
     @app.view(ViewId.UPDATE)
-    def update_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+    def update_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> None:
         user = body["user"]["id"]
         origin = Origin.load(view.get("private_metadata"))
         with errors_beside_fields(ack, Field.SUMMARY, "update"):
@@ -70,6 +71,6 @@ def register(app: App, vigil: Vigil) -> None:
                     next_update_in=form.next_update_in,
                 )
 
-            vigil.run(post)
+            vigil.run(post, received=received_at(context))
         if ack.response is None:
             ack()

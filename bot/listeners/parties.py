@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltContext
 
 from bot.blocks.modals import Origin, done_modal
 from bot.blocks.text import md
-from bot.context import Vigil, lock_incident
+from bot.context import Vigil, lock_incident, received_at
 from bot.forms import party_form
 from bot.ids import Field, ViewId
 from bot.listeners.common import errors_beside_fields
@@ -20,7 +20,7 @@ from incidents.errors import VigilError
 
 def register(app: App, vigil: Vigil) -> None:
     @app.view(ViewId.PARTY)
-    def party_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+    def party_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> None:
         user = body["user"]["id"]
         ref = Origin.load(view.get("private_metadata")).ref
         with errors_beside_fields(ack, Field.PARTY_NAME, "adding a party"):
@@ -43,7 +43,7 @@ def register(app: App, vigil: Vigil) -> None:
                 )
                 return added.token
 
-            token = vigil.run(add)
+            token = vigil.run(add, received=received_at(context))
         if ack.response is not None:
             return
         text = md("Added to {} as *{}*. `/incident parties` lists them.", incident_ref, token)

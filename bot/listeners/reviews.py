@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
 from bot.blocks.modals import done_modal
-from bot.context import Vigil, lock_incident
+from bot.context import Vigil, lock_incident, received_at
 from bot.ids import ActionId, ViewId
 from bot.listeners.common import UNEXPECTED, after_ack
 from bot.review_blocks import FORM_FIELDS, form_fields, form_not_personal, review_form, review_preview
@@ -57,7 +58,7 @@ def review_modal(ctx: Ctx, vigil: Vigil, incident: Incident, user: str) -> dict[
 
 def register(app: App, vigil: Vigil) -> None:
     @app.view(ViewId.REVIEW)
-    def review_saved(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+    def review_saved(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> None:
         user, ref = body["user"]["id"], view.get("private_metadata") or ""
         try:
             changes, ticked = form_fields(view["state"]["values"]), form_not_personal(view["state"]["values"])
@@ -70,7 +71,7 @@ def register(app: App, vigil: Vigil) -> None:
                     mark_not_personal(ctx, ref, texts, actor=user)
                 return _preview(ctx, ref, user, notice="Saved. This is how the summary will read in the channel.")
 
-            preview = vigil.run(save)
+            preview = vigil.run(save, received=received_at(context))
         except VigilError as exc:
             field = exc.field if exc.field in FORM_FIELDS else FALLBACK_FIELD
             ack(response_action="errors", errors={field: exc.message})
@@ -81,19 +82,17 @@ def register(app: App, vigil: Vigil) -> None:
             return
         ack(response_action="update", view=preview)
 
-    def edit(body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
+    def edit(body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext) -> None:
         user, ref = body["user"]["id"], str(action.get("value") or "")
-        _show(
-            client,
-            body,
-            ref,
-            _outcome(vigil, ref, user, lambda ctx: review_modal(ctx, vigil, get_incident(ctx, ref), user)),
+        modal = _outcome(
+            vigil, ref, user, lambda ctx: review_modal(ctx, vigil, get_incident(ctx, ref), user), received_at(context)
         )
+        _show(client, body, ref, modal)
 
     app.action(ActionId.REVIEW_EDIT)(**after_ack(edit))
 
     def on_step(action_id: ActionId, step: Callable[..., Review], done: str) -> None:
-        def clicked(body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
+        def clicked(body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext) -> None:
             user, ref = body["user"]["id"], str(action.get("value") or "")
 
             def run(ctx: Ctx) -> dict[str, Any]:
@@ -101,7 +100,7 @@ def register(app: App, vigil: Vigil) -> None:
                 step(ctx, ref, actor=user)
                 return _preview(ctx, ref, user, notice=done)
 
-            _show(client, body, ref, _outcome(vigil, ref, user, run))
+            _show(client, body, ref, _outcome(vigil, ref, user, run, received_at(context)))
 
         app.action(action_id)(**after_ack(clicked))
 
@@ -127,11 +126,13 @@ def _preview(ctx: Ctx, ref: str, user: str, *, notice: str) -> dict[str, Any]:
     return review_preview(document, notice=notice, cleared=cleared)
 
 
-def _outcome(vigil: Vigil, ref: str, user: str, run: Callable[[Ctx], dict[str, Any]]) -> dict[str, Any]:
-    """The modal after a button: ``run``'s preview; the form with the findings when the publish gate refused; or
-    the refusal shown above the unchanged preview."""
+def _outcome(
+    vigil: Vigil, ref: str, user: str, run: Callable[[Ctx], dict[str, Any]], received: datetime | None
+) -> dict[str, Any]:
+    """The modal after a button: ``run``'s preview (as of ``received``, the click); the form with the findings
+    when the publish gate refused; or the refusal shown above the unchanged preview."""
     try:
-        return vigil.run(run)
+        return vigil.run(run, received=received)
     except PersonalDataFound as exc:
         try:
             with vigil.unit() as ctx:

@@ -12,12 +12,13 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot.blocks import messages
-from bot.blocks.modals import Origin, declare_modal, party_modal, update_modal
-from bot.blocks.text import md, mention, safe
+from bot.blocks.modals import Origin, declare_modal, party_modal, referral_modal, update_modal
+from bot.blocks.tasks import task_list
+from bot.blocks.text import md, mention, people, safe
 from bot.command_grammar import (
     CHANNEL_COMMANDS,
     AddAction,
@@ -32,8 +33,11 @@ from bot.command_grammar import (
     Help,
     ListClocks,
     ListParties,
+    ListReferrals,
+    ListTasks,
     OpenDeclareModal,
     OpenPartyModal,
+    OpenReferralModal,
     OpenReviewModal,
     OpenUpdateModal,
     QuickDeclare,
@@ -43,11 +47,11 @@ from bot.command_grammar import (
     parse,
     subcommand,
 )
-from bot.context import Vigil, lock_incident
+from bot.context import Vigil, lock_incident, received_at
 from bot.ids import Command
 from bot.listeners.common import open_view, reply_on_error
 from bot.listeners.reviews import review_modal
-from incidents import actions, clocks, lifecycle, parties, roles, timeline
+from incidents import actions, clocks, lifecycle, parties, referrals, roles, tasks, timeline
 from incidents.context import Ctx
 from incidents.errors import VigilError
 from incidents.models import Incident
@@ -57,7 +61,7 @@ log = logging.getLogger(__name__)
 
 
 def register(app: App, vigil: Vigil) -> None:
-    def answer_now(ack: Ack, command: dict[str, Any]) -> None:
+    def answer_now(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
         """The ack: refusals of the text, help and a quick declare ride on it; everything else is acked bare."""
         user, channel, text = command["user_id"], command["channel_id"], command.get("text", "")
         with reply_on_error(ack=ack):
@@ -68,13 +72,14 @@ def register(app: App, vigil: Vigil) -> None:
                     ack(**messages.help_message(here.ref if here else None).as_kwargs())
             elif isinstance(request, QuickDeclare):
                 declare = request
-                ack(text=safe(vigil.run(lambda ctx: _declare(ctx, declare, user))))
+                ack(text=safe(vigil.run(lambda ctx: _declare(ctx, declare, user), received=received_at(context))))
             else:
                 ack()
 
-    def answer_later(command: dict[str, Any], client: WebClient, respond: Respond) -> None:
+    def answer_later(command: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext) -> None:
         """After the bare ack: open a form, or run a channel command and answer through the response_url."""
         user, channel, text = command["user_id"], command["channel_id"], command.get("text", "")
+        received = received_at(context)
         try:
             request = parse(text)
         except CommandError:
@@ -93,11 +98,24 @@ def register(app: App, vigil: Vigil) -> None:
                     incident = _incident_here(ctx, channel, "party")
                     parties.require_member(incident, user)
                     modal = party_modal(incident, Origin(channel=channel, ref=incident.ref))
+            elif isinstance(request, OpenReferralModal):
+                with vigil.unit() as ctx:
+                    incident = _incident_here(ctx, channel, "refer")
+                    modal = referral_modal(incident, ctx.policy, Origin(channel=channel, ref=incident.ref))
+            elif isinstance(request, ListTasks):
+                listed = vigil.run(lambda ctx: _tasks(ctx, channel), received=received)
+                respond(response_type="ephemeral", replace_original=False, **listed)
+                return
             elif isinstance(request, OpenReviewModal):
-                modal = vigil.run(lambda ctx: review_modal(ctx, vigil, _incident_here(ctx, channel, "review"), user))
+                modal = vigil.run(
+                    lambda ctx: review_modal(ctx, vigil, _incident_here(ctx, channel, "review"), user),
+                    received=received,
+                )
             else:
                 verb = subcommand(text)
-                reply = vigil.run(lambda ctx: _run(ctx, vigil, _incident_here(ctx, channel, verb), request, user))
+                reply = vigil.run(
+                    lambda ctx: _run(ctx, vigil, _incident_here(ctx, channel, verb), request, user), received=received
+                )
                 respond(text=safe(reply), response_type="ephemeral", replace_original=False)
                 return
             open_view(client, respond, command["trigger_id"], modal)
@@ -114,6 +132,11 @@ def _incident_here(ctx: Ctx, channel: str, verb: str) -> Incident:
             "Run it in the incident channel, or `/incident` to declare a new incident."
         )
     return incident
+
+
+def _tasks(ctx: Ctx, channel: str) -> dict[str, Any]:
+    incident, listed = tasks.list_tasks(ctx, _incident_here(ctx, channel, "tasks").ref)
+    return task_list(incident.ref, listed, ctx.now())
 
 
 def _declare(ctx: Ctx, request: QuickDeclare, user: str) -> str:
@@ -180,6 +203,12 @@ def _run(ctx: Ctx, vigil: Vigil, incident: Incident, request: Request, user: str
             return f"Parties to {ref} (members only; this look is recorded):\n{lines}"
         case EraseParty(party=party):
             return parties.erase_party(ctx, ref, party, actor=user).message
+        case ListReferrals():
+            referred = referrals.referrals_of(incident)
+            if not referred:
+                return f"{ref} has no referrals yet. Open one with `/incident refer`."
+            lines = "\n".join(f"• {referrals.describe(r, ctx.policy, ctx.now().date())}" for r in referred)
+            return md("Referrals of {}:\n{}", ref, people(lines, {r.owner for r in referred if r.owner}))
         case Resolve(note=note):
             lifecycle.resolve(ctx, ref, actor=user, note=note)
             return f"{ref} is resolved. Close it with `/incident close` once the follow-up is done."

@@ -20,7 +20,7 @@ from emulators.slack.serialize import view_json
 from emulators.slack.server import EmulatorServer
 from emulators.slack.socket_mode import SocketHub
 from emulators.slack.state import Workspace
-from emulators.slack.state_values import action_payload, find_element, state_values
+from emulators.slack.state_values import action_payload, element_state, find_element, state_values
 
 _STALE_S = 6 * 60
 
@@ -221,7 +221,12 @@ class Driver:
             blocks = (source.view.get("blocks") if isinstance(source, View) else source.blocks) or []
             block, element = find_element(blocks, action_id, block_id)
             action = action_payload(block, element, value)
-            state = source.state if isinstance(source, View) else {}
+            state: dict[str, Any] = {}
+            if isinstance(source, View):  # a view remembers what the person picks, as Slack's state does
+                if element["type"] not in {"button", "workflow_button", "overflow"}:
+                    entered = source.state.setdefault(block["block_id"], {})
+                    entered[element["action_id"]] = element_state(element, value, given=True)
+                state = source.state
             payload = payloads.block_actions(self._ws, self._server_base(), user_id, source, action, state)
         return self._wait(self._send("interactive", payload, transport))
 
@@ -237,7 +242,12 @@ class Driver:
             view = self._ws.views[view_id]
             if view.closed or view.type != "modal" or view.user != user_id:
                 raise ValueError(f"{user_id} has no open modal {view_id}")
-            state = state_values(view.view.get("blocks", []), values or {})
+            given = values or {}
+            state = state_values(view.view.get("blocks", []), given)
+            for block_id, entered in view.state.items():  # picked earlier (block actions), not given now
+                for action_id, element in entered.items():
+                    if action_id not in given.get(block_id, {}) and block_id in state:
+                        state[block_id][action_id] = element
             view.state = state
             payload = payloads.view_submission(self._ws, user_id, view, state)
         ack = self._wait(self._send("interactive", payload, transport))

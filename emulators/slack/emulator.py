@@ -166,6 +166,12 @@ class SlackEmulator(Driver):
         """The next `times` calls of `method` answer {"ok": false, "error": error} with HTTP `status`."""
         self._faults.fail_next(method, error, status, times)
 
+    def lose_answer_next(self, method: str, times: int = 1, channel: str | None = None) -> None:
+        """The next `times` calls of `method` (to `channel` only, if given) are carried out, then the connection
+        drops before the answer is sent, as when a connection to Slack dies after the change: the client sees a
+        connection error, not a result. Calls that fail are answered as usual."""
+        self._faults.lose_answer_next(method, times, channel)
+
     def go_down(self) -> None:
         """Slack outage: the listening socket closes (connection refused) and websockets drop."""
         self._server.go_down()

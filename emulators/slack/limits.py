@@ -71,6 +71,7 @@ class Faults:
         self.latency_ms = latency_ms
         self.method_latency_ms: dict[str, float] = {}
         self._failures: dict[str, deque[Failure]] = {}
+        self._lost_answers: dict[tuple[str, str | None], int] = {}
         self._lock = threading.Lock()
 
     def latency_s(self, method: str) -> float:
@@ -93,3 +94,18 @@ class Faults:
             if failure.remaining <= 0:
                 queue.popleft()
             return failure
+
+    def lose_answer_next(self, method: str, times: int, channel: str | None) -> None:
+        """The next `times` calls of `method` (to `channel` only, if given) happen but their answers never leave
+        (see :meth:`answer_lost`)."""
+        with self._lock:
+            self._lost_answers[(method, channel)] = self._lost_answers.get((method, channel), 0) + times
+
+    def answer_lost(self, method: str, channel: str | None) -> bool:
+        """Whether the answer to this call, which Slack has already carried out, is to be lost on the way back."""
+        with self._lock:
+            for key in ((method, channel), (method, None)):
+                if self._lost_answers.get(key, 0) > 0:
+                    self._lost_answers[key] -= 1
+                    return True
+            return False

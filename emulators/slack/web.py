@@ -67,6 +67,14 @@ def _authenticate(ws: Workspace, spec: Method, token: str | None) -> str:
     raise SlackError("not_allowed_token_type")
 
 
+def _hang_up(request: web.Request) -> web.Response:
+    """Drop the connection without answering: the client sees it closed with no response (aiohttp quietly
+    skips writing the response to a closed transport)."""
+    if request.transport is not None:
+        request.transport.abort()
+    return web.Response()
+
+
 class WebApi:
     """Serves the Web API for one emulator."""
 
@@ -91,6 +99,8 @@ class WebApi:
             self.ws.calls.append(
                 ApiCall(name, args, status, bool(body.get("ok")), body.get("error"), started, time.monotonic())
             )
+        if body.get("ok") and self.faults.answer_lost(name, args.get("channel")):
+            return _hang_up(request)
         return web.json_response(body, status=status, headers=headers)
 
     async def _answer(

@@ -6,7 +6,7 @@ happens at start and names the file and the field at fault.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Literal
@@ -17,9 +17,12 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from incidents.enums import DeadlineKind, Severity, Tier
 from incidents.errors import ConfigError
+from incidents.policy.referral_kinds import ReferralKindPolicy
 
 DEFAULT_POLICY_FILE = Path(__file__).with_name("default.yaml")
 Slug = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
+Choice = Annotated[str, Field(min_length=1, max_length=75)]
+"""Text a person picks from a Slack menu, which shows at most 75 characters of an option."""
 
 
 class _Strict(BaseModel):
@@ -101,6 +104,96 @@ class JiraTarget(_Strict):
     issue_type: str | None = None
 
 
+class SeverityGuidance(_Strict):
+    """Two questions a declarer can answer when unsure of the severity, and the severity each pair of answers
+    suggests. The suggestion is shown and recorded beside the severity the declarer picks, never imposed."""
+
+    harm: dict[Slug, Choice] = Field(description="how bad the harm to people is: answer key → what the declarer reads")
+    imminence: dict[Slug, Choice] = Field(description="how soon it happens: answer key → what the declarer reads")
+    matrix: dict[Slug, dict[Slug, Severity]] = Field(description="harm → imminence → suggested severity")
+    source: str
+    last_verified: date
+
+    @model_validator(mode="after")
+    def _complete(self) -> SeverityGuidance:
+        for harm in self.harm:
+            row = self.matrix.get(harm)
+            if row is None:
+                raise ValueError(f"matrix: no row for harm {harm!r}")
+            missing = [answer for answer in self.imminence if answer not in row]
+            if missing:
+                raise ValueError(f"matrix.{harm}: no severity for imminence {', '.join(map(repr, missing))}")
+            unknown = [answer for answer in row if answer not in self.imminence]
+            if unknown:
+                raise ValueError(f"matrix.{harm}: unknown imminence {', '.join(map(repr, unknown))}")
+        unknown_harm = [harm for harm in self.matrix if harm not in self.harm]
+        if unknown_harm:
+            raise ValueError(f"matrix: unknown harm {', '.join(map(repr, unknown_harm))}")
+        return self
+
+
+DUE_OFFSET = r"^\d{1,4}[mhd]$"
+_UNITS = {"m": "minutes", "h": "hours", "d": "days"}
+
+
+class PlaybookStep(_Strict):
+    """One step of a playbook. ``due`` counts from when the playbook was added to the incident (its declare, or
+    the change that made it apply) or, with ``after``, from when that earlier step of the same playbook was done."""
+
+    key: Slug
+    text: str = Field(min_length=1, max_length=300)
+    owner_role: Slug
+    due: str = Field(pattern=DUE_OFFSET, description="offset such as 30m, 4h or 2d")
+    after: Slug | None = None
+    required: bool = True
+
+    @property
+    def offset(self) -> timedelta:
+        return timedelta(**{_UNITS[self.due[-1]]: int(self.due[:-1])})
+
+
+class Playbook(_Strict):
+    """The steps an incident of ``type`` gets, optionally only at some severities, tiers or jurisdictions (an
+    empty list matches every value; jurisdictions match as clocks do)."""
+
+    type: Slug
+    severities: list[Severity] = Field(default_factory=list)
+    tiers: list[Tier] = Field(default_factory=list)
+    jurisdictions: list[str] = Field(default_factory=list)
+    steps: list[PlaybookStep] = Field(min_length=1)
+    source: str = Field(pattern=r"^https?://")
+    last_verified: date
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Playbook:
+        seen: set[str] = set()
+        for step in self.steps:
+            if step.key in seen:
+                raise ValueError(f"steps.{step.key}.key: used twice")
+            if step.after is not None and step.after not in seen:
+                raise ValueError(f"steps.{step.key}.after: {step.after!r} is not an earlier step of this playbook")
+            seen.add(step.key)
+        return self
+
+    def matches(self, types: list[str], severity: Severity, tier: Tier, jurisdictions: list[str]) -> bool:
+        """Whether the playbook applies; an incident naming no jurisdictions gets them all (the safer error)."""
+        return (
+            self.type in types
+            and (not self.severities or severity in self.severities)
+            and (not self.tiers or tier in self.tiers)
+            and (not self.jurisdictions or not jurisdictions or bool(set(self.jurisdictions) & set(jurisdictions)))
+        )
+
+
+def _check_playbooks(policy: Policy) -> None:
+    for name, playbook in policy.playbooks.items():
+        if playbook.type not in policy.types:
+            raise ValueError(f"playbooks.{name}.type: unknown incident type {playbook.type!r}")
+        for step in playbook.steps:
+            if step.owner_role not in policy.roles:
+                raise ValueError(f"playbooks.{name}.steps.{step.key}.owner_role: unknown role {step.owner_role!r}")
+
+
 class Policy(_Strict):
     severities: dict[Severity, SeverityPolicy]
     roles: list[Slug]
@@ -108,6 +201,11 @@ class Policy(_Strict):
     types: dict[Slug, TypePolicy]
     clocks: dict[Slug, ClockPolicy] = Field(default_factory=dict)
     jira: dict[Slug, JiraTarget] = Field(default_factory=dict, description="Jira project/issue type by type")
+    severity_guidance: SeverityGuidance | None = None
+    playbooks: dict[Slug, Playbook] = Field(default_factory=dict, description="steps each incident gets, by name")
+    referral_kinds: dict[Slug, ReferralKindPolicy] = Field(
+        default_factory=dict, description="processes an incident can refer part of its work to"
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> Policy:
@@ -132,6 +230,7 @@ class Policy(_Strict):
             for child in clock_policy.starts:
                 if child not in self.clocks:
                     raise ValueError(f"clocks.{name}.starts: unknown clock {child!r}")
+        _check_playbooks(self)
         return self
 
     @cached_property

@@ -23,21 +23,14 @@ import threading
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from functools import cache
-from typing import Any, NamedTuple
+from typing import Any
 
 import phonenumbers
 
-DETECTOR_VERSION = "2026.12.1"
-"""Stored with every scan; a row scanned by another version is scanned again (``vigil redaction rescan``)."""
+from incidents.privacy.findings import Finding
 
 PHONE_REGIONS = ("US", "GB", "IN", "DE", "FR", "BR", "AU", "JP", "NG", "MX", "ES", "IT", "CA", "PH", "ZA", "NL")
 """Regions tried for numbers written without a country code; a ``+``/``00`` number needs none."""
-
-
-class Finding(NamedTuple):
-    start: int
-    end: int
-    category: str
 
 
 LABELS = {

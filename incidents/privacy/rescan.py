@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from incidents.context import Ctx
 from incidents.models import Action, Incident, TimelineEntry
-from incidents.privacy.detector import DETECTOR_VERSION
+from incidents.privacy.findings import DETECTOR_VERSION
 from incidents.privacy.scan import is_current, scan
 from incidents.reviews.models import Review
 

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session, sessionmaker
 
-from incidents.privacy.detector import DETECTOR_VERSION, Finding, detect
+from incidents.privacy.findings import DETECTOR_VERSION, Finding
 
 PERSONAL_TEXT = "__personal_text__"
 
@@ -23,6 +23,14 @@ PERSONAL_TEXT = "__personal_text__"
 def watch(factory: sessionmaker[Session]) -> None:
     """Scan on every flush of sessions made by ``factory``."""
     event.listen(factory, "before_flush", _before_flush)
+
+
+def detect(text: str) -> list[Finding]:
+    """The detector, loaded on the first write or stale read: a command that only reads stored findings never pays
+    for its import."""
+    from incidents.privacy.detector import detect as detect_now
+
+    return detect_now(text)
 
 
 def personal_columns(row: object) -> tuple[str, ...]:

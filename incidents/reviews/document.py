@@ -20,6 +20,8 @@ from incidents.enums import SyncState, TimelineKind
 from incidents.models import Action, Incident, Person
 from incidents.policy import Policy
 from incidents.privacy.scan import findings
+from incidents.referral_models import Referral, ReferralStatus
+from incidents.referrals import is_overdue, kind_label
 from incidents.reviews import metrics as metrics_module
 from incidents.reviews.chart import ChartInput, severity_chart
 from incidents.reviews.formatting import DASH, day, duration, items, paragraphs, short, since, when
@@ -34,6 +36,7 @@ from incidents.reviews.views import (
     MetricView,
     ObligationView,
     PhaseView,
+    ReferralView,
     ReviewDocument,
     RoleView,
 )
@@ -109,6 +112,7 @@ def build_document(
     policy: Policy,
     now: datetime,
     identifiers: Mapping[str, str] | None = None,
+    referrals: Sequence[Referral] = (),
 ) -> ReviewDocument:
     """``identifiers`` are other things that identify someone (the incident's parties: name, handle, contact → their
     role token), masked by value wherever they were typed."""
@@ -201,6 +205,7 @@ def build_document(
                 updates=[u.at for u in incident.updates],
             )
         ),
+        referrals=tuple(_referral(incident, r, policy, redactor, now, allowlist) for r in referrals),
     )
 
 
@@ -415,4 +420,35 @@ def _action(action: Action, number: int, redactor: Redactor, now: datetime, allo
         tracker_url=None if allowlist else web_link(action.tracker_url),
         sync_note=sync_note,
         overdue=bool(action.due_date and action.due_date < now.date() and not action.status.is_finished),
+    )
+
+
+def _referral(
+    incident: Incident, referral: Referral, policy: Policy, redactor: Redactor, now: datetime, allowlist: bool
+) -> ReferralView:
+    """Kind, status and times for every audience; the decision's text and the external reference are masked for
+    leadership and left out altogether where only structured facts may be shown."""
+    to_referral, to_decision = metrics_module.referral_spans(incident, referral)
+    said, column = (
+        (referral.reason, "reason") if referral.status is ReferralStatus.DECLINED else (referral.outcome, "outcome")
+    )
+    if allowlist or not said:
+        outcome = None
+    elif redactor.pseudonymous:
+        outcome = redactor.text(said, findings(referral.pii, column, said))
+    else:
+        outcome = redactor.text(said)
+    return ReferralView(
+        number=referral.id,
+        kind=kind_label(policy, referral.kind),
+        status=referral.status.value,
+        status_label=referral.status.label,
+        owner=redactor.name(referral.owner),
+        due=day(referral.due_date),
+        overdue=is_overdue(referral, now.date()),
+        requested=when(referral.requested_at),
+        to_referral=duration(to_referral.duration),
+        to_decision=duration(to_decision.duration),
+        outcome=outcome,
+        external_ref=None if allowlist or not referral.external_ref else redactor.text(referral.external_ref),
     )

@@ -23,6 +23,7 @@ from incidents.models import Incident, TimelineEntry
 from incidents.parties import party_tokens
 from incidents.people import Names, people_by_key, people_of
 from incidents.queries import get_incident, is_member, normalise_ref
+from incidents.referrals import referrals_of
 from incidents.reviews.document import Audience, build_document
 from incidents.reviews.models import Review
 from incidents.reviews.service import ReviewFields, find_review
@@ -71,7 +72,7 @@ def review_document(ctx: Ctx, ref: str, *, actor: str, audience: Audience) -> Re
     timeline = ctx.session.execute(
         select(*TIMELINE_COLUMNS, *_leadership_columns(incident, audience))
         .where(TimelineEntry.incident_id == incident.id)
-        .order_by(TimelineEntry.at, TimelineEntry.id)
+        .order_by(TimelineEntry.at, TimelineEntry.seq)
     ).all()
     review = find_review(ctx, incident)
     return build_document(
@@ -84,6 +85,7 @@ def review_document(ctx: Ctx, ref: str, *, actor: str, audience: Audience) -> Re
         policy=ctx.policy,
         now=ctx.now(),
         identifiers=party_tokens(incident) if audience is Audience.LEADERSHIP else None,
+        referrals=referrals_of(incident),
     )
 
 
@@ -130,7 +132,7 @@ def _status_changes(ctx: Ctx, incident: Incident) -> list[tuple[datetime, str]]:
     rows = ctx.session.execute(
         select(TimelineEntry.at, TimelineEntry.data)
         .where(TimelineEntry.incident_id == incident.id, TimelineEntry.kind == TimelineKind.STATUS)
-        .order_by(TimelineEntry.at, TimelineEntry.id)
+        .order_by(TimelineEntry.at, TimelineEntry.seq)
     )
     changes = [(at, (data or {}).get("to", (data or {}).get("status"))) for at, data in rows]
     return [(at, status) for at, status in changes if isinstance(status, str)]

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from incidents.clock_state import ClockStanding, clock_standing
 from incidents.enums import Severity
 from incidents.models import Incident
+from incidents.referral_models import Referral
 
 
 @dataclass(frozen=True)
@@ -112,3 +113,12 @@ def cadence(incident: Incident, now: datetime, *, first_update_minutes: int | No
             delay = (following or ended or now) - due
             worst = delay if worst is None or delay > worst else worst
     return Cadence(kept, missed, pending, worst, tuple(missed_dues))
+
+
+def referral_spans(incident: Incident, referral: Referral) -> tuple[Span, Span]:
+    """From the declaration to the referral, and to its decision (or its refusal, which also settles it)."""
+    settled = referral.decided_at or referral.declined_at
+    return (
+        Span("to_referral", "Time to referral", "declared", incident.declared_at, "referred", referral.requested_at),
+        Span("to_decision", "Time to decision", "declared", incident.declared_at, "decided", settled),
+    )

@@ -17,7 +17,8 @@ from urllib.parse import urlsplit
 
 from incidents.models import Incident, Person
 from incidents.people import SYSTEM_ACTORS, Names, display_name
-from incidents.privacy.detector import LABELS, Finding, detect
+from incidents.privacy.detector import LABELS, detect
+from incidents.privacy.findings import Finding
 
 _SLACK_MARKUP = re.compile(r"<(?:([@#!])|(?=(?:https?|mailto|ftp):))([^<>|\s]+)(?:\|([^<>]*))?>", re.IGNORECASE)
 _SLACK_ENTITIES = (("&lt;", "<"), ("&gt;", ">"), ("&amp;", "&"))

@@ -115,6 +115,25 @@ class ActionView:
 
 
 @dataclass(frozen=True)
+class ReferralView:
+    number: int
+    kind: str
+    status: str
+    status_label: str
+    owner: str
+    due: str
+    overdue: bool
+    requested: str
+    to_referral: str
+    """Time from the declaration to the referral."""
+    to_decision: str
+    """Time from the declaration to the decision (or the refusal); a dash until then."""
+    outcome: str | None
+    """The decision, or why it was declined; None for audiences that read no free text."""
+    external_ref: str | None
+
+
+@dataclass(frozen=True)
 class ImpactView:
     people_affected: str
     minors_involved: str
@@ -168,6 +187,7 @@ class ReviewDocument:
     wellbeing_note: tuple[str, ...]
     actions: tuple[ActionView, ...]
     chart_svg: Markup
+    referrals: tuple[ReferralView, ...] = ()
 
 
 ALL_VIEWS: tuple[type, ...] = (
@@ -179,6 +199,7 @@ ALL_VIEWS: tuple[type, ...] = (
     MetricView,
     ObligationView,
     PhaseView,
+    ReferralView,
     ReviewDocument,
     RoleView,
 )

@@ -22,6 +22,8 @@ class NudgeKind(StrEnum):
     CLOCK_OVERDUE = "clock_overdue"
     ACTION_DUE_SOON = "action_due_soon"
     ACTION_OVERDUE = "action_overdue"
+    TASK_DUE_SOON = "task_due_soon"
+    TASK_OVERDUE = "task_overdue"
     REVIEW_DUE = "review_due"
     HANDOFF_BOUNDARY = "handoff_boundary"
     HANDOFF_ESCALATION = "handoff_escalation"

@@ -30,6 +30,7 @@ from incidents.apikeys import expire_idempotency_records
 from incidents.context import Domain
 from incidents.db import make_engine
 from incidents.errors import ConfigError
+from incidents.observability import observer
 from incidents.scheduling import jobs
 from incidents.scheduling.config import WEEKDAYS, parse_boundary
 from incidents.scheduling.jobs import DIGEST_GRACE, HANDOFF_GRACE
@@ -211,12 +212,14 @@ class JobRunner:
             self._unregister()
             raise
         self.scheduler = scheduler
+        observer().leading(True)
 
     def stop(self) -> None:
         """Stop scheduling once running jobs have finished."""
         scheduler, self.scheduler = self.scheduler, None
         if scheduler is not None:
             scheduler.shutdown(wait=True)
+            observer().leading(False)
         self._unregister()
 
     def _unregister(self) -> None:

@@ -22,6 +22,7 @@ from incidents.scheduling import plan
 from incidents.scheduling.config import SchedulingSettings
 from incidents.scheduling.models import Nudge, NudgeKind
 from incidents.scheduling.nudges import Due, record_due
+from incidents.tasks import task_reminders
 
 LONG_SHIFT_SEVERITIES = (Severity.SEV0, Severity.SEV1)
 HOUR = timedelta(hours=1)
@@ -38,6 +39,7 @@ def find_due(ctx: Ctx, config: SchedulingSettings) -> Iterator[Due]:
     yield from _status_updates(ctx, now)
     yield from _clocks(ctx, config, now)
     yield from _actions(ctx, config, now)
+    yield from task_reminders(ctx, now)
     yield from _reviews(ctx, config, now)
     yield from _handoff_escalations(ctx, config, now)
     yield from _long_shifts(ctx, config, now)

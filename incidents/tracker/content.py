@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from incidents.enums import ActionPriority
-from incidents.links import DEFAULT_WEB_PATH_PREFIX, review_page
+from incidents.links import DEFAULT_WEB_PATH_PREFIX, incident_page
 from incidents.models import Action, Incident
 from incidents.policy import Policy
 from incidents.settings import Settings
@@ -78,7 +78,8 @@ def desired(config: SyncConfig, incident: Incident, action: Action) -> dict[str,
     (``owner`` is Vigil's person key; the sync turns it into the tracker's assignee)."""
     discreet = _discreet(config, incident)
     channel = SLACK_CHANNEL_LINK.format(channel=incident.slack_channel_id) if incident.slack_channel_id else None
-    review = review_page(config, incident.ref)
+    # The incident's page, not its review: a ticket is filed long before a review exists, and the page leads to it.
+    page = incident_page(config, incident.ref)
     about = incident.ref if discreet else f"{incident.ref} ({incident.severity.value}): {incident.title}"
     lines = [f"Corrective action from incident {about}.", ""]
     if discreet:
@@ -88,8 +89,8 @@ def desired(config: SyncConfig, incident: Incident, action: Action) -> dict[str,
     lines.append(f"Category: {action.category.value.replace('_', ' ')}")
     if channel:
         lines.append(f"Incident channel: {channel}")
-    if review:
-        lines.append(f"Review: {review}")
+    if page:
+        lines.append(f"Incident and its review: {page}")
     lines += ["", "Kept in sync by Vigil: status, assignee and due date changes here flow back to the incident."]
     out: dict[str, Any] = {
         "summary": f"[{incident.ref}] {_discreet_title(action) if discreet else action.title}"[:255],
@@ -108,11 +109,11 @@ def desired(config: SyncConfig, incident: Incident, action: Action) -> dict[str,
         "owner": action.owner,
         "properties": {"actionId": str(action.id), "incident": incident.ref, "install": config.label_prefix},
     }
-    if review or channel:
+    if page or channel:
         title = f"{incident.ref} in Vigil" if discreet else f"{incident.ref}: {incident.title}"
         out["link"] = {
             "global_id": f"{config.label_prefix}:action:{action.id}",
-            "url": review or channel,
+            "url": page or channel,
             "title": title,
         }
     return out

@@ -24,7 +24,7 @@ from slack_bolt import App
 
 from bot import review_blocks
 from bot.app import build_app
-from bot.blocks import card, messages, modals
+from bot.blocks import card, messages, modals, tasks
 from bot.nudges import RENDER
 from emulators.jira.testing import running
 from emulators.slack import Ack, SlackEmulator
@@ -46,11 +46,12 @@ from incidents.reviews.gate import review_findings
 from incidents.scheduling.config import SchedulingSettings
 from incidents.scheduling.models import Nudge, NudgeKind
 from incidents.settings import Settings
+from incidents.tasks import list_tasks
 from tests.bot.conftest import BotUnderTest, People, bot_settings, start_runtime
 from tests.helpers import outbox_topics
 
 Surface = Literal["message", "modal", "home"]
-BUILDER_MODULES: tuple[ModuleType, ...] = (card, messages, modals, review_blocks)
+BUILDER_MODULES: tuple[ModuleType, ...] = (card, messages, modals, review_blocks, tasks)
 """Modules whose public functions build what Slack shows (``bot/nudges.py`` renders through ``RENDER``)."""
 BUILT_TYPES = {"Rendered", "Block", "SummaryMessage", "dict[str, Any]"}
 
@@ -119,7 +120,7 @@ def set_the_scene(domain: Domain, people: People, declared: Callable[[], None] =
             ctx,
             actor=alice,
             title="Coordinated harassment of a creator",
-            types=["hate_harassment"],
+            types=["hate_harassment", "threat_violence"],
             severity=Severity.SEV2,
             region="EMEA",
             roles={"deputy": carol},
@@ -164,7 +165,11 @@ def everything_vigil_shows(ctx: Ctx, scene: Scene, people: People, settings: Set
     b.show("modal", modals.declare_modal, ctx.policy, origin, title="Spam wave", summary="Seen in the EU")
     b.show("modal", modals.update_modal, incident, ctx.policy, origin)
     b.show("modal", modals.party_modal, incident, origin)
+    b.show("modal", modals.referral_modal, incident, ctx.policy, origin)
     b.show("modal", modals.done_modal, "Declared", "INC-2026-0001 is declared.")
+    steps = list_tasks(ctx, scene.open_ref)[1]
+    b.show("message", tasks.task_list, scene.open_ref, steps, now)
+    b.show("modal", tasks.skip_modal, steps[0])
 
     ref, alice = scene.resolved_ref, people.alice
     review = get_or_start_review(ctx, ref, actor=alice)
@@ -194,6 +199,8 @@ DETAILS: dict[NudgeKind, dict[str, Any]] = {
     NudgeKind.CLOCK_OVERDUE: {"name": "DSA notice", "due_at": _AT},
     NudgeKind.ACTION_DUE_SOON: {"title": "Rate-limit new replies", "due_date": "2026-03-09"},
     NudgeKind.ACTION_OVERDUE: {"title": "Rate-limit new replies", "due_date": "2026-03-01"},
+    NudgeKind.TASK_DUE_SOON: {"task_id": 1, "text": "Check the removal request", "due_at": _AT, "role": "legal"},
+    NudgeKind.TASK_OVERDUE: {"task_id": 1, "text": "Check the removal request", "due_at": _AT, "role": "legal"},
     NudgeKind.REVIEW_DUE: {"review": "in_review"},
     NudgeKind.HANDOFF_BOUNDARY: {"region": "AMER", "at": "15:00"},
     NudgeKind.HANDOFF_ESCALATION: {"to": "U0BOB", "has_deputy": True},

@@ -9,10 +9,10 @@ import time
 
 import pytest
 from slack_sdk import WebClient
-from slack_sdk.http_retry import all_builtin_retry_handlers
 from sqlalchemy import select
 
 from bot.ids import CARD_EVENT, Purpose
+from bot.slack_retries import safe_retry_handlers
 from incidents import roles
 from incidents.context import Domain
 from incidents.outbox import DONE, OutboxMessage, Topic
@@ -58,7 +58,7 @@ def test_restart_mid_provisioning_creates_nothing_twice(emu, people: People, liv
     finishes: one channel, one card, one pin, one announcement."""
     settings = bot_settings(emu, db_url, people.announce)
     impatient = WebClient(
-        base_url=emu.web_api_url, token=emu.bot_token, timeout=0.3, retry_handlers=all_builtin_retry_handlers()
+        base_url=emu.web_api_url, token=emu.bot_token, timeout=0.3, retry_handlers=safe_retry_handlers()
     )
     first = start_runtime(settings, live_domain, dispatcher=False, client=impatient)
     first.socket_mode().connect()

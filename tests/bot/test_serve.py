@@ -130,10 +130,11 @@ SCOPES_NEEDED = {
     "bookmarks.add": {"bookmarks:write"},
     "bookmarks.list": {"bookmarks:read"},
     "chat.getPermalink": set(),
-    "chat.postMessage": {"chat:write", "chat:write.public"},  # also to a user's id, for DMs: no im:write
+    "chat.postMessage": {"chat:write", "chat:write.public"},  # also to a user's id, for DMs
     "chat.update": {"chat:write"},
     "conversations.create": {"channels:manage", "groups:write"},
-    "conversations.history": {"channels:history", "groups:history"},
+    "conversations.history": {"channels:history", "groups:history", "im:history"},  # im: a DM's, before re-sending
+    "conversations.open": {"im:write"},  # the DM's channel, to look for a DM whose answer was lost
     "conversations.invite": {"channels:manage", "groups:write"},
     "conversations.list": {"channels:read", "groups:read"},
     "conversations.setPurpose": {"channels:manage", "groups:write"},

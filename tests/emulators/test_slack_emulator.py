@@ -162,6 +162,28 @@ def test_fail_next_latency_and_outage(emu: SlackEmulator, client: WebClient) -> 
     assert last.method == "auth.test" and last.ok and last.finished_at >= last.started_at
 
 
+def test_lose_answer_next_carries_the_call_out_then_hangs_up(emu: SlackEmulator) -> None:
+    """As when a connection to Slack dies after the change: the message exists, the client hears nothing."""
+    client = WebClient(token=emu.bot_token, base_url=emu.web_api_url, retry_handlers=[])
+    first, second = emu.add_channel("inc-5"), emu.add_channel("inc-6")
+    emu.lose_answer_next("chat.postMessage", channel=second)
+    emu.lose_answer_next("auth.test", times=2)
+    assert client.chat_postMessage(channel=first, text="answered")["ok"], "only calls to the named channel"
+    with pytest.raises(ConnectionError):  # http.client.RemoteDisconnected
+        client.chat_postMessage(channel=second, text="unanswered")
+    assert [m.text for m in emu.messages(second)] == ["unanswered"]
+    for _ in range(2):
+        with pytest.raises(ConnectionError):
+            client.auth_test()
+    assert client.auth_test()["ok"], "the fault is used up"
+    emu.lose_answer_next("chat.postMessage")
+    emu.fail_next("chat.postMessage", error="fatal_error")
+    assert _error(lambda: client.chat_postMessage(channel=first, text="refused")) == "fatal_error"
+    with pytest.raises(ConnectionError):
+        client.chat_postMessage(channel=first, text="lost")
+    assert [m.text for m in emu.messages(first)] == ["answered", "lost"]
+
+
 def test_files_upload_v2_shares_into_channel(emu: SlackEmulator, client: WebClient) -> None:
     channel_id = emu.add_channel("inc-5")
     client.files_upload_v2(channel=channel_id, content="timeline", filename="timeline.txt", title="Timeline")

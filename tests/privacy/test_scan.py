@@ -9,7 +9,7 @@ from incidents import actions, lifecycle, timeline
 from incidents.context import Domain
 from incidents.enums import Severity
 from incidents.models import Action, TimelineEntry
-from incidents.privacy.detector import DETECTOR_VERSION
+from incidents.privacy.findings import DETECTOR_VERSION
 from incidents.privacy.rescan import rescan
 from incidents.reviews import Audience, Format, load_templates, render_review
 from incidents.reviews.document import WITHHELD

@@ -41,12 +41,12 @@ def test_action_becomes_an_issue_with_every_field(
     assert issue.summary == f"[{incident_ref}] Rotate the moderation API keys"
     assert "Credible threat against a host" in issue.description and "Keys leaked in a paste." in issue.description
     assert "https://slack.com/app_redirect?channel=C0INCIDENT" in issue.description
-    assert f"https://vigil.example.org/web/incidents/{incident_ref}/review" in issue.description
+    assert f"https://vigil.example.org/web/incidents/{incident_ref}" in issue.description
     assert sorted(issue.labels) == sorted(["incident", incident_ref.lower(), "sev1", label])
     assert (issue.priority, issue.assignee, issue.duedate) == ("High", bob.account_id, "2026-12-15")
     [link] = issue.remote_links
     assert link.global_id == f"vigil:action:{action_id}"
-    assert link.object["url"] == f"https://vigil.example.org/web/incidents/{incident_ref}/review"
+    assert link.object["url"] == f"https://vigil.example.org/web/incidents/{incident_ref}"
     assert issue.properties["vigil"] == {"actionId": str(action_id), "incident": incident_ref, "install": "vigil"}
     action = action_row(domain, action_id)
     assert (action.tracker_key, action.tracker_url) == (issue.key, f"{emu.url}/browse/{issue.key}")

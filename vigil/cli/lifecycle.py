@@ -10,9 +10,11 @@ from collections.abc import Callable
 from incidents import lifecycle, provisioning
 from incidents.context import Ctx
 from incidents.enums import Severity, Status, Tier
+from incidents.errors import VigilError
 from incidents.models import Incident
 from incidents.people import display, resolve_person
 from incidents.queries import load_incident
+from incidents.severity_guidance import SeverityAnswers, suggest
 from vigil.cli import render
 from vigil.cli.database import Work, acting
 from vigil.cli.parser import REF_HELP, Definition
@@ -21,6 +23,7 @@ from vigil.cli.values import jurisdictions, one_of, parsed_by, policy, time
 
 
 def _declare(ctx: Ctx, a: argparse.Namespace) -> str:
+    answers = _guidance(a)
     incident = lifecycle.declare(
         ctx,
         actor=a.actor,
@@ -36,6 +39,7 @@ def _declare(ctx: Ctx, a: argparse.Namespace) -> str:
         detected_at=a.detected_at,
         commander=resolve_person(ctx, a.commander) if a.commander else None,
         in_slack=a.slack,
+        guidance=answers,
     )
     lines = [
         f"Declared {incident.ref}: {printable(incident.title)} ({incident.severity.value}, {incident.tier.value}); "
@@ -43,6 +47,8 @@ def _declare(ctx: Ctx, a: argparse.Namespace) -> str:
     ]
     if incident.tier is not a.tier:
         lines.append(f"Tier raised from {a.tier.value} to {incident.tier.value}: its types require it.")
+    if answers is not None:
+        lines.append(f"Severity {incident.severity.value}: {suggest(ctx.policy, answers).beside(incident.severity)}.")
     lines.append(render.clocks_started(incident.clocks))
     lines.append(render.next_update(incident, ctx.policy))
     if a.slack:
@@ -85,6 +91,12 @@ def _moving(change: Callable[[Ctx, argparse.Namespace], Incident], done: str = "
     return work
 
 
+def _guidance(a: argparse.Namespace) -> SeverityAnswers | None:
+    if bool(a.harm) != bool(a.imminence):
+        raise VigilError("Give both --harm and --imminence for a suggested severity, or neither.")
+    return SeverityAnswers(a.harm, a.imminence) if a.harm else None
+
+
 def _define_declare(p: argparse.ArgumentParser) -> None:
     pack = policy()
     p.add_argument("title", help="what is happening, in a line")
@@ -104,6 +116,19 @@ def _define_declare(p: argparse.ArgumentParser) -> None:
         type=parsed_by(lifecycle.parse_tier),
         help=f"sensitivity: {one_of(Tier)} (default standard; some types raise it)",
     )
+    guidance = pack.severity_guidance
+    if guidance is not None:
+        for flag, answers, question in (
+            ("--harm", guidance.harm, "how bad the harm is"),
+            ("--imminence", guidance.imminence, "how soon"),
+        ):
+            p.add_argument(
+                flag,
+                choices=list(answers),
+                metavar=flag.removeprefix("--").upper(),
+                help=f"severity guidance, {question}: {one_of(answers)}; the suggestion is recorded beside --severity",
+            )
+    p.set_defaults(harm=None, imminence=None)
     p.add_argument("--summary", default="", help="what is known so far")
     p.add_argument("--region", metavar="REGION", help=f"one of {one_of(pack.regions)}")
     p.add_argument(

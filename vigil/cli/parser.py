@@ -50,6 +50,8 @@ COMMANDS: tuple[Command, ...] = (
     Command("update", "vigil.cli.timeline", "post a status update (sets when the next one is due)"),
     Command("action", "vigil.cli.actions", "add or change an incident's corrective actions"),
     Command("clock", "vigil.cli.clocks", "start or satisfy an incident's regulatory clocks"),
+    Command("tasks", "vigil.cli.tasks", "an incident's playbook steps: done, skipped, open and late"),
+    Command("task", "vigil.cli.tasks", "mark a playbook step done, or skip it with a reason"),
     Command("parties", "vigil.cli.parties", "the people a case is about (members only; every read is audited)"),
     Command("people", "vigil.cli.people", "who Vigil knows by name, for --as and person arguments"),
     Command("review", "vigil.cli.reviews", "render, edit, submit or publish an incident's post-incident review"),

@@ -6,25 +6,18 @@ from __future__ import annotations
 import argparse
 
 from incidents.context import Ctx
-from incidents.enums import Severity
 from incidents.people import Names
-from incidents.queries import IncidentFilter, get_incident, list_incidents
+from incidents.queries import get_incident, list_incidents
 from vigil.cli import render
 from vigil.cli.database import reading
 from vigil.cli.parser import REF_HELP, Definition
-from vigil.cli.values import one_of, policy, positive
+from vigil.cli.values import add_incident_filters, incident_filter, policy, positive
 
 
 def _list(ctx: Ctx, a: argparse.Namespace) -> str:
     found = list_incidents(
         ctx,
-        IncidentFilter(
-            open_only=not a.all,
-            severities=tuple(Severity(s) for s in a.severity),
-            types=tuple(a.type),
-            regions=tuple(a.region),
-            text=a.search,
-        ),
+        incident_filter(a, open_only=not a.all),
         limit=a.limit,
     )
     if not found:
@@ -43,34 +36,7 @@ def _show(ctx: Ctx, a: argparse.Namespace) -> str:
 def _define_list(p: argparse.ArgumentParser) -> None:
     pack = policy()
     p.add_argument("--all", action="store_true", help="resolved and closed incidents too")
-    p.add_argument(
-        "--severity",
-        action="append",
-        default=[],
-        type=str.upper,
-        choices=[s.value for s in Severity],
-        metavar="SEVERITY",
-        help=f"only these severities (repeatable): {one_of(Severity)}",
-    )
-    p.add_argument(
-        "--type",
-        action="append",
-        default=[],
-        type=str.lower,
-        choices=list(pack.types),
-        metavar="TYPE",
-        help=f"only incidents of these types (repeatable): {one_of(pack.types)}",
-    )
-    p.add_argument(
-        "--region",
-        action="append",
-        default=[],
-        type=str.upper,
-        choices=pack.regions,
-        metavar="REGION",
-        help=f"only these regions (repeatable): {one_of(pack.regions)}",
-    )
-    p.add_argument("--search", metavar="TEXT", help="text in the title, or a reference")
+    add_incident_filters(p, pack)
     p.add_argument("--limit", type=positive, default=50, help="at most this many (default 50)")
     p.set_defaults(handler=reading(_list))
 

@@ -1,15 +1,17 @@
 """``vigil db upgrade|downgrade|current|revision``: the database schema, through Alembic (the only way Vigil's
-tables are created or changed). ``upgrade`` is the one command that may create the SQLite file."""
+tables are created or changed). ``upgrade`` is the one command that may create the SQLite file.
+``vigil db reporting-role`` makes the PostgreSQL role analysts read the reporting views with."""
 
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Callable
 
 from alembic.util import CommandError
 
-from incidents import migrate
-from incidents.db import database_errors, database_location
+from incidents import migrate, reporting
+from incidents.db import database_errors, database_location, make_engine
 from incidents.errors import VigilError
 from incidents.settings import Settings, load_settings
 from vigil.cli.database import database_file, require_database
@@ -46,6 +48,27 @@ def _revision(args: argparse.Namespace, settings: Settings) -> str:
     require_database(settings)
     migrate.revision(settings.database_url, args.message)
     return f"Wrote a new migration in {migrate.MIGRATIONS_DIR / 'versions'}; review it before committing."
+
+
+def _reporting_role(args: argparse.Namespace, settings: Settings) -> str:
+    if database_file(settings) is not None:
+        raise VigilError(reporting.NEEDS_POSTGRESQL)  # before a password is asked for
+    password = _password_from_stdin() if args.password_stdin else None
+    engine = make_engine(settings.database_url)
+    try:
+        role = reporting.grant_reporting_role(engine, args.name, password)
+    finally:
+        engine.dispose()
+    done = "Created role" if role.created else "Renewed the grants of role"
+    how = "it can log in" if role.login else f"no login: grant it to people's own roles (GRANT {role.name} TO alice)"
+    return f"{done} {role.name} ({how}); it reads the {role.views} views of schema reporting and nothing else."
+
+
+def _password_from_stdin() -> str:
+    password = sys.stdin.readline().rstrip("\r\n")
+    if not password:
+        raise VigilError('No password on standard input: pipe it in, e.g. printf %s "$PW" | vigil db reporting-role …')
+    return password
 
 
 def _exists(settings: Settings) -> bool:
@@ -87,6 +110,17 @@ def _define_db(p: argparse.ArgumentParser) -> None:
     revision = steps.add_parser("revision", help="for developers: write a migration from the models' changes")
     revision.add_argument("-m", "--message", required=True, help="what the migration does, in a few words")
     revision.set_defaults(handler=_handler(_revision))
+    role = steps.add_parser(
+        "reporting-role",
+        help="PostgreSQL: a role that reads the reporting views and nothing else",
+        description="Create a PostgreSQL role that can read the views of schema reporting (docs/reporting.md) and "
+        "no table. It cannot log in unless --password-stdin gives it a password; run again to renew its grants.",
+    )
+    role.add_argument("name", help="the role's name: lowercase letters, digits and _")
+    role.add_argument(
+        "--password-stdin", action="store_true", help="make it a login role, its password read from standard input"
+    )
+    role.set_defaults(handler=_handler(_reporting_role))
 
 
 DEFINITIONS: dict[str, Definition] = {"db": _define_db}

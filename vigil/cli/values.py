@@ -9,8 +9,10 @@ from datetime import UTC, date, datetime
 from enum import Enum
 from typing import TypeVar
 
+from incidents.enums import Severity, Status
 from incidents.errors import VigilError
 from incidents.policy import Policy, load_policy
+from incidents.queries import IncidentFilter
 from incidents.settings import load_settings
 
 T = TypeVar("T")
@@ -36,6 +38,41 @@ def one_of(values: Iterable[Enum | str]) -> str:
 def policy() -> Policy:
     """The policy pack in force, for the values its types, regions, roles and clocks allow."""
     return load_policy(load_settings().policy_file)
+
+
+def add_incident_filters(p: argparse.ArgumentParser, pack: Policy, *, statuses: bool = False) -> None:
+    """The filters ``list`` and ``export`` share, each repeatable, with the values it accepts in its help."""
+
+    def repeatable(flag: str, normalise: Callable[[str], str], values: Iterable[Enum | str], what: str) -> None:
+        choices = [v.value if isinstance(v, Enum) else v for v in values]
+        p.add_argument(
+            flag,
+            action="append",
+            default=[],
+            type=normalise,
+            choices=choices,
+            metavar=flag.removeprefix("--").upper(),
+            help=f"only {what} (repeatable): {one_of(choices)}",
+        )
+
+    if statuses:
+        repeatable("--status", str.lower, Status, "these statuses")
+    repeatable("--severity", str.upper, Severity, "these severities")
+    repeatable("--type", str.lower, pack.types, "incidents of these types")
+    repeatable("--region", str.upper, pack.regions, "these regions")
+    p.add_argument("--search", metavar="TEXT", help="text in the title, or a reference")
+
+
+def incident_filter(args: argparse.Namespace, *, open_only: bool) -> IncidentFilter:
+    """What :func:`add_incident_filters` parsed, as the domain's filter."""
+    return IncidentFilter(
+        open_only=open_only,
+        statuses=tuple(Status(s) for s in getattr(args, "status", ())),
+        severities=tuple(Severity(s) for s in args.severity),
+        types=tuple(args.type),
+        regions=tuple(args.region),
+        text=args.search,
+    )
 
 
 def jurisdictions(pack: Policy) -> list[str]:

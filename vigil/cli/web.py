@@ -10,17 +10,15 @@ from pathlib import Path
 
 from incidents.access import make_viewer
 from incidents.db import database_errors
-from incidents.enums import Severity, Status
 from incidents.errors import VigilError
 from incidents.exports import CHARTS, chart_csv, collect_trends, incident_csv
 from incidents.listing import all_incident_rows
 from incidents.people import resolve_person
-from incidents.queries import IncidentFilter
 from incidents.settings import load_settings
 from vigil.cli.database import require_database, unit_of_work
 from vigil.cli.parser import Definition
 from vigil.cli.terminal import printable
-from vigil.cli.values import one_of, policy, positive
+from vigil.cli.values import add_incident_filters, incident_filter, one_of, policy, positive
 
 WHAT = ("incidents", *CHARTS, "all")
 
@@ -31,14 +29,7 @@ def export(args: argparse.Namespace) -> int:
     if args.what == "all" and (args.output is None or args.output.is_file()):
         raise VigilError("--what all writes one file per export: give a directory with -o.")
     settings = load_settings()
-    f = IncidentFilter(
-        open_only=args.open,
-        statuses=tuple(Status(s) for s in args.status),
-        severities=tuple(Severity(s) for s in args.severity),
-        types=tuple(args.type),
-        regions=tuple(args.region),
-        text=args.search,
-    )
+    f = incident_filter(args, open_only=args.open)
     names = [*("incidents", *CHARTS)] if args.what == "all" else [args.what]
     with unit_of_work(settings) as ctx:
         viewer = make_viewer(resolve_person(ctx, args.actor), args.actor, None, settings.web_leadership)
@@ -90,43 +81,7 @@ def _define_export(p: argparse.ArgumentParser) -> None:
     p.add_argument("--what", default="incidents", choices=WHAT, help=f"one of {one_of(WHAT)} (default incidents)")
     p.add_argument("--weeks", type=positive, default=26, help="period of the chart figures (default 26)")
     p.add_argument("--open", action="store_true", help="open incidents only")
-    p.add_argument(
-        "--status",
-        action="append",
-        default=[],
-        type=str.lower,
-        choices=[s.value for s in Status],
-        metavar="STATUS",
-        help=f"repeatable: {one_of(Status)}",
-    )
-    p.add_argument(
-        "--severity",
-        action="append",
-        default=[],
-        type=str.upper,
-        choices=[s.value for s in Severity],
-        metavar="SEVERITY",
-        help=f"repeatable: {one_of(Severity)}",
-    )
-    p.add_argument(
-        "--type",
-        action="append",
-        default=[],
-        type=str.lower,
-        choices=list(pack.types),
-        metavar="TYPE",
-        help=f"repeatable: {one_of(pack.types)}",
-    )
-    p.add_argument(
-        "--region",
-        action="append",
-        default=[],
-        type=str.upper,
-        choices=pack.regions,
-        metavar="REGION",
-        help=f"repeatable: {one_of(pack.regions)}",
-    )
-    p.add_argument("--search", help="text in the title, or a reference")
+    add_incident_filters(p, pack, statuses=True)
     p.add_argument("-o", "--output", type=Path, help="file (or directory, with --what all); default stdout")
     p.set_defaults(handler=export)
 

@@ -18,7 +18,7 @@ from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from fastapi.security import HTTPBearer
 
-from incidents import lifecycle, parties, timeline
+from incidents import lifecycle, parties, referrals, timeline
 from incidents.apikeys import READ, WRITE, Principal
 from incidents.context import Ctx
 from incidents.lifecycle import Declaration
@@ -42,6 +42,10 @@ from web.api.schemas import (
     NoBody,
     PartyList,
     PartyRequest,
+    ReferralChange,
+    ReferralList,
+    ReferralRequest,
+    ReferralView,
     Responder,
     StatusFilter,
     TimelineEntryView,
@@ -66,6 +70,7 @@ IdempotencyKey = Annotated[
     ),
 ]
 Ref = Annotated[str, Path(max_length=20, description="The incident reference, e.g. INC-2026-0042.")]
+ReferralId = Annotated[int, Path(ge=1, le=2**31 - 1, description="The referral's number, e.g. 12.")]
 PartyRef = Annotated[str, Path(max_length=40, description="The party's number or token, e.g. 2 or witness-2.")]
 
 
@@ -398,6 +403,93 @@ def erase_party(
         return ErasureView(number=erasure.number, token=erasure.token, replacements=erasure.replacements), incident
 
     return intake.calls.write(request, NoBody(), idempotency_key, work)
+
+
+@router.get(
+    "/incidents/{ref}/referrals",
+    response_model=ReferralList,
+    operation_id="list_referrals",
+    **_operation(READ, write=False, by_ref=True),
+)
+def list_referrals(request: Request, ref: Ref, intake: IntakeDep, principal: Caller) -> JSONResponse:
+    """The incident's referrals, oldest first: where each stands, without their free text."""
+
+    def work(ctx: Ctx) -> tuple[ReferralList, Incident]:
+        incident = views.visible_incident(ctx, principal, ref)
+        return ReferralList(items=[views.referral(r) for r in referrals.referrals_of(incident)]), incident
+
+    return intake.calls.read(request, work)
+
+
+@router.post(
+    "/incidents/{ref}/referrals",
+    status_code=201,
+    response_model=ReferralView,
+    operation_id="open_referral",
+    **_operation(WRITE, write=True, by_ref=True),
+)
+def open_referral(
+    request: Request,
+    ref: Ref,
+    body: ReferralRequest,
+    intake: IntakeDep,
+    principal: Caller,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """Hand part of the incident to another process (a user dispute, a claim, the police...), tracked to closure."""
+
+    def work(ctx: Ctx) -> tuple[ReferralView, Incident]:
+        incident = views.visible_incident(ctx, principal, ref)
+        referral = referrals.open_referral(
+            ctx,
+            incident.ref,
+            actor=principal.actor,
+            kind=body.kind,
+            owner=views.person_by_email(ctx, body.owner_email, "owner_email"),
+            due_date=body.due_date,
+            external_ref=body.external_ref,
+            note=body.note,
+        )
+        return views.referral(referral), incident
+
+    return intake.calls.write(request, body, idempotency_key, work)
+
+
+@router.post(
+    "/referrals/{referral_id}/changes",
+    status_code=201,
+    response_model=ReferralView,
+    operation_id="change_referral",
+    **_operation(WRITE, write=True, by_ref=True),
+)
+def change_referral(
+    request: Request,
+    referral_id: ReferralId,
+    body: ReferralChange,
+    intake: IntakeDep,
+    principal: Caller,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """Report where a referral stands (accepted, in progress, decided with its outcome, closed, or declined with a
+    reason), or change its owner, due date or external reference: how a case tool reports the decision back."""
+
+    def work(ctx: Ctx) -> tuple[ReferralView, Incident]:
+        incident = views.visible_referral_incident(ctx, principal, referral_id)
+        given = body.model_fields_set
+        changes = referrals.ReferralChanges(
+            status=body.status,
+            outcome=body.outcome,
+            reason=body.reason,
+            owner=views.person_by_email(ctx, body.owner_email, "owner_email")
+            if "owner_email" in given
+            else referrals.UNSET,
+            due_date=body.due_date if "due_date" in given else referrals.UNSET,
+            external_ref=body.external_ref if "external_ref" in given else referrals.UNSET,
+        )
+        referral = referrals.update_referral(ctx, referral_id, changes, actor=principal.actor)
+        return views.referral(referral), incident
+
+    return intake.calls.write(request, body, idempotency_key, work)
 
 
 @router.get("/openapi.json", include_in_schema=False)

@@ -20,6 +20,7 @@ from incidents.clock_state import ClockState
 from incidents.enums import ActionPriority, ActionStatus, Severity, Status, Tier
 from incidents.guards import TITLE_MAX
 from incidents.party_models import PartyRole
+from incidents.referral_models import ReferralStatus
 
 _ANY_TEXT = r"^[^\x00]*$"
 _SOME_TEXT = r"^[^\x00]*[^\x00\s][^\x00]*$"
@@ -264,3 +265,46 @@ class FieldError(BaseModel):
 
 class ErrorBody(BaseModel):
     errors: list[FieldError] = Field(min_length=1)
+
+
+class ReferralRequest(_Request):
+    kind: Annotated[str, Field(max_length=64, description="A referral kind from the policy pack, e.g. user_dispute.")]
+    owner_email: Email | None = Field(None, description="Who follows it up: a Vigil user's e-mail address.")
+    due_date: date | None = Field(None, description="Defaults to the kind's usual time from today.")
+    external_ref: Label | None = Field(None, description="The other process's case, claim or report number.")
+    note: Annotated[str, text(4000)] = ""
+
+
+class ReferralChange(_Request):
+    """Only the fields given change. A status the referral already has changes nothing, so a decision reported
+    twice is harmless; moving backwards is refused with the statuses it can move to."""
+
+    status: ReferralStatus | None = Field(None, description="Forward only: accepted, in_progress, decided, closed.")
+    outcome: Annotated[str | None, text(4000)] = Field(None, description="Required to decide.")
+    reason: Annotated[str | None, text(4000)] = Field(None, description="Required to decline.")
+    owner_email: Email | None = None
+    due_date: date | None = None
+    external_ref: Label | None = None
+
+
+class ReferralView(BaseModel):
+    """No free text (note, outcome, reason): answers are kept for idempotent replay, and the review is where the
+    decision is read."""
+
+    id: int = Field(description="Addresses the referral in PATCH /referrals/{id}.")
+    ref: str = Field(description="The incident it belongs to.")
+    kind: str
+    status: ReferralStatus
+    owner: str | None
+    due_date: date | None
+    external_ref: str | None
+    requested_at: datetime
+    accepted_at: datetime | None
+    in_progress_at: datetime | None
+    decided_at: datetime | None
+    closed_at: datetime | None
+    declined_at: datetime | None
+
+
+class ReferralList(BaseModel):
+    items: list[ReferralView]

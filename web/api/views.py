@@ -20,6 +20,7 @@ from incidents.links import WebAddress, incident_page
 from incidents.models import Incident, Person
 from incidents.parties import ListedParty
 from incidents.queries import IncidentFilter, get_incident, matching
+from incidents.referral_models import Referral
 from web.api.errors import ApiProblem
 from web.api.schemas import (
     ActionView,
@@ -27,6 +28,7 @@ from web.api.schemas import (
     IncidentSummary,
     IncidentView,
     PartyView,
+    ReferralView,
     RoleView,
     StatusFilter,
 )
@@ -44,6 +46,43 @@ def visible_incident(ctx: Ctx, principal: Principal, ref: str) -> Incident:
     if principal.standard_only and incident.tier.is_restricted:
         raise NotFound(f"No incident {ref.strip()!r} (INC-<year>-<number>, e.g. INC-2026-0042).", field="ref")
     return incident
+
+
+def visible_referral_incident(ctx: Ctx, principal: Principal, referral_id: int) -> Incident:
+    """The referral's incident, or :class:`NotFound` with the same answer as for a referral that does not exist
+    when the key may not see the incident."""
+    found = ctx.session.get(Referral, referral_id)
+    if found is None or (principal.standard_only and found.incident.tier.is_restricted):
+        raise NotFound(f"No referral #{referral_id}.", field="referral_id")
+    return get_incident(ctx, found.incident.ref)
+
+
+def person_by_email(ctx: Ctx, email: str | None, field: str) -> str | None:
+    """The person key of a Vigil user by e-mail; 422 naming ``field`` for an address nobody has."""
+    if email is None:
+        return None
+    person = people_by_email(ctx, [email]).get(email.lower())
+    if person is None:
+        raise ApiProblem(422, f"No Vigil user has the e-mail {email}.", field=field)
+    return person
+
+
+def referral(found: Referral) -> ReferralView:
+    return ReferralView(
+        id=found.id,
+        ref=found.incident.ref,
+        kind=found.kind,
+        status=found.status,
+        owner=found.owner,
+        due_date=found.due_date,
+        external_ref=found.external_ref,
+        requested_at=found.requested_at,
+        accepted_at=found.accepted_at,
+        in_progress_at=found.in_progress_at,
+        decided_at=found.decided_at,
+        closed_at=found.closed_at,
+        declined_at=found.declined_at,
+    )
 
 
 def people_by_email(ctx: Ctx, emails: Iterable[str]) -> dict[str, str]:

@@ -17,7 +17,7 @@ from emulators.slack.errors import SlackError, invalid_arguments
 from emulators.slack.models import View
 from emulators.slack.serialize import view_json
 from emulators.slack.state import Workspace
-from emulators.slack.state_values import with_ids
+from emulators.slack.state_values import iter_elements, with_ids
 
 MAX_STACK = 3
 
@@ -70,10 +70,17 @@ def push_view(ws: Workspace, user: str, spec: dict[str, Any], on_top_of: View | 
 
 
 def replace_view(ws: Workspace, view: View, spec: dict[str, Any]) -> View:
-    """Replace a view's content in place; state and field errors reset as Slack re-renders it."""
+    """Replace a view's content in place. As Slack does, what the person entered survives in every element that
+    keeps its block_id, action_id and type; field errors reset."""
     with ws.lock:
+        kept = {(b["block_id"], e["action_id"]): e["type"] for b, e in iter_elements(spec.get("blocks", []))}
+        state = {
+            block_id: entered
+            for block_id, actions in view.state.items()
+            if (entered := {a: v for a, v in actions.items() if kept.get((block_id, a)) == v.get("type")})
+        }
         view.external_id = _external_id(ws, spec, keep=view) or view.external_id
-        view.view, view.hash, view.state, view.errors = spec, new_hash(), {}, None
+        view.view, view.hash, view.state, view.errors = spec, new_hash(), state, None
         return view
 
 

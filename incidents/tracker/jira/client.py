@@ -20,6 +20,7 @@ import jira
 import requests
 
 from incidents.enums import ActionStatus
+from incidents.observability import observer
 from incidents.settings import Settings
 from incidents.tracker.content import PROPERTY_KEY
 from incidents.tracker.jira.payload import (
@@ -100,22 +101,25 @@ class JiraTracker:
         )
 
     @contextmanager
-    def _errors(self, doing: str) -> Iterator[None]:
+    def _errors(self, doing: str, method: str) -> Iterator[None]:
+        """``method`` names the operation for the error count (:mod:`incidents.observability`)."""
         try:
             yield
         except jira.JIRAError as exc:
             status = exc.status_code
+            observer().call_failed("jira", method, str(status))
             if status is None or status >= 500 or status in RETRYABLE:
                 after = _retry_after(exc.response) if status == 429 else None
                 raise TrackerUnavailable(f"Jira answered {status} while {doing}", retry_after=after) from exc
             raise TrackerRejected(f"Jira refused {doing}: {_reasons(exc)}") from exc
         except requests.RequestException as exc:
+            observer().call_failed("jira", method, type(exc).__name__)
             raise TrackerUnavailable(f"Jira did not answer while {doing} ({type(exc).__name__})") from exc
 
     def _jira(self) -> jira.JIRA:
         with self._lock:
             if self._client is None:
-                with self._errors("connecting"):
+                with self._errors("connecting", "connect"):
                     self._client = jira.JIRA(server=self.url, max_retries=0, timeout=self._timeout, **self._auth)
             return self._client
 
@@ -126,7 +130,7 @@ class JiraTracker:
 
     def find(self, label: str) -> TicketState | None:
         client = self._jira()
-        with self._errors("searching for an action's issue"):
+        with self._errors("searching for an action's issue", "find"):
             found = client.search_issues(f'labels = "{label}"', maxResults=1, fields=list(SEARCH_FIELDS))
         return ticket_state(found[0].raw, self.url) if found else None
 
@@ -141,7 +145,7 @@ class JiraTracker:
         if "assignee" in fields:
             body["assignee"] = self._user_ref(fields["assignee"])
         client = self._jira()
-        with self._errors("creating an issue"):
+        with self._errors("creating an issue", "create"):
             issue = client.create_issue(fields=body, prefetch=False)
         due = fields.get("duedate")
         return TicketState(
@@ -159,7 +163,7 @@ class JiraTracker:
             edit["priority"] = {"name": fields["priority"]}
         if "assignee" in fields:
             edit["assignee"] = self._user_ref(fields["assignee"])
-        with self._errors(f"updating {key}"):
+        with self._errors(f"updating {key}", "update"):
             if edit:
                 client.issue(key, fields="status").update(fields=edit)
             if "properties" in fields:
@@ -182,7 +186,7 @@ class JiraTracker:
         """Walk the workflow one transition at a time toward the wanted status category (workflows such as
         To Do → In Progress → Done allow no shortcut); returns the status reached."""
         goal = CATEGORY_RANK[CATEGORY_OF[wanted]]
-        with self._errors(f"moving {key} to {wanted.value}"):
+        with self._errors(f"moving {key} to {wanted.value}", "transition"):
             raw = client.issue(key, fields="status,resolution").raw["fields"]
             current = status_of(raw["status"]["statusCategory"]["key"], (raw.get("resolution") or {}).get("name"))
             for _ in range(len(CATEGORY_RANK) + 1):
@@ -216,7 +220,7 @@ class JiraTracker:
             return self._users[wanted]
         client = self._jira()
         cloud = client.deploymentType == "Cloud"
-        with self._errors("looking up a user"):
+        with self._errors("looking up a user", "find_user"):
             hits = client.search_users(query=email, maxResults=5) if cloud else client.search_users(user=email)
         raws = [hit.raw for hit in hits]
         exact = [r for r in raws if str(r.get("emailAddress", "")).lower() == wanted]
@@ -235,14 +239,14 @@ class JiraTracker:
         if since is not None:
             moment = (since - timedelta(minutes=1)).astimezone(self._user_zone(client))
             jql += f' AND updated >= "{moment:%Y-%m-%d %H:%M}"'
-        with self._errors("searching for changed issues"):
+        with self._errors("searching for changed issues", "changed_since"):
             found = client.search_issues(jql, maxResults=False, fields=list(SEARCH_FIELDS))
         for issue in found:
             yield ticket_state(issue.raw, self.url)
 
     def _user_zone(self, client: jira.JIRA) -> ZoneInfo:
         if self._zone is None:
-            with self._errors("reading the user's time zone"):
+            with self._errors("reading the user's time zone", "time_zone"):
                 name = client.myself().get("timeZone") or "UTC"
             try:
                 self._zone = ZoneInfo(name)

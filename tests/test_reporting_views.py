@@ -1,0 +1,468 @@
+"""The reporting views (PostgreSQL only, docs/reporting.md): what an analyst reads after a scenario of standard and
+restricted incidents, that no view carries text people wrote or names anyone, and that the role `vigil db
+reporting-role` makes reads the views and no table."""
+
+from __future__ import annotations
+
+import io
+import re
+import sys
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+from sqlalchemy import Engine, text
+from sqlalchemy.engine import make_url
+
+from incidents import actions, clocks, lifecycle, migrate, timeline
+from incidents.clock_state import clock_standing
+from incidents.context import Ctx, Domain
+from incidents.db import make_engine, make_sessionmaker
+from incidents.enums import ActionPriority, ActionStatus, Severity, Status, SyncState, Tier
+from incidents.metrics import clock_outcomes
+from incidents.models import Clock
+from incidents.policy import load_policy
+from incidents.schema import metadata
+from incidents.timesource import ManualTime
+from tests.dbs import fresh_database
+from tests.helpers import declare
+from vigil.cli import main
+
+ALICE = "U_ALICE"
+MIGRATION = "d7f9b1c3e5a4"
+BEFORE = "c6e8a0b2d4f3"
+VIEWS = ("version", "incidents", "incident_types", "incident_history", "timeline_counts", "clocks", "actions")
+DOCS = Path(__file__).resolve().parent.parent / "docs" / "reporting.md"
+START = (datetime.now(UTC) - timedelta(days=3)).replace(second=0, microsecond=0)
+"""Three days back, so the scenario has deadlines long past and one still to come in real time (the views
+measure against the database's now())."""
+WRITTEN = (
+    "A guest reported the host",  # a summary
+    "Jane Doe",  # a restricted incident's title
+    "Ring run from a shared flat",  # a title of an incident made restricted later
+    "doxxing began",  # a severity change's reason
+    "home address",  # a sensitive note
+    "Mass reporting",  # a note
+    "NCMEC-998877",  # a clock's reference
+    "Detect brigading earlier",  # an action's title
+    "U_ALICE",  # a person's key
+    "U_BOB",  # an action owner's key
+)
+"""Text people wrote, and who they are: none of it may reach a view."""
+
+
+@dataclass(frozen=True)
+class Scenario:
+    url: str
+    standard: str
+    restricted: str
+    named: str
+    made_restricted: str
+
+
+@pytest.fixture(scope="module")
+def pg_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with fresh_database("postgresql", tmp_path_factory.mktemp("reporting")) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def scenario(pg_url: str) -> Iterator[Scenario]:
+    engine = make_engine(pg_url)
+    time = ManualTime(START)
+    domain = Domain(engine, make_sessionmaker(engine), load_policy(), time)
+
+    def at(minutes: int) -> None:
+        time.set(START + timedelta(minutes=minutes))
+
+    with domain.unit() as ctx:
+        standard = declare(
+            ctx, severity=Severity.SEV2, summary="A guest reported the host", region="EMEA", jurisdictions=["EU"]
+        ).ref
+        restricted = declare(
+            ctx,
+            title="Minor groomed by Jane Doe",
+            types=["child_safety"],
+            severity=Severity.SEV1,
+            region="AMS",
+            jurisdictions=["US", "EU"],
+        ).ref
+        named = declare(
+            ctx,
+            title="Threats against the host named John Smith",
+            types=["fraud_scam"],
+            severity=Severity.SEV3,
+            region=None,
+        ).ref
+        made_restricted = declare(
+            ctx, title="Ring run from a shared flat", types=["fraud_scam"], severity=Severity.SEV3, region="APAC"
+        ).ref
+    steps: list[tuple[int, Callable[[Ctx], object]]] = [
+        (10, partial(lifecycle.acknowledge, ref=standard, actor=ALICE)),
+        (
+            20,
+            partial(
+                lifecycle.change_severity, ref=standard, severity=Severity.SEV1, reason="doxxing began", actor=ALICE
+            ),
+        ),
+        (30, partial(timeline.add_note, ref=standard, text="Mass reporting from new accounts", actor=ALICE)),
+        (30, partial(timeline.add_note, ref=standard, text="Their home address leaked", sensitive=True, actor=ALICE)),
+        (40, partial(clocks.satisfy_clock, ref=standard, regime="eu_dsa_art18", reference_id="POL-1", actor=ALICE)),
+        (50, partial(_tracked_action, ref=standard, key="SAFE-1", due=START.date() + timedelta(days=1))),
+        (55, partial(_finished_action, ref=standard)),
+        (60, partial(_tracked_action, ref=restricted, key="SAFE-2", due=None)),
+        (70, partial(lifecycle.change_tier, ref=made_restricted, tier=Tier.RESTRICTED, reason="a minor", actor=ALICE)),
+        (
+            120,
+            partial(lifecycle.change_severity, ref=standard, severity=Severity.SEV3, reason="contained", actor=ALICE),
+        ),
+        (150, partial(lifecycle.change_status, ref=restricted, status=Status.MITIGATED, actor=ALICE)),
+        (300, partial(lifecycle.resolve, ref=standard, actor=ALICE)),
+        (
+            30 * 60,
+            partial(
+                clocks.satisfy_clock, ref=restricted, regime="us_ncmec_2258a", reference_id="NCMEC-998877", actor=ALICE
+            ),
+        ),
+    ]
+    for minutes, step in steps:
+        at(minutes)
+        with domain.unit() as ctx:
+            step(ctx)
+    engine.dispose()
+    yield Scenario(pg_url, standard, restricted, named, made_restricted)
+
+
+def _tracked_action(ctx: Ctx, *, ref: str, key: str, due: date | None) -> None:
+    action = actions.add_action(
+        ctx, ref, actor="U_ALICE", title="Detect brigading earlier", owner="U_BOB", due_date=due, tracked=True
+    )
+    actions.record_sync(ctx, action.id, state=SyncState.SYNCED, key=key, url=f"https://jira.example/browse/{key}")
+
+
+def _finished_action(ctx: Any, ref: str) -> None:
+    action = actions.add_action(
+        ctx, ref, actor="U_ALICE", title="Detect brigading earlier", priority=ActionPriority.LOW
+    )
+    actions.update_action(ctx, action.id, actions.ActionChanges(status=ActionStatus.DONE), actor="U_ALICE")
+
+
+@pytest.fixture
+def reporting(scenario: Scenario) -> Iterator[Engine]:
+    engine = make_engine(scenario.url)
+    yield engine
+    engine.dispose()
+
+
+def rows(engine: Engine, view: str, order: str = "1") -> list[dict[str, Any]]:
+    with engine.connect() as connection:
+        return [dict(r._mapping) for r in connection.execute(text(f"SELECT * FROM reporting.{view} ORDER BY {order}"))]
+
+
+def by_ref(engine: Engine, view: str, ref: str, order: str = "1") -> list[dict[str, Any]]:
+    return [r for r in rows(engine, view, order) if r["ref"] == ref]
+
+
+def test_the_version_names_its_migration_and_its_documentation(reporting: Engine) -> None:
+    assert rows(reporting, "version") == [{"version": 1, "migration": MIGRATION, "documentation": "docs/reporting.md"}]
+
+
+def test_incidents_show_restricted_ones_as_leadership_sees_them(reporting: Engine, scenario: Scenario) -> None:
+    incidents = {r["ref"]: r for r in rows(reporting, "incidents")}
+    standard = incidents[scenario.standard]
+    assert {k: standard[k] for k in ("title", "title_is_neutral", "tier", "restricted", "types", "jurisdictions")} == {
+        "title": "Credible threat against a host",
+        "title_is_neutral": False,
+        "tier": "standard",
+        "restricted": False,
+        "types": "threat_violence",
+        "jurisdictions": "EU",
+    }
+    assert (standard["initial_severity"], standard["peak_severity"], standard["severity"]) == ("SEV2", "SEV1", "SEV3")
+    assert (standard["status"], standard["is_open"], standard["region"]) == ("resolved", False, "EMEA")
+    assert standard["declared_at"] == START and standard["resolved_at"] == START + timedelta(minutes=300)
+    assert (standard["seconds_to_detect"], standard["seconds_to_declare"]) == (None, 0)
+    assert (standard["seconds_to_acknowledge"], standard["seconds_to_mitigate"], standard["seconds_to_resolve"]) == (
+        600,
+        18000,
+        18000,
+    )
+    restricted = incidents[scenario.restricted]
+    assert (restricted["title"], restricted["title_is_neutral"]) == ("child_safety · SEV1 · AMS", True)
+    assert (restricted["tier"], restricted["restricted"], restricted["status"], restricted["is_open"]) == (
+        "highly_restricted",
+        True,
+        "mitigated",
+        True,
+    )
+    assert restricted["jurisdictions"] == "EU, US" and restricted["seconds_to_resolve"] is None
+    # A standard title in which the scan found personal data gives way to the neutral one, as does the title of an
+    # incident made restricted after it was declared.
+    assert (incidents[scenario.named]["title"], incidents[scenario.named]["title_is_neutral"]) == (
+        "fraud_scam · SEV3",
+        True,
+    )
+    assert incidents[scenario.made_restricted]["title"] == "fraud_scam · SEV3 · APAC"
+
+
+def test_no_view_holds_what_people_wrote_or_who_they_are(reporting: Engine, scenario: Scenario) -> None:
+    seen = "\n".join(str(value) for view in VIEWS for row in rows(reporting, view) for value in row.values())
+    assert scenario.restricted in seen  # the reference stands, as in leadership's rendering
+    assert [w for w in WRITTEN if w in seen] == []
+
+
+def test_types_have_one_row_each(reporting: Engine, scenario: Scenario) -> None:
+    assert [r["type"] for r in by_ref(reporting, "incident_types", scenario.restricted)] == ["child_safety"]
+    assert len(rows(reporting, "incident_types")) == 4
+
+
+def test_history_lists_every_change_of_severity_status_and_tier(reporting: Engine, scenario: Scenario) -> None:
+    def changes(ref: str, field: str) -> list[tuple[str | None, str]]:
+        found = by_ref(reporting, "incident_history", ref, order="at, from_value NULLS FIRST")
+        return [(r["from_value"], r["to_value"]) for r in found if r["field"] == field]
+
+    assert changes(scenario.standard, "severity") == [(None, "SEV2"), ("SEV2", "SEV1"), ("SEV1", "SEV3")]
+    assert changes(scenario.standard, "status") == [
+        (None, "declared"),
+        ("declared", "investigating"),
+        ("investigating", "resolved"),
+    ]
+    assert changes(scenario.standard, "tier") == [(None, "standard")]
+    assert changes(scenario.restricted, "tier") == [(None, "highly_restricted")]  # raised by policy at declare
+    assert changes(scenario.made_restricted, "tier") == [(None, "standard"), ("standard", "restricted")]
+    raised = [r for r in by_ref(reporting, "incident_history", scenario.standard) if r["from_value"] == "SEV2"]
+    assert [r["at"] for r in raised] == [START + timedelta(minutes=20)]
+
+
+def test_timeline_counts_count_entries_by_kind(reporting: Engine, scenario: Scenario) -> None:
+    counts = {r["kind"]: r for r in by_ref(reporting, "timeline_counts", scenario.standard)}
+    assert {k: counts[k]["entries"] for k in ("declared", "severity", "status", "note")} == {
+        "declared": 1,
+        "severity": 2,
+        "status": 2,
+        "note": 2,
+    }
+    assert (counts["note"]["sensitive_entries"], counts["severity"]["sensitive_entries"]) == (1, 0)
+    assert counts["severity"]["first_at"] == START + timedelta(minutes=20)
+    assert counts["severity"]["last_at"] == START + timedelta(minutes=120)
+
+
+def test_clocks_are_met_missed_overdue_or_running_by_the_domains_one_rule(
+    reporting: Engine, scenario: Scenario
+) -> None:
+    clocks_seen = {(r["ref"], r["regime"]): r for r in rows(reporting, "clocks")}
+    met = clocks_seen[(scenario.standard, "eu_dsa_art18")]
+    assert (met["state"], met["outcome"], met["met"], met["margin_seconds"], met["has_reference"]) == (
+        "met",
+        "met",
+        True,
+        20 * 60,
+        True,
+    )
+    missed = clocks_seen[(scenario.restricted, "us_ncmec_2258a")]
+    assert (missed["state"], missed["outcome"], missed["met"], missed["margin_seconds"]) == (
+        "missed",
+        "missed",
+        False,
+        -6 * 3600,
+    )
+    overdue = clocks_seen[(scenario.restricted, "eu_dsa_art18")]
+    assert (overdue["state"], overdue["outcome"], overdue["met"], overdue["has_reference"]) == (
+        "overdue",
+        "missed",
+        None,
+        False,
+    )
+    running = clocks_seen[(scenario.restricted, "us_ncmec_preservation")]
+    assert (running["state"], running["outcome"], running["parent_clock_id"]) == (
+        "running",
+        "running",
+        missed["clock_id"],
+    )
+    assert running["margin_seconds"] > 300 * 86400
+    # Every clock stands in the view as clock_standing has it, and the outcomes add up to the trends' counts.
+    domain = Domain(reporting, make_sessionmaker(reporting), load_policy(), ManualTime(datetime.now(UTC)))
+    with domain.unit() as ctx:
+        now = ctx.now()
+        standings = {c.id: clock_standing(c, now).state.value for c in ctx.session.query(Clock)}
+        trends = clock_outcomes(ctx, START - timedelta(days=1), now)
+    assert {r["clock_id"]: r["state"] for r in clocks_seen.values()} == standings
+    view_counts: dict[str, list[int]] = {}
+    for r in clocks_seen.values():
+        view_counts.setdefault(r["regime"], [0, 0, 0])[("met", "missed", "running").index(r["outcome"])] += 1
+    assert view_counts == {c.regime: [c.met, c.missed, c.running] for c in trends}
+
+
+def test_actions_keep_structured_fields_and_hide_restricted_tracker_keys(reporting: Engine, scenario: Scenario) -> None:
+    standard = by_ref(reporting, "actions", scenario.standard, order="action_id")
+    assert [(r["status"], r["finished"], r["overdue"], r["tracker_key"]) for r in standard] == [
+        ("open", False, True, "SAFE-1"),
+        ("done", True, False, None),
+    ]
+    assert (standard[0]["priority"], standard[0]["category"], standard[0]["sync_state"]) == (
+        "medium",
+        "prevent",
+        "synced",
+    )
+    assert standard[1]["finished_at"] == START + timedelta(minutes=55)
+    [restricted] = by_ref(reporting, "actions", scenario.restricted)
+    assert (restricted["tracker_key"], restricted["overdue"], restricted["sync_state"]) == (None, False, "synced")
+
+
+def test_every_column_is_documented_and_nothing_else(reporting: Engine) -> None:
+    documented: dict[str, list[str]] = {}
+    view = None
+    for line in DOCS.read_text().splitlines():
+        if heading := re.fullmatch(r"### `reporting\.(\w+)`", line):
+            view = heading.group(1)
+            documented[view] = []
+        elif view and (column := re.match(r"\| `(\w+)` \|", line)):
+            documented[view].append(column.group(1))
+    with reporting.connect() as connection:
+        actual: dict[str, list[str]] = {}
+        for table, column in connection.execute(
+            text(
+                "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = 'reporting' "
+                "ORDER BY table_name, ordinal_position"
+            )
+        ):
+            actual.setdefault(table, []).append(column)
+    assert documented == actual
+
+
+# --- The role ------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def role(scenario: Scenario) -> Iterator[str]:
+    """A role name no other run uses (roles belong to the whole server), dropped with its rights afterwards."""
+    name = f"analysts_{uuid.uuid4().hex[:8]}"
+    yield name
+    with psycopg.connect(_plain(scenario.url), autocommit=True) as admin:
+        exists = admin.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (name,)).fetchone()
+        if exists:
+            admin.execute(f'DROP OWNED BY "{name}"')
+            admin.execute(f'DROP ROLE "{name}"')
+
+
+def _plain(url: str) -> str:
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+Vigil = Callable[..., tuple[int, str, str]]
+
+
+@pytest.fixture
+def vigil(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Vigil:
+    """``vigil db …`` on the database at ``url``: its exit status, standard output and standard error."""
+
+    def run(url: str, *argv: str) -> tuple[int, str, str]:
+        monkeypatch.setenv("VIGIL_DATABASE_URL", url)
+        code = main(["db", *argv])
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return run
+
+
+def reads(engine: Engine, role: str) -> dict[str, str]:
+    """What ``role`` gets from each view and each of Vigil's tables: "ok" or PostgreSQL's refusal. Each read runs
+    in its own transaction, as the role (SET ROLE), and is rolled back."""
+    outcome: dict[str, str] = {}
+    relations = [f"reporting.{v}" for v in VIEWS] + [f"public.{t.name}" for t in metadata.sorted_tables]
+    with engine.connect() as connection:
+        for relation in relations:
+            with connection.begin() as transaction:
+                connection.exec_driver_sql(f'SET LOCAL ROLE "{role}"')
+                try:
+                    connection.exec_driver_sql(f"SELECT * FROM {relation} LIMIT 1").all()
+                    outcome[relation] = "ok"
+                except Exception as refused:  # the refusal is what is asserted
+                    outcome[relation] = str(getattr(refused, "orig", refused)).splitlines()[0]
+                transaction.rollback()
+    return outcome
+
+
+def assert_reads_views_only(engine: Engine, role: str) -> None:
+    outcome = reads(engine, role)
+    assert {r: o for r, o in outcome.items() if r.startswith("reporting.")} == {f"reporting.{v}": "ok" for v in VIEWS}
+    tables = {r: o for r, o in outcome.items() if r.startswith("public.")}
+    assert tables and all(o == f"permission denied for table {r.removeprefix('public.')}" for r, o in tables.items())
+
+
+def test_the_reporting_role_reads_the_views_and_no_table(
+    reporting: Engine,
+    scenario: Scenario,
+    role: str,
+    vigil: Vigil,
+) -> None:
+    code, out, err = vigil(scenario.url, "reporting-role", role)
+    assert (code, err) == (0, "")
+    assert out == (
+        f"Created role {role} (no login: grant it to people's own roles (GRANT {role} TO alice)); "
+        "it reads the 7 views of schema reporting and nothing else.\n"
+    )
+    assert_reads_views_only(reporting, role)
+    code, out, _ = vigil(scenario.url, "reporting-role", role)
+    assert code == 0 and out.startswith(f"Renewed the grants of role {role} (no login")
+
+
+def test_a_login_role_connects_with_its_password_and_reads_views_only(
+    scenario: Scenario, role: str, vigil: Vigil, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sys, "stdin", io.StringIO("correct horse battery\n"))
+    code, out, _ = vigil(scenario.url, "reporting-role", role, "--password-stdin")
+    assert code == 0 and out.startswith(f"Created role {role} (it can log in)")
+    with psycopg.connect(_plain(scenario.url), autocommit=True) as admin:
+        stored = admin.execute("SELECT rolpassword FROM pg_authid WHERE rolname = %s", (role,)).fetchone()
+    assert stored and str(stored[0]).startswith("SCRAM-SHA-256$")  # hashed before it was sent
+    with psycopg.connect(_plain(scenario.url), user=role, password="correct horse battery") as analyst:
+        assert analyst.execute("SELECT count(*) FROM reporting.incidents").fetchone() == (4,)
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            analyst.execute("SELECT title, summary FROM incidents")
+
+
+def test_the_command_refuses_in_one_line(scenario: Scenario, tmp_path: Path, vigil: Vigil) -> None:
+    code, out, err = vigil(scenario.url, "reporting-role", "postgres")
+    assert (code, out) == (1, "")
+    assert err == (
+        "vigil: A role postgres already exists and was not made by `vigil db reporting-role`: pick another name.\n"
+    )
+    code, _, err = vigil(scenario.url, "reporting-role", "Robert'); DROP TABLE incidents;--")
+    assert code == 1 and err.count("\n") == 1 and "cannot name a reporting role" in err
+    sqlite = f"sqlite:///{tmp_path / 'vigil.db'}"
+    migrate.upgrade(sqlite)
+    code, _, err = vigil(sqlite, "reporting-role", "analysts")
+    assert code == 1
+    assert err == "vigil: Reporting roles need PostgreSQL: an SQLite database has no roles (see docs/reporting.md).\n"
+
+
+def timeless(engine: Engine) -> dict[str, list[dict[str, Any]]]:
+    """Every view's rows less the clocks' margins, which move with the database's now()."""
+    return {view: [{k: v for k, v in r.items() if k != "margin_seconds"} for r in rows(engine, view)] for view in VIEWS}
+
+
+def test_the_views_come_back_after_a_downgrade_and_the_role_after_renewal(
+    reporting: Engine,
+    scenario: Scenario,
+    role: str,
+    vigil: Vigil,
+) -> None:
+    assert vigil(scenario.url, "reporting-role", role)[0] == 0
+    before = timeless(reporting)
+    migrate.downgrade(scenario.url, BEFORE)
+    with reporting.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM pg_namespace WHERE nspname = 'reporting'")).scalar() == 0
+    migrate.upgrade(scenario.url)
+    assert timeless(reporting) == before
+    assert set(reads(reporting, role).values()) == {"permission denied for schema reporting"} | {
+        f"permission denied for table {t.name}" for t in metadata.sorted_tables
+    }
+    assert vigil(scenario.url, "reporting-role", role)[0] == 0
+    assert_reads_views_only(reporting, role)
