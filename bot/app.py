@@ -1,22 +1,22 @@
-"""The Slack app: ``build_app(settings, domain, poke=...)`` returns a configured ``slack_bolt.App``.
+"""The Slack app: ``build_app(settings, domain)`` returns a configured ``slack_bolt.App``.
 
 Nothing happens at import time. Listeners acknowledge within milliseconds and never call Slack for an
 incident's side effects: those go through the outbox, delivered by ``bot.slack_port`` in the dispatcher; a
-listener ``poke``s the dispatcher after its commit so delivery starts at once.
+listener's unit of work wakes the dispatcher (``Domain.poke``) when it commits, so delivery starts at once.
 """
 
 from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 
 from slack_bolt import App
 from slack_sdk import WebClient
 
-from bot.context import Vigil, nothing, web_client
+from bot.context import Vigil, web_client
 from bot.listeners import (
     actions,
     events,
@@ -65,7 +65,6 @@ def build_app(
     settings: Settings,
     domain: Domain,
     *,
-    poke: Callable[[], None] = nothing,
     client: WebClient | None = None,
 ) -> App:
     client = client or web_client(settings)
@@ -78,7 +77,7 @@ def build_app(
             process_before_response=True,  # acks leave when the ack function returns; slow work is lazy (after_ack)
             logger=logging.getLogger("vigil.bolt"),
         )
-    vigil = Vigil(domain, settings, poke)
+    vigil = Vigil(domain, settings)
     for module in (slash_command, modals, severity_guidance, parties, referrals, reviews, events, shortcuts, actions):
         module.register(app, vigil)
     tasks.register(app, vigil)

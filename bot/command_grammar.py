@@ -18,9 +18,13 @@ from incidents.enums import Severity, Status, Tier
 from incidents.errors import VigilError
 from incidents.lifecycle import parse_severity, parse_status, parse_tier
 from incidents.mentions import Mention
+from incidents.referral_models import ReferralStatus
+from incidents.referrals import parse_status as parse_referral_status
 
 _MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 _SEVERITY = re.compile(r"sev[0-4]", re.IGNORECASE)
+_QUOTES = '"\u201c\u201d'
+"""Around a referral's outcome or reason: straight quotes, or the curly ones Slack's editor may type."""
 
 
 class CommandError(VigilError):
@@ -125,6 +129,14 @@ class ListReferrals:
 
 
 @dataclass(frozen=True)
+class MoveReferral:
+    number: int
+    status: ReferralStatus
+    said: str
+    """The outcome of a decision or the reason to decline; empty for the other statuses."""
+
+
+@dataclass(frozen=True)
 class ListTasks:
     pass
 
@@ -162,6 +174,7 @@ Request = (
     | EraseParty
     | OpenReferralModal
     | ListReferrals
+    | MoveReferral
     | ListTasks
     | Resolve
     | Close
@@ -185,6 +198,7 @@ USAGE: dict[str, str] = {
     "parties": "/incident parties",
     "refer": "/incident refer",
     "referrals": "/incident referrals",
+    "referral": '/incident referral <number> accepted|in_progress|decided "outcome"|declined "reason"|closed',
     "tasks": "/incident tasks",
     "resolve": "/incident resolve [note]",
     "close": "/incident close [note]",
@@ -321,6 +335,23 @@ def _party(rest: str) -> Request:
     return EraseParty(party=words[1].strip())
 
 
+def _referral(rest: str) -> Request:
+    words = rest.split(maxsplit=2)
+    if len(words) < 2 or not words[0].removeprefix("#").isdigit():
+        raise _usage("referral", "Give the referral's number (`/incident referrals` lists them) and its new status.")
+    try:
+        status = parse_referral_status(words[1])
+    except VigilError as refused:
+        raise _usage("referral", refused.message) from None
+    said = _plain(words[2].strip().strip(_QUOTES).strip()) if len(words) > 2 else ""
+    wanted = {ReferralStatus.DECIDED: "what was decided", ReferralStatus.DECLINED: "why it was declined"}.get(status)
+    if wanted and not said:
+        raise _usage("referral", f"Say {wanted}, in quotes after `{status.value}`.")
+    if said and not wanted:
+        raise _usage("referral", f"Only `decided` and `declined` take text after them, not `{status.value}`.")
+    return MoveReferral(number=int(words[0].removeprefix("#")), status=status, said=said)
+
+
 def _plain(text: str) -> str:
     """Free text the domain stores without mentions: people in it become ``@name``."""
     return from_slack(text).text
@@ -349,6 +380,7 @@ _PARSERS: dict[str, Callable[[str], Request]] = {
     "parties": _no_args("parties", ListParties()),
     "refer": _no_args("refer", OpenReferralModal()),
     "referrals": _no_args("referrals", ListReferrals()),
+    "referral": _referral,
     "tasks": _no_args("tasks", ListTasks()),
     "resolve": lambda rest: Resolve(note=_plain(rest)),
     "close": lambda rest: Close(note=_plain(rest)),

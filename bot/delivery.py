@@ -55,14 +55,15 @@ def retry_after(exc: SlackApiError) -> float | None:
 
 @contextmanager
 def slack_call(what: str) -> Iterator[None]:
-    """Rate limits become :class:`RetryLater` with Slack's Retry-After; other errors propagate (the dispatcher
-    retries them with backoff and gives up after its budget)."""
+    """Rate limits become :class:`RetryLater` with Slack's Retry-After, which do not use up the retry budget (Slack
+    said when to come back; under a burst a step can be told to wait more often than the budget allows); other
+    errors propagate (the dispatcher retries them with backoff and gives up after its budget)."""
     try:
         yield
     except SlackApiError as exc:
         after = retry_after(exc)
         if after is not None:
-            raise RetryLater(f"{what}: rate limited", after=after) from exc
+            raise RetryLater(f"{what}: rate limited", after=after, counts=False) from exc
         raise
 
 

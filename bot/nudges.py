@@ -40,6 +40,8 @@ from incidents.models import Incident
 from incidents.outbox import OutboxMessage, Topic
 from incidents.people import is_directory_id
 from incidents.policy import Policy
+from incidents.referral_models import ReferralStatus
+from incidents.referrals import kind_label
 from incidents.scheduling.models import Nudge, NudgeKind
 from incidents.scheduling.nudges import get_nudge, mark_delivered
 from incidents.settings import Settings
@@ -51,6 +53,7 @@ CHANNEL_KINDS = frozenset(
         NudgeKind.CLOCK_OVERDUE,
         NudgeKind.TASK_DUE_SOON,
         NudgeKind.TASK_OVERDUE,
+        NudgeKind.REFERRAL_OVERDUE,
         NudgeKind.HANDOFF_BOUNDARY,
         NudgeKind.HANDOFF_ESCALATION,
     }
@@ -187,6 +190,20 @@ def _task(nudge: Nudge, incident: Incident | None, _p: Policy, _s: Settings) -> 
     else:
         text = md(":hourglass_flowing_sand: {} the playbook step *{}* is due {}.", _who(nudge), step, due)
     return _simple(text, f"Mark it done or skip it with `{USAGE['tasks']}`.")
+
+
+def _referral(nudge: Nudge, incident: Incident | None, policy: Policy, _s: Settings) -> Post:
+    """A referral's owner, in the incident channel: the kind and status only, never its note or reference."""
+    d = nudge.details
+    text = md(
+        ":rotating_light: {} referral *#{}* ({}) was due {} and is still {}.",
+        _who(nudge),
+        d["referral_id"],
+        kind_label(policy, d["kind"]),
+        d["due_date"],
+        ReferralStatus(d["status"]).label.lower(),
+    )
+    return _simple(text, f"Record where it stands with `{USAGE['referral']}`.")
 
 
 def _handoff_boundary(nudge: Nudge, incident: Incident | None, _p: Policy, _s: Settings) -> Post:
@@ -340,6 +357,7 @@ RENDER: dict[NudgeKind, Callable[[Nudge, Incident | None, Policy, Settings], Pos
     NudgeKind.ACTION_OVERDUE: _action,
     NudgeKind.TASK_DUE_SOON: _task,
     NudgeKind.TASK_OVERDUE: _task,
+    NudgeKind.REFERRAL_OVERDUE: _referral,
     NudgeKind.REVIEW_DUE: _review,
     NudgeKind.HANDOFF_BOUNDARY: _handoff_boundary,
     NudgeKind.HANDOFF_ESCALATION: _handoff_escalation,

@@ -21,7 +21,6 @@ from slack_sdk.errors import SlackApiError
 
 from bot.blocks import card as cards
 from bot.blocks.card import Rendered
-from bot.context import lock_incident
 from bot.delivery import PostOptions, Tag, error_code, incident_by_id, invite, post_once, record, slack_call
 from bot.ids import Purpose
 from bot.topics import TopicKeeper
@@ -37,6 +36,7 @@ from incidents.outbox import OutboxMessage
 from incidents.people import is_directory_id
 from incidents.postings import find_posting, list_postings, record_posting
 from incidents.settings import Settings
+from incidents.unit import lock_incident
 
 log = logging.getLogger(__name__)
 
@@ -103,7 +103,10 @@ class Provisioner:
         if failures:
             waits = [e.after for _, e in failures if isinstance(e, RetryLater) and e.after is not None]
             summary = "; ".join(f"{name}: {exc}" for name, exc in failures)
-            raise RetryLater(f"{plan.ref} provisioning incomplete ({summary})", after=max(waits) if waits else None)
+            counts = any(not isinstance(e, RetryLater) or e.counts for _, e in failures)  # not only told to wait
+            raise RetryLater(
+                f"{plan.ref} provisioning incomplete ({summary})", after=max(waits) if waits else None, counts=counts
+            )
 
     def _plan(self, message: OutboxMessage) -> Plan:
         with self.domain.unit() as ctx:

@@ -68,7 +68,8 @@ class Runtime:
             lease=lease,
             on_give_up=self._gave_up,
         )
-        self.app = build_app(settings, domain, poke=self.dispatcher.poke, client=self.client)
+        domain.poke = self.dispatcher.poke  # every way in (Slack, API, webhook, scheduler) delivers on commit
+        self.app = build_app(settings, domain, client=self.client)
         self.port.learn_identity()
         self._thread: threading.Thread | None = None
         self._socket: SocketModeHandler | None = None

@@ -82,9 +82,7 @@ class Bot:
         self.runtime.start_dispatcher()
         detector()  # built now (about two seconds), not by the first request that writes text
         settle_heap()
-        self.scheduler = start_scheduler(
-            self.domain, self.settings, after_run=lambda _nudges: self.runtime.dispatcher.poke()
-        )
+        self.scheduler = start_scheduler(self.domain, self.settings)
         return self
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:

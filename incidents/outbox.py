@@ -52,6 +52,7 @@ class Topic(StrEnum):
     NUDGE_ACTION_OVERDUE = "nudge.action_overdue"
     NUDGE_TASK_DUE_SOON = "nudge.task_due_soon"
     NUDGE_TASK_OVERDUE = "nudge.task_overdue"
+    NUDGE_REFERRAL_OVERDUE = "nudge.referral_overdue"
     NUDGE_REVIEW_DUE = "nudge.review_due"
     NUDGE_HANDOFF_BOUNDARY = "nudge.handoff_boundary"
     NUDGE_HANDOFF_ESCALATION = "nudge.handoff_escalation"

@@ -18,11 +18,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import object_session
 
 from incidents.context import Ctx
+from incidents.db import Base
 from incidents.effects import audit, changed
 from incidents.errors import Forbidden, NotFound, VigilError
-from incidents.guards import TITLE_MAX
 from incidents.models import Action, Incident, SeverityChange, StatusUpdate, TimelineEntry
 from incidents.party_models import Party, PartyRole
+from incidents.privacy.scan import PERSONAL_TEXT
 from incidents.queries import is_member, load_incident
 
 IDENTIFIER_MIN = 2
@@ -182,37 +183,52 @@ def _loose(identifier: str) -> str:
 
 
 def _rewrite_record(ctx: Ctx, incident: Incident, masker: _Masker) -> int:
-    # Imported here: the review renderers mask with party_tokens from this module, so importing the reviews
-    # package at the top would make the two import each other.
-    from incidents.reviews.models import Review
-
-    _mask_fields(incident, ("title", "summary"), masker, limits={"title": TITLE_MAX})
+    _mask_fields(incident, Incident.__personal_text__, masker)
     for entry in _of(ctx, TimelineEntry, incident):
-        _mask_fields(entry, ("text",), masker, limits={})
+        _mask_fields(entry, TimelineEntry.__personal_text__, masker)
         masked = masker.data(entry.data)
         if masked != entry.data:
             entry.data = masked
-    rows: list[tuple[Iterable[Any], tuple[str, ...], dict[str, int]]] = [
-        (_of(ctx, StatusUpdate, incident), ("summary", "impact", "next_steps"), {}),
-        (_of(ctx, SeverityChange, incident), ("reason",), {}),
-        (_of(ctx, Action, incident), ("title", "description", "resolution"), {"title": 255, "resolution": 100}),
-        (_of(ctx, Review, incident), Review.__personal_text__, {}),
+    rows: list[tuple[type[Any], tuple[str, ...]]] = [
+        (StatusUpdate, ("summary", "impact", "next_steps")),
+        (SeverityChange, ("reason",)),
+        (Action, ("title", "description", "resolution")),
+        *((model, getattr(model, PERSONAL_TEXT)) for model in _incident_parts_with_personal_text()),
     ]
-    for found, fields, limits in rows:
-        for row in found:
-            _mask_fields(row, fields, masker, limits=limits)
+    for model, fields in rows:
+        for row in _of(ctx, model, incident):
+            _mask_fields(row, fields, masker)
     return masker.count
 
 
-def _mask_fields(row: Any, fields: Iterable[str], masker: _Masker, *, limits: dict[str, int]) -> None:
-    """Only fields that change are written, so rows that never named the party keep their version."""
+def _incident_parts_with_personal_text() -> list[type[Any]]:
+    """Every other model that belongs to an incident and declares free text (reviews, playbook steps, referrals,
+    whatever comes next): found by structure, so a new one is erased without anyone remembering to list it."""
+    # Imported for its side effect, here: it registers every model (the reviews' too), and the review renderers
+    # import this module, so importing it at the top would make the two import each other.
+    import incidents.schema  # noqa: F401
+
+    listed = {Incident, TimelineEntry, Action}
+    return [
+        mapper.class_
+        for mapper in Base.registry.mappers
+        if mapper.class_ not in listed
+        and getattr(mapper.class_, PERSONAL_TEXT, None)
+        and "incident_id" in mapper.columns
+    ]
+
+
+def _mask_fields(row: Any, fields: Iterable[str], masker: _Masker) -> None:
+    """Only fields that change are written, so rows that never named the party keep their version; a masked value
+    longer than its column is cut to fit."""
+    columns = type(row).__table__.c
     for field in fields:
         value = getattr(row, field)
         if not value:
             continue
         masked = masker.text(value)
         if masked != value:
-            limit = limits.get(field)
+            limit = getattr(columns[field].type, "length", None)
             setattr(row, field, masked if limit is None or len(masked) <= limit else masked[: limit - 1] + "…")
 
 

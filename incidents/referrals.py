@@ -10,14 +10,14 @@ API's visibility check before they get here.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import Enum
 from typing import Final
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, object_session
+from sqlalchemy.orm import Session, object_session, selectinload
 
 from incidents.context import Ctx
 from incidents.effects import record
@@ -28,9 +28,15 @@ from incidents.models import Incident
 from incidents.policy import Policy
 from incidents.queries import load_incident
 from incidents.referral_models import Referral, ReferralStatus
+from incidents.scheduling.models import NudgeKind
+from incidents.scheduling.nudges import Due
+from incidents.scheduling.plan import latest_slot, start_of
 
 EXTERNAL_REF_MAX = 200
 TEXT_MAX = 4000
+OPEN_STATUSES: Final = tuple(s for s in ReferralStatus if s.is_open)
+REMIND_EVERY: Final = timedelta(days=7)
+"""How often an overdue referral is brought up again: the other process works in days and weeks, not hours."""
 
 NEXT: Final[dict[ReferralStatus, tuple[ReferralStatus, ...]]] = {
     ReferralStatus.REQUESTED: (
@@ -189,10 +195,33 @@ def update_referral(ctx: Ctx, referral_id: int, changes: ReferralChanges, *, act
     return referral
 
 
-def get_referral(ctx: Ctx, referral_id: int) -> Referral:
+def move_referral(
+    ctx: Ctx, referral_id: int, status: ReferralStatus, *, actor: str, said: str = "", ref: str | None = None
+) -> tuple[Referral, str]:
+    """Move a referral to ``status`` (``said`` is the outcome of a decision or the reason to decline), for a
+    person at the CLI or in Slack; returns it with one line saying what changed, from → to."""
+    referral = get_referral(ctx, referral_id, ref=ref)
+    before, outcome = referral.status, referral.outcome
+    deciding, declining = status is ReferralStatus.DECIDED, status is ReferralStatus.DECLINED
+    if said.strip() and not (deciding or declining):
+        raise VigilError(f"Only decided (with its outcome) and declined (with a reason) take text, not {status.value}.")
+    changes = ReferralChanges(status=status, outcome=said if deciding else None, reason=said if declining else None)
+    update_referral(ctx, referral_id, changes, actor=actor)
+    name = f"Referral #{referral.id} ({kind_label(ctx.policy, referral.kind)}) of {referral.incident.ref}"
+    if before is not referral.status:
+        return referral, f"{name}: {before.value} → {referral.status.value}."
+    if outcome != referral.outcome:
+        return referral, f"{name}: still {before.value}, its outcome changed."
+    return referral, f"{name} is already {before.value}: nothing changed."
+
+
+def get_referral(ctx: Ctx, referral_id: int, *, ref: str | None = None) -> Referral:
+    """The referral; with ``ref``, only if it is one of that incident's (a number alone reveals no other
+    incident, restricted or not)."""
     referral = ctx.session.get(Referral, referral_id)
-    if referral is None:
-        raise NotFound(f"No referral #{referral_id}.", field="referral")
+    if referral is None or (ref is not None and referral.incident.ref != ref.strip().upper()):
+        where = f" on {ref.strip().upper()}" if ref is not None else ""
+        raise NotFound(f"No referral #{referral_id}{where}.", field="referral")
     return referral
 
 
@@ -209,6 +238,31 @@ def referrals_by_incident(session: Session, incident_ids: Iterable[int]) -> dict
     return _of(session, list(incident_ids))
 
 
+def referral_reminders(ctx: Ctx, now: datetime) -> Iterator[Due]:
+    """Open referrals past their due date, whatever their incident's status (the other process outlives it): the
+    owner (the commander when it has none) is told in the incident's channel once the due day is over, and again
+    every :data:`REMIND_EVERY` until it is decided, declined or given a new due date (which starts over)."""
+    found = ctx.session.scalars(
+        select(Referral)
+        .where(Referral.status.in_(OPEN_STATUSES), Referral.due_date < now.date())
+        .options(selectinload(Referral.incident).selectinload(Incident.roles))
+    )
+    for referral in found:
+        assert referral.due_date is not None
+        slot = latest_slot(start_of(referral.due_date + timedelta(days=1)), REMIND_EVERY, now)
+        if slot is None:
+            continue
+        incident = referral.incident
+        owners = [referral.owner] if referral.owner else incident.current_holders("commander")
+        details = {
+            "referral_id": referral.id,
+            "kind": referral.kind,
+            "status": referral.status.value,
+            "due_date": referral.due_date.isoformat(),
+        }
+        yield Due(NudgeKind.REFERRAL_OVERDUE, f"referral:{referral.id}", slot, incident.id, owners, details)
+
+
 def is_overdue(referral: Referral, today: date) -> bool:
     return referral.status.is_open and referral.due_date is not None and referral.due_date < today
 
@@ -223,13 +277,6 @@ def describe(referral: Referral, policy: Policy, today: date) -> str:
         _ref_fact(referral.external_ref),
     ]
     return f"#{referral.id} {kind_label(policy, referral.kind)}: {', '.join(f for f in facts if f)}"
-
-
-def decision_hours(referral: Referral, declared_at: datetime) -> tuple[float, float | None]:
-    """Hours from the incident's declaration to the referral, and to its decision (None until decided)."""
-    opened = (referral.requested_at - declared_at).total_seconds() / 3600
-    decided = referral.decided_at or referral.declined_at
-    return opened, None if decided is None else (decided - declared_at).total_seconds() / 3600
 
 
 def _of(session: Session, incident_ids: list[int]) -> dict[int, list[Referral]]:

@@ -8,15 +8,17 @@ import re
 import pytest
 from sqlalchemy import select, text
 
-from incidents import actions, timeline
+from incidents import actions, referrals, tasks, timeline
 from incidents.context import Domain
 from incidents.errors import NotFound, VigilError
 from incidents.models import AuditEvent
 from incidents.parties import NotMember, add_party, erase_party, list_parties, parse_role, party_tokens
 from incidents.party_models import PartyRole
 from incidents.queries import get_incident
+from incidents.referral_models import Referral
 from incidents.reviews import ReviewFields, get_or_start_review, update_review
 from incidents.schema import metadata
+from incidents.task_models import Task
 from tests.helpers import declared_ref
 
 JANE = {"name": "Jane Doe", "handle": "@jdoe_99", "account_id": "acc-4471", "contact": "jane.doe@example.org"}
@@ -69,6 +71,22 @@ def test_input_is_checked(domain: Domain) -> None:
         add_party(ctx, ref, actor="U_ALICE", role=PartyRole.WITNESS, name="  ", handle="@")
     with pytest.raises(NotFound, match="has no party '7'"), domain.unit() as ctx:
         erase_party(ctx, ref, "7", actor="U_ALICE")
+
+
+def test_erasure_reaches_every_part_of_the_incident_that_holds_free_text(domain: Domain) -> None:
+    """Playbook steps' skip reasons and referrals' notes, outcomes and reasons too: found by structure."""
+    ref = declared_ref(domain, types=["child_safety"])
+    _add_jane(domain, ref)
+    with domain.unit() as ctx:
+        _, [step, *_] = tasks.list_tasks(ctx, ref)
+        tasks.skip_task(ctx, step.id, actor="U_ALICE", reason="Jane Doe asked us to wait", ref=ref)
+        referral = referrals.open_referral(ctx, ref, actor="U_ALICE", kind="support", note="Call jane.doe@example.org")
+        referral_id = referral.id
+    with domain.unit() as ctx:
+        erase_party(ctx, ref, "1", actor="U_ALICE")
+    with domain.unit() as ctx:
+        assert ctx.session.get(Task, step.id).skip_reason == "Reporter asked us to wait"
+        assert ctx.session.get(Referral, referral_id).note == "Call Reporter"
 
 
 def test_party_tokens_map_every_identifier_of_parties_not_erased(domain: Domain) -> None:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from incidents import referrals
 from incidents.context import Domain
@@ -13,9 +14,14 @@ from incidents.errors import ConfigError, NotFound, VigilError
 from incidents.policy import load_policy
 from incidents.queries import get_incident
 from incidents.referral_models import ReferralStatus
-from incidents.referrals import ReferralChanges
+from incidents.referrals import UNSET, ReferralChanges
+from incidents.scheduling.config import SchedulingSettings
+from incidents.scheduling.models import Nudge, NudgeKind
+from incidents.scheduling.tick import tick
 from incidents.timesource import ManualTime
 from tests.helpers import declared_ref, outbox_topics
+from tests.test_cli import Run, one_line
+from tests.test_cli import vigil as vigil  # the fixture
 
 
 @pytest.mark.parametrize(
@@ -163,3 +169,90 @@ def test_overdue_and_describe(domain: Domain, clock: ManualTime) -> None:
         assert referrals.describe(referral, ctx.policy, today + timedelta(days=3)) == (
             f"#{referral.id} Law enforcement: Requested, owner <@U_LEGAL>, due 2026-11-25 (overdue)"
         )
+
+
+def _overdue_nudges(domain: Domain) -> list[tuple[datetime, list[str], str]]:
+    """Run the scheduler's tick, then every referral nudge recorded so far: when, for whom, in which status."""
+    tick(domain, SchedulingSettings())
+    with domain.unit() as ctx:
+        query = select(Nudge).where(Nudge.kind == NudgeKind.REFERRAL_OVERDUE.value).order_by(Nudge.id)
+        return [(n.due_at, n.recipients, n.details["status"]) for n in ctx.session.scalars(query)]
+
+
+def test_an_overdue_referral_is_nudged_once_a_week_until_it_is_decided(domain: Domain, clock: ManualTime) -> None:
+    ref = declared_ref(domain)
+    with domain.unit() as ctx:  # law enforcement referrals are due in 2 days: 2026-11-25
+        rid = referrals.open_referral(ctx, ref, actor="U_ALICE", kind="law_enforcement", owner="U_LEGAL").id
+    clock.set(datetime(2026, 11, 25, 23, 0, tzinfo=UTC))
+    assert _overdue_nudges(domain) == [], "not overdue on its due day"
+    clock.set(datetime(2026, 11, 26, 9, 0, tzinfo=UTC))
+    first = (datetime(2026, 11, 26, tzinfo=UTC), ["U_LEGAL"], "requested")
+    assert _overdue_nudges(domain) == [first]
+    clock.advance(timedelta(days=3))
+    assert _overdue_nudges(domain) == [first], "once per week, however often the scheduler ticks"
+    clock.set(datetime(2026, 12, 3, 0, 0, tzinfo=UTC))
+    with domain.unit() as ctx:
+        referrals.update_referral(ctx, rid, ReferralChanges(status=ReferralStatus.ACCEPTED), actor="U_LEGAL")
+    second = (datetime(2026, 12, 3, tzinfo=UTC), ["U_LEGAL"], "accepted")
+    assert _overdue_nudges(domain) == [first, second]
+    with domain.unit() as ctx:  # a new due date starts over; without an owner the commander hears of it
+        changes = ReferralChanges(owner=None, due_date=date(2026, 12, 5))
+        referrals.update_referral(ctx, rid, changes, actor="U_ALICE")
+    clock.set(datetime(2026, 12, 6, 1, 0, tzinfo=UTC))
+    third = (datetime(2026, 12, 6, tzinfo=UTC), ["U_ALICE"], "accepted")
+    assert _overdue_nudges(domain) == [first, second, third]
+    with domain.unit() as ctx:
+        decided = ReferralChanges(status=ReferralStatus.DECIDED, outcome="No further action", due_date=UNSET)
+        referrals.update_referral(ctx, rid, decided, actor="U_LEGAL")
+    clock.advance(timedelta(days=8))
+    assert len(_overdue_nudges(domain)) == 3
+
+
+def test_a_referral_moves_only_within_its_incident_and_says_from_and_to(domain: Domain) -> None:
+    ref, other = declared_ref(domain), declared_ref(domain)
+    with domain.unit() as ctx:
+        rid = referrals.open_referral(ctx, ref, actor="U_A", kind="user_dispute").id
+    accepted = ReferralStatus.ACCEPTED
+    with domain.unit() as ctx, pytest.raises(NotFound, match=f"No referral #{rid} on {other}"):
+        referrals.move_referral(ctx, rid, accepted, actor="U_A", ref=other)
+    with domain.unit() as ctx, pytest.raises(VigilError, match="take text, not accepted"):
+        referrals.move_referral(ctx, rid, accepted, actor="U_A", said="Because")
+    with domain.unit() as ctx:
+        said = referrals.move_referral(ctx, rid, accepted, actor="U_A", ref=ref.lower())[1]
+        assert said == f"Referral #{rid} (User dispute) of {ref}: requested → accepted."
+        said = referrals.move_referral(ctx, rid, accepted, actor="U_A")[1]
+        assert said == f"Referral #{rid} (User dispute) of {ref} is already accepted: nothing changed."
+        referrals.move_referral(ctx, rid, ReferralStatus.DECIDED, actor="U_A", said="Refund")
+        said = referrals.move_referral(ctx, rid, ReferralStatus.DECIDED, actor="U_A", said="Partial refund")[1]
+        assert said == f"Referral #{rid} (User dispute) of {ref}: still decided, its outcome changed."
+
+
+def test_the_terminal_opens_lists_and_moves_referrals(vigil: Run, domain: Domain) -> None:
+    ref = declared_ref(domain)
+    code, out, err = vigil(
+        "--as", "U_ALICE", "refer", ref, "--kind", "insurance claim", "--owner", "U_BOB", "--due", "2099-01-31",
+        "--external-ref", "CLM-7", "--note", "Damage to the flat",
+    )  # fmt: skip
+    assert (code, err) == (0, "")
+    rid = int(out.split("#")[1].split()[0])
+    assert out == (
+        f"Opened on {ref}: #{rid} Insurance / claims: requested, owner U_BOB, due 2099-01-31, reference CLM-7. "
+        f"`vigil referral {rid} STATUS` moves it along.\n"
+    )
+    moved = vigil("--as", "U_BOB", "referral", str(rid), "decided", "--outcome", "Paid \x1b[31min full")
+    assert moved[:2] == (0, f"Referral #{rid} (Insurance / claims) of {ref}: requested → decided.\n")
+    code, out, _ = vigil("referrals", ref)
+    assert (code, out) == (
+        0,
+        f"{ref}: 1 referral, 0 open\n"
+        f"#{rid} Insurance / claims: decided: Paid in full, owner U_BOB, due 2099-01-31, reference CLM-7\n",
+    )
+    for argv, words in (
+        (("referral", str(rid), "accepted"), "it can move to closed, not accepted"),
+        (("referral", str(rid), "closed", "--reason", "x"), "--reason goes with declined, not closed"),
+        (("referral", str(rid), "done"), "Unknown referral status 'done'"),
+        (("refer", ref, "--kind", "pizza"), "Unknown referral kind 'pizza'"),
+        (("referral", "999999", "closed"), "No referral #999999"),
+    ):
+        code, out, err = vigil("--as", "U_BOB", *argv)
+        assert code != 0 and out == "" and one_line(err) and words in err, (argv, err)

@@ -20,7 +20,7 @@ import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 
-from incidents import actions, clocks, lifecycle, migrate, timeline
+from incidents import actions, clocks, lifecycle, migrate, referrals, tasks, timeline
 from incidents.clock_state import clock_standing
 from incidents.context import Ctx, Domain
 from incidents.db import make_engine, make_sessionmaker
@@ -28,16 +28,31 @@ from incidents.enums import ActionPriority, ActionStatus, Severity, Status, Sync
 from incidents.metrics import clock_outcomes
 from incidents.models import Clock
 from incidents.policy import load_policy
+from incidents.referral_models import ReferralStatus
+from incidents.referrals import ReferralChanges
 from incidents.schema import metadata
+from incidents.task_models import Task
 from incidents.timesource import ManualTime
 from tests.dbs import fresh_database
 from tests.helpers import declare
 from vigil.cli import main
 
 ALICE = "U_ALICE"
-MIGRATION = "d7f9b1c3e5a4"
+MIGRATION = "b3c5d7e9f1a2"
 BEFORE = "c6e8a0b2d4f3"
-VIEWS = ("version", "incidents", "incident_types", "incident_history", "timeline_counts", "clocks", "actions")
+VERSION_1_HEAD = "a2b4c6d8e0f1"
+"""The last migration before version 2 of the views."""
+VIEWS = (
+    "version",
+    "incidents",
+    "incident_types",
+    "incident_history",
+    "timeline_counts",
+    "clocks",
+    "actions",
+    "tasks",
+    "referrals",
+)
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "reporting.md"
 START = (datetime.now(UTC) - timedelta(days=3)).replace(second=0, microsecond=0)
 """Three days back, so the scenario has deadlines long past and one still to come in real time (the views
@@ -53,6 +68,12 @@ WRITTEN = (
     "Detect brigading earlier",  # an action's title
     "U_ALICE",  # a person's key
     "U_BOB",  # an action owner's key
+    "No one viewed the material",  # a playbook step's skip reason
+    "Host asks for the repair cost",  # a referral's note
+    "Repair cost reimbursed",  # a referral's outcome
+    "DSP-4411",  # a referral's external reference
+    "LE-REF-4242",  # a restricted incident's referral's external reference
+    "Person declined contact",  # a referral's reason to decline
 )
 """Text people wrote, and who they are: none of it may reach a view."""
 
@@ -123,6 +144,10 @@ def scenario(pg_url: str) -> Iterator[Scenario]:
             partial(lifecycle.change_severity, ref=standard, severity=Severity.SEV3, reason="contained", actor=ALICE),
         ),
         (150, partial(lifecycle.change_status, ref=restricted, status=Status.MITIGATED, actor=ALICE)),
+        (80, partial(_work_the_playbook, ref=restricted)),
+        (90, partial(_dispute, ref=standard)),
+        (100, partial(_referred, ref=restricted, kind="law_enforcement", external_ref="LE-REF-4242")),
+        (110, partial(_declined, ref=restricted)),
         (300, partial(lifecycle.resolve, ref=standard, actor=ALICE)),
         (
             30 * 60,
@@ -144,6 +169,33 @@ def _tracked_action(ctx: Ctx, *, ref: str, key: str, due: date | None) -> None:
         ctx, ref, actor="U_ALICE", title="Detect brigading earlier", owner="U_BOB", due_date=due, tracked=True
     )
     actions.record_sync(ctx, action.id, state=SyncState.SYNCED, key=key, url=f"https://jira.example/browse/{key}")
+
+
+def _work_the_playbook(ctx: Ctx, *, ref: str) -> None:
+    """The first step done (late: it was due within the hour), the last one skipped with a reason."""
+    listed = tasks.list_tasks(ctx, ref)[1]
+    tasks.complete_task(ctx, listed[0].id, actor=ALICE)
+    tasks.skip_task(ctx, listed[-1].id, actor=ALICE, reason="No one viewed the material")
+
+
+def _referred(ctx: Ctx, *, ref: str, kind: str, external_ref: str | None = None) -> int:
+    referral = referrals.open_referral(
+        ctx, ref, actor=ALICE, kind=kind, owner="U_BOB", external_ref=external_ref, note="Host asks for the repair cost"
+    )
+    return referral.id
+
+
+def _dispute(ctx: Ctx, *, ref: str) -> None:
+    """Opened 90 minutes after the declaration and decided at once (a case tool reporting straight away)."""
+    rid = _referred(ctx, ref=ref, kind="user_dispute", external_ref="DSP-4411")
+    decided = ReferralChanges(status=ReferralStatus.DECIDED, outcome="Repair cost reimbursed")
+    referrals.update_referral(ctx, rid, decided, actor="api:cases")
+
+
+def _declined(ctx: Ctx, *, ref: str) -> None:
+    rid = _referred(ctx, ref=ref, kind="wellbeing_services")
+    declined = ReferralChanges(status=ReferralStatus.DECLINED, reason="Person declined contact")
+    referrals.update_referral(ctx, rid, declined, actor=ALICE)
 
 
 def _finished_action(ctx: Any, ref: str) -> None:
@@ -170,7 +222,7 @@ def by_ref(engine: Engine, view: str, ref: str, order: str = "1") -> list[dict[s
 
 
 def test_the_version_names_its_migration_and_its_documentation(reporting: Engine) -> None:
-    assert rows(reporting, "version") == [{"version": 1, "migration": MIGRATION, "documentation": "docs/reporting.md"}]
+    assert rows(reporting, "version") == [{"version": 2, "migration": MIGRATION, "documentation": "docs/reporting.md"}]
 
 
 def test_incidents_show_restricted_ones_as_leadership_sees_them(reporting: Engine, scenario: Scenario) -> None:
@@ -315,6 +367,50 @@ def test_actions_keep_structured_fields_and_hide_restricted_tracker_keys(reporti
     assert (restricted["tracker_key"], restricted["overdue"], restricted["sync_state"]) == (None, False, "synced")
 
 
+def test_tasks_are_the_playbook_steps_with_their_state_and_no_reason(reporting: Engine, scenario: Scenario) -> None:
+    engine_now = datetime.now(UTC)
+    domain = Domain(reporting, make_sessionmaker(reporting), load_policy(), ManualTime(engine_now))
+    with domain.unit() as ctx:
+        stored = {t.id: t for t in ctx.session.query(Task)}
+        expected = {t.id: (t.incident.ref, t.step_key, t.status.value, t.is_late(engine_now)) for t in stored.values()}
+    seen = rows(reporting, "tasks", order="task_id")
+    assert {r["task_id"]: (r["ref"], r["step_key"], r["status"], r["late"]) for r in seen} == expected
+    restricted = [r for r in seen if r["ref"] == scenario.restricted]
+    assert restricted and {r["playbook"] for r in restricted} == {"child_safety"}
+    done, skipped = restricted[0], restricted[-1]
+    assert (done["status"], done["finished"], done["late"]) == ("done", True, True)
+    assert done["seconds_to_finish"] == 80 * 60 and done["margin_seconds"] < 0
+    assert (skipped["status"], skipped["finished"], skipped["finished_at"]) == (
+        "skipped",
+        True,
+        START + timedelta(minutes=80),
+    )
+    assert all(r["status"] == "open" and r["seconds_to_finish"] is None for r in restricted[1:-1])
+
+
+def test_referrals_show_kind_status_and_spans_never_what_was_said(reporting: Engine, scenario: Scenario) -> None:
+    [dispute] = by_ref(reporting, "referrals", scenario.standard)
+    assert (dispute["kind"], dispute["status"], dispute["is_open"], dispute["overdue"]) == (
+        "user_dispute",
+        "decided",
+        False,
+        False,
+    )
+    assert (dispute["has_owner"], dispute["has_external_ref"], dispute["accepted_at"]) == (True, True, None)
+    assert dispute["decided_at"] == START + timedelta(minutes=90)
+    assert (dispute["seconds_to_referral"], dispute["seconds_to_decision"], dispute["seconds_open_to_decision"]) == (
+        90 * 60,
+        90 * 60,
+        0,
+    )
+    police, wellbeing = by_ref(reporting, "referrals", scenario.restricted, order="referral_id")
+    assert (police["kind"], police["status"], police["is_open"]) == ("law_enforcement", "requested", True)
+    assert police["overdue"], "due two days after it was opened, three days ago"
+    assert (police["seconds_to_referral"], police["seconds_to_decision"]) == (100 * 60, None)
+    assert (wellbeing["status"], wellbeing["is_open"], wellbeing["has_external_ref"]) == ("declined", False, False)
+    assert wellbeing["seconds_to_decision"] == 110 * 60 and wellbeing["declined_at"] == START + timedelta(minutes=110)
+
+
 def test_every_column_is_documented_and_nothing_else(reporting: Engine) -> None:
     documented: dict[str, list[str]] = {}
     view = None
@@ -371,11 +467,11 @@ def vigil(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -
     return run
 
 
-def reads(engine: Engine, role: str) -> dict[str, str]:
+def reads(engine: Engine, role: str, views: tuple[str, ...] = VIEWS) -> dict[str, str]:
     """What ``role`` gets from each view and each of Vigil's tables: "ok" or PostgreSQL's refusal. Each read runs
     in its own transaction, as the role (SET ROLE), and is rolled back."""
     outcome: dict[str, str] = {}
-    relations = [f"reporting.{v}" for v in VIEWS] + [f"public.{t.name}" for t in metadata.sorted_tables]
+    relations = [f"reporting.{v}" for v in views] + [f"public.{t.name}" for t in metadata.sorted_tables]
     with engine.connect() as connection:
         for relation in relations:
             with connection.begin() as transaction:
@@ -389,9 +485,9 @@ def reads(engine: Engine, role: str) -> dict[str, str]:
     return outcome
 
 
-def assert_reads_views_only(engine: Engine, role: str) -> None:
-    outcome = reads(engine, role)
-    assert {r: o for r, o in outcome.items() if r.startswith("reporting.")} == {f"reporting.{v}": "ok" for v in VIEWS}
+def assert_reads_views_only(engine: Engine, role: str, views: tuple[str, ...] = VIEWS) -> None:
+    outcome = reads(engine, role, views)
+    assert {r: o for r, o in outcome.items() if r.startswith("reporting.")} == {f"reporting.{v}": "ok" for v in views}
     tables = {r: o for r, o in outcome.items() if r.startswith("public.")}
     assert tables and all(o == f"permission denied for table {r.removeprefix('public.')}" for r, o in tables.items())
 
@@ -406,7 +502,7 @@ def test_the_reporting_role_reads_the_views_and_no_table(
     assert (code, err) == (0, "")
     assert out == (
         f"Created role {role} (no login: grant it to people's own roles (GRANT {role} TO alice)); "
-        "it reads the 7 views of schema reporting and nothing else.\n"
+        "it reads the 9 views of schema reporting and nothing else.\n"
     )
     assert_reads_views_only(reporting, role)
     code, out, _ = vigil(scenario.url, "reporting-role", role)
@@ -444,8 +540,12 @@ def test_the_command_refuses_in_one_line(scenario: Scenario, tmp_path: Path, vig
 
 
 def timeless(engine: Engine) -> dict[str, list[dict[str, Any]]]:
-    """Every view's rows less the clocks' margins, which move with the database's now()."""
-    return {view: [{k: v for k, v in r.items() if k != "margin_seconds"} for r in rows(engine, view)] for view in VIEWS}
+    """Every view's rows less the margins, which move with the database's now(), in an order that does not hang on
+    how the rows happen to be stored (a downgrade rebuilds tables)."""
+    return {
+        view: sorted(({k: v for k, v in r.items() if k != "margin_seconds"} for r in rows(engine, view)), key=repr)
+        for view in VIEWS
+    }
 
 
 def test_the_views_come_back_after_a_downgrade_and_the_role_after_renewal(
@@ -456,11 +556,17 @@ def test_the_views_come_back_after_a_downgrade_and_the_role_after_renewal(
 ) -> None:
     assert vigil(scenario.url, "reporting-role", role)[0] == 0
     before = timeless(reporting)
+    migrate.downgrade(scenario.url, VERSION_1_HEAD)  # version 2's views go; version 1's stay, and say so
+    assert [(r["version"], r["migration"]) for r in rows(reporting, "version")] == [(1, "d7f9b1c3e5a4")]
+    assert_reads_views_only(reporting, role, VIEWS[:-2])
     migrate.downgrade(scenario.url, BEFORE)
     with reporting.connect() as connection:
         assert connection.execute(text("SELECT count(*) FROM pg_namespace WHERE nspname = 'reporting'")).scalar() == 0
     migrate.upgrade(scenario.url)
-    assert timeless(reporting) == before
+    after = timeless(reporting)
+    # the downgrade dropped the tables of tasks and referrals (made after version 1), and their rows with them
+    assert (after.pop("tasks"), after.pop("referrals")) == ([], [])
+    assert after == {view: found for view, found in before.items() if view not in ("tasks", "referrals")}
     assert set(reads(reporting, role).values()) == {"permission denied for schema reporting"} | {
         f"permission denied for table {t.name}" for t in metadata.sorted_tables
     }

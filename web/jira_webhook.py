@@ -47,6 +47,7 @@ def jira_webhook_router(domain: Domain, secret: str | None) -> APIRouter:
 
     @router.post("/jira/webhook", include_in_schema=False)
     async def jira_webhook(request: Request) -> JSONResponse:
+        received = domain.clock.now()
         raw = await request.body()
         if not _authentic(request, raw, secret):
             return _refuse(request, 401, "missing or wrong signature" if secret else "no webhook secret is configured")
@@ -58,7 +59,7 @@ def jira_webhook_router(domain: Domain, secret: str | None) -> APIRouter:
             return _refuse(request, 400, "body is not a JSON object")
         delivery = request.headers.get("X-Atlassian-Webhook-Identifier")
         try:
-            changed = await run_in_threadpool(receive_webhook, domain, body, delivery)
+            changed = await run_in_threadpool(receive_webhook, domain, body, delivery, received=received)
         except MalformedDelivery as exc:
             return _refuse(request, 400, str(exc))
         return JSONResponse({"ok": True, "changed": changed})

@@ -9,13 +9,14 @@ from typing import Any
 
 from slack_sdk import WebClient
 
-from bot.context import Vigil, lock_incident
+from bot.context import Vigil
 from bot.slack_text import from_slack, mentioned_ids
 from incidents import timeline
 from incidents.context import Ctx
 from incidents.inbound import first_time
 from incidents.people import people_by_key
 from incidents.queries import find_by_channel
+from incidents.unit import lock_incident
 
 
 @dataclass(frozen=True)

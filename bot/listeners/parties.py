@@ -9,13 +9,14 @@ from slack_bolt import Ack, App, BoltContext
 
 from bot.blocks.modals import Origin, done_modal
 from bot.blocks.text import md
-from bot.context import Vigil, lock_incident, received_at
+from bot.context import Vigil, received_at
 from bot.forms import party_form
 from bot.ids import Field, ViewId
 from bot.listeners.common import errors_beside_fields
 from incidents import parties
 from incidents.context import Ctx
 from incidents.errors import VigilError
+from incidents.unit import lock_incident
 
 
 def register(app: App, vigil: Vigil) -> None:

@@ -19,7 +19,7 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
 from bot.blocks.modals import done_modal
-from bot.context import Vigil, lock_incident, received_at
+from bot.context import Vigil, received_at
 from bot.ids import ActionId, ViewId
 from bot.listeners.common import UNEXPECTED, after_ack
 from bot.review_blocks import FORM_FIELDS, form_fields, form_not_personal, review_form, review_preview
@@ -40,6 +40,7 @@ from incidents.reviews import (
     update_review,
 )
 from incidents.reviews.gate import PersonalDataFound, digest, review_findings
+from incidents.unit import lock_incident
 
 log = logging.getLogger(__name__)
 

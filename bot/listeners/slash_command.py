@@ -35,6 +35,7 @@ from bot.command_grammar import (
     ListParties,
     ListReferrals,
     ListTasks,
+    MoveReferral,
     OpenDeclareModal,
     OpenPartyModal,
     OpenReferralModal,
@@ -47,7 +48,7 @@ from bot.command_grammar import (
     parse,
     subcommand,
 )
-from bot.context import Vigil, lock_incident, received_at
+from bot.context import Vigil, received_at
 from bot.ids import Command
 from bot.listeners.common import open_view, reply_on_error
 from bot.listeners.reviews import review_modal
@@ -56,6 +57,7 @@ from incidents.context import Ctx
 from incidents.errors import VigilError
 from incidents.models import Incident
 from incidents.queries import find_by_channel, get_incident
+from incidents.unit import lock_incident
 
 log = logging.getLogger(__name__)
 
@@ -209,6 +211,8 @@ def _run(ctx: Ctx, vigil: Vigil, incident: Incident, request: Request, user: str
                 return f"{ref} has no referrals yet. Open one with `/incident refer`."
             lines = "\n".join(f"• {referrals.describe(r, ctx.policy, ctx.now().date())}" for r in referred)
             return md("Referrals of {}:\n{}", ref, people(lines, {r.owner for r in referred if r.owner}))
+        case MoveReferral(number=number, status=status, said=said):
+            return referrals.move_referral(ctx, number, status, actor=user, said=said, ref=ref)[1]
         case Resolve(note=note):
             lifecycle.resolve(ctx, ref, actor=user, note=note)
             return f"{ref} is resolved. Close it with `/incident close` once the follow-up is done."

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import random
 import threading
 from collections import deque
 from dataclasses import dataclass
@@ -49,8 +50,15 @@ class FaultPlan:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._queue: deque[Fault] = deque()
+        self._failure_rate = 0.0
+        self._rng = random.Random()
         self.latency_ms = 0
         self.requests: list[RequestRecord] = []
+
+    def fail_randomly(self, rate: float, seed: int = 0) -> None:
+        """Chaos: from now on each request without a queued fault answers 500 with probability ``rate`` (seeded)."""
+        with self._lock:
+            self._failure_rate, self._rng = rate, random.Random(seed)
 
     def push(self, fault: Fault, count: int) -> None:
         """Queue ``count`` copies of a fault behind any already queued."""
@@ -60,7 +68,10 @@ class FaultPlan:
     def pop(self) -> Fault | None:
         """Take the next fault, if any."""
         with self._lock:
-            return self._queue.popleft() if self._queue else None
+            if self._queue:
+                return self._queue.popleft()
+            chaotic = self._failure_rate > 0 and self._rng.random() < self._failure_rate
+            return Fault("fail") if chaotic else None
 
     def log(self, record: RequestRecord) -> None:
         """Append to the request log."""

@@ -15,7 +15,7 @@ from typing import TypeVar
 
 from emulators.slack.console import Console
 from emulators.slack.driver import Driver
-from emulators.slack.limits import Faults, RateLimiter
+from emulators.slack.limits import Faults, RandomFaults, RateLimiter
 from emulators.slack.models import (
     Ack,
     ApiCall,
@@ -171,6 +171,15 @@ class SlackEmulator(Driver):
         drops before the answer is sent, as when a connection to Slack dies after the change: the client sees a
         connection error, not a result. Calls that fail are answered as usual."""
         self._faults.lose_answer_next(method, times, channel)
+
+    def fail_randomly(
+        self, failure_rate: float, lost_rate: float, seed: int = 0, exempt: frozenset[str] = frozenset()
+    ) -> None:
+        """Chaos: from now on each Web API call (of a method not in `exempt`) answers HTTP 500 `internal_error`
+        with probability `failure_rate`, and each that succeeded loses its answer (see :meth:`lose_answer_next`)
+        with probability `lost_rate`; seeded, so a run can be repeated. Rates of 0 stop it."""
+        chaos = RandomFaults(failure_rate, lost_rate, exempt) if failure_rate or lost_rate else None
+        self._faults.fail_randomly(chaos, seed)
 
     def go_down(self) -> None:
         """Slack outage: the listening socket closes (connection refused) and websockets drop."""

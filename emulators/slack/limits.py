@@ -8,6 +8,7 @@ shrink it so a 429 is reachable in milliseconds.
 from __future__ import annotations
 
 import math
+import random
 import threading
 import time
 from collections import deque
@@ -64,15 +65,43 @@ class Failure:
     remaining: int
 
 
+@dataclass(frozen=True)
+class RandomFaults:
+    """Chaos: each call (of a method not exempt) fails with HTTP 500 ``internal_error`` with probability
+    ``failure_rate``, and each call that succeeded loses its answer with probability ``lost_rate``."""
+
+    failure_rate: float
+    lost_rate: float
+    exempt: frozenset[str]
+
+
+INTERNAL_ERROR = Failure("internal_error", 500, 0)
+
+
 class Faults:
-    """Latency and one-shot failures that tests inject to exercise the app's error handling."""
+    """Latency, one-shot failures that tests inject to exercise the app's error handling, and random failures
+    (seeded, so a chaos run can be repeated) on top of them."""
 
     def __init__(self, latency_ms: float) -> None:
         self.latency_ms = latency_ms
         self.method_latency_ms: dict[str, float] = {}
         self._failures: dict[str, deque[Failure]] = {}
         self._lost_answers: dict[tuple[str, str | None], int] = {}
+        self._random: RandomFaults | None = None
+        self._rng = random.Random()
         self._lock = threading.Lock()
+
+    def fail_randomly(self, chaos: RandomFaults | None, seed: int) -> None:
+        """Inject random failures from now on (None: stop)."""
+        with self._lock:
+            self._random, self._rng = chaos, random.Random(seed)
+
+    def _rolled(self, method: str, lost_answer: bool) -> bool:
+        """Whether a random fault (a failure, or a lost answer) hits this call; call with the lock held."""
+        chaos = self._random
+        if chaos is None or method in chaos.exempt:
+            return False
+        return self._rng.random() < (chaos.lost_rate if lost_answer else chaos.failure_rate)
 
     def latency_s(self, method: str) -> float:
         """Delay to apply before answering `method`."""
@@ -88,7 +117,7 @@ class Faults:
         with self._lock:
             queue = self._failures.get(method)
             if not queue:
-                return None
+                return INTERNAL_ERROR if self._rolled(method, lost_answer=False) else None
             failure = queue[0]
             failure.remaining -= 1
             if failure.remaining <= 0:
@@ -108,4 +137,4 @@ class Faults:
                 if self._lost_answers.get(key, 0) > 0:
                     self._lost_answers[key] -= 1
                     return True
-            return False
+            return self._rolled(method, lost_answer=True)

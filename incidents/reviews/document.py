@@ -36,10 +36,13 @@ from incidents.reviews.views import (
     MetricView,
     ObligationView,
     PhaseView,
+    PlaybookStepsView,
     ReferralView,
     ReviewDocument,
     RoleView,
+    StepView,
 )
+from incidents.task_models import Task, TaskStatus
 
 
 class TimelineRecord(Protocol):
@@ -113,6 +116,7 @@ def build_document(
     now: datetime,
     identifiers: Mapping[str, str] | None = None,
     referrals: Sequence[Referral] = (),
+    tasks: Sequence[Task] = (),
 ) -> ReviewDocument:
     """``identifiers`` are other things that identify someone (the incident's parties: name, handle, contact → their
     role token), masked by value wherever they were typed."""
@@ -206,6 +210,7 @@ def build_document(
             )
         ),
         referrals=tuple(_referral(incident, r, policy, redactor, now, allowlist) for r in referrals),
+        playbook_steps=_playbook_steps(tasks, redactor, now, counts_only=allowlist),
     )
 
 
@@ -402,12 +407,7 @@ def _obligation(standing: ClockStanding, redactor: Redactor, *, withhold_referen
 
 def _action(action: Action, number: int, redactor: Redactor, now: datetime, allowlist: bool) -> ActionView:
     sync_note = {SyncState.PENDING: "sync pending", SyncState.SYNC_FAILED: "sync failed"}.get(action.sync_state, "")
-    if allowlist:
-        title = f"Action {number}"
-    elif redactor.pseudonymous:
-        title = redactor.text(action.title, findings(action.pii, "title", action.title))
-    else:
-        title = redactor.text(action.title)
+    title = f"Action {number}" if allowlist else _written(redactor, action, "title")
     return ActionView(
         title=title,
         owner=redactor.name(action.owner),
@@ -429,15 +429,8 @@ def _referral(
     """Kind, status and times for every audience; the decision's text and the external reference are masked for
     leadership and left out altogether where only structured facts may be shown."""
     to_referral, to_decision = metrics_module.referral_spans(incident, referral)
-    said, column = (
-        (referral.reason, "reason") if referral.status is ReferralStatus.DECLINED else (referral.outcome, "outcome")
-    )
-    if allowlist or not said:
-        outcome = None
-    elif redactor.pseudonymous:
-        outcome = redactor.text(said, findings(referral.pii, column, said))
-    else:
-        outcome = redactor.text(said)
+    column = "reason" if referral.status is ReferralStatus.DECLINED else "outcome"
+    outcome = None if allowlist or not getattr(referral, column) else _written(redactor, referral, column)
     return ReferralView(
         number=referral.id,
         kind=kind_label(policy, referral.kind),
@@ -452,3 +445,48 @@ def _referral(
         outcome=outcome,
         external_ref=None if allowlist or not referral.external_ref else redactor.text(referral.external_ref),
     )
+
+
+def _playbook_steps(
+    tasks: Sequence[Task], redactor: Redactor, now: datetime, *, counts_only: bool
+) -> PlaybookStepsView | None:
+    """Every step with how it ended; only the counts where the audience may read no more than structured facts."""
+    if not tasks:
+        return None
+    done = sum(1 for t in tasks if t.status is TaskStatus.DONE)
+    skipped = sum(1 for t in tasks if t.status is TaskStatus.SKIPPED)
+    late = sum(1 for t in tasks if t.is_late(now))
+    still_open = len(tasks) - done - skipped
+    noun = "step" if len(tasks) == 1 else "steps"
+    return PlaybookStepsView(
+        total=len(tasks),
+        done=done,
+        skipped=skipped,
+        open=still_open,
+        late=late,
+        summary=f"Of {len(tasks)} {noun}: {done} done, {skipped} skipped, {still_open} open; {late} late.",
+        steps=() if counts_only else tuple(_step(t, redactor, now) for t in tasks),
+    )
+
+
+def _step(task: Task, redactor: Redactor, now: datetime) -> StepView:
+    skipped = task.status is TaskStatus.SKIPPED and bool(task.skip_reason)
+    return StepView(
+        playbook=task.playbook,
+        text=task.text,
+        owner_role=role_label(task.owner_role),
+        required=task.required,
+        due=when(task.due_at),
+        status=task.status.value,
+        status_label=task.status.value.capitalize(),
+        late=task.is_late(now),
+        finished=f"{when(task.finished_at)} · {redactor.name(task.finished_by)}" if task.finished_at else DASH,
+        reason=_written(redactor, task, "skip_reason") if skipped else None,
+    )
+
+
+def _written(redactor: Redactor, row: Any, column: str) -> str:
+    """A column people wrote, as the audience reads it: for leadership, with the personal data found in it when
+    it was stored masked."""
+    value = str(getattr(row, column) or "")
+    return redactor.text(value, _found(row, column)) if redactor.pseudonymous else redactor.text(value)

@@ -29,6 +29,7 @@ from incidents.reviews.models import Review
 from incidents.reviews.service import ReviewFields, find_review
 from incidents.reviews.templating import Format, ReviewTemplates
 from incidents.reviews.views import ReviewDocument
+from incidents.tasks import tasks_of
 
 TIMELINE_COLUMNS = (
     TimelineEntry.at,
@@ -86,6 +87,7 @@ def review_document(ctx: Ctx, ref: str, *, actor: str, audience: Audience) -> Re
         now=ctx.now(),
         identifiers=party_tokens(incident) if audience is Audience.LEADERSHIP else None,
         referrals=referrals_of(incident),
+        tasks=tasks_of(incident),
     )
 
 

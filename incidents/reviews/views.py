@@ -134,6 +134,38 @@ class ReferralView:
 
 
 @dataclass(frozen=True)
+class StepView:
+    playbook: str
+    text: str
+    """The playbook's words (policy text, not written by people)."""
+    owner_role: str
+    required: bool
+    due: str
+    status: str
+    """open, done or skipped."""
+    status_label: str
+    late: bool
+    """Finished after it was due, or still open past it."""
+    finished: str
+    """When it was done or skipped, and by whom; a dash while open."""
+    reason: str | None
+    """Why it was skipped, as the audience may read it; None for steps not skipped."""
+
+
+@dataclass(frozen=True)
+class PlaybookStepsView:
+    total: int
+    done: int
+    skipped: int
+    open: int
+    late: int
+    summary: str
+    """E.g. "Of 11 steps: 7 done, 2 skipped, 2 open; 3 late"."""
+    steps: tuple[StepView, ...]
+    """Empty where only counts may be shown (the leadership version of a restricted incident)."""
+
+
+@dataclass(frozen=True)
 class ImpactView:
     people_affected: str
     minors_involved: str
@@ -188,6 +220,8 @@ class ReviewDocument:
     actions: tuple[ActionView, ...]
     chart_svg: Markup
     referrals: tuple[ReferralView, ...] = ()
+    playbook_steps: PlaybookStepsView | None = None
+    """None when no playbook applied to the incident."""
 
 
 ALL_VIEWS: tuple[type, ...] = (
@@ -199,8 +233,10 @@ ALL_VIEWS: tuple[type, ...] = (
     MetricView,
     ObligationView,
     PhaseView,
+    PlaybookStepsView,
     ReferralView,
     ReviewDocument,
     RoleView,
+    StepView,
 )
 """Every shape a template may read; the sandbox allows exactly their fields."""

@@ -60,7 +60,8 @@ def last_boundary(boundary: Boundary, now: datetime) -> datetime:
 def handoff_boundary(domain: Domain, boundary: Boundary) -> list[Nudge]:
     """At a shift change, ask the commander of each SEV0-SEV2 incident open since before it to hand off to
     ``boundary.region`` (an incident declared after the boundary was declared by the incoming shift)."""
-    with domain.unit() as ctx:
+
+    def due(ctx: Ctx) -> list[Nudge]:
         at = last_boundary(boundary, ctx.now())
         incidents = ctx.session.scalars(
             select(Incident)
@@ -85,27 +86,35 @@ def handoff_boundary(domain: Domain, boundary: Boundary) -> list[Nudge]:
         ]
         return record_due(ctx, found)
 
+    return domain.run(due)
+
 
 def actions_digest(domain: Domain, config: SchedulingSettings) -> list[Nudge]:
     """The week's list of overdue actions, for ``config.actions_digest_channel``."""
     if config.actions_digest_channel is None:
         return []
-    with domain.unit() as ctx:
+
+    def due(ctx: Ctx) -> list[Nudge]:
         week, subject = config.weekly.last(ctx.now()), f"channel:{config.actions_digest_channel}"
         if recorded(ctx, NudgeKind.ACTIONS_DIGEST, subject, week):
             return []
         return record_due(ctx, [Due(NudgeKind.ACTIONS_DIGEST, subject, week, None, (), overdue_actions(ctx))])
+
+    return domain.run(due)
 
 
 def leadership_digest(domain: Domain, config: SchedulingSettings, channel: str | None) -> list[Nudge]:
     """The week's summary for leadership, for ``channel`` (the leadership channel)."""
     if channel is None:
         return []
-    with domain.unit() as ctx:
+
+    def due(ctx: Ctx) -> list[Nudge]:
         week, subject = config.weekly.last(ctx.now()), f"channel:{channel}"
         if recorded(ctx, NudgeKind.LEADERSHIP_DIGEST, subject, week):
             return []
         return record_due(ctx, [Due(NudgeKind.LEADERSHIP_DIGEST, subject, week, None, (), weekly_summary(ctx, week))])
+
+    return domain.run(due)
 
 
 def overdue_actions(ctx: Ctx) -> dict[str, object]:

@@ -24,6 +24,7 @@ class NudgeKind(StrEnum):
     ACTION_OVERDUE = "action_overdue"
     TASK_DUE_SOON = "task_due_soon"
     TASK_OVERDUE = "task_overdue"
+    REFERRAL_OVERDUE = "referral_overdue"
     REVIEW_DUE = "review_due"
     HANDOFF_BOUNDARY = "handoff_boundary"
     HANDOFF_ESCALATION = "handoff_escalation"

@@ -52,7 +52,6 @@ class SchedulerRuntime:
 
     domain: Domain
     settings: Settings
-    after_run: Callable[[list[Nudge]], None] | None = None
     may_run: Callable[[], bool] = lambda: True
     runs: Counter[str] = field(default_factory=Counter)
 
@@ -63,8 +62,7 @@ class SchedulerRuntime:
         config = self.settings.scheduling
         if job == "tick":
             recorded = tick(self.domain, config) + jobs.catch_up(self.domain, self.settings)
-            with self.domain.unit() as ctx:
-                expire_idempotency_records(ctx)
+            self.domain.run(expire_idempotency_records)
         elif job == "handoff":
             recorded = jobs.handoff_boundary(self.domain, parse_boundary(args[0]))
         elif job == "actions_digest":
@@ -77,8 +75,6 @@ class SchedulerRuntime:
         else:
             raise LookupError(f"unknown scheduler job {job!r}")
         self.runs[job] += 1
-        if recorded and self.after_run is not None:
-            self.after_run(recorded)
         return recorded
 
 

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 
 from incidents.context import Domain
 from incidents.scheduling.leader import AdvisoryLock, LeaderElection
-from incidents.scheduling.models import Nudge
 from incidents.scheduling.runner import JobRunner, SchedulerRuntime
 from incidents.settings import Settings
 
@@ -19,8 +17,8 @@ class SchedulerService:
 
     On PostgreSQL, several replicas may start one each: only the holder of the advisory lock schedules, and a
     standby takes over within ``scheduling.leader_retry_seconds`` of the leader's death. On SQLite (a single
-    process by design) it simply runs. ``after_run`` receives the nudges each job recorded (e.g. to wake the
-    outbox dispatcher at once).
+    process by design) it simply runs. The nudges a job records are delivered at once: the domain's unit of
+    work wakes the outbox dispatcher on commit.
     """
 
     def __init__(
@@ -29,9 +27,8 @@ class SchedulerService:
         settings: Settings,
         *,
         name: str = "vigil",
-        after_run: Callable[[list[Nudge]], None] | None = None,
     ) -> None:
-        self.runtime = SchedulerRuntime(domain, settings, after_run=after_run)
+        self.runtime = SchedulerRuntime(domain, settings)
         self.runner = JobRunner(self.runtime, name=name)
         self.election: LeaderElection | None = None
         if domain.engine.dialect.name == "postgresql":
@@ -69,7 +66,6 @@ def start_scheduler(
     settings: Settings,
     *,
     name: str = "vigil",
-    after_run: Callable[[list[Nudge]], None] | None = None,
 ) -> SchedulerService:
     """Start scheduling for ``vigil serve``; call ``stop()`` on the result at shutdown."""
-    return SchedulerService(domain, settings, name=name, after_run=after_run).start()
+    return SchedulerService(domain, settings, name=name).start()

@@ -17,6 +17,7 @@ from sqlalchemy.orm import selectinload
 from incidents.context import Ctx, Domain
 from incidents.enums import OPEN_STATUSES, ActionStatus, HandoffState, Severity, Status
 from incidents.models import Action, Clock, Handoff, Incident, RoleAssignment, TimelineEntry
+from incidents.referrals import referral_reminders
 from incidents.reviews.models import Review, ReviewStatus
 from incidents.scheduling import plan
 from incidents.scheduling.config import SchedulingSettings
@@ -29,9 +30,9 @@ HOUR = timedelta(hours=1)
 
 
 def tick(domain: Domain, config: SchedulingSettings) -> list[Nudge]:
-    """One pass over everything time-driven, in one unit of work. Returns the nudges recorded by this pass."""
-    with domain.unit() as ctx:
-        return record_due(ctx, find_due(ctx, config))
+    """One pass over everything time-driven, in one unit of work (run again if it met another writer). Returns
+    the nudges recorded by this pass."""
+    return domain.run(lambda ctx: record_due(ctx, find_due(ctx, config)))
 
 
 def find_due(ctx: Ctx, config: SchedulingSettings) -> Iterator[Due]:
@@ -40,6 +41,7 @@ def find_due(ctx: Ctx, config: SchedulingSettings) -> Iterator[Due]:
     yield from _clocks(ctx, config, now)
     yield from _actions(ctx, config, now)
     yield from task_reminders(ctx, now)
+    yield from referral_reminders(ctx, now)
     yield from _reviews(ctx, config, now)
     yield from _handoff_escalations(ctx, config, now)
     yield from _long_shifts(ctx, config, now)

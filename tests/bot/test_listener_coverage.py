@@ -201,6 +201,7 @@ DETAILS: dict[NudgeKind, dict[str, Any]] = {
     NudgeKind.ACTION_OVERDUE: {"title": "Rate-limit new replies", "due_date": "2026-03-01"},
     NudgeKind.TASK_DUE_SOON: {"task_id": 1, "text": "Check the removal request", "due_at": _AT, "role": "legal"},
     NudgeKind.TASK_OVERDUE: {"task_id": 1, "text": "Check the removal request", "due_at": _AT, "role": "legal"},
+    NudgeKind.REFERRAL_OVERDUE: {"referral_id": 1, "kind": "support", "status": "accepted", "due_date": "2026-03-01"},
     NudgeKind.REVIEW_DUE: {"review": "in_review"},
     NudgeKind.HANDOFF_BOUNDARY: {"region": "AMER", "at": "15:00"},
     NudgeKind.HANDOFF_ESCALATION: {"to": "U0BOB", "has_deputy": True},

@@ -5,6 +5,7 @@ incident's members."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -13,6 +14,7 @@ import pytest
 from bot.ids import Field, ViewId
 from incidents import apikeys, referrals
 from incidents.reviews import Audience, Format, load_templates, render_review, review_document
+from incidents.scheduling.tick import tick
 from incidents.settings import Settings
 from tests.bot.conftest import BotUnderTest
 from web.api import build_api_router
@@ -154,3 +156,45 @@ def test_a_restricted_incidents_referral_is_invisible_beyond_its_members(bot: Bo
             None,
             None,
         )
+
+
+def test_an_overdue_referral_is_nudged_once_and_slack_moves_it_along(bot: BotUnderTest) -> None:
+    emu, bob = bot.emu, bot.people.bob
+    ref, channel = bot.declare()
+    number = _refer_from_slack(bot, channel.id, **{Field.REFERRAL_KIND: "support", Field.REFERRAL_OWNER: bob})
+    with bot.domain.unit() as ctx:
+        due = ctx.now().date() - timedelta(days=1)
+        referrals.get_referral(ctx, number).due_date = due  # as if its days had passed
+    for _ in range(2):
+        tick(bot.domain, bot.settings.scheduling)
+    bot.settle()
+
+    def nudges() -> list[str]:
+        return [m.text or "" for m in emu.messages(channel.id) if "referral *#" in (m.text or "")]
+
+    said = f":rotating_light: <@{bob}> referral *#{number}* (Support) was due {due} and is still requested."
+    assert nudges() == [said]
+
+    def say(text: str, where: str = channel.id) -> str:
+        return bot.reply(bot.command(text, channel=where))
+
+    assert say(f"referral {number} accepted") == f"Referral #{number} (Support) of {ref}: requested → accepted."
+    bot.settle()
+    assert f"#{number} Support: Accepted, owner <@{bob}>, due {due} — :warning: *overdue*" in _card(bot, channel.id)
+    refused = say(f"referral {number} decided")
+    assert refused.startswith(
+        "Say what was decided, in quotes after `decided`. Usage: `/incident referral &lt;number&gt;"
+    )
+    assert "\n" not in refused
+    assert say(f"referral {number} closed").endswith("it can move to in_progress or decided or declined, not closed.")
+    decided = say(f"referral #{number} decided \u201cAccount restored, the user was told\u201d")
+    assert decided == f"Referral #{number} (Support) of {ref}: accepted → decided."
+    with bot.domain.unit() as ctx:
+        assert referrals.get_referral(ctx, number).outcome == "Account restored, the user was told"
+    tick(bot.domain, bot.settings.scheduling)
+    bot.settle()
+    assert len(nudges()) == 1, "a decided referral is not nudged"
+    assert "*Referrals* 0 open of 1" in _card(bot, channel.id)
+
+    other, elsewhere = bot.declare("SEV3 Another incident")
+    assert say(f"referral {number} closed", elsewhere.id) == f"No referral #{number} on {other}."

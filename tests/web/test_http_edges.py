@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from urllib.parse import urlencode
 
 import pytest
@@ -103,21 +103,24 @@ def test_a_body_under_the_cap_is_served(app_url: str) -> None:
 
 @pytest.mark.parametrize(
     ("headers", "reason"),
-    [
-        (signed(COMMAND, secret="not-the-signing-secret"), "missing or wrong signature"),
-        (signed(COMMAND, age=600), "stale timestamp"),
-        ({"X-Slack-Request-Timestamp": "soon", "X-Slack-Signature": "v0=00"}, "missing or malformed timestamp"),
-        ({"X-Slack-Request-Timestamp": "9" * 5000, "X-Slack-Signature": "v0=00"}, "missing or malformed timestamp"),
-        (signed(COMMAND, **{"X-Slack-Signature": "v0=\u00e9\u00e9"}), "missing or wrong signature"),
-        ({}, "missing or malformed timestamp"),
+    [  # built when the test runs: a signature made at collection is stale in a suite longer than five minutes
+        (lambda: signed(COMMAND, secret="not-the-signing-secret"), "missing or wrong signature"),
+        (lambda: signed(COMMAND, age=600), "stale timestamp"),
+        (lambda: {"X-Slack-Request-Timestamp": "soon", "X-Slack-Signature": "v0=00"}, "missing or malformed timestamp"),
+        (
+            lambda: {"X-Slack-Request-Timestamp": "9" * 5000, "X-Slack-Signature": "v0=00"},
+            "missing or malformed timestamp",
+        ),
+        (lambda: signed(COMMAND, **{"X-Slack-Signature": "v0=\u00e9\u00e9"}), "missing or wrong signature"),
+        (lambda: {}, "missing or malformed timestamp"),
     ],
     ids=["wrong-secret", "stale", "non-numeric-timestamp", "huge-timestamp", "non-ascii-signature", "unsigned"],
 )
 def test_requests_that_are_not_slacks_are_refused_in_one_clean_line(
-    app_url: str, headers: dict[str, str], reason: str, caplog: pytest.LogCaptureFixture
+    app_url: str, headers: Callable[[], dict[str, str]], reason: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     with caplog.at_level(logging.DEBUG, logger="vigil.bolt"), caplog.at_level(logging.INFO):
-        response = requests.post(app_url + SLACK_EVENTS_PATH, data=COMMAND, headers=headers, timeout=5)
+        response = requests.post(app_url + SLACK_EVENTS_PATH, data=COMMAND, headers=headers(), timeout=5)
     assert response.status_code == 401 and response.json() == {"error": "unauthorized"}
     assert_one_clean_line(caplog, "refused a Slack request from 127.0.0.1: " + reason)
 

@@ -10,15 +10,18 @@ import argparse
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
 
 from incidents.context import Ctx, Domain
 from incidents.db import database_errors, sqlite_file
 from incidents.errors import VigilError
 from incidents.people import resolve_person
+from incidents.queries import normalise_ref
 from incidents.settings import Settings, load_settings
 from vigil.cli.parser import Handler
 from vigil.cli.terminal import printable
 
+T = TypeVar("T")
 Work = Callable[[Ctx, argparse.Namespace], str]
 """A command's work inside its unit of work; what it returns is printed once the unit has committed."""
 
@@ -48,24 +51,38 @@ def open_domain(settings: Settings) -> Domain:
 
 
 @contextmanager
-def unit_of_work(settings: Settings | None = None) -> Iterator[Ctx]:
-    """One unit of work on the configured database; the engine is closed when it ends."""
-    settings = settings or load_settings()
+def _opened(settings: Settings) -> Iterator[Domain]:
+    """The configured database for one command, its failures as one line; the engine is closed when it ends."""
     domain = open_domain(settings)
     try:
-        with database_errors(settings.database_url), domain.unit() as ctx:
-            yield ctx
+        with database_errors(settings.database_url):
+            yield domain
     finally:
         domain.engine.dispose()
+
+
+@contextmanager
+def unit_of_work(settings: Settings | None = None) -> Iterator[Ctx]:
+    """One unit of work on the configured database, for commands that only read."""
+    with _opened(settings or load_settings()) as domain, domain.unit() as ctx:
+        yield ctx
+
+
+def run(work: Callable[[Ctx], T], *, lock: str | None = None) -> T:
+    """``work`` in the domain's unit of work on the configured database, as every way in runs it: queued on the
+    lock of incident ``lock`` and run again if another writer (the bot, the API) changed the incident meanwhile."""
+    with _opened(load_settings()) as domain:
+        return domain.run(work, lock=lock)
 
 
 def acting(work: Work) -> Handler:
     """A command that changes something, done as the ``--as`` person (a name or e-mail becomes their key)."""
 
     def handler(args: argparse.Namespace) -> int:
-        with unit_of_work() as ctx:
-            output = work(ctx, argparse.Namespace(**{**vars(args), "actor": resolve_person(ctx, args.actor)}))
-        print(printable(output, multiline=True))
+        def act(ctx: Ctx) -> str:
+            return work(ctx, argparse.Namespace(**{**vars(args), "actor": resolve_person(ctx, args.actor)}))
+
+        print(printable(run(act, lock=_incident_named(args)), multiline=True))
         return 0
 
     return handler
@@ -75,9 +92,13 @@ def reading(work: Work) -> Handler:
     """A command that only reads: nobody is resolved (or recorded) for it."""
 
     def handler(args: argparse.Namespace) -> int:
-        with unit_of_work() as ctx:
-            output = work(ctx, args)
-        print(printable(output, multiline=True))
+        print(printable(run(lambda ctx: work(ctx, args)), multiline=True))
         return 0
 
     return handler
+
+
+def _incident_named(args: argparse.Namespace) -> str | None:
+    """The incident a command names (its ``ref`` argument), whose row the command queues on."""
+    ref = getattr(args, "ref", None)
+    return normalise_ref(ref) if isinstance(ref, str) else None

@@ -8,27 +8,25 @@ database, and auditing them would defeat it.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from fastapi import Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from sqlalchemy import select, tuple_
-from sqlalchemy.dialects import postgresql, sqlite
 
-from incidents import lifecycle
+from incidents import idempotency, lifecycle
 from incidents.apikey_models import IdempotencyRecord
 from incidents.apikeys import Admission, Principal, admit
 from incidents.context import Ctx, Domain
-from incidents.db import on_postgresql
 from incidents.effects import audit
 from incidents.errors import VigilError
 from incidents.lifecycle import Declaration
 from incidents.models import Incident
+from incidents.queries import normalise_ref
 from web.api.errors import ApiProblem
 from web.api.group_commit import GroupCommit
 from web.api.schemas import FieldError
@@ -59,7 +57,9 @@ class Calls:
             return admit(ctx, tokens)
 
     async def admit(self, request: Request, scope: str) -> None:
-        """Check the bearer token, count the call, check the scope; the caller goes on ``request.state``."""
+        """Check the bearer token, count the call, check the scope; the caller goes on ``request.state``, and
+        the moment the call arrived with it."""
+        request.state.received = self.domain.clock.now()
         header = request.headers.get("authorization", "")
         token = header[7:].strip() if header[:7].lower() == "bearer " else ""
         admission = await self._admissions.run(token) if token else None
@@ -82,36 +82,39 @@ class Calls:
 
     def audit_refusal(self, request: Request, status: int, errors: list[FieldError]) -> None:
         principal: Principal = request.state.principal
-        with self.domain.unit() as ctx:
-            audit(ctx, principal.actor, "api.call", None, **_call(request, status), errors=[e.message for e in errors])
+        messages = [e.message for e in errors]
+        self.domain.run(
+            lambda ctx: audit(ctx, principal.actor, "api.call", None, **_call(request, status), errors=messages),
+            received=_received(request),
+        )
 
     def read(self, request: Request, work: Work) -> JSONResponse:
         principal: Principal = request.state.principal
-        with self.domain.unit() as ctx:
+
+        def unit(ctx: Ctx) -> BaseModel:
             view, incident = work(ctx)
             audit(ctx, principal.actor, "api.call", incident, **_call(request, 200))
+            return view
+
+        view = self.domain.run(unit, received=_received(request))
         return JSONResponse(view.model_dump(mode="json"))
 
     def write(self, request: Request, payload: BaseModel, idempotency_key: str | None, work: Work) -> JSONResponse:
-        """Run ``work`` once per idempotency key: a retry gets the first answer and changes nothing.
-
-        The key is claimed by inserting its row before the work, in the same transaction: a concurrent duplicate
-        blocks on the unique index (PostgreSQL) or on the write lock (SQLite) until the first commits, then
-        replays its answer; if the first failed, its claim rolled back with it and the duplicate runs afresh.
-        Only successes are kept: a refused request changed nothing, so running it again is safe.
-        """
+        """Run ``work`` once per idempotency key (:mod:`incidents.idempotency`): a retry gets the first answer and
+        changes nothing. The domain's unit of work queues on the incident named in the path and runs again when
+        another writer changed it meanwhile; a conflict that outlasts its retries answers 409."""
         principal: Principal = request.state.principal
-        digest = _digest(request, payload)
-        with self.domain.unit() as ctx:
-            record = (
-                _claim(ctx, [(principal.key_id, idempotency_key, digest)]).get((principal.key_id, idempotency_key))
-                if idempotency_key
-                else None
-            )
-            if record is not None and record.status_code:
-                return _replay(ctx, request, principal, record, digest)
+        attempt = _attempt(request, payload, idempotency_key)
+
+        def unit(ctx: Ctx) -> JSONResponse:
+            record = idempotency.claim(ctx, [attempt])[attempt.claimant] if attempt else None
+            earlier = idempotency.earlier_answer(record, attempt) if record and attempt else None
+            if earlier is not None:
+                return _replay(ctx, request, principal, earlier)
             view, incident = work(ctx)
             return _created(ctx, request, principal, idempotency_key, record, view, incident)
+
+        return self.domain.run(unit, received=_received(request), lock=_incident_named(request))
 
     async def declare(
         self, request: Request, payload: BaseModel, idempotency_key: str | None, prepare: PrepareDeclare
@@ -123,9 +126,9 @@ class Calls:
         """One transaction for the batch; if it fails as a whole (a deadlock, a lost race), each call runs alone
         so that each gets its own answer. A call repeating an idempotency key already in the batch runs after it,
         alone, and so replays the batch's answer."""
-        first: dict[tuple[int, str] | _Declare, _Declare] = {}
+        first: dict[idempotency.Claimant | _Declare, _Declare] = {}
         for job in jobs:
-            first.setdefault(job.claim_key or job, job)
+            first.setdefault(job.claimant or job, job)
         batch = list(first.values())
         try:
             outcomes = self._declare_batch(batch)
@@ -137,21 +140,22 @@ class Calls:
     def _declare_batch(self, jobs: list[_Declare]) -> dict[_Declare, JSONResponse | Exception]:
         outcomes: dict[_Declare, JSONResponse | Exception] = {}
         fresh: list[tuple[_Declare, IdempotencyRecord | None, Declaration, Answer]] = []
-        digests = {job: _digest(job.request, job.payload) for job in jobs}
+        attempts = {job: _attempt(job.request, job.payload, job.idempotency_key) for job in jobs}
         with self.domain.unit() as ctx:
-            claims = _claim(ctx, [(*job.claim_key, digests[job]) for job in jobs if job.claim_key])
+            claims = idempotency.claim(ctx, [attempt for attempt in attempts.values() if attempt])
             for job in jobs:
-                digest = digests[job]
-                record = claims.get(job.claim_key) if job.claim_key else None
+                attempt = attempts[job]
+                record = claims[attempt.claimant] if attempt else None
                 try:
-                    if record is not None and record.status_code:
-                        outcomes[job] = _replay(ctx, job.request, job.principal, record, digest)
+                    earlier = idempotency.earlier_answer(record, attempt) if record and attempt else None
+                    if earlier is not None:
+                        outcomes[job] = _replay(ctx, job.request, job.principal, earlier)
                         continue
                     declaration, answer = job.prepare(ctx)
                 except (ApiProblem, VigilError) as exc:
                     outcomes[job] = exc
-                    if record is not None and not record.status_code:
-                        ctx.session.delete(record)
+                    if record is not None:
+                        idempotency.release(ctx, record)
                     continue
                 fresh.append((job, record, declaration, answer))
             incidents = lifecycle.declare_many(ctx, [declaration for _job, _record, declaration, _answer in fresh])
@@ -188,23 +192,34 @@ class _Declare:
         return principal
 
     @property
-    def claim_key(self) -> tuple[int, str] | None:
+    def claimant(self) -> idempotency.Claimant | None:
         return (self.principal.key_id, self.idempotency_key) if self.idempotency_key else None
 
 
-def _digest(request: Request, payload: BaseModel) -> str:
-    return hashlib.sha256(f"{request.url.path}\n{payload.model_dump_json()}".encode()).hexdigest()
+def _attempt(request: Request, payload: BaseModel, idempotency_key: str | None) -> idempotency.Attempt | None:
+    """The idempotency attempt of a call sent with an ``Idempotency-Key`` (None without one)."""
+    if idempotency_key is None:
+        return None
+    principal: Principal = request.state.principal
+    asked = idempotency.fingerprint(request.url.path, payload.model_dump_json())
+    return idempotency.Attempt(principal.key_id, idempotency_key, asked)
 
 
-def _replay(ctx: Ctx, request: Request, principal: Principal, record: IdempotencyRecord, digest: str) -> JSONResponse:
-    if record.request_hash != digest:
-        raise ApiProblem(
-            422,
-            "This Idempotency-Key was used with a different request; use a new key for a new request.",
-            field="Idempotency-Key",
-        )
-    audit(ctx, principal.actor, "api.call", None, **_call(request, record.status_code), replayed=True)
-    return JSONResponse(record.body, status_code=record.status_code, headers={REPLAYED_HEADER: "true"})
+def _incident_named(request: Request) -> str | None:
+    """The incident in the call's path, whose row the call queues on."""
+    ref = request.path_params.get("ref")
+    return normalise_ref(ref) if isinstance(ref, str) else None
+
+
+def _received(request: Request) -> datetime | None:
+    """When the call arrived (set at admission): the time of what it records, whatever retries it takes."""
+    received: datetime | None = getattr(request.state, "received", None)
+    return received
+
+
+def _replay(ctx: Ctx, request: Request, principal: Principal, earlier: idempotency.Answer) -> JSONResponse:
+    audit(ctx, principal.actor, "api.call", None, **_call(request, earlier.status), replayed=True)
+    return JSONResponse(earlier.body, status_code=earlier.status, headers={REPLAYED_HEADER: "true"})
 
 
 def _created(
@@ -217,42 +232,11 @@ def _created(
     incident: Incident | None,
 ) -> JSONResponse:
     """The 201 answer, kept for replays with the key, and the call's audit record."""
-    body = view.model_dump(mode="json")
+    answer = idempotency.Answer(201, view.model_dump(mode="json"))
     if record is not None:
-        record.status_code, record.body = 201, body
+        idempotency.keep(record, answer)
     audit(ctx, principal.actor, "api.call", incident, **_call(request, 201), idempotency_key=idempotency_key)
-    return JSONResponse(body, status_code=201)
-
-
-def _claim(ctx: Ctx, wanted: Sequence[tuple[int, str, str]]) -> dict[tuple[int, str], IdempotencyRecord]:
-    """For each (API key id, idempotency key, request hash): this call's fresh claim (status 0), or the committed
-    record of an earlier call with the same key, by (API key id, idempotency key).
-
-    ``INSERT ... ON CONFLICT DO NOTHING`` waits for a concurrent claim of the same key to commit or roll back,
-    then inserts nothing (it committed: replay it) or claims the key (it rolled back). Rows go in in key order,
-    so two batches never wait on each other's claims in a cycle.
-    """
-    if not wanted:
-        return {}
-    dialect_insert = postgresql.insert if on_postgresql(ctx.session) else sqlite.insert
-    now = ctx.now()
-    rows = [
-        {"api_key_id": key_id, "key": key, "request_hash": digest, "status_code": 0, "body": {}, "created_at": now}
-        for key_id, key, digest in sorted(wanted)
-    ]
-    claim = (
-        dialect_insert(IdempotencyRecord)
-        .values(rows)
-        .on_conflict_do_nothing(index_elements=["api_key_id", "key"])
-        .returning(IdempotencyRecord)
-    )
-    records = {(r.api_key_id, r.key): r for r in ctx.session.scalars(claim)}
-    taken = [(key_id, key) for key_id, key, _digest in wanted if (key_id, key) not in records]
-    if taken:
-        found = select(IdempotencyRecord).where(tuple_(IdempotencyRecord.api_key_id, IdempotencyRecord.key).in_(taken))
-        records.update(((r.api_key_id, r.key), r) for r in ctx.session.scalars(found))
-    assert all(records[k].status_code for k in taken), "a committed claim always carries its answer"
-    return records
+    return JSONResponse(answer.body, status_code=answer.status)
 
 
 def _call(request: Request, status: int) -> dict[str, Any]:

@@ -13,10 +13,17 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from incidents.errors import Forbidden, NotFound, VigilError
+from incidents.errors import Conflict, Forbidden, NotFound, VigilError
 from web.api.schemas import PATTERN_MESSAGES, ErrorBody, FieldError
 
 _DOMAIN_FIELDS = {"next_update_in": "next_update_in_minutes", "role": "commander_email"}
+
+CONFLICT_RETRY_AFTER = 1
+"""Seconds a caller whose write kept colliding with others on the same incident should wait before sending it
+again: by then the writers it met have committed."""
+
+RETRY_AFTER_HEADER = {"Retry-After": {"schema": {"type": "integer"}, "description": "Seconds to wait."}}
+"""The ``Retry-After`` header as the OpenAPI document describes it (429 and 409 answers)."""
 
 
 class ApiProblem(Exception):
@@ -32,6 +39,8 @@ class ApiProblem(Exception):
 
     @classmethod
     def from_domain(cls, exc: VigilError) -> ApiProblem:
+        if isinstance(exc, Conflict):
+            return cls(409, exc.message, headers={"Retry-After": str(CONFLICT_RETRY_AFTER)})
         field = _DOMAIN_FIELDS.get(exc.field or "", exc.field)
         status = 404 if isinstance(exc, NotFound) else 403 if isinstance(exc, Forbidden) else 422
         return cls(status, exc.message, field=field)

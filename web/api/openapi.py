@@ -21,7 +21,9 @@ DESCRIPTION = (
     'Every error answers `{"errors": [{"field": ..., "message": ...}]}`. POSTs accept an `Idempotency-Key`: '
     "a retry with the same key and body gets the first answer back (header `Idempotent-Replayed: true`); the same "
     "key with another body is refused (422). Bodies over 64 KiB are refused (413). Each key has a per-minute limit "
-    "(429 with `Retry-After`). A key sees standard incidents only unless it was created with `--all-tiers`; "
+    "(429 with `Retry-After`). A write that keeps colliding with others changing the same incident is refused "
+    "(409 with `Retry-After`): send it again, with the same key, after that. "
+    "A key sees standard incidents only unless it was created with `--all-tiers`; "
     "restricted ones do not exist for it (404)."
 )
 

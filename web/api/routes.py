@@ -18,7 +18,7 @@ from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from fastapi.security import HTTPBearer
 
-from incidents import lifecycle, parties, referrals, timeline
+from incidents import lifecycle, parties, referrals, tasks, timeline
 from incidents.apikeys import READ, WRITE, Principal
 from incidents.context import Ctx
 from incidents.lifecycle import Declaration
@@ -27,7 +27,7 @@ from incidents.models import Incident
 from web.api import views
 from web.api.calls import REPLAYED_HEADER, Answer
 from web.api.dependencies import Caller, IntakeDep
-from web.api.errors import ApiProblem
+from web.api.errors import RETRY_AFTER_HEADER, ApiProblem
 from web.api.openapi import document
 from web.api.route import ApiRoute
 from web.api.schemas import (
@@ -47,7 +47,10 @@ from web.api.schemas import (
     ReferralRequest,
     ReferralView,
     Responder,
+    SkipRequest,
     StatusFilter,
+    TaskList,
+    TaskView,
     TimelineEntryView,
     TimelineRequest,
     UpdateRequest,
@@ -71,6 +74,7 @@ IdempotencyKey = Annotated[
 ]
 Ref = Annotated[str, Path(max_length=20, description="The incident reference, e.g. INC-2026-0042.")]
 ReferralId = Annotated[int, Path(ge=1, le=2**31 - 1, description="The referral's number, e.g. 12.")]
+TaskId = Annotated[int, Path(ge=1, le=2**31 - 1, description="The step's number, as the task list gives it.")]
 PartyRef = Annotated[str, Path(max_length=40, description="The party's number or token, e.g. 2 or witness-2.")]
 
 
@@ -83,13 +87,11 @@ def _responses(*, write: bool, by_ref: bool) -> dict[int | str, dict[str, Any]]:
         401: _error("No valid, unrevoked API key.", {"WWW-Authenticate": {"schema": {"type": "string"}}}),
         403: _error("The key lacks the scope, or may not touch restricted incidents."),
         422: _error("A field (body, query or header) is invalid; each error names it."),
-        429: _error(
-            "Over the key's rate limit.",
-            {"Retry-After": {"schema": {"type": "integer"}, "description": "Seconds to wait."}},
-        ),
+        429: _error("Over the key's rate limit.", RETRY_AFTER_HEADER),
     }
     if write:
         responses[413] = _error("The body is over the size limit.")
+        responses[409] = _error("Others kept changing the incident at once; send it again later.", RETRY_AFTER_HEADER)
     if by_ref:
         responses[404] = _error("No such incident (or one the key may not see).")
     return responses
@@ -488,6 +490,74 @@ def change_referral(
         )
         referral = referrals.update_referral(ctx, referral_id, changes, actor=principal.actor)
         return views.referral(referral), incident
+
+    return intake.calls.write(request, body, idempotency_key, work)
+
+
+@router.get(
+    "/incidents/{ref}/tasks",
+    response_model=TaskList,
+    operation_id="list_tasks",
+    **_operation(READ, write=False, by_ref=True),
+)
+def list_tasks(request: Request, ref: Ref, intake: IntakeDep, principal: Caller) -> JSONResponse:
+    """The incident's playbook steps in order, with how many are finished and late."""
+
+    def work(ctx: Ctx) -> tuple[TaskList, Incident]:
+        incident = views.visible_incident(ctx, principal, ref)
+        return views.task_list(tasks.tasks_of(incident), ctx.now()), incident
+
+    return intake.calls.read(request, work)
+
+
+@router.post(
+    "/incidents/{ref}/tasks/{task_id}/complete",
+    status_code=201,
+    response_model=TaskView,
+    operation_id="complete_task",
+    **_operation(WRITE, write=True, by_ref=True),
+)
+def complete_task(
+    request: Request,
+    ref: Ref,
+    task_id: TaskId,
+    intake: IntakeDep,
+    principal: Caller,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """Mark a playbook step done; steps that count from it are re-planned from now."""
+
+    def work(ctx: Ctx) -> tuple[TaskView, Incident]:
+        incident = views.visible_incident(ctx, principal, ref)
+        done = tasks.complete_task(ctx, views.incident_task(ctx, incident, task_id).id, actor=principal.actor)
+        return views.task(done, ctx.now()), incident
+
+    return intake.calls.write(request, NoBody(), idempotency_key, work)
+
+
+@router.post(
+    "/incidents/{ref}/tasks/{task_id}/skip",
+    status_code=201,
+    response_model=TaskView,
+    operation_id="skip_task",
+    **_operation(WRITE, write=True, by_ref=True),
+)
+def skip_task(
+    request: Request,
+    ref: Ref,
+    task_id: TaskId,
+    body: SkipRequest,
+    intake: IntakeDep,
+    principal: Caller,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """Skip a playbook step, saying why (the reason goes on the timeline and into the review)."""
+
+    def work(ctx: Ctx) -> tuple[TaskView, Incident]:
+        incident = views.visible_incident(ctx, principal, ref)
+        step = views.incident_task(ctx, incident, task_id)
+        skipped = tasks.skip_task(ctx, step.id, actor=principal.actor, reason=body.reason)
+        return views.task(skipped, ctx.now()), incident
 
     return intake.calls.write(request, body, idempotency_key, work)
 

@@ -21,6 +21,7 @@ from incidents.enums import ActionPriority, ActionStatus, Severity, Status, Tier
 from incidents.guards import TITLE_MAX
 from incidents.party_models import PartyRole
 from incidents.referral_models import ReferralStatus
+from incidents.task_models import TaskStatus
 
 _ANY_TEXT = r"^[^\x00]*$"
 _SOME_TEXT = r"^[^\x00]*[^\x00\s][^\x00]*$"
@@ -308,3 +309,33 @@ class ReferralView(BaseModel):
 
 class ReferralList(BaseModel):
     items: list[ReferralView]
+
+
+class SkipRequest(_Request):
+    reason: Annotated[str, text(1000, required=True, description="Why the step is skipped; the review lists it.")]
+
+
+class TaskView(BaseModel):
+    """A playbook step. No skip reason (free text): answers are kept for idempotent replay, and the review and the
+    timeline are where the reason is read."""
+
+    id: int = Field(description="Addresses the step in POST .../tasks/{task_id}/complete and .../skip.")
+    ref: str = Field(description="The incident it belongs to.")
+    playbook: str
+    step: str = Field(description="The step's key within its playbook.")
+    text: str = Field(description="What to do, in the policy's words.")
+    owner_role: str = Field(description="The incident role expected to do it (reminded before it is due).")
+    required: bool
+    due_at: datetime
+    status: TaskStatus
+    late: bool = Field(description="Open past its due time, or finished after it (as of the answer).")
+    finished_at: datetime | None
+    finished_by: str | None
+    source_url: str = Field(description="Where the playbook's steps come from.")
+
+
+class TaskList(BaseModel):
+    items: list[TaskView] = Field(description="In the order they were added; a playbook's steps in its order.")
+    finished: int = Field(description="Steps done or skipped.")
+    total: int
+    late: int = Field(description="Open steps past their due time.")

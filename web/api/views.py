@@ -21,6 +21,8 @@ from incidents.models import Incident, Person
 from incidents.parties import ListedParty
 from incidents.queries import IncidentFilter, get_incident, matching
 from incidents.referral_models import Referral
+from incidents.task_models import Task
+from incidents.tasks import progress
 from web.api.errors import ApiProblem
 from web.api.schemas import (
     ActionView,
@@ -31,6 +33,8 @@ from web.api.schemas import (
     ReferralView,
     RoleView,
     StatusFilter,
+    TaskList,
+    TaskView,
 )
 
 PREFIX = "/api/v1"
@@ -55,6 +59,15 @@ def visible_referral_incident(ctx: Ctx, principal: Principal, referral_id: int) 
     if found is None or (principal.standard_only and found.incident.tier.is_restricted):
         raise NotFound(f"No referral #{referral_id}.", field="referral_id")
     return get_incident(ctx, found.incident.ref)
+
+
+def incident_task(ctx: Ctx, incident: Incident, task_id: int) -> Task:
+    """One of the incident's steps, or :class:`NotFound` (a task id never reaches another incident)."""
+    found = ctx.session.get(Task, task_id)
+    if found is None or found.incident_id != incident.id:
+        message = f"No task #{task_id} on {incident.ref}; GET {href(incident.ref)}/tasks lists them."
+        raise NotFound(message, field="task_id")
+    return found
 
 
 def person_by_email(ctx: Ctx, email: str | None, field: str) -> str | None:
@@ -83,6 +96,29 @@ def referral(found: Referral) -> ReferralView:
         closed_at=found.closed_at,
         declined_at=found.declined_at,
     )
+
+
+def task(found: Task, now: datetime) -> TaskView:
+    return TaskView(
+        id=found.id,
+        ref=found.incident.ref,
+        playbook=found.playbook,
+        step=found.step_key,
+        text=found.text,
+        owner_role=found.owner_role,
+        required=found.required,
+        due_at=found.due_at,
+        status=found.status,
+        late=found.is_late(now),
+        finished_at=found.finished_at,
+        finished_by=found.finished_by,
+        source_url=found.source_url,
+    )
+
+
+def task_list(found: list[Task], now: datetime) -> TaskList:
+    steps = progress(found, now)
+    return TaskList(items=[task(t, now) for t in found], finished=steps.finished, total=steps.total, late=steps.late)
 
 
 def people_by_email(ctx: Ctx, emails: Iterable[str]) -> dict[str, str]:

@@ -6,11 +6,12 @@ is read from or written to the database."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from incidents.context import Domain
+from incidents.context import Ctx, Domain
 from incidents.inbound import first_time
 from incidents.tracker.inbound import TRACKER_ACTOR, apply_remote, person_by_email
 from incidents.tracker.jira.payload import ticket_state, webhook_identity
@@ -80,16 +81,23 @@ def _state_of(body: Mapping[str, Any]) -> TicketState:
     return state
 
 
-def receive_webhook(domain: Domain, body: Mapping[str, Any], delivery_id: str | None = None) -> bool:
+def receive_webhook(
+    domain: Domain, body: Mapping[str, Any], delivery_id: str | None = None, *, received: datetime | None = None
+) -> bool:
     """True when the delivery changed an action. Deliveries about other events, unknown issues or seen before
     (Jira redelivers) change nothing. The actor is the Vigil person with the Jira user's e-mail, else "jira".
+    What it records is as of ``received`` (when the delivery arrived), in the domain's unit of work (retried on
+    a conflict with another writer).
     Raises :class:`MalformedDelivery` for an issue event whose fields have the wrong types or bad dates."""
     event, issue = body.get("webhookEvent"), body.get("issue")
     if not isinstance(event, str) or event not in ISSUE_EVENTS or not isinstance(issue, dict) or "key" not in issue:
         return False
     state = _state_of(body)
-    with domain.unit() as ctx:
+
+    def apply(ctx: Ctx) -> bool:
         if not first_time(ctx, SOURCE, webhook_identity(body, delivery_id)):
             return False
         actor = person_by_email(ctx, (body.get("user") or {}).get("emailAddress")) or TRACKER_ACTOR
         return apply_remote(ctx, state, actor=actor)
+
+    return domain.run(apply, received=received)

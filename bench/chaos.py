@@ -1,0 +1,669 @@
+"""Chaos bench: incidents through two ``vigil serve --http`` replicas on one PostgreSQL while Slack and Jira
+misbehave and replicas die; then it checks that nothing was lost or done twice.
+
+Usage: ``.venv/bin/python -m bench.chaos [--incidents 1000] [--kill-every 30] [--seed 1]``
+
+Slack (the emulator, HTTP mode) sends its requests to a small round-robin front in this process, which passes
+each to the next replica that answers, as a load balancer would; the intake API goes through the same front. Each
+incident is declared from Slack (``/incident declare``) or from the API, alternately, then gets a role, notes, a
+severity change, a status, an action (tracked to Jira) and is resolved, all as slash commands in its channel.
+Meanwhile Slack answers ~10% of Web API calls with HTTP 500 and loses ~1% of answers after carrying the call out,
+with its rate tiers on; Jira answers ~10% with 500 and is down for one window; every ``--kill-every`` seconds one
+replica gets SIGKILL (or, now and then, SIGTERM) and is started again.
+
+A command whose ack did not arrive (its replica died under it) is typed again, as a person would, once the
+database shows it did not take effect. After the load the faults stop, the outbox drains, and the bench checks what
+Slack, Jira and the database hold: one channel, one pinned card showing the current severity and status and at
+most one announcement per incident; each posted timeline entry in its channel once; each note once and in the order
+sent; one Jira issue per action; an empty outbox; no nudge sent twice. It prints the figures and exits 1 on any
+duplicate or loss.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import functools
+import itertools
+import os
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import httpx
+from aiohttp import web
+from sqlalchemy import func, select
+
+from emulators.jira.server import JiraEmulator
+from emulators.slack import SlackEmulator
+from emulators.slack.errors import AckTimeoutError
+from incidents import apikeys
+from incidents.context import Domain
+from incidents.enums import Severity, Status, TimelineKind
+from incidents.models import Action, Incident, TimelineEntry
+from incidents.outbox import DONE, FAILED, PENDING, OutboxMessage
+from incidents.scheduling.models import Nudge
+from incidents.settings import Settings
+from tests.dbs import fresh_database
+
+VIGIL = Path(sys.executable).with_name("vigil")
+JIRA_PROJECT = "SAFE"
+POSTED = {"severity", "status", "role", "action"}
+"""Timeline kinds the scenario records that Vigil posts to the incident channel (bot/blocks/messages.py)."""
+
+
+@dataclass(frozen=True)
+class Chaos:
+    """What the run does; the defaults are the CI-sized run."""
+
+    incidents: int = 12
+    concurrency: int = 6
+    seed: int = 1
+    kill_every: float = 30.0
+    sigterm_every: int = 4
+    slack_failure_rate: float = 0.10
+    slack_lost_rate: float = 0.01
+    jira_failure_rate: float = 0.10
+    jira_outage_at: float = 10.0
+    jira_outage_seconds: float = 60.0
+    drain_seconds: float = 180.0
+    rate_window_s: float = 60.0
+    """Slack's rate-limit window: its minute, or shorter to fit a short run (the tiers keep their proportions)."""
+
+
+# the round-robin front ------------------------------------------------------------------------------------------
+
+
+class Front:
+    """A load balancer in a thread: each request goes to the next replica; one that refuses the connection (dead,
+    or restarting) is skipped; one that drops a request under way answers 502, as a real balancer would."""
+
+    def __init__(self, ports: list[int]) -> None:
+        self.ports = ports
+        self._turn = itertools.count()
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, name="front", daemon=True)
+        self._session: aiohttp.ClientSession | None = None
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+
+    def __enter__(self) -> Front:
+        self._thread.start()
+        asyncio.run_coroutine_threadsafe(self._open(), self._loop).result(timeout=10)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        asyncio.run_coroutine_threadsafe(self._close(), self._loop).result(timeout=10)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(timeout=5)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    async def _open(self) -> None:
+        self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))
+        app = web.Application(client_max_size=2**20)
+        app.router.add_route("*", "/{tail:.*}", self._forward)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = self._runner.addresses[0][1]
+
+    async def _close(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+        if self._session is not None:
+            await self._session.close()
+
+    async def _forward(self, request: web.Request) -> web.Response:
+        assert self._session is not None
+        body = await request.read()
+        headers = {k: v for k, v in request.headers.items() if k.lower() not in ("host", "content-length")}
+        for _ in self.ports:
+            port = self.ports[next(self._turn) % len(self.ports)]
+            try:
+                async with self._session.request(
+                    request.method, f"http://127.0.0.1:{port}{request.path_qs}", data=body, headers=headers
+                ) as answer:
+                    payload = await answer.read()
+                    kept = {k: v for k, v in answer.headers.items() if k.lower() in ("content-type", "retry-after")}
+                    return web.Response(status=answer.status, body=payload, headers=kept)
+            except aiohttp.ClientConnectorError:
+                continue
+            except (aiohttp.ClientError, TimeoutError):
+                return web.Response(status=502, text="the replica dropped the request")
+        return web.Response(status=503, text="no replica answers")
+
+
+# replicas --------------------------------------------------------------------------------------------------------
+
+
+class Replica:
+    """One ``vigil serve --http`` process, restartable on the same port."""
+
+    def __init__(self, port: int, env: dict[str, str], log: Path) -> None:
+        self.port, self.env, self.log = port, env, log
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        argv = [str(VIGIL), "serve", "--http", "--host", "127.0.0.1", "--port", str(self.port)]
+        with self.log.open("a") as errors:
+            self.process = subprocess.Popen(argv, env=self.env, stdout=subprocess.DEVNULL, stderr=errors)
+
+    def ready(self) -> bool:
+        try:
+            return httpx.get(f"http://127.0.0.1:{self.port}/readyz", timeout=1).status_code == 200
+        except httpx.TransportError:
+            return False
+
+    def wait_ready(self, timeout: float = 180) -> None:
+        deadline = time.monotonic() + timeout
+        while not self.ready():
+            if self.process is not None and self.process.poll() is not None:
+                self.start()  # it died starting (Slack failed auth.test, say): start it again
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"replica on port {self.port} did not become ready; see {self.log}")
+            time.sleep(0.2)
+
+    def stop(self, sig: signal.Signals) -> None:
+        assert self.process is not None
+        self.process.send_signal(sig)
+        try:
+            self.process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+@dataclass
+class Killer:
+    """Every ``every`` seconds one replica (in turn) gets SIGKILL (every ``sigterm_every``-th time SIGTERM) and
+    is started again."""
+
+    replicas: list[Replica]
+    every: float
+    sigterm_every: int
+    kills: Counter[str] = field(default_factory=Counter)
+    _stop: threading.Event = field(default_factory=threading.Event)
+
+    def run(self) -> None:
+        for n in itertools.count():
+            if self._stop.wait(self.every):
+                return
+            replica = self.replicas[n % len(self.replicas)]
+            sig = signal.SIGTERM if n % self.sigterm_every == self.sigterm_every - 1 else signal.SIGKILL
+            replica.stop(sig)
+            self.kills[sig.name] += 1
+            replica.start()
+            replica.wait_ready()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+
+# the scenario ----------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Sent:
+    """What the scenario asked of one incident, to check against what Slack, Jira and the database hold."""
+
+    title: str
+    notes: list[str] = field(default_factory=list)
+    actions: list[str] = field(default_factory=list)
+    lost: str | None = None
+
+
+@dataclass
+class Run:
+    emu: SlackEmulator
+    domain: Domain
+    front: Front
+    token: str
+    users: list[str]
+    general: str
+    retyped: Counter[str] = field(default_factory=Counter)
+
+    def channel_of(self, title: str) -> str | None:
+        with self.domain.unit() as ctx:
+            return ctx.session.scalars(select(Incident.slack_channel_id).where(Incident.title == title)).first()
+
+    def holds(self, title: str, check: Callable[[Incident], bool]) -> bool:
+        with self.domain.unit() as ctx:
+            found = ctx.session.scalars(select(Incident).where(Incident.title == title)).first()
+            return found is not None and check(found)
+
+    def command(self, user: str, channel: str, text: str) -> bool:
+        """Type a slash command; whether Slack got an ack."""
+        try:
+            return self.emu.slash_command(user, channel, text).status == 200
+        except AckTimeoutError:
+            return False
+
+    def until(self, done: Callable[[], bool], seconds: float) -> bool:
+        deadline = time.monotonic() + seconds
+        while not done():
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.1)
+        return True
+
+    def ensure(self, what: str, send: Callable[[], bool], done: Callable[[], bool]) -> bool:
+        """Send until it took effect, as a person retypes a command that failed (and only then: typing it again
+        while the first may still land would be a duplicate of the person's own making)."""
+        for attempt in range(6):
+            acked = send()
+            if self.until(done, 5 if acked else 15):
+                return True
+            self.retyped[what] += 1
+            time.sleep(attempt)
+        return False
+
+    def declare_by_api(self, n: int, title: str) -> bool:
+        body = {"title": title, "types": ["other"], "severity": "SEV3"}
+        headers = {"Authorization": f"Bearer {self.token}", "Idempotency-Key": f"chaos-{n}"}
+        try:
+            answer = httpx.post(f"{self.front.url}/api/v1/incidents", json=body, headers=headers, timeout=30)
+        except httpx.TransportError:
+            return False
+        return answer.status_code in (200, 201)
+
+    def entries(self, title: str, kind: TimelineKind) -> list[str]:
+        with self.domain.unit() as ctx:
+            query = (
+                select(TimelineEntry.text)
+                .join(Incident)
+                .where(Incident.title == title, TimelineEntry.kind == kind)
+                .order_by(TimelineEntry.at, TimelineEntry.seq)
+            )
+            return list(ctx.session.scalars(query))
+
+    def play(self, n: int) -> Sent:
+        """One incident's life, from declare to resolve."""
+        sent = Sent(title=f"Chaos incident {n:04d}")
+        lead, helper = self.users[n % len(self.users)], self.users[(n + 1) % len(self.users)]
+
+        def about(check: Callable[[Incident], bool]) -> Callable[[], bool]:
+            return lambda: self.holds(sent.title, check)
+
+        if n % 2:
+            declared = self.ensure("declare", lambda: self.declare_by_api(n, sent.title), about(lambda i: True))
+        else:
+            text = f"declare SEV3 {sent.title}"
+            declared = self.ensure("declare", lambda: self.command(lead, self.general, text), about(lambda i: True))
+        provisioned = declared and self.until(lambda: self.channel_of(sent.title) is not None, 180)
+        channel = self.channel_of(sent.title) if provisioned else None
+        if channel is None:
+            sent.lost = "channel" if declared else "declare"
+            return sent
+
+        def note(text: str) -> None:
+            sent.notes.append(text)
+            self.ensure(
+                "note",
+                lambda: self.command(lead, channel, f"note {text}"),
+                lambda: text in self.entries(sent.title, TimelineKind.NOTE),
+            )
+
+        steps: list[tuple[str, str, Callable[[], bool]]] = [
+            ("role", f"role <@{helper}> scribe", about(lambda i: helper in i.current_holders("scribe"))),
+            ("severity", "severity SEV2 chaos says so", about(lambda i: i.severity is Severity.SEV2)),
+            ("status", "status investigating looking", about(lambda i: i.status is not Status.DECLARED)),
+        ]
+        note(f"first look {n:04d}")
+        for what, text, done in steps:
+            self.ensure(what, functools.partial(self.command, lead, channel, text), done)
+            note(f"after {what} {n:04d}")
+        title = f"Chaos action {n:04d}"
+        sent.actions.append(title)
+        self.ensure("action", lambda: self.command(lead, channel, f"action {title}"), lambda: self._has_action(title))
+        resolved = about(lambda i: i.status is Status.RESOLVED)
+        self.ensure("resolve", lambda: self.command(lead, channel, "resolve chaos over"), resolved)
+        return sent
+
+    def _has_action(self, title: str) -> bool:
+        with self.domain.unit() as ctx:
+            return bool(ctx.session.scalar(select(func.count()).where(Action.title == title)))
+
+
+# the checks ------------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Findings:
+    """Duplicates and losses, each one line naming the incident and what is wrong."""
+
+    duplicates: list[str] = field(default_factory=list)
+    losses: list[str] = field(default_factory=list)
+
+    def count(self, what: str, found: int, expected: int = 1, at_most: bool = False) -> None:
+        if found > expected:
+            self.duplicates.append(f"{what}: {found}")
+        elif found < expected and not at_most:
+            self.losses.append(f"{what}: {found}")
+
+
+def _tag(message: Any) -> tuple[str, str] | None:
+    payload = (message.metadata or {}).get("event_payload") or {}
+    return (str(payload.get("ref")), str(payload.get("kind"))) if payload else None
+
+
+def _card_shows(message: Any, incident: Incident) -> bool:
+    fields = [f.get("text", "") for b in message.blocks or [] for f in b.get("fields") or []]
+    severity = next((f for f in fields if f.startswith("*Severity*")), "")
+    status = next((f for f in fields if f.startswith("*Status*")), "")
+    return incident.severity.value in severity and status.endswith(incident.status.value)
+
+
+def check(run: Run, jira: JiraEmulator, announce: str, sent: list[Sent], logs: list[Path]) -> Findings:
+    """Compare what Slack, Jira, the database and the replicas' logs hold with what the scenario sent."""
+    findings = Findings()
+    held = Held(
+        channels=[c.name for c in run.emu.channels.values() if not c.is_im],
+        announcements=Counter(_tag(m) for m in run.emu.messages(announce)),
+        issues=Counter(issue.summary for issue in jira.issues.values()),
+    )
+    with run.domain.unit() as ctx:
+        for item in sent:
+            found = list(ctx.session.scalars(select(Incident).where(Incident.title == item.title)))
+            findings.count(f"incidents titled {item.title!r}", len(found))
+            if item.lost is not None:
+                findings.losses.append(f"{item.title}: no {item.lost}")
+            if len(found) == 1:
+                _check_incident(findings, run.emu, held, found[0], item)
+        left = ctx.session.scalar(select(func.count()).where(OutboxMessage.state == PENDING)) or 0
+        findings.count("outbox rows still pending after the drain", left, expected=0)
+        for topic in ctx.session.scalars(select(OutboxMessage.topic).where(OutboxMessage.state == FAILED)):
+            findings.losses.append(f"outbox row gave up: {topic}")
+        nudges = Counter(
+            (n.kind, n.subject, n.due_at) for n in ctx.session.scalars(select(Nudge)) if n.delivered_at is not None
+        )
+    for nudge, times in nudges.items():
+        findings.count(f"nudge {nudge}", times)
+    for tick, times in scheduler_runs(logs).items():
+        findings.count(f"scheduled job {tick[0]} due {tick[1]} ran", times)
+    return findings
+
+
+@dataclass(frozen=True)
+class Held:
+    """What Slack and Jira hold across incidents: channel names, announcements by tag, Jira issues by summary."""
+
+    channels: list[str]
+    announcements: Counter[tuple[str, str] | None]
+    issues: Counter[str]
+
+
+def _check_incident(findings: Findings, emu: SlackEmulator, held: Held, incident: Incident, item: Sent) -> None:
+    ref = incident.ref
+    named = [c for c in held.channels if c == ref.lower() or c.startswith(ref.lower() + "-")]
+    findings.count(f"{ref} channels", len(named))
+    findings.count(f"{ref} announcements", held.announcements[(ref, "announcement")], at_most=True)
+    for title in item.actions:  # Vigil's summary: "[ref] title"
+        findings.count(f"{ref} Jira issues for {title!r}", held.issues[f"[{ref}] {title}"])
+    timeline = sorted(incident.timeline, key=lambda e: (e.at, e.seq))
+    notes = [e.text for e in timeline if e.kind is TimelineKind.NOTE]
+    for text in item.notes:
+        findings.count(f"{ref} note {text!r}", notes.count(text))
+    if notes != item.notes and sorted(notes) == sorted(item.notes):
+        findings.losses.append(f"{ref} notes out of order: {notes}")
+    if incident.slack_channel_id is None:
+        return
+    messages = emu.messages(incident.slack_channel_id)
+    tags = Counter(_tag(m) for m in messages)
+    for entry in timeline:
+        if entry.kind.value in POSTED:
+            findings.count(f"{ref} posts of timeline entry {entry.id}", tags[(ref, f"timeline:{entry.id}")])
+    cards = [m for m in messages if _tag(m) == (ref, "card")]
+    findings.count(f"{ref} cards", len(cards))
+    pinned = {p.ts for p in emu.pins(incident.slack_channel_id)}
+    findings.count(f"{ref} pins", len(pinned))
+    if cards and not any(c.ts in pinned and _card_shows(c, incident) for c in cards):
+        findings.losses.append(f"{ref} pinned card does not show {incident.severity.value} · {incident.status.value}")
+
+
+RUNNING_JOB = re.compile(r'Running job "(?P<job>[\w.]+) .*\(scheduled at (?P<due>[^)]+)\)')
+
+
+def scheduler_runs(logs: list[Path]) -> Counter[tuple[str, str]]:
+    """How often each scheduled job started for each due time, across every replica's log (APScheduler's lines)."""
+    return Counter(
+        (match["job"], match["due"])
+        for log in logs
+        if log.exists()
+        for line in log.read_text(errors="replace").splitlines()
+        if (match := RUNNING_JOB.search(line))
+    )
+
+
+def slowest_deliveries(domain: Domain, count: int = 3) -> list[str]:
+    """The outbox rows that waited longest from being queued to being delivered: seconds, topic, attempts."""
+    with domain.unit() as ctx:
+        waited = func.extract("epoch", OutboxMessage.finished_at - OutboxMessage.created_at)
+        rows = ctx.session.execute(
+            select(waited, OutboxMessage.topic, OutboxMessage.attempts)
+            .where(OutboxMessage.state == DONE, OutboxMessage.finished_at.is_not(None))
+            .order_by(waited.desc())
+            .limit(count)
+        )
+        return [f"{seconds:.0f} s {topic} ({tries} tries)" for seconds, topic, tries in rows]
+
+
+def pending(domain: Domain) -> int:
+    with domain.unit() as ctx:
+        return ctx.session.scalar(select(func.count()).where(OutboxMessage.state == PENDING)) or 0
+
+
+class OutboxWatch:
+    """Samples the oldest pending outbox row's age once a second, for the run's worst figure."""
+
+    def __init__(self, domain: Domain) -> None:
+        self.domain, self.worst = domain, 0.0
+        self._stop = threading.Event()
+
+    def run(self) -> None:
+        while not self._stop.wait(1):
+            with self.domain.unit() as ctx:
+                oldest = ctx.session.scalar(
+                    select(func.min(OutboxMessage.created_at)).where(OutboxMessage.state == PENDING)
+                )
+            if oldest is not None:
+                self.worst = max(self.worst, (datetime.now(UTC) - oldest).total_seconds())
+
+    def stop(self) -> None:
+        self._stop.set()
+
+
+# wiring ----------------------------------------------------------------------------------------------------------
+
+
+@contextmanager
+def background(target: Callable[[], None], stop: Callable[[], None]) -> Iterator[None]:
+    thread = threading.Thread(target=target, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop()
+        thread.join(timeout=90)
+
+
+def jira_outage(jira: JiraEmulator, at: float, seconds: float, stopped: threading.Event) -> None:
+    if stopped.wait(at):
+        return
+    jira.go_down()
+    stopped.wait(seconds)
+    jira.come_up()
+
+
+def free_ports(count: int) -> list[int]:
+    import socket
+
+    sockets = [socket.socket() for _ in range(count)]
+    for s in sockets:
+        s.bind(("127.0.0.1", 0))
+    ports = [s.getsockname()[1] for s in sockets]
+    for s in sockets:
+        s.close()
+    return ports
+
+
+@dataclass(frozen=True)
+class Outcome:
+    findings: Findings
+    incidents: int
+    minutes: float
+    max_pending_age: float
+    slowest: list[str]
+    drained_in: float
+    kills: Counter[str]
+    retyped: Counter[str]
+
+    def report(self) -> str:
+        f = self.findings
+        lines = [
+            f"{self.incidents} incidents in {self.minutes:.1f} min: {self.incidents / self.minutes:.1f} incidents/min",
+            f"kills: {dict(self.kills)}; commands typed again after a failed ack: {dict(self.retyped)}",
+            f"outbox: oldest pending row seen {self.max_pending_age:.0f} s (max outbox age), drained "
+            f"{self.drained_in:.0f} s after the load; slowest: {', '.join(self.slowest)}",
+            f"duplicates: {len(f.duplicates)}  losses: {len(f.losses)}",
+            *(f"  duplicate {line}" for line in f.duplicates[:20]),
+            *(f"  lost {line}" for line in f.losses[:20]),
+        ]
+        return "\n".join(lines)
+
+
+def run_chaos(chaos: Chaos, workdir: Path) -> Outcome:
+    """The whole run on a fresh PostgreSQL database; returns what it found."""
+    with (
+        fresh_database("postgresql", workdir) as url,
+        SlackEmulator(latency_ms=20, rate_limit_window_s=chaos.rate_window_s) as emu,
+        JiraEmulator() as jira,
+    ):
+        jira.add_project(key=JIRA_PROJECT, name="Safety", issue_types=["Task", "Bug"])
+        users = [emu.add_user(name) for name in ("alice", "bob", "carol", "dan")]
+        general = emu.add_channel("general", members=users)
+        announce = emu.add_channel("incidents", members=users)
+        domain = Domain.from_settings(Settings(database_url=url))
+        with domain.unit() as ctx:
+            _key, token = apikeys.create_key(
+                ctx, actor="chaos", name="chaos", scopes=[apikeys.WRITE], rate_per_minute=1_000_000
+            )
+        env = {
+            **os.environ,
+            "VIGIL_DATABASE_URL": url,
+            "SLACK_BOT_TOKEN": emu.bot_token,
+            "SLACK_SIGNING_SECRET": emu.signing_secret,
+            "SLACK_API_URL": emu.web_api_url,
+            "VIGIL_ANNOUNCE_CHANNEL": announce,
+            "JIRA_URL": jira.url,
+            "JIRA_EMAIL": jira.email,
+            "JIRA_API_TOKEN": jira.api_token,
+            "VIGIL_JIRA_PROJECT": JIRA_PROJECT,
+            "VIGIL_JIRA_RECONCILE_SECONDS": "30",
+        }
+        replicas = [Replica(port, env, workdir / f"replica-{port}.log") for port in free_ports(2)]
+        for replica in replicas:
+            replica.start()
+        try:
+            for replica in replicas:
+                replica.wait_ready()
+            with Front([r.port for r in replicas]) as front:
+                emu.http_target = f"{front.url}/slack/events"
+                run = Run(emu, domain, front, token, users, general)
+                outcome = _load_and_check(chaos, run, replicas, jira, announce)
+        finally:
+            for replica in replicas:
+                if replica.process is not None and replica.process.poll() is None:
+                    replica.stop(signal.SIGTERM)
+            domain.engine.dispose()
+    return outcome
+
+
+def _load_and_check(chaos: Chaos, run: Run, replicas: list[Replica], jira: JiraEmulator, announce: str) -> Outcome:
+    run.emu.fail_randomly(chaos.slack_failure_rate, chaos.slack_lost_rate, seed=chaos.seed)
+    jira.faults.fail_randomly(chaos.jira_failure_rate, seed=chaos.seed)
+    killer = Killer(replicas, chaos.kill_every, chaos.sigterm_every)
+    watch = OutboxWatch(run.domain)
+    outage_over = threading.Event()
+    started = time.monotonic()
+    with (
+        background(watch.run, watch.stop),
+        background(
+            lambda: jira_outage(jira, chaos.jira_outage_at, chaos.jira_outage_seconds, outage_over), outage_over.set
+        ),
+    ):
+        with background(killer.run, killer.stop), ThreadPoolExecutor(chaos.concurrency) as pool:
+            sent = list(pool.map(run.play, range(chaos.incidents)))
+        minutes = (time.monotonic() - started) / 60
+        outage_over.set()
+        run.emu.fail_randomly(0, 0)
+        jira.faults.fail_randomly(0)
+        for replica in replicas:
+            replica.wait_ready()
+        load_over = time.monotonic()
+        run.until(lambda: pending(run.domain) == 0, chaos.drain_seconds)
+        drained_in = time.monotonic() - load_over
+    findings = check(run, jira, announce, sent, [r.log for r in replicas])
+    return Outcome(
+        findings,
+        chaos.incidents,
+        minutes,
+        watch.worst,
+        slowest_deliveries(run.domain),
+        drained_in,
+        killer.kills,
+        run.retyped,
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    defaults = Chaos()
+    parser.add_argument("--incidents", type=int, default=defaults.incidents)
+    parser.add_argument("--concurrency", type=int, default=defaults.concurrency)
+    parser.add_argument("--seed", type=int, default=defaults.seed)
+    parser.add_argument("--kill-every", type=float, default=defaults.kill_every)
+    parser.add_argument("--jira-outage-at", type=float, default=defaults.jira_outage_at)
+    parser.add_argument("--jira-outage-seconds", type=float, default=defaults.jira_outage_seconds)
+    parser.add_argument("--drain-seconds", type=float, default=defaults.drain_seconds)
+    parser.add_argument("--rate-window", type=float, default=defaults.rate_window_s, help="Slack's rate window, s")
+    parser.add_argument("--logs", type=Path, help="keep the replicas' logs in this folder")
+    args = parser.parse_args()
+    chaos = Chaos(
+        incidents=args.incidents,
+        concurrency=args.concurrency,
+        seed=args.seed,
+        kill_every=args.kill_every,
+        jira_outage_at=args.jira_outage_at,
+        jira_outage_seconds=args.jira_outage_seconds,
+        drain_seconds=args.drain_seconds,
+        rate_window_s=args.rate_window,
+    )
+    if args.logs is not None:
+        args.logs.mkdir(parents=True, exist_ok=True)
+        outcome = run_chaos(chaos, args.logs)
+    else:
+        with tempfile.TemporaryDirectory() as tmp:
+            outcome = run_chaos(chaos, Path(tmp))
+    print(outcome.report())
+    sys.exit(1 if outcome.findings.duplicates or outcome.findings.losses else 0)
+
+
+if __name__ == "__main__":
+    main()
