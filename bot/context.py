@@ -40,8 +40,8 @@ class Vigil:
     def unit(self, received: datetime | None = None) -> AbstractContextManager[Ctx]:
         return self.domain.unit(received)
 
-    def run(self, work: Callable[[Ctx], T], *, received: datetime | None = None) -> T:
-        return self.domain.run(work, received=received)
+    def run(self, work: Callable[[Ctx], T], *, received: datetime | None = None, lock: str | None = None) -> T:
+        return self.domain.run(work, received=received, lock=lock)
 
     @property
     def tracked(self) -> bool:

@@ -15,7 +15,6 @@ from bot.listeners.common import errors_beside_fields
 from incidents import lifecycle, timeline
 from incidents.context import Ctx
 from incidents.errors import VigilError
-from incidents.unit import lock_incident
 
 
 def register(app: App, vigil: Vigil) -> None:
@@ -60,7 +59,6 @@ def register(app: App, vigil: Vigil) -> None:
             ref = origin.ref
 
             def post(ctx: Ctx) -> None:
-                lock_incident(ctx, ref=ref)
                 timeline.post_update(
                     ctx,
                     ref,
@@ -72,6 +70,6 @@ def register(app: App, vigil: Vigil) -> None:
                     next_update_in=form.next_update_in,
                 )
 
-            vigil.run(post, received=received_at(context))
+            vigil.run(post, received=received_at(context), lock=ref)
         if ack.response is None:
             ack()

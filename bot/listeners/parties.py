@@ -16,7 +16,6 @@ from bot.listeners.common import errors_beside_fields
 from incidents import parties
 from incidents.context import Ctx
 from incidents.errors import VigilError
-from incidents.unit import lock_incident
 
 
 def register(app: App, vigil: Vigil) -> None:
@@ -31,7 +30,6 @@ def register(app: App, vigil: Vigil) -> None:
             incident_ref = ref
 
             def add(ctx: Ctx) -> str:
-                lock_incident(ctx, ref=incident_ref)
                 added = parties.add_party(
                     ctx,
                     incident_ref,
@@ -44,7 +42,7 @@ def register(app: App, vigil: Vigil) -> None:
                 )
                 return added.token
 
-            token = vigil.run(add, received=received_at(context))
+            token = vigil.run(add, received=received_at(context), lock=incident_ref)
         if ack.response is not None:
             return
         text = md("Added to {} as *{}*. `/incident parties` lists them.", incident_ref, token)

@@ -17,7 +17,6 @@ from bot.listeners.common import errors_beside_fields
 from incidents import referrals
 from incidents.context import Ctx
 from incidents.errors import VigilError
-from incidents.unit import lock_incident
 
 
 def register(app: App, vigil: Vigil) -> None:
@@ -32,7 +31,6 @@ def register(app: App, vigil: Vigil) -> None:
             incident_ref = ref
 
             def refer(ctx: Ctx) -> tuple[int, str, str]:
-                lock_incident(ctx, ref=incident_ref)
                 referral = referrals.open_referral(
                     ctx,
                     incident_ref,
@@ -46,7 +44,7 @@ def register(app: App, vigil: Vigil) -> None:
                 due = referral.due_date.isoformat() if referral.due_date else "no due date"
                 return referral.id, referrals.kind_label(ctx.policy, referral.kind), due
 
-            number, label, due = vigil.run(refer, received=received_at(context))
+            number, label, due = vigil.run(refer, received=received_at(context), lock=incident_ref)
         if ack.response is not None:
             return
         text = md(

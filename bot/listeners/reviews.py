@@ -65,14 +65,13 @@ def register(app: App, vigil: Vigil) -> None:
             changes, ticked = form_fields(view["state"]["values"]), form_not_personal(view["state"]["values"])
 
             def save(ctx: Ctx) -> dict[str, Any]:
-                lock_incident(ctx, ref=ref)
                 review = update_review(ctx, ref, changes, actor=user)
                 if ticked:  # what was rewritten in the same save is no longer a finding, so there is nothing to mark
                     texts = [f.text for f in review_findings(review) if digest(f.text) in ticked]
                     mark_not_personal(ctx, ref, texts, actor=user)
                 return _preview(ctx, ref, user, notice="Saved. This is how the summary will read in the channel.")
 
-            preview = vigil.run(save, received=received_at(context))
+            preview = vigil.run(save, received=received_at(context), lock=ref)
         except VigilError as exc:
             field = exc.field if exc.field in FORM_FIELDS else FALLBACK_FIELD
             ack(response_action="errors", errors={field: exc.message})
