@@ -126,7 +126,10 @@ class SocketHub:
         """Drop every connection; with `notify`, send Slack's disconnect notice first (a clean stop)."""
         for sock in list(self.connections):
             if not sock.closed:
-                if notify:
-                    await sock.send_json({"type": "disconnect", "reason": "refresh_requested"})
-                await sock.close()
+                try:
+                    if notify:
+                        await sock.send_json({"type": "disconnect", "reason": "refresh_requested"})
+                    await sock.close()
+                except ConnectionResetError:  # the client hung up while we were closing: it is dropped either way
+                    pass
         self.connections.clear()
