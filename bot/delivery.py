@@ -19,6 +19,7 @@ from slack_sdk.web import SlackResponse
 from bot.ids import CARD_EVENT
 from incidents.context import Ctx, Domain
 from incidents.dispatcher import RetryLater
+from incidents.effects import changed
 from incidents.errors import NotFound
 from incidents.models import Incident
 from incidents.observability import annotate
@@ -128,6 +129,16 @@ def incident_by_id(ctx: Ctx, incident_id: int | None) -> Incident:
         raise NotFound(f"incident #{incident_id} no longer exists")
     annotate(incident=incident.ref)
     return load_incident(ctx, incident.ref)
+
+
+def refresh_if_newer(ctx: Ctx, incident_id: int, shown: int) -> None:
+    """Queue another refresh when the incident moved past the version a post shows. Two refreshes of one
+    incident can run at once on two replicas and land in either order, so each checks after its edit has landed:
+    the one that landed last either showed the latest version or queues one more. Takes the incident's lock, so a
+    change still committing is waited for (see :func:`incidents.effects.changed`)."""
+    incident = ctx.session.get_one(Incident, incident_id, with_for_update=True)
+    if incident.version != shown:
+        changed(ctx, incident)
 
 
 def record(domain: Domain, incident_id: int, purpose: str, channel: str, external_id: str) -> None:

@@ -21,12 +21,21 @@ from slack_sdk.errors import SlackApiError
 
 from bot.blocks import card as cards
 from bot.blocks.card import Rendered
-from bot.delivery import PostOptions, Tag, error_code, incident_by_id, invite, post_once, record, slack_call
+from bot.delivery import (
+    PostOptions,
+    Tag,
+    error_code,
+    incident_by_id,
+    invite,
+    post_once,
+    record,
+    refresh_if_newer,
+    slack_call,
+)
 from bot.ids import Purpose
 from bot.topics import TopicKeeper
 from incidents.context import Domain
 from incidents.dispatcher import RetryLater
-from incidents.effects import changed
 from incidents.enums import TimelineKind
 from incidents.errors import VigilError
 from incidents.guards import slugify
@@ -202,9 +211,7 @@ class Provisioner:
             for purpose in (Purpose.CARD, Purpose.PIN):
                 if find_posting(ctx, plan.incident_id, purpose) is None:
                     record_posting(ctx, plan.incident_id, purpose, channel, ts)
-            incident = incident_by_id(ctx, plan.incident_id)
-            if incident.version != plan.version:
-                changed(ctx, incident)  # the card shows plan.version; refreshes that ran before it existed did nothing
+            refresh_if_newer(ctx, plan.incident_id, plan.version)  # refreshes that ran before the card did nothing
 
     def _posting_ts(self, incident_id: int, purpose: str) -> str | None:
         with self.domain.unit() as ctx:

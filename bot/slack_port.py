@@ -24,6 +24,7 @@ from bot.delivery import (
     invite,
     post_once,
     record,
+    refresh_if_newer,
     retry_window,
     slack_call,
 )
@@ -105,7 +106,7 @@ class SlackPort:
             rendered = cards.card(incident, ctx.policy, ctx.now())
             topic = cards.topic(incident)
             announcement = cards.announcement(incident, incident.slack_channel_id)
-            incident_id, has_channel = incident.id, incident.slack_channel_id is not None
+            incident_id, has_channel, version = incident.id, incident.slack_channel_id is not None, incident.version
         if has_channel and (topic_posting is None or topic_posting.external_id != cards.digest(topic)):
             self.topics.queue(incident_id)
         if card is None:
@@ -117,6 +118,8 @@ class SlackPort:
             with slack_call("chat.update"):
                 self.client.chat_update(channel=announced.channel, ts=announced.external_id, **announcement.as_kwargs())
             record(self.domain, incident_id, Purpose.ANNOUNCED_AS, announced.channel, fingerprint)
+        with self.domain.unit() as ctx:
+            refresh_if_newer(ctx, incident_id, version)
 
     def post_entry(self, message: OutboxMessage) -> None:
         """Post a notable timeline entry to the incident channel, once; someone given a role (or offered

@@ -13,6 +13,7 @@ from incidents.context import Ctx
 from incidents.enums import TimelineKind
 from incidents.models import AuditEvent, Incident, TimelineEntry
 from incidents.outbox import Topic, enqueue
+from incidents.unit import lock_incident
 
 
 def audit(ctx: Ctx, actor: str, action: str, incident: Incident | None, **details: Any) -> None:
@@ -87,9 +88,14 @@ def changed(ctx: Ctx, incident: Incident) -> None:
 
     Until the incident has its channel nothing shows it yet: provisioning posts the state it reads, and queues a
     refresh itself if the incident changed meanwhile (by version). So a declare queues no refresh.
+
+    The incident's row is locked before looking for a refresh still waiting to be claimed: a refresher checks
+    the version it showed under the same lock (:func:`bot.delivery.refresh_if_newer`), so a change that counted
+    on a waiting refresh is either seen by it or seen to be missed by it, never lost between the two.
     """
     if incident.slack_channel_id is None:
         return
+    lock_incident(ctx, ref=incident.ref)
     enqueue(
         ctx.session,
         Topic.INCIDENT_CHANGED,

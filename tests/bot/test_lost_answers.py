@@ -88,6 +88,33 @@ def test_a_card_whose_answer_was_lost_is_posted_once_and_shows_the_incident_as_i
     assert emu.channels[channel.id].topic.startswith(f"{ref} · SEV1 · mitigated")
 
 
+def test_a_stale_refresh_landing_after_a_newer_one_does_not_leave_the_card_behind(
+    emu: SlackEmulator, people: People, live_domain: Domain, quiet_runtime: Runtime
+) -> None:
+    """Two replicas refresh one card at once and Slack applies their edits in the other order: the one that rendered
+    the older state lands last. The card still ends up showing the incident as it is."""
+    ref = declared_ref(
+        live_domain, actor=people.alice, title="Login outage", types=["platform_outage"], severity=Severity.SEV3
+    )
+    _deliver_until_settled(quiet_runtime, live_domain)
+    with live_domain.unit() as ctx:
+        lifecycle.change_severity(ctx, ref, actor=people.alice, severity=Severity.SEV2, reason="second region")
+    emu.set_latency("chat.update", 800)
+    slow = threading.Thread(target=quiet_runtime.dispatcher.run_once)  # renders SEV2 · declared, then waits
+    slow.start()
+    time.sleep(0.3)
+    emu.set_latency("chat.update", 0)
+    with live_domain.unit() as ctx:
+        lifecycle.change_status(ctx, ref, actor=people.alice, status=Status.RESOLVED, note="rolled back")
+    quiet_runtime.dispatcher.run_once()  # the other replica: SEV2 · resolved, applied first
+    slow.join()
+    _deliver_until_settled(quiet_runtime, live_domain)
+
+    channel = emu.channel_named(f"{ref.lower()}-login-outage")
+    assert channel is not None
+    assert _card_header(emu, channel.id) == f"{ref} · SEV2 · resolved"
+
+
 def test_an_announcement_whose_answer_was_lost_is_posted_once(bot: BotUnderTest) -> None:
     bot.emu.lose_answer_next("chat.postMessage", channel=bot.people.announce)
     ref, _ = bot.declare()
