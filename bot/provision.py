@@ -1,23 +1,24 @@
 """Provisioning an incident's Slack presence (the ``incident.declared`` outbox row).
 
-Order: create the channel and record it; then, concurrently, invite, set topic and purpose, post the card and
-pin it, bookmark, and announce (standard tier only). The only dependent chain is create → post card → pin;
-everything else runs beside it. Each finished step is recorded as a posting, so a retry (after a 429, an
+Order: create the channel (asked for first, while the rest of the plan is read); then post the card and pin it
+while the channel is recorded, and once it is, concurrently, invite, set topic and purpose, bookmark, and
+announce (standard tier only). The only dependent chain is create → post card → pin; everything else runs beside
+it. Each finished step is recorded as a posting, so a retry (after a 429, an
 outage or a crash) resumes where it stopped and creates nothing twice: a channel whose creation was never
 recorded is found again by name, and posts whose ts was never recorded are found by their metadata tag.
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
-from concurrent.futures import Executor
-from dataclasses import dataclass, replace
+from concurrent.futures import Executor, Future
+from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from sqlalchemy import select
 
 from bot.blocks import card as cards
 from bot.blocks.card import Rendered
@@ -37,7 +38,7 @@ from bot.topics import TopicKeeper
 from incidents.context import Domain
 from incidents.dispatcher import RetryLater
 from incidents.enums import TimelineKind
-from incidents.errors import VigilError
+from incidents.errors import NotFound
 from incidents.guards import slugify
 from incidents.lifecycle import record_channel
 from incidents.models import Incident
@@ -46,8 +47,6 @@ from incidents.people import is_directory_id
 from incidents.postings import find_posting, list_postings, record_posting
 from incidents.settings import Settings
 from incidents.unit import lock_incident
-
-log = logging.getLogger(__name__)
 
 CHANNEL_NAME_MAX = 80
 
@@ -60,14 +59,22 @@ def channel_name(prefix: str, ref: str, title: str) -> str:
 
 
 @dataclass(frozen=True)
-class Plan:
-    """What the steps need, read in one short transaction before any Slack call."""
+class Head:
+    """What creating the channel needs: one row, read before anything else so the channel is asked for first."""
 
-    incident_id: int
     ref: str
     title: str
     restricted: bool
     channel: str | None
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What the steps need, read in one short transaction while the channel is being created."""
+
+    incident_id: int
+    ref: str
+    restricted: bool
     declared_at: float
     done: frozenset[str]
     invite: tuple[str, ...]
@@ -86,22 +93,27 @@ class Provisioner:
         self.topics = topics
 
     def __call__(self, message: OutboxMessage) -> None:
-        plan = self._plan(message)
-        fresh = plan.channel is None
-        if fresh:
-            plan = self._create_channel(plan) or self._plan(message)
-        channel = plan.channel
+        head = self._head(message)
+        creating = self.pool.submit(self._create_channel, head) if head.channel is None else None
+        plan = self._plan(message)  # read while the channel is being created
+        recorded: Future[int] | None = None
+        if creating is None:
+            channel, search = head.channel, True
+        else:
+            channel, search = creating.result()
+            recorded = self.pool.submit(self._record_channel, plan, channel)
         assert channel is not None
+        after_record = partial(_after, recorded)
         steps: dict[str, Callable[[], None]] = {
-            Purpose.PIN: lambda: self._card(plan, channel, search=not fresh),
-            Purpose.INVITE: lambda: self._invite(plan, channel),
-            Purpose.TOPIC: lambda: self._topic(plan),
-            Purpose.PURPOSE: lambda: self._purpose(plan, channel),
+            Purpose.PIN: lambda: self._card(plan, channel, search=search, recorded=recorded),
+            Purpose.INVITE: after_record(lambda: self._invite(plan, channel)),
+            Purpose.TOPIC: after_record(lambda: self._topic(plan)),
+            Purpose.PURPOSE: after_record(lambda: self._purpose(plan, channel)),
         }
         if plan.source_url:
-            steps[Purpose.BOOKMARK] = lambda: self._bookmark(plan, channel, search=not fresh)
+            steps[Purpose.BOOKMARK] = after_record(lambda: self._bookmark(plan, channel, search=search))
         if self.settings.announce_channel and not plan.restricted:
-            steps[Purpose.ANNOUNCEMENT] = lambda: self._announce(plan, channel, search=not fresh)
+            steps[Purpose.ANNOUNCEMENT] = after_record(lambda: self._announce(plan, channel, search=search))
         futures = {name: self.pool.submit(step) for name, step in steps.items() if name not in plan.done}
         failures = []
         for name, future in futures.items():
@@ -117,6 +129,17 @@ class Provisioner:
                 f"{plan.ref} provisioning incomplete ({summary})", after=max(waits) if waits else None, counts=counts
             )
 
+    def _head(self, message: OutboxMessage) -> Head:
+        with self.domain.unit() as ctx:
+            row = ctx.session.execute(
+                select(Incident.ref, Incident.title, Incident.tier, Incident.slack_channel_id).where(
+                    Incident.id == message.incident_id
+                )
+            ).one_or_none()
+        if row is None:
+            raise NotFound(f"incident #{message.incident_id} no longer exists")
+        return Head(ref=row.ref, title=row.title, restricted=row.tier.is_restricted, channel=row.slack_channel_id)
+
     def _plan(self, message: OutboxMessage) -> Plan:
         with self.domain.unit() as ctx:
             incident = incident_by_id(ctx, message.incident_id)
@@ -125,9 +148,7 @@ class Provisioner:
             return Plan(
                 incident_id=incident.id,
                 ref=incident.ref,
-                title=incident.title,
                 restricted=incident.tier.is_restricted,
-                channel=incident.slack_channel_id,
                 declared_at=incident.declared_at.timestamp() - 1,
                 done=done,
                 invite=tuple(message.payload.get("invite", [])),
@@ -138,33 +159,31 @@ class Provisioner:
                 source_url=declared.source_url if declared else None,
             )
 
-    def _create_channel(self, plan: Plan) -> Plan | None:
-        """Create and record the channel. Returns the plan with it, or None when the incident changed meanwhile
-        (the caller re-reads it, so the card shows the latest state)."""
-        name = channel_name(self.settings.channel_prefix, plan.ref, plan.title)
-        channel = None
+    def _create_channel(self, head: Head) -> tuple[str, bool]:
+        """The incident's new channel, and whether an earlier try may have posted in it: a channel found by its
+        name (Slack answered ``name_taken``) is one Vigil created before a crash, and its posts are looked for."""
+        name = channel_name(self.settings.channel_prefix, head.ref, head.title)
         for candidate in (name, *(f"{name}-{n}" for n in range(2, 6))):
             try:
                 with slack_call("conversations.create"):
-                    response = self.client.conversations_create(name=candidate, is_private=plan.restricted)
-                channel = str(response["channel"]["id"])
+                    response = self.client.conversations_create(name=candidate, is_private=head.restricted)
+                return str(response["channel"]["id"]), False
             except SlackApiError as exc:
                 if error_code(exc) != "name_taken":
                     raise
-                channel = self._own_channel_named(candidate)
+            channel = self._own_channel_named(candidate)
             if channel is not None:
-                break
-        if channel is None:
-            raise RetryLater(f"{plan.ref}: every channel name like {name} is taken by someone else")
+                return channel, True
+        raise RetryLater(f"{head.ref}: every channel name like {name} is taken by someone else")
+
+    def _record_channel(self, plan: Plan, channel: str) -> int:
+        """Record the channel; returns the incident's version that the card (rendered at ``plan.version``) shows
+        once recording it has bumped the version, so a change made meanwhile is told apart from this one."""
         with self.domain.unit() as ctx:
-            try:
-                record_channel(ctx, plan.incident_id, channel)
-            except VigilError:
-                log.warning("%s already had a channel; keeping it", plan.ref)
-                return None
+            record_channel(ctx, plan.incident_id, channel)
             ctx.session.flush()
             version = ctx.session.get_one(Incident, plan.incident_id).version
-        return replace(plan, channel=channel, version=version) if version == plan.version + 1 else None
+        return version if version == plan.version + 1 else plan.version
 
     def _own_channel_named(self, name: str) -> str | None:
         """A channel Vigil created under this name before a crash (someone else's channel does not count)."""
@@ -181,10 +200,11 @@ class Provisioner:
             if not cursor:
                 return None
 
-    def _card(self, plan: Plan, channel: str, *, search: bool) -> None:
-        """Post the card and pin it (the critical path), then record both in one unit. A crash before the record
-        is healed by the retry: the card is found by its metadata tag, brought up to date (it shows the incident
-        as the try that posted it saw it) and pinned; pinning again is harmless."""
+    def _card(self, plan: Plan, channel: str, *, search: bool, recorded: Future[int] | None) -> None:
+        """Post the card and pin it (the critical path: it does not wait for the channel to be recorded), then
+        record both in one unit. A crash before the record is healed by the retry: the card is found by its
+        metadata tag, brought up to date (it shows the incident as the try that posted it saw it) and pinned;
+        pinning again is harmless."""
         ts = self._posting_ts(plan.incident_id, Purpose.CARD) if Purpose.CARD in plan.done else None
         stale = ts is not None
         if ts is None:
@@ -206,12 +226,13 @@ class Provisioner:
         except SlackApiError as exc:
             if error_code(exc) != "already_pinned":
                 raise
+        shown = recorded.result() if recorded is not None else plan.version
         with self.domain.unit() as ctx:
             lock_incident(ctx, ref=plan.ref)  # a change committing meanwhile either sees the card or is seen here
             for purpose in (Purpose.CARD, Purpose.PIN):
                 if find_posting(ctx, plan.incident_id, purpose) is None:
                     record_posting(ctx, plan.incident_id, purpose, channel, ts)
-            refresh_if_newer(ctx, plan.incident_id, plan.version)  # refreshes that ran before the card did nothing
+            refresh_if_newer(ctx, plan.incident_id, shown)  # refreshes that ran before the card did nothing
 
     def _posting_ts(self, incident_id: int, purpose: str) -> str | None:
         with self.domain.unit() as ctx:
@@ -259,3 +280,14 @@ class Provisioner:
         if not posted.found:  # a found one's text is unknown: the next refresh brings it up to date
             record(self.domain, plan.incident_id, Purpose.ANNOUNCED_AS, posted.channel, text.fingerprint())
         record(self.domain, plan.incident_id, Purpose.ANNOUNCEMENT, posted.channel, posted.ts)
+
+
+def _after(recorded: Future[int] | None, step: Callable[[], None]) -> Callable[[], None]:
+    """``step``, run once the new channel is recorded (steps off the critical path read it from the database)."""
+
+    def run() -> None:
+        if recorded is not None:
+            recorded.result()
+        step()
+
+    return run

@@ -15,7 +15,7 @@ import threading
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
@@ -82,11 +82,13 @@ class Dispatcher:
         self._wake.set()
 
     def run_once(self) -> int:
-        """Claim due rows and deliver them concurrently. Returns how many were claimed."""
-        claimed = self._claim()
+        """Claim due rows and deliver them concurrently; return when all are delivered (tests and the CLI).
+        Returns how many were claimed."""
+        claimed = self._claim(self.batch)
         if not claimed:
             return 0
-        with _LeaseKeeper(self, claimed), ThreadPoolExecutor(max_workers=min(self.workers, len(claimed))) as pool:
+        with _LeaseKeeper(self) as keeper, ThreadPoolExecutor(max_workers=min(self.workers, len(claimed))) as pool:
+            keeper.hold(claimed)
             list(pool.map(self._deliver, claimed))
         return len(claimed)
 
@@ -97,29 +99,48 @@ class Dispatcher:
             pass
 
     def run_forever(self, poll: float = 1.0) -> None:
-        while not self._stop.is_set():
-            try:
-                busy = self.run_once()
-            except Exception:
-                log.exception("outbox dispatcher cycle failed; retrying")
-                busy = 0
-            if not busy:
+        """Keep every worker busy: a row queued while others are being delivered is claimed as soon as a worker
+        is free, not after the slowest delivery of a batch (a declare never waits behind a slow review upload).
+        On stop, deliveries under way finish before this returns."""
+        with _LeaseKeeper(self) as keeper, ThreadPoolExecutor(self.workers, thread_name_prefix="vigil-outbox") as pool:
+            while not self._stop.is_set():
+                self._wake.clear()  # before claiming, so a poke during the claim is not lost
+                free = self.workers - keeper.holding()
+                claimed = self._claim_safely(min(free, self.batch)) if free > 0 else []
+                keeper.hold(claimed)
+                for row in claimed:
+                    pool.submit(self._deliver_held, row, keeper)
+                if len(claimed) == free and free > 0:
+                    continue  # there may be more due
                 self._wake.wait(poll)
-                self._wake.clear()
+
+    def _claim_safely(self, limit: int) -> list[OutboxMessage]:
+        try:
+            return self._claim(limit)
+        except Exception:
+            log.exception("outbox dispatcher could not claim rows; retrying")
+            return []
+
+    def _deliver_held(self, message: OutboxMessage, keeper: _LeaseKeeper) -> None:
+        try:
+            self._deliver(message)
+        finally:
+            keeper.release(message)
+            self._wake.set()  # a worker is free
 
     def stop(self) -> None:
         """Deliveries under way finish; rows claimed but not yet started go back to the queue at once."""
         self._stop.set()
         self._wake.set()
 
-    def _claim(self) -> list[OutboxMessage]:
+    def _claim(self, limit: int) -> list[OutboxMessage]:
         now = self.clock.now()
         with transaction(self.factory) as session:
             query = (
                 select(OutboxMessage)
                 .where(OutboxMessage.state == PENDING, OutboxMessage.available_at <= now)
                 .order_by(OutboxMessage.id)
-                .limit(self.batch)
+                .limit(limit)
             )
             if on_postgresql(session):
                 query = query.with_for_update(skip_locked=True)
@@ -199,15 +220,16 @@ class Dispatcher:
 
 
 class _LeaseKeeper(threading.Thread):
-    """Renews the lease of claimed rows every third of it while their handlers run, so the lease can be short.
+    """Renews the lease of rows being delivered every third of it, so the lease can be short.
 
     A row is renewed only while it still holds the lease this keeper set last: once its handler has recorded a
     result (done, failed, a retry at its own time, handed back) the row is left alone."""
 
-    def __init__(self, dispatcher: Dispatcher, rows: list[OutboxMessage]) -> None:
+    def __init__(self, dispatcher: Dispatcher) -> None:
         super().__init__(name="vigil-outbox-lease", daemon=True)
-        self.dispatcher, self.ids = dispatcher, [row.id for row in rows]
-        self.held_until = rows[0].available_at
+        self.dispatcher = dispatcher
+        self._held: dict[int, datetime] = {}  # row id -> the available_at this keeper last set
+        self._lock = threading.Lock()
         self.finished = threading.Event()
 
     def __enter__(self) -> _LeaseKeeper:
@@ -218,22 +240,44 @@ class _LeaseKeeper(threading.Thread):
         self.finished.set()
         self.join()
 
+    def hold(self, rows: list[OutboxMessage]) -> None:
+        with self._lock:
+            self._held.update((row.id, row.available_at) for row in rows)
+
+    def release(self, row: OutboxMessage) -> None:
+        with self._lock:
+            self._held.pop(row.id, None)
+
+    def holding(self) -> int:
+        with self._lock:
+            return len(self._held)
+
     def run(self) -> None:
         lease = self.dispatcher.lease
         while not self.finished.wait(lease.total_seconds() / 3):
-            until = self.dispatcher.clock.now() + lease
-            try:
-                with transaction(self.dispatcher.factory) as session:
-                    session.execute(
-                        update(OutboxMessage)
-                        .where(
-                            OutboxMessage.id.in_(self.ids),
-                            OutboxMessage.state == PENDING,
-                            OutboxMessage.available_at == self.held_until,
-                        )
-                        .values(available_at=until)
+            with self._lock:
+                groups: dict[datetime, list[int]] = {}
+                for row_id, until in self._held.items():
+                    groups.setdefault(until, []).append(row_id)
+            for held_until, ids in groups.items():
+                self._renew(ids, held_until, self.dispatcher.clock.now() + lease)
+
+    def _renew(self, ids: list[int], held_until: datetime, until: datetime) -> None:
+        try:
+            with transaction(self.dispatcher.factory) as session:
+                session.execute(
+                    update(OutboxMessage)
+                    .where(
+                        OutboxMessage.id.in_(ids),
+                        OutboxMessage.state == PENDING,
+                        OutboxMessage.available_at == held_until,
                     )
-            except Exception:
-                log.warning("could not renew the outbox lease; another replica may take these rows over", exc_info=True)
-                continue
-            self.held_until = until
+                    .values(available_at=until)
+                )
+        except Exception:
+            log.warning("could not renew the outbox lease; another replica may take these rows over", exc_info=True)
+            return
+        with self._lock:
+            for row_id in ids:
+                if row_id in self._held:
+                    self._held[row_id] = until

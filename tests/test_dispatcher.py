@@ -145,7 +145,7 @@ def test_a_dead_holders_rows_are_taken_over_within_a_few_seconds(domain: Domain,
     _queue(domain, 3)
     redelivered: list[bool] = []
     dead = Dispatcher(domain.factory, {TOPIC: lambda m: None}, domain.clock)
-    assert len(dead._claim()) == 3
+    assert len(dead._claim(10)) == 3
     alive = Dispatcher(domain.factory, {TOPIC: lambda m: redelivered.append(m.redelivery)}, domain.clock)
     assert alive.run_once() == 0, "the lease still holds"
     assert dead.lease <= timedelta(seconds=10)
@@ -176,3 +176,34 @@ def test_a_live_holder_keeps_its_rows_past_the_lease(domain: Domain) -> None:
         time.sleep(0.05)
     thread.join()
     assert set(delivered.values()) == {1} and _states(live) == [(DONE, 1)] * 2
+
+
+def test_a_row_queued_during_a_slow_delivery_is_delivered_without_waiting_for_it(domain: Domain) -> None:
+    """A declare's provisioning must not wait behind a slow delivery (a review upload, a Slack call held by a
+    429): the running dispatcher hands a new row to a free worker at once, and a stop lets the slow one finish."""
+    live = Domain(domain.engine, domain.factory, domain.policy, SystemTime())
+    release, finished = threading.Event(), Counter[str]()
+
+    def handler(message: OutboxMessage) -> None:
+        if message.payload["i"] == 0:
+            release.wait(10)
+        finished[str(message.payload["i"])] += 1
+
+    _queue(live, 1)
+    dispatcher = Dispatcher(live.factory, {TOPIC: handler}, live.clock)
+    live.poke = dispatcher.poke
+    runner = threading.Thread(target=dispatcher.run_forever, kwargs={"poll": 5.0})
+    runner.start()
+    try:
+        time.sleep(0.2)  # the slow row is claimed and its handler waits
+        with live.unit() as ctx:
+            enqueue(ctx.session, TOPIC, now=ctx.now(), payload={"i": 1})
+        deadline = time.monotonic() + 3
+        while not finished["1"] and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert finished == {"1": 1}, "the new row was delivered while the slow one was still running"
+    finally:
+        dispatcher.stop()
+        release.set()
+        runner.join(10)
+    assert finished == {"0": 1, "1": 1} and _states(live) == [(DONE, 1)] * 2
