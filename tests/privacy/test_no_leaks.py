@@ -2,9 +2,10 @@
 
 Hypothesis plants personal data of every category (tests/privacy/pii.py) through Slack (slash commands and the party
 modal, against the emulator), the intake API (over HTTP) and the CLI, into incidents of every tier: in titles,
-summaries, notes, status updates, action titles, the API's reported_by, and as recorded parties mentioned in free
-text. Every leadership surface is then rendered (tests/privacy/surfaces.py) and must hold none of it; the team's
-version must hold all of it, which proves each planted value really reached the incident.
+summaries, notes, status updates, action titles, the API's reported_by, playbook steps' skip reasons and referrals'
+decisions (the API), and as recorded parties mentioned in free text. Every leadership surface is then
+rendered (tests/privacy/surfaces.py) and must hold none of it; the team's version must hold all of it, which proves
+each planted value really reached the incident.
 """
 
 from __future__ import annotations
@@ -50,6 +51,8 @@ class Plan:
     action: Planted
     party: Person
     party_handle: str
+    skip_reason: Planted
+    outcome: Planted
 
 
 plans = st.builds(
@@ -62,6 +65,8 @@ plans = st.builds(
     action=ANY,
     party=people,
     party_handle=st.from_regex(r"[a-z]{4,8}_[0-9]{2,4}", fullmatch=True),
+    skip_reason=ANY,
+    outcome=ANY,
 )
 
 
@@ -81,15 +86,16 @@ def _party_note(plan: Plan) -> str:
     return f"{plan.party.name} (@{plan.party_handle}) says {plan.party.first} is scared"
 
 
-def check(domain: Domain, way: WayIn, plan: Plan) -> None:
+def check(domain: Domain, way: WayIn, plan: Plan, *extra: Planted) -> None:
     ref = way.run(plan)
     team = team_text(domain, ref, way.member)
     leadership = leadership_text(domain, ref)
-    planted = [plan.title, plan.summary, plan.note, plan.update, plan.action]
+    planted = [plan.title, plan.summary, plan.note, plan.update, plan.action, *extra]
     secrets = [s for p in planted for s in p.secrets]
     secrets += [plan.party.name, plan.party_handle]
     for secret in secrets:
-        assert readable(secret) in team, f"control: {secret!r} never reached {ref}"
+        source = next((p.text for p in planted if secret in p.secrets), secret)
+        assert readable(secret) in team, f"control: {secret!r} (planted in {source!r}) never reached {ref}"
     leaked = [s for s in secrets if readable(s) in leadership]
     assert not leaked, f"{plan.tier.value} {ref}: {leaked} reached leadership"
 
@@ -108,7 +114,7 @@ class ApiWay:
         body = {
             "title": _title(plan),
             "summary": plan.summary.text,
-            "types": ["hate_harassment"],
+            "types": ["hate_harassment", "threat_violence"],  # the second brings a playbook
             "severity": "SEV2",
             "tier": plan.tier.value,
         }
@@ -123,6 +129,15 @@ class ApiWay:
         ):
             answer = self.http.post(path, json=payload)
             assert answer.status_code in (200, 201), answer.text
+        step = self.http.get(f"/api/v1/incidents/{ref}/tasks").json()["items"][0]["id"]
+        skipped = self.http.post(f"/api/v1/incidents/{ref}/tasks/{step}/skip", json={"reason": plan.skip_reason.text})
+        assert skipped.status_code == 201, skipped.text
+        body = {"kind": "user_dispute"}
+        referral = self.http.post(f"/api/v1/incidents/{ref}/referrals", json=body)
+        assert referral.status_code == 201, referral.text
+        decision = {"status": "decided", "outcome": plan.outcome.text}
+        decided = self.http.post(f"/api/v1/referrals/{referral.json()['id']}/changes", json=decision)
+        assert decided.status_code in (200, 201), decided.text
         with self.domain.unit() as ctx:  # the API has no actions route: add it as the key's principal would
             actions.add_action(ctx, ref, actor=self.member, title=plan.action.text)
         return ref
@@ -136,7 +151,7 @@ def api_way(domain: Domain, make_key: MakeKey) -> Iterator[ApiWay]:
 
 
 def test_nothing_planted_through_the_api_reaches_leadership(domain: Domain, api_way: ApiWay) -> None:
-    _fuzz(domain, api_way)
+    _fuzz(domain, api_way, also=lambda plan: [plan.skip_reason, plan.outcome])
 
 
 # --- the CLI ----------------------------------------------------------------------------------------------------
@@ -239,10 +254,17 @@ def test_nothing_planted_through_slack_reaches_leadership(bot: BotUnderTest) -> 
     _fuzz(bot.domain, SlackWay(bot), examples=6)
 
 
-def _fuzz(domain: Domain, way: Any, examples: int = FUZZ.max_examples) -> None:
+def _fuzz(
+    domain: Domain,
+    way: Any,
+    examples: int = FUZZ.max_examples,
+    also: Callable[[Plan], list[Planted]] = lambda plan: [],
+) -> None:
+    """``also``: what else ``way`` plants beyond what every way plants."""
+
     @settings(FUZZ, max_examples=examples)
     @given(plan=plans)
     def planted_anywhere(plan: Plan) -> None:
-        check(domain, way, plan)
+        check(domain, way, plan, *also(plan))
 
     planted_anywhere()
