@@ -49,7 +49,8 @@ def main() -> None:
         print(f"{args.backend}, {args.latency:.0f} ms per Web API call, {args.runs} declares")
         print(f"critical path (create → post card → pin): {critical:.0f} ms")
         print(
-            f"measured envelope → channel ready: median {median:.0f} ms, min {min(measured):.0f}, max {max(measured):.0f} "
+            f"measured envelope → channel ready: median {median:.0f} ms, "
+            f"min {min(measured):.0f}, max {max(measured):.0f} "
             f"({median / critical:.2f} times the critical path; target 1.10)"
         )
         print(f"conversations.create left {statistics.median(create_after_ack):.0f} ms after the ack (median)")

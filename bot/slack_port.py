@@ -31,7 +31,7 @@ from bot.delivery import (
 from bot.ids import Purpose, handoff_purpose, timeline_purpose
 from bot.people import PeopleDirectory
 from bot.provision import Provisioner
-from bot.topics import TOPIC_INTERVAL_S, TopicKeeper
+from bot.topics import TopicKeeper
 from incidents.context import Domain
 from incidents.dispatcher import Handler, RetryLater
 from incidents.enums import HandoffState, TimelineKind
@@ -55,12 +55,11 @@ class SlackPort:
         people: PeopleDirectory | None = None,
         *,
         workers: int = 32,
-        topic_interval_s: float = TOPIC_INTERVAL_S,
     ) -> None:
         self.client, self.domain, self.settings = client, domain, settings
         self.people = people or PeopleDirectory(client, domain)
         self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="vigil-slack")
-        self.topics = TopicKeeper(client, domain, topic_interval_s)
+        self.topics = TopicKeeper(client, domain, settings.topic_interval_seconds)
         self._bot_user: str | None = None
 
     @property

@@ -21,15 +21,12 @@ from incidents.dispatcher import RetryLater
 from incidents.outbox import OutboxMessage, Topic, enqueue
 from incidents.postings import find_posting, record_posting
 
-TOPIC_INTERVAL_S = 3.0
-"""Default least time between two topic changes of one channel."""
-
 SENT_AT = "topic-sent-at"
 """The posting that holds when the channel's topic was last sent (``external_id``: a Unix time)."""
 
 
 class TopicKeeper:
-    def __init__(self, client: WebClient, domain: Domain, interval_s: float = TOPIC_INTERVAL_S) -> None:
+    def __init__(self, client: WebClient, domain: Domain, interval_s: float) -> None:
         self.client, self.domain, self.interval_s = client, domain, interval_s
 
     def queue(self, incident_id: int) -> None:

@@ -31,6 +31,9 @@ class Settings(BaseSettings):
     announce_channel: str | None = Field(default=None, description="channel id for incident announcements")
     leadership_channel: str | None = None
     channel_prefix: str = "inc"
+    topic_interval_seconds: float = Field(
+        default=3.0, ge=1, description="least time between two topic changes of one channel (Slack's Tier 2)"
+    )
     timeline_emoji: str = "pushpin"
     web_base_url: str | None = None
     scheduling: SchedulingSettings = Field(default_factory=SchedulingSettings)

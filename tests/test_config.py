@@ -79,6 +79,8 @@ def test_settings_from_env_and_toml(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     [
         ({"VIGIL_DATABASE_URL": "mysql://x"}, "VIGIL_DATABASE_URL: use sqlite"),
         ({"VIGIL_CONFIG_FILE": "/nonexistent/vigil.toml"}, "does not exist"),
+        ({"VIGIL_TOPIC_INTERVAL_SECONDS": "0.2"}, "VIGIL_TOPIC_INTERVAL_SECONDS: .*1"),
+        ({"VIGIL_JIRA_RECONCILE_SECONDS": "5"}, "VIGIL_JIRA_RECONCILE_SECONDS: .*30"),
     ],
 )
 def test_bad_settings_are_one_readable_error(monkeypatch: pytest.MonkeyPatch, env: dict, words: str) -> None:
