@@ -22,6 +22,8 @@ from incidents.referral_models import ReferralStatus
 from incidents.referrals import parse_status as parse_referral_status
 
 _MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
+_LISTED = re.compile(r"([^\s,]+(?:\s*,\s*[^\s,]+)*)\s*(.*)", re.DOTALL)
+"""A comma-separated list (spaces after the commas allowed) and the text after it."""
 _SEVERITY = re.compile(r"sev[0-4]", re.IGNORECASE)
 _QUOTES = '"\u201c\u201d'
 """Around a referral's outcome or reason: straight quotes, or the curly ones Slack's editor may type."""
@@ -58,6 +60,15 @@ class HandOff:
 @dataclass(frozen=True)
 class ChangeSeverity:
     severity: Severity
+    reason: str
+
+
+@dataclass(frozen=True)
+class Reclassify:
+    """``type`` names the types, ``jurisdiction`` the jurisdictions; the other stays None (left as it is)."""
+
+    types: tuple[str, ...] | None
+    jurisdictions: tuple[str, ...] | None
     reason: str
 
 
@@ -162,6 +173,7 @@ Request = (
     | AssignRole
     | HandOff
     | ChangeSeverity
+    | Reclassify
     | ChangeStatus
     | OpenUpdateModal
     | OpenReviewModal
@@ -189,6 +201,8 @@ USAGE: dict[str, str] = {
     "role": "/incident role @person <role>",
     "handoff": "/incident handoff @person",
     "severity": "/incident severity SEV1 <reason>",
+    "type": "/incident type <type>[,<type>...] <reason>",
+    "jurisdiction": "/incident jurisdiction <code>[,<code>...] <reason>",
     "status": "/incident status investigating|mitigated|resolved [note]",
     "update": "/incident update",
     "note": "/incident note <text>",
@@ -281,6 +295,22 @@ def _severity(rest: str) -> Request:
     return ChangeSeverity(severity=severity, reason=_plain(reason))
 
 
+def _reclassify(verb: str, what: str) -> Callable[[str], Request]:
+    """``type`` and ``jurisdiction``: the new list, replacing the old one, then why."""
+
+    def parse_it(rest: str) -> Request:
+        listed = _LISTED.fullmatch(rest)
+        if listed is None:
+            raise _usage(verb, f"Give the incident's {what} from now on, and why.")
+        values, reason = tuple(v.strip() for v in listed.group(1).split(",")), listed.group(2).strip()
+        if not reason:
+            raise _usage(verb, f"Say why the {what} change; the review will ask.")
+        types, places = (values, None) if verb == "type" else (None, values)
+        return Reclassify(types=types, jurisdictions=places, reason=_plain(reason))
+
+    return parse_it
+
+
 def _status(rest: str) -> Request:
     parts = rest.split(maxsplit=1)
     if not parts:
@@ -371,6 +401,8 @@ _PARSERS: dict[str, Callable[[str], Request]] = {
     "role": _role,
     "handoff": _handoff,
     "severity": _severity,
+    "type": _reclassify("type", "types"),
+    "jurisdiction": _reclassify("jurisdiction", "jurisdictions"),
     "status": _status,
     "update": _no_args("update", OpenUpdateModal()),
     "note": _note,

@@ -26,7 +26,7 @@ from incidents.outbox import OutboxMessage
 from incidents.reviews import load_templates
 from incidents.settings import Settings
 from incidents.timesource import SystemTime, TimeSource
-from incidents.tracker import build_sync
+from incidents.tracker import build_sync, tracker_handlers
 
 log = logging.getLogger(__name__)
 
@@ -58,8 +58,7 @@ class Runtime:
                 **nudge_handlers(self.client, domain, settings),
             },
         )
-        if self.tracker_sync is not None:
-            handlers |= self.tracker_sync.handlers()
+        handlers |= tracker_handlers(self.tracker_sync)
         self.dispatcher = Dispatcher(
             domain.factory,
             handlers,

@@ -21,13 +21,15 @@ def applies(ctx: Ctx, regime: str, incident: Incident) -> bool:
     return not incident.jurisdictions or jurisdiction in incident.jurisdictions
 
 
-def policy_clocks(ctx: Ctx, incident: Incident, *, actor: str) -> list[Clock]:
-    """The clocks the incident's types start by policy, added to the session but not flushed: declare writes them
-    with the incident in one flush, then records them with :func:`record_started`."""
-    regimes = dict.fromkeys(r for t in incident.type_names for r in ctx.policy.types[t].clocks)
-    assert incident.detected_at is not None
+def policy_clocks(ctx: Ctx, incident: Incident, *, actor: str, aware_at: datetime) -> list[Clock]:
+    """The clocks the incident's types start by policy and it has none of yet (a reclassification keeps the ones it
+    has), added to the session but not flushed: declare writes them with the incident in one flush, then records
+    them with :func:`record_started`. Clocks start at awareness: detection for a declare, the moment the
+    incident is recognised as a new type for a reclassification (``vigil clock start --at`` sets an earlier one)."""
+    held = {c.regime for c in incident.clocks}
+    regimes = dict.fromkeys(r for t in incident.type_names for r in ctx.policy.types[t].clocks if r not in held)
     return [
-        _new_clock(ctx, incident, regime, trigger_at=incident.detected_at, aware_by=actor)
+        _new_clock(ctx, incident, regime, trigger_at=aware_at, aware_by=actor)
         for regime in regimes
         if applies(ctx, regime, incident)
     ]

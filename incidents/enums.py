@@ -55,6 +55,8 @@ class TimelineKind(StrEnum):
     STATUS = "status"
     SEVERITY = "severity"
     TIER = "tier"
+    CLASSIFICATION = "classification"
+    """A change of the incident's types or jurisdictions."""
     ROLE = "role"
     HANDOFF = "handoff"
     UPDATE = "update"

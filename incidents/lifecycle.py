@@ -1,4 +1,5 @@
-"""Declaring an incident and moving it through its life: acknowledge, severity, tier, status, resolve, close."""
+"""Declaring an incident and moving it through its life: acknowledge, severity, tier, reclassify (types and
+jurisdictions), status, resolve, close."""
 
 from __future__ import annotations
 
@@ -20,10 +21,12 @@ from incidents.enums import Severity, Status, Tier, TimelineKind
 from incidents.errors import VigilError
 from incidents.guards import clean_title, not_in_future, required_text
 from incidents.models import Clock, Incident, IncidentType, RoleAssignment, SeverityChange
+from incidents.policy import Policy
 from incidents.provisioning import queue_channel
 from incidents.queries import load_incident
 from incidents.refs import take_refs
 from incidents.severity_guidance import GUIDANCE_KEY, SeverityAnswers, suggest
+from incidents.task_models import Task
 from incidents.timesource import FrozenTime
 
 TRANSITIONS: Mapping[Status, frozenset[Status]] = {
@@ -107,7 +110,7 @@ def check(ctx: Ctx, declaration: Declaration) -> Declaration:
     not_in_future(d.detected_at, now, "detected_at", "The time it was detected")
     if d.occurred_at and d.detected_at and d.occurred_at > d.detected_at:
         raise VigilError("It cannot have been detected before it happened.", field="detected_at")
-    floor = max((ctx.policy.types[t].min_tier for t in types), key=lambda t: t.rank)
+    floor = _tier_floor(ctx, types)
     raised = floor.rank > d.tier.rank
     roles = {"commander": d.commander or d.actor, **d.roles}
     for role in roles:
@@ -218,7 +221,7 @@ def _open(ctx: Ctx, d: Declaration, now: datetime) -> tuple[Incident, list[Clock
         status=Status.DECLARED,
         tier=d.tier,
         region=d.region,
-        jurisdictions=sorted({j.strip().upper() for j in d.jurisdictions if j.strip()}),
+        jurisdictions=_clean_jurisdictions(d.jurisdictions),
         detection_source=d.detection_source,
         external_ref=d.external_ref,
         declared_by=d.actor,
@@ -239,7 +242,7 @@ def _open(ctx: Ctx, d: Declaration, now: datetime) -> tuple[Incident, list[Clock
         incident.roles.append(
             RoleAssignment(role=role, person=person, assigned_by=d.actor, assigned_at=now, relieved_at=None)
         )
-    return incident, clock_service.policy_clocks(ctx, incident, actor=d.actor)
+    return incident, clock_service.policy_clocks(ctx, incident, actor=d.actor, aware_at=d.detected_at or now)
 
 
 def _record_declared(ctx: Ctx, d: Declaration, incident: Incident, clocks: list[Clock], now: datetime) -> None:
@@ -338,7 +341,7 @@ def change_tier(ctx: Ctx, ref: str, *, actor: str, tier: Tier, reason: str) -> I
     """Lowering below the floor the incident's types demand is refused."""
     incident = load_incident(ctx, ref)
     reason = required_text(reason, "reason", label="A reason for the change")
-    floor = max((ctx.policy.types[t].min_tier for t in incident.type_names), key=lambda t: t.rank)
+    floor = _tier_floor(ctx, incident.type_names)
     if tier.rank < floor.rank:
         raise VigilError(f"Incidents of these types must stay at least {floor.value}.", field="tier")
     if tier is incident.tier:
@@ -355,6 +358,95 @@ def change_tier(ctx: Ctx, ref: str, *, actor: str, tier: Tier, reason: str) -> I
     )
     task_service.apply_playbooks(ctx, incident, actor=actor)
     return incident
+
+
+@dataclass(frozen=True)
+class Reclassified:
+    """A reclassification and what it set off, for the confirmation people read."""
+
+    incident: Incident
+    change: str
+    """What changed, as the timeline says it: "types fraud_scam → child_safety; jurisdictions all → EU"."""
+    clocks: list[Clock]
+    """The clocks it started."""
+    tasks: list[Task]
+    """The playbook steps it added."""
+
+
+def reclassify(
+    ctx: Ctx,
+    ref: str,
+    *,
+    actor: str,
+    types: Sequence[str] | None = None,
+    jurisdictions: Sequence[str] | None = None,
+    reason: str,
+) -> Reclassified:
+    """Change what the incident is about, its types, its jurisdictions or both, with one reason.
+
+    What the new classification demands follows as declare would have set it: the clocks the policy starts for it
+    that the incident has none of (running from awareness, as at declare; those it has are kept) and the steps of
+    the playbooks that now apply (never one twice). Unlike declare, the tier is not raised silently: a change that
+    needs a higher tier is refused, so raising it stays a decision of its own, with its own reason.
+    """
+    incident = load_incident(ctx, ref)
+    _require_open(incident)
+    reason = required_text(reason, "reason", label="A reason for the change")
+    if types is None and jurisdictions is None:
+        raise VigilError("Say what to change: the types, the jurisdictions or both.", field="types")
+    before = {"types": sorted(incident.type_names), "jurisdictions": list(incident.jurisdictions)}
+    after = {
+        "types": sorted(_check_types(ctx, types)) if types is not None else before["types"],
+        "jurisdictions": before["jurisdictions"] if jurisdictions is None else _check_jurisdictions(ctx, jurisdictions),
+    }
+    changes = {name: {"from": before[name], "to": after[name]} for name in before if before[name] != after[name]}
+    if not changes:
+        raise VigilError(
+            f"{incident.ref} is already {_classified(after, types is not None, jurisdictions is not None)}.",
+            field="types" if types is not None else "jurisdictions",
+        )
+    _require_tier_for(ctx, incident, after["types"])
+    kept = [t for t in incident.types if t.type in after["types"]]
+    incident.types = kept + [IncidentType(type=t) for t in after["types"] if t not in before["types"]]
+    incident.jurisdictions = after["jurisdictions"]
+    change = "; ".join(f"{name} {_listed(c['from'])} → {_listed(c['to'])}" for name, c in changes.items())
+    record(
+        ctx,
+        incident,
+        kind=TimelineKind.CLASSIFICATION,
+        actor=actor,
+        text=f"Reclassified ({change}): {reason}",
+        audit_action="incident.reclassify",
+        data={**changes, "reason": reason},
+    )
+    clocks = clock_service.policy_clocks(ctx, incident, actor=actor, aware_at=ctx.now())
+    ctx.session.flush()  # the clocks' timeline entries name their ids
+    clock_service.record_started(ctx, incident, clocks, actor=actor)
+    added = task_service.apply_playbooks(ctx, incident, actor=actor)
+    return Reclassified(incident, change, clocks, added)
+
+
+def _require_tier_for(ctx: Ctx, incident: Incident, types: Sequence[str]) -> None:
+    """Refuse types whose floor is above the incident's tier, saying how to raise it."""
+    floor = _tier_floor(ctx, types)
+    if floor.rank > incident.tier.rank:
+        needing = ", ".join(t for t in types if ctx.policy.types[t].min_tier.rank > incident.tier.rank)
+        raise VigilError(
+            f"{needing} must be at least {floor.value} and {incident.ref} is {incident.tier.value}: raise its tier "
+            f'first with `vigil tier {incident.ref} {floor.value} --reason "…"`, then reclassify it.',
+            field="tier",
+        )
+
+
+def _classified(values: Mapping[str, list[str]], types: bool, jurisdictions: bool) -> str:
+    """The classification asked for, as in "is already of type fraud_scam in EU"."""
+    parts = [f"of type {_listed(values['types'])}"] if types else []
+    return " ".join(parts + ([f"in {_listed(values['jurisdictions'])}"] if jurisdictions else []))
+
+
+def _listed(values: Sequence[str]) -> str:
+    """Types or jurisdictions for people; no jurisdictions means every one applies (see :func:`clocks.applies`)."""
+    return ", ".join(values) or "all"
 
 
 def change_status(ctx: Ctx, ref: str, *, actor: str, status: Status, note: str = "") -> Incident:
@@ -437,6 +529,37 @@ def _check_types(ctx: Ctx, types: Sequence[str]) -> list[str]:
             field="types",
         )
     return cleaned
+
+
+def known_jurisdictions(policy: Policy) -> list[str]:
+    """The jurisdictions the policy pack has clocks or playbooks for: naming another would start nothing."""
+    playbooks = {j for playbook in policy.playbooks.values() for j in playbook.jurisdictions}
+    return sorted({clock.jurisdiction for clock in policy.clocks.values()} | playbooks)
+
+
+def _clean_jurisdictions(values: Sequence[str]) -> list[str]:
+    return sorted({j.strip().upper() for j in values if j.strip()})
+
+
+def _check_jurisdictions(ctx: Ctx, values: Sequence[str]) -> list[str]:
+    """Jurisdictions someone names: at least one, each one the policy pack knows (an unknown one would quietly
+    narrow the incident to no clocks at all)."""
+    cleaned = _clean_jurisdictions(values)
+    known = known_jurisdictions(ctx.policy)
+    if not cleaned:
+        raise VigilError(f"Name at least one jurisdiction: {', '.join(known)}.", field="jurisdictions")
+    unknown = [j for j in cleaned if j not in known]
+    if unknown:
+        raise VigilError(
+            f"Unknown jurisdiction {', '.join(map(repr, unknown))}: use one of {', '.join(known)}.",
+            field="jurisdictions",
+        )
+    return cleaned
+
+
+def _tier_floor(ctx: Ctx, types: Sequence[str]) -> Tier:
+    """The lowest tier the types allow: the highest of their policies' ``min_tier``."""
+    return max((ctx.policy.types[t].min_tier for t in types), key=lambda t: t.rank)
 
 
 def _check_region(ctx: Ctx, region: str | None) -> str | None:

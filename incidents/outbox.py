@@ -40,6 +40,8 @@ class Topic(StrEnum):
     """Push an action to the tracker; payload ``{"action_id": int}``."""
     ACTION_SYNC_FAILED = "action.sync_failed"
     """Tell the commander, once per failure, that an action's sync gave up; payload ``{"action_id", "reason"}``."""
+    REFERRAL_CHANGED = "referral.changed"
+    """File a referral in its kind's Jira project, or update its issue; payload ``{"referral_id": int}``."""
     REVIEW_PUBLISHED = "review.published"
     """Post the published review's summary and page; payload ``{"review_id": int}``."""
     REVIEW_BOOKMARK = "review.bookmark"

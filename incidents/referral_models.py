@@ -63,4 +63,6 @@ class Referral(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     pii: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     """Where personal data sits in this row's free text (:mod:`incidents.privacy.scan`); None until scanned."""
+    tracker_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+    """The Jira issue it was filed as, when its kind names a Jira project (:mod:`incidents.tracker`)."""
     incident: Mapped[Incident] = relationship()

@@ -4,7 +4,9 @@ claim, the police, support, an external wellbeing service) with that process's o
 A referral moves requested → accepted → in progress → decided → closed; it may skip ahead (a case tool may report
 the decision straight away) but never goes back, and until it is decided it may be declined with a reason. Each
 change goes on the incident's timeline (:func:`incidents.effects.record`), so the channel, the card and the review
-hear of it. Who may see a referral is who may see its incident: readers go through :mod:`incidents.access` or the
+hear of it. A referral whose kind names a Jira project is filed there, and its issue kept up to date, through the
+outbox (``referral.changed``, delivered by :mod:`incidents.tracker`; without Jira configured nothing is filed).
+Who may see a referral is who may see its incident: readers go through :mod:`incidents.access` or the
 API's visibility check before they get here.
 """
 
@@ -25,6 +27,7 @@ from incidents.enums import TimelineKind
 from incidents.errors import NotFound, VigilError
 from incidents.guards import required_text
 from incidents.models import Incident
+from incidents.outbox import Topic, enqueue
 from incidents.policy import Policy
 from incidents.queries import load_incident
 from incidents.referral_models import Referral, ReferralStatus
@@ -147,6 +150,7 @@ def open_referral(
         audit_action="referral.open",
         data={"referral_id": referral.id, "kind": kind, "status": referral.status.value, "person": owner},
     )
+    _queue_filing(ctx, referral)
     return referral
 
 
@@ -192,6 +196,7 @@ def update_referral(ctx: Ctx, referral_id: int, changes: ReferralChanges, *, act
         data={"referral_id": referral.id, "status": referral.status.value, "person": referral.owner},
         announce=status is not None,
     )
+    _queue_filing(ctx, referral)
     return referral
 
 
@@ -275,6 +280,7 @@ def describe(referral: Referral, policy: Policy, today: date) -> str:
         referral.due_date
         and f"due {referral.due_date.isoformat()}" + (" (overdue)" if is_overdue(referral, today) else ""),
         _ref_fact(referral.external_ref),
+        referral.tracker_key and f"Jira {referral.tracker_key}",
     ]
     return f"#{referral.id} {kind_label(policy, referral.kind)}: {', '.join(f for f in facts if f)}"
 
@@ -287,6 +293,23 @@ def _of(session: Session, incident_ids: list[int]) -> dict[int, list[Referral]]:
     for referral in session.scalars(query):
         found[referral.incident_id].append(referral)
     return found
+
+
+def _queue_filing(ctx: Ctx, referral: Referral) -> None:
+    """Ask the tracker to file the referral in its kind's Jira project, or to bring its issue up to date (one
+    request however many changes are made before it is delivered). A kind without a project files nothing, but an
+    issue already filed keeps following its referral."""
+    kind = ctx.policy.referral_kinds.get(referral.kind)
+    if referral.tracker_key is None and (kind is None or kind.jira_project is None):
+        return
+    enqueue(
+        ctx.session,
+        Topic.REFERRAL_CHANGED,
+        now=ctx.now(),
+        incident_id=referral.incident_id,
+        payload={"referral_id": referral.id},
+        dedup_key=f"{Topic.REFERRAL_CHANGED}:{referral.id}",
+    )
 
 
 def _move(ctx: Ctx, referral: Referral, status: ReferralStatus, changes: ReferralChanges) -> None:

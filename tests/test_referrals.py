@@ -33,6 +33,10 @@ from tests.test_cli import vigil as vigil  # the fixture
             "referral_kinds:\n  dispute: {label: Dispute, due_days: 3, jira_project: 'not a key'}\n",
             "referral_kinds.dispute.jira_project",
         ),
+        (
+            "referral_kinds:\n  dispute: {label: Dispute, due_days: 3, jira_project: DISPUTE, jira_issue_type: ''}\n",
+            "referral_kinds.dispute.jira_issue_type: String should have at least 1 character",
+        ),
         ("referral_kinds:\n  Dispute!: {label: Dispute, due_days: 3}\n", "referral_kinds.Dispute!.[key]"),
         ("referral_kinds:\n  dispute: {label: Dispute, due_days: 3, sla: 4}\n", "referral_kinds.dispute.sla"),
     ],
@@ -50,6 +54,8 @@ def test_the_default_pack_ships_the_referral_kinds_of_the_dispute_process() -> N
     kinds = load_policy().referral_kinds
     assert {"user_dispute", "insurance_claim", "law_enforcement", "support", "wellbeing_services"} <= set(kinds)
     assert kinds["user_dispute"].label == "User dispute"
+    assert (kinds["user_dispute"].jira_project, kinds["insurance_claim"].jira_project) == ("DISPUTE", "CLAIMS")
+    assert kinds["law_enforcement"].jira_project is None
 
 
 def test_a_referral_opens_with_the_kinds_due_date_and_goes_on_the_timeline(domain: Domain, clock: ManualTime) -> None:

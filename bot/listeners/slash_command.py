@@ -42,6 +42,7 @@ from bot.command_grammar import (
     OpenReviewModal,
     OpenUpdateModal,
     QuickDeclare,
+    Reclassify,
     Request,
     Resolve,
     SatisfyClock,
@@ -160,6 +161,16 @@ def _declare(ctx: Ctx, request: QuickDeclare, user: str) -> str:
     )
 
 
+def _reclassified(done: lifecycle.Reclassified) -> str:
+    """The change, then what it set off: the clocks now running and the playbook steps to do."""
+    lines = [f"{done.incident.ref}: {done.change}."]
+    lines += [f"• Clock started: {c.name}, due {c.due_at:%Y-%m-%d %H:%M} UTC." for c in done.clocks]
+    if done.tasks:
+        added = len(done.tasks)
+        lines.append(f"• {added} playbook step{'' if added == 1 else 's'} added: `/incident tasks` lists them.")
+    return "\n".join(lines)
+
+
 def _run(ctx: Ctx, vigil: Vigil, incident: Incident, request: Request, user: str) -> str:
     ref = incident.ref
     match request:
@@ -172,6 +183,10 @@ def _run(ctx: Ctx, vigil: Vigil, incident: Incident, request: Request, user: str
         case ChangeSeverity(severity=severity, reason=reason):
             lifecycle.change_severity(ctx, ref, actor=user, severity=severity, reason=reason)
             return f"{ref} is now {severity.value}."
+        case Reclassify(types=types, jurisdictions=places, reason=reason):
+            return _reclassified(
+                lifecycle.reclassify(ctx, ref, actor=user, types=types, jurisdictions=places, reason=reason)
+            )
         case ChangeStatus(status=status, note=note):
             lifecycle.change_status(ctx, ref, actor=user, status=status, note=note)
             return f"{ref} is now {status.value}."

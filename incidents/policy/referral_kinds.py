@@ -15,4 +15,10 @@ class ReferralKindPolicy(BaseModel):
     jira_project: str | None = Field(
         default=None, pattern=r"^[A-Z][A-Z0-9_]{1,9}$", description="the Jira project this kind's issues go to"
     )
+    jira_issue_type: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=60,
+        description="the issue type filed there (default: the settings' VIGIL_JIRA_ISSUE_TYPE)",
+    )
     source: str = Field(default="", description="where the due offset comes from (a regulation, a contract, an SLA)")

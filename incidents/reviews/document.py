@@ -88,6 +88,7 @@ MILESTONES = frozenset(
         TimelineKind.STATUS,
         TimelineKind.SEVERITY,
         TimelineKind.TIER,
+        TimelineKind.CLASSIFICATION,
         TimelineKind.ROLE,
         TimelineKind.HANDOFF,
     }
@@ -266,6 +267,10 @@ def milestone_text(entry: TimelineRecord, redactor: Redactor) -> str:
         return f"{kind}: {label(data.get('from'))} → {label(data['to'])}"
     if entry.kind in (TimelineKind.STATUS, TimelineKind.TIER):
         return f"{kind}: {label(data.get('status') or data.get('tier'))}"
+    if entry.kind is TimelineKind.CLASSIFICATION:
+        changes = [(field, data[field]) for field in ("types", "jurisdictions") if isinstance(data.get(field), dict)]
+        told = [f"{field.capitalize()}: {_keys(c.get('from'))} → {_keys(c.get('to'))}" for field, c in changes]
+        return " · ".join(told) or kind
     if entry.kind is TimelineKind.ROLE:
         role, holder = role_label(str(data.get("role", "role"))), redactor.name(data.get("person"))
         return f"Role: {role}" if holder.startswith(role) else f"Role: {role} · {holder}"
@@ -273,6 +278,11 @@ def milestone_text(entry: TimelineRecord, redactor: Redactor) -> str:
         step = "accepted" if "handoff_id" in data else "requested"
         return f"Hand-off {step}: {redactor.name(data.get('from'))} → {redactor.name(data.get('to'))}"
     return kind
+
+
+def _keys(values: object) -> str:
+    """Policy keys stored in a milestone's data (types, jurisdictions); none named means every one applies."""
+    return ", ".join(str(v) for v in values) if isinstance(values, list) and values else "all"
 
 
 def _phase(incident: Incident, moment: datetime) -> str:

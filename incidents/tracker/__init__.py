@@ -1,13 +1,15 @@
-"""Corrective actions mirrored to an issue tracker (Jira), both ways, through the outbox.
+"""Corrective actions mirrored to an issue tracker (Jira), both ways, and referrals filed in their kind's project,
+through the outbox.
 
 Wiring for the process that runs the dispatcher::
 
     sync = build_sync(domain, settings)          # None without Jira: actions stay in Vigil (tracked=False)
-    handlers |= sync.handlers()                  # action.changed -> create or update the issue
+    handlers |= tracker_handlers(sync)           # action.changed / referral.changed -> create or update the issue
     Dispatcher(..., on_give_up=sync.on_give_up)  # retry budget spent -> sync_failed + action.sync_failed
     reconcile(domain, sync.tracker)              # periodically, for sites that cannot send webhooks
 
-Services that add or edit actions pass ``tracked=tracker_configured(settings)``.
+Services that add or edit actions pass ``tracked=tracker_configured(settings)``. Referrals need no flag: their
+kind's ``jira_project`` in the policy pack decides, and without Jira :func:`tracker_handlers` lets their requests go.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from __future__ import annotations
 import logging
 
 from incidents.context import Domain
+from incidents.dispatcher import Handler
+from incidents.outbox import OutboxMessage, Topic
 from incidents.settings import Settings
 from incidents.tracker.content import SyncConfig
 from incidents.tracker.inbound import apply_remote, reconcile
@@ -37,6 +41,18 @@ def build_sync(domain: Domain, settings: Settings) -> TrackerSync | None:
 
     tracker = JiraTracker.from_settings(settings)
     return TrackerSync(domain, tracker, SyncConfig.from_settings(settings)) if tracker is not None else None
+
+
+def tracker_handlers(sync: TrackerSync | None) -> dict[Topic, Handler]:
+    """The outbox handlers of the tracker. Without one, a referral whose kind names a Jira project is simply not
+    filed: its request is let go (the policy pack may name projects that only a site with Jira uses)."""
+    if sync is not None:
+        return sync.handlers()
+    return {Topic.REFERRAL_CHANGED: _not_filed}
+
+
+def _not_filed(message: OutboxMessage) -> None:
+    log.debug("Jira is not configured: referral #%s is not filed", message.payload.get("referral_id"))
 
 
 def reconcile_configured(domain: Domain, settings: Settings) -> int:
@@ -66,4 +82,5 @@ __all__ = [
     "reconcile",
     "resync",
     "tracker_configured",
+    "tracker_handlers",
 ]

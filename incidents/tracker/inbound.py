@@ -1,4 +1,5 @@
-"""Apply what changed in the tracker to Vigil's actions: shared by the webhook and the reconcile job.
+"""Apply what changed in the tracker to Vigil's actions (never to referrals): shared by the webhook and the reconcile
+job.
 
 Only fields the tracker changed since Vigil last saw them are applied (see :class:`TrackerLink`), so our own pushes
 coming back are no-ops, a stale read cannot undo an edit still waiting in the outbox, and a resolution is
@@ -33,7 +34,8 @@ def person_by_email(ctx: Ctx, email: str | None) -> str | None:
 
 def apply_remote(ctx: Ctx, state: TicketState, *, actor: str = TRACKER_ACTOR) -> bool:
     """Apply the tracker's view of one ticket; True when the action changed. Unknown tickets are ignored, and so
-    are states older than the last one applied (webhooks may arrive out of order)."""
+    are states older than the last one applied (webhooks may arrive out of order). So are referrals' issues: a
+    referral moves in Vigil, where the process it went to reports back, and its issue only follows it."""
     action = ctx.session.scalar(select(Action).where(Action.tracker_key == state.key))
     if action is None:
         return False

@@ -43,7 +43,9 @@ class Link:
 
 
 class TicketFields(TypedDict, total=False):
-    """Fields Vigil sets on a ticket. ``assignee`` is the tracker's user id (None unassigns)."""
+    """Fields Vigil sets on a ticket (an action's or a referral's). ``assignee`` is the tracker's user id (None
+    unassigns); ``status`` is where the ticket stands in the workflow, in action terms (a referral maps its own
+    statuses to them: :data:`incidents.tracker.content.WORKFLOW_OF_REFERRAL`)."""
 
     summary: str
     description: str

@@ -23,7 +23,11 @@ from incidents.outbox import PENDING, OutboxMessage, Topic
 from incidents.settings import Settings
 from incidents.timesource import ManualTime
 from incidents.tracker import TrackerSync, build_sync
+from incidents.tracker.port import TicketFields, TicketState
 from tests.helpers import declare
+from web.app import build_web_app
+from web.jira_webhook import jira_webhook_router
+from web.server import WebServer
 
 SECRET = "hook-secret-123"
 
@@ -99,7 +103,8 @@ def dispatcher(domain: Domain, sync: TrackerSync, bot: Bot, clock: ManualTime) -
 
 
 def settle(dispatcher: Dispatcher, clock: ManualTime, rounds: int = 10) -> None:
-    """Deliver everything, jumping the clock over backoff waits, until no action.changed row is pending."""
+    """Deliver everything, jumping the clock over backoff waits, until no action.changed or referral.changed row
+    is pending."""
     for _ in range(rounds):
         dispatcher.drain()
         if not pending_syncs(dispatcher):
@@ -110,7 +115,12 @@ def settle(dispatcher: Dispatcher, clock: ManualTime, rounds: int = 10) -> None:
 
 def pending_syncs(dispatcher: Dispatcher) -> int:
     with dispatcher.factory() as session:
-        rows = session.query(OutboxMessage).filter_by(topic=Topic.ACTION_CHANGED, state=PENDING).count()
+        rows = (
+            session.query(OutboxMessage)
+            .filter(OutboxMessage.topic.in_([Topic.ACTION_CHANGED, Topic.REFERRAL_CHANGED]))
+            .filter_by(state=PENDING)
+            .count()
+        )
     return rows
 
 
@@ -123,6 +133,28 @@ def add_action(domain: Domain, ref: str, title: str = "Rotate the moderation API
 def person(domain: Domain, key: str, email: str, name: str) -> None:
     with domain.unit() as ctx:
         ctx.session.add(Person(key=key, email=email, display_name=name))
+
+
+@pytest.fixture
+def hooked(domain: Domain, emu: JiraEmulator) -> Iterator[WebServer]:
+    """Vigil's web app with the Jira webhook, registered with the emulator."""
+    with WebServer(build_web_app(domain, [jira_webhook_router(domain, SECRET)])) as server:
+        emu.add_webhook(f"{server.url}/jira/webhook", SECRET)
+        yield server
+
+
+class ArmBeforeCreate:
+    """Delegates to the real tracker but arms an emulator fault right before the create request goes out."""
+
+    def __init__(self, inner: object, arm: object) -> None:
+        self.inner, self.arm = inner, arm
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.inner, name)
+
+    def create(self, project: str, issue_type: str, fields: TicketFields) -> TicketState:
+        self.arm()  # type: ignore[operator]
+        return self.inner.create(project, issue_type, fields)  # type: ignore[attr-defined]
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ from emulators.jira import JiraEmulator
 from incidents.context import Domain
 from incidents.enums import ActionStatus, SyncState
 from incidents.models import Action
+from incidents.outbox import Topic
 from incidents.timesource import ManualTime
 from incidents.tracker import TrackerSync
 from tests.tracker.conftest import add_action, settle
@@ -51,7 +52,7 @@ def test_resync_and_reconcile_from_the_terminal(
     vigil, domain: Domain, emu: JiraEmulator, sync: TrackerSync, dispatcher, clock: ManualTime, incident_ref: str
 ) -> None:
     action_id = add_action(domain, incident_ref)
-    sync.mark_failed(action_id, "Jira was down for a day")
+    sync.mark_failed(Topic.ACTION_CHANGED, action_id, "Jira was down for a day")
     assert vigil("actions", "resync") == (0, "1 action(s) queued for Jira; the running Vigil delivers them.\n", "")
     settle(dispatcher, clock)
     [key] = emu.issues

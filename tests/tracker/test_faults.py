@@ -17,7 +17,7 @@ from incidents.outbox import FAILED, OutboxMessage
 from incidents.timesource import ManualTime
 from incidents.tracker import TrackerSync, build_sync, resync
 from incidents.tracker.port import TicketFields, TicketState
-from tests.tracker.conftest import Bot, add_action, make_dispatcher, settings_for, settle
+from tests.tracker.conftest import ArmBeforeCreate, Bot, add_action, make_dispatcher, settings_for, settle
 
 
 def sync_states(domain: Domain) -> list[SyncState]:
@@ -66,20 +66,6 @@ def test_429_retry_after_is_honoured(
     clock.advance(timedelta(seconds=1))
     dispatcher.drain()
     assert len(emu.issues) == 2 and sync_states(domain) == [SyncState.SYNCED] * 2
-
-
-class ArmBeforeCreate:
-    """Delegates to the real tracker but arms an emulator fault right before the create request goes out."""
-
-    def __init__(self, inner: object, arm: object) -> None:
-        self.inner, self.arm = inner, arm
-
-    def __getattr__(self, name: str) -> object:
-        return getattr(self.inner, name)
-
-    def create(self, project: str, issue_type: str, fields: TicketFields) -> TicketState:
-        self.arm()  # type: ignore[operator]
-        return self.inner.create(project, issue_type, fields)  # type: ignore[attr-defined]
 
 
 @pytest.mark.parametrize("fault", ["timeout", "drop"])

@@ -3,7 +3,6 @@ applied once, never echoed back, and never undoing an edit that is still on its 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
 
 import pytest
@@ -17,9 +16,7 @@ from incidents.models import Action
 from incidents.outbox import OutboxMessage
 from incidents.timesource import ManualTime
 from incidents.tracker import TrackerSync, reconcile
-from tests.tracker.conftest import DUE, SECRET, Bot, add_action, person, settle
-from web.app import build_web_app
-from web.jira_webhook import jira_webhook_router
+from tests.tracker.conftest import DUE, Bot, add_action, person, settle
 from web.server import WebServer
 
 
@@ -31,13 +28,6 @@ def synced(domain: Domain, emu: JiraEmulator, dispatcher, clock: ManualTime, inc
     settle(dispatcher, clock)
     [key] = emu.issues
     return action_id, key
-
-
-@pytest.fixture
-def hooked(domain: Domain, emu: JiraEmulator) -> Iterator[WebServer]:
-    with WebServer(build_web_app(domain, [jira_webhook_router(domain, SECRET)])) as server:
-        emu.add_webhook(f"{server.url}/jira/webhook", SECRET)
-        yield server
 
 
 def edit(domain: Domain, action_id: int, **changes: object) -> None:

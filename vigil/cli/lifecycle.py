@@ -1,6 +1,6 @@
-"""``vigil declare``, ``ack``, ``severity``, ``tier``, ``status``, ``resolve``, ``close`` and ``reopen``: an incident
-through its life. Each confirmation says what changed (from → to), which clocks started and when the next update
-is due, read from the incident once the change is made."""
+"""``vigil declare``, ``ack``, ``severity``, ``tier``, ``reclassify``, ``status``, ``resolve``, ``close`` and
+``reopen``: an incident through its life. Each confirmation says what changed (from → to), which clocks started and
+when the next update is due, read from the incident once the change is made."""
 
 from __future__ import annotations
 
@@ -13,13 +13,14 @@ from incidents.enums import Severity, Status, Tier
 from incidents.errors import VigilError
 from incidents.models import Incident
 from incidents.people import display, resolve_person
+from incidents.policy import Policy
 from incidents.queries import load_incident
 from incidents.severity_guidance import SeverityAnswers, suggest
 from vigil.cli import render
 from vigil.cli.database import Work, acting
 from vigil.cli.parser import REF_HELP, Definition
 from vigil.cli.terminal import printable
-from vigil.cli.values import jurisdictions, one_of, parsed_by, policy, time
+from vigil.cli.values import one_of, parsed_by, policy, time
 
 
 def _declare(ctx: Ctx, a: argparse.Namespace) -> str:
@@ -73,6 +74,17 @@ def _tier(ctx: Ctx, a: argparse.Namespace) -> str:
     return f"{incident.ref} tier {before.value} → {incident.tier.value}."
 
 
+def _reclassify(ctx: Ctx, a: argparse.Namespace) -> str:
+    done = lifecycle.reclassify(ctx, a.ref, actor=a.actor, types=a.type, jurisdictions=a.jurisdiction, reason=a.reason)
+    ref, added = done.incident.ref, len(done.tasks)
+    steps = (
+        f"{added} playbook step{'' if added == 1 else 's'} added: `vigil tasks {ref}` lists them."
+        if added
+        else "No playbook steps added."
+    )
+    return f"{ref} {done.change}.\n{render.clocks_started(done.clocks)}\n{steps}"
+
+
 def _provision(ctx: Ctx, a: argparse.Namespace) -> str:
     incident = provisioning.provision(ctx, a.ref, actor=a.actor)
     return f"{incident.ref} goes into Slack: its channel opens once the bot runs."
@@ -100,13 +112,7 @@ def _guidance(a: argparse.Namespace) -> SeverityAnswers | None:
 def _define_declare(p: argparse.ArgumentParser) -> None:
     pack = policy()
     p.add_argument("title", help="what is happening, in a line")
-    p.add_argument(
-        "--type",
-        action="append",
-        required=True,
-        metavar="TYPE",
-        help=f"incident type, repeatable: {one_of(pack.types)}",
-    )
+    _types_option(p, pack, "incident type", required=True)
     p.add_argument(
         "--severity", required=True, type=parsed_by(lifecycle.parse_severity), help=f"one of {one_of(Severity)}"
     )
@@ -131,15 +137,7 @@ def _define_declare(p: argparse.ArgumentParser) -> None:
     p.set_defaults(harm=None, imminence=None)
     p.add_argument("--summary", default="", help="what is known so far")
     p.add_argument("--region", metavar="REGION", help=f"one of {one_of(pack.regions)}")
-    p.add_argument(
-        "--jurisdiction",
-        action="append",
-        default=[],
-        type=str.upper,
-        choices=jurisdictions(pack),
-        metavar="CODE",
-        help=f"repeatable; starts only the clocks of these: {one_of(jurisdictions(pack))} (default: all that apply)",
-    )
+    _jurisdictions_option(p, pack, "starts only the clocks of these", "(default: all that apply)", default=[])
     p.add_argument("--source", help="how it was detected, e.g. 'user reports' or 'trust-and-safety hotline'")
     p.add_argument("--occurred-at", type=time, metavar="TIME", help="when it began, ISO 8601 (default unknown)")
     p.add_argument(
@@ -151,6 +149,36 @@ def _define_declare(p: argparse.ArgumentParser) -> None:
     p.add_argument("--commander", metavar="PERSON", help="who commands it (default: you, --as)")
     p.add_argument("--slack", action="store_true", help="open its Slack channel too (default: terminal only)")
     p.set_defaults(handler=acting(_declare))
+
+
+def _define_reclassify(p: argparse.ArgumentParser) -> None:
+    pack = policy()
+    p.add_argument("ref", help=REF_HELP)
+    _types_option(p, pack, "its types from now on (replacing them all)", required=False)
+    _jurisdictions_option(p, pack, "its jurisdictions from now on", "(replacing them all)", default=None)
+    p.add_argument("--reason", required=True, help=WHY)
+    p.set_defaults(handler=acting(_reclassify))
+
+
+def _types_option(p: argparse.ArgumentParser, pack: Policy, what: str, *, required: bool) -> None:
+    p.add_argument(
+        "--type", action="append", required=required, metavar="TYPE", help=f"{what}, repeatable: {one_of(pack.types)}"
+    )
+
+
+def _jurisdictions_option(
+    p: argparse.ArgumentParser, pack: Policy, what: str, after: str, *, default: list[str] | None
+) -> None:
+    known = lifecycle.known_jurisdictions(pack)
+    p.add_argument(
+        "--jurisdiction",
+        action="append",
+        default=default,
+        type=str.upper,
+        choices=known,
+        metavar="CODE",
+        help=f"repeatable; {what}: {one_of(known)} {after}",
+    )
 
 
 def _definition(
@@ -182,6 +210,7 @@ DEFINITIONS: dict[str, Definition] = {
     "ack": _definition(_moving(lambda ctx, a: lifecycle.acknowledge(ctx, a.ref, actor=a.actor), done="acknowledged")),
     "severity": _definition(_severity, value=("severity", lifecycle.parse_severity, one_of(Severity)), reason=WHY),
     "tier": _definition(_tier, value=("tier", lifecycle.parse_tier, one_of(Tier)), reason=WHY),
+    "reclassify": _define_reclassify,
     "status": _definition(
         _moving(lambda ctx, a: lifecycle.change_status(ctx, a.ref, actor=a.actor, status=a.status, note=a.note)),
         value=("status", lifecycle.parse_status, one_of(Status)),

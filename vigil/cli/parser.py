@@ -37,6 +37,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("ack", "vigil.cli.lifecycle", "acknowledge an incident (it moves to investigating)"),
     Command("severity", "vigil.cli.lifecycle", "change an incident's severity, with a reason"),
     Command("tier", "vigil.cli.lifecycle", "change an incident's sensitivity tier, with a reason"),
+    Command("reclassify", "vigil.cli.lifecycle", "change an incident's types or jurisdictions, with a reason"),
     Command("status", "vigil.cli.lifecycle", "move an incident to another status"),
     Command("resolve", "vigil.cli.lifecycle", "resolve an incident"),
     Command("close", "vigil.cli.lifecycle", "close a resolved incident"),

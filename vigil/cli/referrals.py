@@ -25,6 +25,7 @@ def _line(ctx: Ctx, referral: Referral, names: Names) -> str:
         f"owner {printable(names.display(referral.owner))}" if referral.owner else "no owner",
         f"due {referral.due_date.isoformat()}" if referral.due_date else "no due date",
         f"reference {printable(referral.external_ref)}" if referral.external_ref else None,
+        f"Jira {referral.tracker_key}" if referral.tracker_key else None,
         "OVERDUE" if referrals.is_overdue(referral, ctx.now().date()) else None,
     ]
     kind = referrals.kind_label(ctx.policy, referral.kind)

@@ -75,11 +75,6 @@ def incident_filter(args: argparse.Namespace, *, open_only: bool) -> IncidentFil
     )
 
 
-def jurisdictions(pack: Policy) -> list[str]:
-    """The jurisdictions the policy pack has clocks for: naming another would start nothing."""
-    return sorted({clock.jurisdiction for clock in pack.clocks.values()})
-
-
 def time(value: str) -> datetime:
     """ISO 8601; a time without a zone is taken as UTC."""
     try:

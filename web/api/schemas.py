@@ -305,6 +305,7 @@ class ReferralView(BaseModel):
     decided_at: datetime | None
     closed_at: datetime | None
     declined_at: datetime | None
+    jira_key: str | None = Field(description="The Jira issue it was filed as, when its kind names a Jira project.")
 
 
 class ReferralList(BaseModel):

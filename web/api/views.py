@@ -95,6 +95,7 @@ def referral(found: Referral) -> ReferralView:
         decided_at=found.decided_at,
         closed_at=found.closed_at,
         declined_at=found.declined_at,
+        jira_key=found.tracker_key,
     )
 
 

@@ -130,7 +130,7 @@ class JiraTracker:
 
     def find(self, label: str) -> TicketState | None:
         client = self._jira()
-        with self._errors("searching for an action's issue", "find"):
+        with self._errors("searching for Vigil's issue", "find"):
             found = client.search_issues(f'labels = "{label}"', maxResults=1, fields=list(SEARCH_FIELDS))
         return ticket_state(found[0].raw, self.url) if found else None
 
