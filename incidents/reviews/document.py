@@ -436,8 +436,8 @@ def _action(action: Action, number: int, redactor: Redactor, now: datetime, allo
 def _referral(
     incident: Incident, referral: Referral, policy: Policy, redactor: Redactor, now: datetime, allowlist: bool
 ) -> ReferralView:
-    """Kind, status and times for every audience; the decision's text and the external reference are masked for
-    leadership and left out altogether where only structured facts may be shown."""
+    """Kind, status and times for every audience; the note, the decision's text and the external reference are
+    masked for leadership and left out altogether where only structured facts may be shown."""
     to_referral, to_decision = metrics_module.referral_spans(incident, referral)
     column = "reason" if referral.status is ReferralStatus.DECLINED else "outcome"
     outcome = None if allowlist or not getattr(referral, column) else _written(redactor, referral, column)
@@ -453,7 +453,9 @@ def _referral(
         to_referral=duration(to_referral.duration),
         to_decision=duration(to_decision.duration),
         outcome=outcome,
+        note=None if allowlist or not referral.note else _written(redactor, referral, "note"),
         external_ref=None if allowlist or not referral.external_ref else redactor.text(referral.external_ref),
+        tracker_key=None if allowlist else referral.tracker_key,
     )
 
 

@@ -130,7 +130,11 @@ class ReferralView:
     """Time from the declaration to the decision (or the refusal); a dash until then."""
     outcome: str | None
     """The decision, or why it was declined; None for audiences that read no free text."""
+    note: str | None
+    """What the team told the other process when referring; None for audiences that read no free text."""
     external_ref: str | None
+    tracker_key: str | None
+    """The Jira issue the referral was filed as (its kind names a project); None where only structured facts go."""
 
 
 @dataclass(frozen=True)

@@ -117,7 +117,7 @@ def test_a_dispute_opened_in_slack_is_decided_through_the_api(bot: BotUnderTest,
             ctx, ref, actor=people.alice, audience=Audience.TEAM, fmt=Format.MARKDOWN, templates=load_templates()
         )
     assert "## Referrals" in review
-    assert f"| #{number} User dispute (DSP-4411) | Decided |" in review
+    assert f"| #{number} User dispute (DSP-4411): Host asks for the repair cost | Decided |" in review
     assert "Repair cost reimbursed to the host |" in review
 
     listing = bot.reply(bot.command("referrals", channel=channel.id))

@@ -2,7 +2,7 @@
 
 Leadership surfaces: the leadership review (Markdown, HTML, the Slack summary posted to the leadership channel),
 the web list, page and CSV as a leadership-group member who is not on the incident sees them, the weekly leadership
-digest, and, for restricted incidents, the Jira tickets of its actions.
+digest, and, for restricted incidents, the Jira tickets of its actions and referrals.
 """
 
 from __future__ import annotations
@@ -17,9 +17,10 @@ from incidents.context import Domain
 from incidents.exports import incident_csv
 from incidents.listing import incident_rows
 from incidents.queries import IncidentFilter, get_incident
+from incidents.referrals import kind_label, referrals_of
 from incidents.reviews import Audience, Format, load_templates, render_review, review_document
 from incidents.scheduling.jobs import weekly_summary
-from incidents.tracker.content import SyncConfig, desired
+from incidents.tracker.content import SyncConfig, desired, desired_referral
 from web.pages.incident import incident_view
 
 LEADER = "U0LEADER"
@@ -51,6 +52,10 @@ def leadership_text(domain: Domain, ref: str) -> str:
         if incident.tier.is_restricted:
             config = SyncConfig(project="SAFE", web_base_url="https://vigil.example.org")
             parts += [json.dumps(desired(config, incident, a), ensure_ascii=False) for a in incident.actions]
+            parts += [
+                json.dumps(desired_referral(config, incident, r, kind_label(ctx.policy, r.kind)), ensure_ascii=False)
+                for r in referrals_of(incident)
+            ]
     return readable("\n".join(parts))
 
 

@@ -2,8 +2,8 @@
 
 Hypothesis plants personal data of every category (tests/privacy/pii.py) through Slack (slash commands and the party
 modal, against the emulator), the intake API (over HTTP) and the CLI, into incidents of every tier: in titles,
-summaries, notes, status updates, action titles, the API's reported_by, playbook steps' skip reasons and referrals'
-decisions (the API), and as recorded parties mentioned in free text. Every leadership surface is then
+summaries, notes, status updates, action titles, the API's reported_by, playbook steps' skip reasons, referrals'
+notes and decisions (the API), and as recorded parties mentioned in free text. Every leadership surface is then
 rendered (tests/privacy/surfaces.py) and must hold none of it; the team's version must hold all of it, which proves
 each planted value really reached the incident.
 """
@@ -52,6 +52,7 @@ class Plan:
     party: Person
     party_handle: str
     skip_reason: Planted
+    referral_note: Planted
     outcome: Planted
 
 
@@ -66,6 +67,7 @@ plans = st.builds(
     party=people,
     party_handle=st.from_regex(r"[a-z]{4,8}_[0-9]{2,4}", fullmatch=True),
     skip_reason=ANY,
+    referral_note=ANY,
     outcome=ANY,
 )
 
@@ -132,7 +134,7 @@ class ApiWay:
         step = self.http.get(f"/api/v1/incidents/{ref}/tasks").json()["items"][0]["id"]
         skipped = self.http.post(f"/api/v1/incidents/{ref}/tasks/{step}/skip", json={"reason": plan.skip_reason.text})
         assert skipped.status_code == 201, skipped.text
-        body = {"kind": "user_dispute"}
+        body = {"kind": "user_dispute", "note": plan.referral_note.text}
         referral = self.http.post(f"/api/v1/incidents/{ref}/referrals", json=body)
         assert referral.status_code == 201, referral.text
         decision = {"status": "decided", "outcome": plan.outcome.text}
@@ -151,7 +153,7 @@ def api_way(domain: Domain, make_key: MakeKey) -> Iterator[ApiWay]:
 
 
 def test_nothing_planted_through_the_api_reaches_leadership(domain: Domain, api_way: ApiWay) -> None:
-    _fuzz(domain, api_way, also=lambda plan: [plan.skip_reason, plan.outcome])
+    _fuzz(domain, api_way, also=lambda plan: [plan.skip_reason, plan.referral_note, plan.outcome])
 
 
 # --- the CLI ----------------------------------------------------------------------------------------------------
