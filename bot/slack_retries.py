@@ -84,7 +84,28 @@ class SafeServerErrorRetryHandler(ServerErrorRetryHandler):
         return retryable and response is not None and (only_reads(request) or slack_error(response) in NOT_APPLIED)
 
 
+TRIGGERED = frozenset({"views.open", "views.push"})
+"""Methods that need a ``trigger_id``, which Slack honours for 3 seconds after the click or command."""
+
+
+class TriggerAwareRateLimitRetryHandler(RateLimitErrorRetryHandler):
+    """A 429 is waited out and sent again, except for a call on a trigger: by the time Slack's Retry-After has
+    passed the trigger has expired, and the wait would hold a listener thread while more requests queue behind
+    it (a burst of ``/incident`` would then open no modal at all, late). The person is told to try again."""
+
+    def _can_retry(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        retryable = super()._can_retry(state=state, request=request, response=response, error=error)
+        return retryable and api_method(request) not in TRIGGERED
+
+
 def safe_retry_handlers() -> list[RetryHandler]:
-    """For ``WebClient(retry_handlers=...)``: the rate-limit handler as is, connection and server errors only
-    where sending again cannot do anything twice."""
-    return [RateLimitErrorRetryHandler(), SafeConnectionErrorRetryHandler(), SafeServerErrorRetryHandler()]
+    """For ``WebClient(retry_handlers=...)``: rate limits waited out (but for calls on a trigger), connection and
+    server errors sent again only where sending again cannot do anything twice."""
+    return [TriggerAwareRateLimitRetryHandler(), SafeConnectionErrorRetryHandler(), SafeServerErrorRetryHandler()]

@@ -56,3 +56,13 @@ def test_a_step_told_to_wait_more_often_than_the_retry_budget_still_happens(bot:
     assert channel.topic.startswith(bot.only_incident().ref)
     with bot.domain.unit() as ctx:
         assert {m.state for m in ctx.session.scalars(select(OutboxMessage))} == {"done"}
+
+
+def test_a_modal_slack_refuses_for_its_rate_limit_is_not_retried_after_its_trigger_expired(bot: BotUnderTest) -> None:
+    """Slack's Retry-After outlasts the 3 s a trigger_id lives: the person is told at once to try again, rather
+    than a listener thread sleeping on a modal that can no longer open."""
+    bot.emu.fail_next("views.open", error="ratelimited", status=429)
+    started = time.monotonic()
+    told = bot.reply(bot.command(""))
+    assert "couldn't open the form" in told and time.monotonic() - started < 2.5
+    assert len(bot.emu.calls_to("views.open")) == 1
