@@ -1,12 +1,16 @@
-"""Chaos bench: incidents through two ``vigil serve --http`` replicas on one PostgreSQL while Slack and Jira
-misbehave and replicas die; then it checks that nothing was lost or done twice.
+"""Chaos bench: incidents through two ``vigil serve`` replicas on one PostgreSQL while Slack and Jira misbehave
+and replicas die; then it checks that nothing was lost or done twice.
 
-Usage: ``.venv/bin/python -m bench.chaos [--incidents 1000] [--kill-every 30] [--seed 1]``
+Usage: ``.venv/bin/python -m bench.chaos [--incidents 1000] [--kill-every 30] [--seed 1] [--socket-mode]``
 
-Slack (the emulator, HTTP mode) sends its requests to a small round-robin front in this process, which passes
-each to the next replica that answers, as a load balancer would; the intake API goes through the same front. Each
-incident is declared from Slack (``/incident declare``) or from the API, alternately, then gets a role, notes, a
-severity change, a status, an action (tracked to Jira) and is resolved, all as slash commands in its channel.
+In HTTP mode (the default) the replicas run ``vigil serve --http``: Slack (the emulator) sends its requests to a
+small round-robin front in this process, which passes each to the next replica that answers, as a load balancer
+would; the intake API goes through the same front. Each incident is declared from Slack (``/incident declare``) or
+from the API, alternately. With ``--socket-mode`` the replicas run ``vigil serve`` and each holds its own Socket
+Mode connection: Slack hands each envelope to one of the open connections, and a killed replica connects again
+when it is restarted. Socket Mode replicas serve no intake API, so every incident is declared from Slack there.
+Then each incident gets a role, notes, a severity change, a status, an action (tracked to Jira) and is resolved,
+all as slash commands in its channel.
 Meanwhile Slack answers ~10% of Web API calls with HTTP 500 and loses ~1% of answers after carrying the call out,
 with its rate tiers on; Jira answers ~10% with 500 and is down for one window; every ``--kill-every`` seconds one
 replica gets SIGKILL (or, now and then, SIGTERM) and is started again.
@@ -36,7 +40,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -82,6 +86,8 @@ class Chaos:
     drain_seconds: float = 180.0
     rate_window_s: float = 60.0
     """Slack's rate-limit window: its minute, or shorter to fit a short run (the tiers keep their proportions)."""
+    socket_mode: bool = False
+    """Replicas on Socket Mode (one connection each) instead of HTTP behind the front."""
 
 
 # the round-robin front ------------------------------------------------------------------------------------------
@@ -154,22 +160,29 @@ class Front:
 
 
 class Replica:
-    """One ``vigil serve --http`` process, restartable on the same port."""
+    """One ``vigil serve`` process, restartable on the same port: ``--http`` on it, or (``connected`` given) Socket
+    Mode with its operator endpoints (``/readyz``) on it, ready once ``connected()`` says its connection is open."""
 
-    def __init__(self, port: int, env: dict[str, str], log: Path) -> None:
-        self.port, self.env, self.log = port, env, log
+    def __init__(self, port: int, env: dict[str, str], log: Path, connected: Callable[[], bool] | None = None) -> None:
+        self.port, self.env, self.log, self.connected = port, env, log, connected
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
-        argv = [str(VIGIL), "serve", "--http", "--host", "127.0.0.1", "--port", str(self.port)]
+        argv = [str(VIGIL), "serve", "--host", "127.0.0.1"]
+        env = dict(self.env)
+        if self.connected is None:
+            argv += ["--http", "--port", str(self.port)]
+        else:
+            env["VIGIL_METRICS_PORT"] = str(self.port)
         with self.log.open("a") as errors:
-            self.process = subprocess.Popen(argv, env=self.env, stdout=subprocess.DEVNULL, stderr=errors)
+            self.process = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=errors)
 
     def ready(self) -> bool:
         try:
-            return httpx.get(f"http://127.0.0.1:{self.port}/readyz", timeout=1).status_code == 200
+            answers = httpx.get(f"http://127.0.0.1:{self.port}/readyz", timeout=1).status_code == 200
         except httpx.TransportError:
             return False
+        return answers and (self.connected is None or self.connected())
 
     def wait_ready(self, timeout: float = 180) -> None:
         deadline = time.monotonic() + timeout
@@ -233,7 +246,8 @@ class Sent:
 class Run:
     emu: SlackEmulator
     domain: Domain
-    front: Front
+    front: Front | None
+    """Where the intake API is served (None in Socket Mode: every incident is declared from Slack)."""
     token: str
     users: list[str]
     general: str
@@ -275,6 +289,7 @@ class Run:
         return False
 
     def declare_by_api(self, n: int, title: str) -> bool:
+        assert self.front is not None
         body = {"title": title, "types": ["other"], "severity": "SEV3"}
         headers = {"Authorization": f"Bearer {self.token}", "Idempotency-Key": f"chaos-{n}"}
         try:
@@ -301,7 +316,7 @@ class Run:
         def about(check: Callable[[Incident], bool]) -> Callable[[], bool]:
             return lambda: self.holds(sent.title, check)
 
-        if n % 2:
+        if n % 2 and self.front is not None:
             declared = self.ensure("declare", lambda: self.declare_by_api(n, sent.title), about(lambda i: True))
         else:
             text = f"declare SEV3 {sent.title}"
@@ -533,12 +548,18 @@ class Outcome:
     drained_in: float
     kills: Counter[str]
     retyped: Counter[str]
+    transport: str
+    failed_requests: int
+    """Requests Slack saw fail (no ack within 3 s, or an error answer from the front): the person was shown an
+    error (an event would be sent again)."""
 
     def report(self) -> str:
         f = self.findings
         lines = [
-            f"{self.incidents} incidents in {self.minutes:.1f} min: {self.incidents / self.minutes:.1f} incidents/min",
-            f"kills: {dict(self.kills)}; commands typed again after a failed ack: {dict(self.retyped)}",
+            f"{self.transport}: {self.incidents} incidents in {self.minutes:.1f} min: "
+            f"{self.incidents / self.minutes:.1f} incidents/min",
+            f"kills: {dict(self.kills)}; requests Slack saw fail: {self.failed_requests}; commands typed again after a "
+            f"failed ack: {dict(self.retyped)}",
             f"outbox: oldest pending row seen {self.max_pending_age:.0f} s (max outbox age), drained "
             f"{self.drained_in:.0f} s after the load; slowest: {', '.join(self.slowest)}",
             f"duplicates: {len(f.duplicates)}  losses: {len(f.losses)}",
@@ -568,6 +589,7 @@ def run_chaos(chaos: Chaos, workdir: Path) -> Outcome:
             **os.environ,
             "VIGIL_DATABASE_URL": url,
             "SLACK_BOT_TOKEN": emu.bot_token,
+            "SLACK_APP_TOKEN": emu.app_token,
             "SLACK_SIGNING_SECRET": emu.signing_secret,
             "SLACK_API_URL": emu.web_api_url,
             "VIGIL_ANNOUNCE_CHANNEL": announce,
@@ -577,14 +599,17 @@ def run_chaos(chaos: Chaos, workdir: Path) -> Outcome:
             "VIGIL_JIRA_PROJECT": JIRA_PROJECT,
             "VIGIL_JIRA_RECONCILE_SECONDS": "30",
         }
-        replicas = [Replica(port, env, workdir / f"replica-{port}.log") for port in free_ports(2)]
+        ports = free_ports(2)
+        connected = (lambda: emu.socket_connections >= len(ports)) if chaos.socket_mode else None
+        replicas = [Replica(port, env, workdir / f"replica-{port}.log", connected) for port in ports]
         for replica in replicas:
             replica.start()
         try:
             for replica in replicas:
                 replica.wait_ready()
-            with Front([r.port for r in replicas]) as front:
-                emu.http_target = f"{front.url}/slack/events"
+            with front_for(chaos, ports) as front:
+                if front is not None:
+                    emu.http_target = f"{front.url}/slack/events"
                 run = Run(emu, domain, front, token, users, general)
                 outcome = _load_and_check(chaos, run, replicas, jira, announce)
         finally:
@@ -593,6 +618,11 @@ def run_chaos(chaos: Chaos, workdir: Path) -> Outcome:
                     replica.stop(signal.SIGTERM)
             domain.engine.dispose()
     return outcome
+
+
+def front_for(chaos: Chaos, ports: list[int]) -> AbstractContextManager[Front | None]:
+    """The round-robin front in HTTP mode; none in Socket Mode, where each replica connects to Slack itself."""
+    return nullcontext() if chaos.socket_mode else Front(ports)
 
 
 def _load_and_check(chaos: Chaos, run: Run, replicas: list[Replica], jira: JiraEmulator, announce: str) -> Outcome:
@@ -629,6 +659,8 @@ def _load_and_check(chaos: Chaos, run: Run, replicas: list[Replica], jira: JiraE
         drained_in,
         killer.kills,
         run.retyped,
+        "Socket Mode, 2 connections" if chaos.socket_mode else "HTTP, 2 replicas behind a round-robin front",
+        sum(ack.timed_out or ack.status not in (None, 200) for ack in run.emu.acks),
     )
 
 
@@ -643,6 +675,7 @@ def main() -> None:
     parser.add_argument("--jira-outage-seconds", type=float, default=defaults.jira_outage_seconds)
     parser.add_argument("--drain-seconds", type=float, default=defaults.drain_seconds)
     parser.add_argument("--rate-window", type=float, default=defaults.rate_window_s, help="Slack's rate window, s")
+    parser.add_argument("--socket-mode", action="store_true", help="replicas on Socket Mode instead of HTTP")
     parser.add_argument("--logs", type=Path, help="keep the replicas' logs in this folder")
     args = parser.parse_args()
     chaos = Chaos(
@@ -654,6 +687,7 @@ def main() -> None:
         jira_outage_seconds=args.jira_outage_seconds,
         drain_seconds=args.drain_seconds,
         rate_window_s=args.rate_window,
+        socket_mode=args.socket_mode,
     )
     if args.logs is not None:
         args.logs.mkdir(parents=True, exist_ok=True)

@@ -14,7 +14,6 @@ from typing import Any, TypeVar
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from slack_sdk.web import SlackResponse
 
 from bot.ids import CARD_EVENT
 from incidents.context import Ctx, Domain
@@ -85,20 +84,11 @@ def invite(client: WebClient, channel: str, people: Sequence[str], *, ref: str) 
             log.warning("%s: could not invite %s: %s", ref, problem.get("user"), problem.get("error"))
 
 
-def direct_message(client: WebClient, person: str, **message: Any) -> SlackResponse | None:
-    """Post ``message`` to ``person``'s DM with the bot; None when Slack cannot reach them (see :func:`reaching`)."""
-
-    def send() -> SlackResponse:
-        with slack_call("chat.postMessage"):
-            return client.chat_postMessage(channel=person, **message)
-
-    return reaching(person, send)
-
-
 def direct_message_once(
     client: WebClient, person: str, tag: Tag, *, since: float | None, **message: Any
 ) -> Posted | None:
-    """:func:`direct_message`, once per ``tag`` (see :func:`post_once`)."""
+    """Post ``message`` to ``person``'s DM with the bot, once per ``tag`` (see :func:`post_once`); None when Slack
+    cannot reach them (see :func:`reaching`)."""
 
     def send() -> Posted:
         channel = person
@@ -151,16 +141,18 @@ def record(domain: Domain, incident_id: int, purpose: str, channel: str, externa
             posting.external_id = external_id
 
 
-def metadata(ref: str, kind: str) -> dict[str, Any]:
+def metadata(ref: str | None, kind: str) -> dict[str, Any]:
     """Tags Vigil's own posts so a retry after a crash can find a post whose ts was never recorded."""
-    return {"event_type": CARD_EVENT, "event_payload": {"ref": ref, "kind": kind}}
+    about = {"ref": ref} if ref is not None else {}
+    return {"event_type": CARD_EVENT, "event_payload": {**about, "kind": kind}}
 
 
 @dataclass(frozen=True)
 class Tag:
-    """Which of Vigil's posts a message is: the incident's ref and what the post is for (its posting purpose)."""
+    """Which of Vigil's posts a message is: the incident's ref (None for a post about no incident, such as a weekly
+    digest) and what the post is for (its posting purpose)."""
 
-    ref: str
+    ref: str | None
     kind: str
 
 
@@ -201,7 +193,7 @@ def post_once(client: WebClient, channel: str, tag: Tag, *, since: float | None,
     return Posted(str(response["channel"]), str(response["ts"]), found=False)
 
 
-def find_own_post(client: WebClient, channel: str, ref: str, kind: str, oldest: float) -> str | None:
+def find_own_post(client: WebClient, channel: str, ref: str | None, kind: str, oldest: float) -> str | None:
     """The ts of a post Vigil made for ``ref`` in ``channel`` (tagged by :func:`metadata`), if any."""
     response = client.conversations_history(channel=channel, oldest=str(oldest), limit=200, include_all_metadata=True)
     for message in response.get("messages") or []:

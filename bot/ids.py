@@ -110,5 +110,9 @@ def handoff_purpose(handoff_id: int) -> str:
     return f"handoff:{handoff_id}"
 
 
+def nudge_purpose(nudge_id: int) -> str:
+    return f"nudge:{nudge_id}"
+
+
 CARD_EVENT = "vigil_incident_card"
 """Message metadata ``event_type`` on Vigil's own posts, so a retry can find a post it made before a crash."""

@@ -2,9 +2,11 @@
 
 ``nudge_handlers(client, domain, settings)`` maps every ``nudge.*`` outbox topic to one handler. The handler
 reads the nudge in a short unit, posts outside any transaction, then records where it went; a nudge already
-recorded as delivered is skipped, so the dispatcher's retries never post it twice. If the incident channel is
-archived or gone, channel reminders fall back to DMs to the people they mention. Restricted incidents are
-named by reference only in DMs, and never unfurl; digests arrive already stripped of restricted detail.
+recorded as delivered is skipped, and each post is tagged with the nudge (:func:`bot.ids.nudge_purpose`) and
+looked up by that tag on a redelivery, so neither the dispatcher's retries, nor an answer lost on the way back,
+nor a crash between posting and recording posts it twice. If the incident channel is archived or gone, channel
+reminders fall back to DMs to the people they mention. Restricted incidents are named by reference only in DMs,
+and never unfurl; digests arrive already stripped of restricted detail.
 """
 
 from __future__ import annotations
@@ -31,8 +33,8 @@ from bot.blocks.text import (
     when,
 )
 from bot.command_grammar import USAGE
-from bot.delivery import PostOptions, direct_message, error_code, slack_call
-from bot.ids import ActionId
+from bot.delivery import PostOptions, Tag, direct_message_once, error_code, post_once, retry_window
+from bot.ids import ActionId, nudge_purpose
 from incidents.context import Domain
 from incidents.dispatcher import Handler, RetryLater
 from incidents.links import incident_page, trends_page
@@ -72,11 +74,14 @@ class Post:
 
 @dataclass(frozen=True)
 class Plan:
+    """What to post where: ``tag`` marks the post (or each fallback DM) so a redelivery finds it, not repeats it."""
+
     nudge_id: int
     post: Post
     channel: str | None
     fallback: list[str]
     restricted: bool
+    tag: Tag
 
 
 def nudge_handlers(client: WebClient, domain: Domain, settings: Settings) -> dict[Topic, Handler]:
@@ -92,7 +97,7 @@ class NudgeDelivery:
         plan = self._plan(int(message.payload["nudge_id"]))
         if plan is None:
             return
-        channel, ts = self._post(plan) if plan.channel else (None, None)
+        channel, ts = self._post(plan, retry_window(message)) if plan.channel else (None, None)
         with self.domain.unit() as ctx:
             mark_delivered(ctx, plan.nudge_id, to=channel, ref=ts)
 
@@ -104,39 +109,39 @@ class NudgeDelivery:
             kind, incident = NudgeKind(nudge.kind), nudge.incident
             post = RENDER[kind](nudge, incident, ctx.policy, self.settings)
             restricted = incident is not None and incident.tier.is_restricted
+            tag = Tag(incident.ref if incident is not None else None, nudge_purpose(nudge.id))
             slack_people = [p for p in nudge.recipients if is_directory_id(p)]
             if kind in DIGEST_KINDS:
-                return Plan(nudge.id, post, nudge.subject.removeprefix("channel:"), [], False)
+                return Plan(nudge.id, post, nudge.subject.removeprefix("channel:"), [], False, tag)
             if kind in CHANNEL_KINDS:
                 assert incident is not None
                 if incident.slack_channel_id is None:
                     raise RetryLater(f"{incident.ref} has no channel yet", after=CHANNEL_WAIT_S, counts=False)
-                return Plan(nudge.id, post, incident.slack_channel_id, slack_people, restricted)
-            return Plan(nudge.id, post, slack_people[0] if slack_people else None, [], restricted)
+                return Plan(nudge.id, post, incident.slack_channel_id, slack_people, restricted, tag)
+            return Plan(nudge.id, post, slack_people[0] if slack_people else None, [], restricted, tag)
 
-    def _post(self, plan: Plan) -> tuple[str | None, str | None]:
-        """Where the nudge went and its ts; (None, None) when Slack could reach nobody it was for."""
+    def _post(self, plan: Plan, since: float | None) -> tuple[str | None, str | None]:
+        """Where the nudge went and its ts; (None, None) when Slack could reach nobody it was for. ``since``: a
+        redelivery's look-back (see :func:`bot.delivery.retry_window`)."""
         assert plan.channel is not None
         try:
-            return self._send(plan.channel, plan)
+            return self._send(plan.channel, plan, since)
         except SlackApiError as exc:
             if error_code(exc) not in GONE or not plan.fallback:
                 raise
-        sent = {person: self._send(person, plan)[1] for person in plan.fallback}
+        sent = {person: self._send(person, plan, since)[1] for person in plan.fallback}
         reached = [person for person, ts in sent.items() if ts is not None]
         return ",".join(reached)[:64] or None, sent[reached[-1]] if reached else None
 
-    def _send(self, target: str, plan: Plan) -> tuple[str | None, str | None]:
-        """Post to a channel, or to a person's DM: one Slack cannot reach is given up, as (None, None)."""
+    def _send(self, target: str, plan: Plan, since: float | None) -> tuple[str | None, str | None]:
+        """Post to a channel, or to a person's DM, once per tag: one Slack cannot reach is given up, as
+        (None, None)."""
         message = {"text": safe(plan.post.text), "blocks": plan.post.blocks, **PostOptions(plan.restricted).kwargs()}
         if is_directory_id(target):
-            response = direct_message(self.client, target, **message)
-            if response is None:
-                return None, None
+            posted = direct_message_once(self.client, target, plan.tag, since=since, **message)
         else:
-            with slack_call("chat.postMessage"):
-                response = self.client.chat_postMessage(channel=target, **message)
-        return str(response["channel"]), str(response["ts"])
+            posted = post_once(self.client, target, plan.tag, since=since, **message)
+        return (posted.channel, posted.ts) if posted is not None else (None, None)
 
 
 def _simple(text: str, *notes: str) -> Post:

@@ -102,6 +102,7 @@ class EmulatorServer:
         self.loop.close()
 
     async def _stop(self) -> None:
+        self.hub.stop_retries()
         await self.hub.close_all(notify=True)
         if self.session is not None:
             await self.session.close()
