@@ -82,7 +82,9 @@ def test_retry_after_is_honoured_and_gives_up_once(domain: Domain, clock) -> Non
     def gave_up(message: OutboxMessage, error: str) -> None:
         given_up.append(error)
 
-    dispatcher = Dispatcher(domain.factory, {TOPIC: limited}, domain.clock, max_attempts=3, on_give_up=gave_up)
+    dispatcher = Dispatcher(
+        domain.factory, {TOPIC: limited}, domain.clock, max_attempts=3, patience=timedelta(0), on_give_up=gave_up
+    )
     for _ in range(5):
         dispatcher.drain()
         clock.advance(timedelta(seconds=30))

@@ -13,7 +13,7 @@ from incidents.context import Domain
 from incidents.dispatcher import Dispatcher
 from incidents.enums import SyncState
 from incidents.models import Action
-from incidents.outbox import FAILED, OutboxMessage
+from incidents.outbox import FAILED, PENDING, OutboxMessage
 from incidents.timesource import ManualTime
 from incidents.tracker import TrackerSync, build_sync, resync
 from incidents.tracker.port import TicketFields, TicketState
@@ -111,10 +111,27 @@ def test_restart_mid_delivery_picks_up_without_duplicate(
     assert len(emu.issues) == 1 and sync_states(domain) == [SyncState.SYNCED]
 
 
+def test_an_outage_shorter_than_the_patience_never_gives_an_action_up(
+    domain: Domain, emu: JiraEmulator, sync: TrackerSync, bot: Bot, clock: ManualTime, incident_ref: str
+) -> None:
+    """Found by the chaos bench: a one-minute outage with errors around it spent an action's eight tries in two
+    minutes, and its issue was never filed. Tries now go on (every five minutes at most) for an hour."""
+    dispatcher = make_dispatcher(domain, sync, bot, clock, max_attempts=3)
+    emu.go_down()
+    add_action(domain, incident_ref)
+    for _ in range(10):  # 50 minutes down
+        dispatcher.drain()
+        clock.advance(timedelta(minutes=5))
+    assert sync_row(domain).state == PENDING and bot.sync_failures == []
+    emu.come_up()
+    settle(dispatcher, clock)
+    assert len(emu.issues) == 1 and sync_states(domain) == [SyncState.SYNCED]
+
+
 def test_budget_spent_marks_sync_failed_tells_commander_once_and_resync_recovers(
     domain: Domain, emu: JiraEmulator, sync: TrackerSync, bot: Bot, clock: ManualTime, incident_ref: str
 ) -> None:
-    dispatcher = make_dispatcher(domain, sync, bot, clock, max_attempts=3)
+    dispatcher = make_dispatcher(domain, sync, bot, clock, max_attempts=3, patience=timedelta(0))
     emu.go_down()
     action_id = add_action(domain, incident_ref)
     for _ in range(4):
