@@ -23,11 +23,9 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from bench.bot_common import Bench, running_bot
-from bench.bot_declare_path import READY
+from bench.bot_declare_path import TARGET, declare_to_ready
 from incidents.task_models import Task
 
-TARGET = 1.1
-"""Channel ready within this many times the critical path (create → post card → pin)."""
 POLICY_FILE = "VIGIL_POLICY_FILE"
 
 
@@ -67,18 +65,6 @@ def bot_with_playbook(directory: Path, steps: int, backend: str, latency_ms: flo
             os.environ[POLICY_FILE] = before
 
 
-def declare_to_ready(bench: Bench, n: int) -> float:
-    """Milliseconds from the command's ack to the last call that makes the channel ready."""
-    emu = bench.emu
-    before = len(emu.calls)
-    emu.slash_command(bench.alice, bench.general, f"declare SEV2 type:fraud_scam Playbook run {n}")
-    acked = time.monotonic()
-    emu.wait_for(lambda: bench.pending() == 0, timeout=60)
-    calls = emu.calls[before:]
-    assert any(c.method == "pins.add" and c.ok for c in calls), "a pinned card expected"
-    return (max(c.finished_at for c in calls if c.method in READY and c.ok) - acked) * 1000
-
-
 def steps_added(bench: Bench) -> int:
     with bench.domain.unit() as ctx:
         return ctx.session.scalar(select(func.count()).select_from(Task)) or 0
@@ -99,7 +85,7 @@ def main() -> None:
         measured: dict[int, list[float]] = {count: [] for count in bots}
         for n in range(args.runs):
             for count, bench in bots.items():
-                measured[count].append(declare_to_ready(bench, n))
+                measured[count].append(declare_to_ready(bench, f"Playbook run {n}").ready_ms)
                 time.sleep(0.2)
         for count, bench in bots.items():
             assert steps_added(bench) == count * args.runs, f"{count}-step playbook: {steps_added(bench)} steps"
@@ -110,7 +96,7 @@ def main() -> None:
     for count, values in measured.items():
         label = f"{count}-step playbook" if count else "no playbook"
         print(
-            f"{label:>16}: ack → channel ready median {medians[count]:.0f} ms, min {min(values):.0f}, "
+            f"{label:>16}: envelope → channel ready median {medians[count]:.0f} ms, min {min(values):.0f}, "
             f"max {max(values):.0f} ({medians[count] / critical:.2f}x the critical path)"
         )
     print(f"ratio {args.steps}-step / none (medians): {medians[args.steps] / medians[0]:.2f}")
