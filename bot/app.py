@@ -28,6 +28,7 @@ from bot.listeners import (
     shortcuts,
     slash_command,
     tasks,
+    triage,
 )
 from incidents.context import Domain
 from incidents.settings import Settings
@@ -81,4 +82,5 @@ def build_app(
     for module in (slash_command, modals, severity_guidance, parties, referrals, reviews, events, shortcuts, actions):
         module.register(app, vigil)
     tasks.register(app, vigil)
+    triage.register(app, vigil)
     return app

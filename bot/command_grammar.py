@@ -153,6 +153,12 @@ class ListTasks:
 
 
 @dataclass(frozen=True)
+class PageService:
+    service: str | None
+    """A paging service's name or label, as the policy pack gives it; None: the one the incident's route pages."""
+
+
+@dataclass(frozen=True)
 class Resolve:
     note: str
 
@@ -187,6 +193,7 @@ Request = (
     | OpenReferralModal
     | ListReferrals
     | MoveReferral
+    | PageService
     | ListTasks
     | Resolve
     | Close
@@ -214,6 +221,7 @@ USAGE: dict[str, str] = {
     "referrals": "/incident referrals",
     "referral": '/incident referral <number> accepted|in_progress|decided "outcome"|declined "reason"|closed',
     "tasks": "/incident tasks",
+    "page": "/incident page [<service>]",
     "resolve": "/incident resolve [note]",
     "close": "/incident close [note]",
     "review": "/incident review",
@@ -382,6 +390,12 @@ def _referral(rest: str) -> Request:
     return MoveReferral(number=int(words[0].removeprefix("#")), status=status, said=said)
 
 
+def _page(rest: str) -> Request:
+    if _MENTION.search(rest) or rest.startswith("@"):
+        raise _usage("page", "Paging a person is not supported yet: page their paging service.")
+    return PageService(service=" ".join(rest.split()) or None)
+
+
 def _plain(text: str) -> str:
     """Free text the domain stores without mentions: people in it become ``@name``."""
     return from_slack(text).text
@@ -414,6 +428,7 @@ _PARSERS: dict[str, Callable[[str], Request]] = {
     "referrals": _no_args("referrals", ListReferrals()),
     "referral": _referral,
     "tasks": _no_args("tasks", ListTasks()),
+    "page": _page,
     "resolve": lambda rest: Resolve(note=_plain(rest)),
     "close": lambda rest: Close(note=_plain(rest)),
     "review": _no_args("review", OpenReviewModal()),

@@ -27,6 +27,9 @@ class ViewId(StrEnum):
     """The open-a-referral form; its ``private_metadata`` is an :class:`bot.blocks.modals.Origin`."""
     TASK_SKIP = "incident-task-skip-submit"
     """The skip-a-step form; its ``private_metadata`` is the task id."""
+    SIGNALS_ATTACH = "signals-attach-submit"
+    SIGNALS_DISMISS = "signals-dismiss-submit"
+    """The triage forms; their ``private_metadata`` is the signal group id."""
 
 
 class ShortcutId(StrEnum):
@@ -50,6 +53,10 @@ class ActionId(StrEnum):
     TASK_DONE = "incident-task-done"
     TASK_SKIP = "incident-task-skip"
     """Playbook step buttons carry the task id as their value."""
+    SIGNALS_DECLARE = "signals-declare"
+    SIGNALS_ATTACH = "signals-attach"
+    SIGNALS_DISMISS = "signals-dismiss"
+    """Triage buttons carry the signal group id as their value."""
 
 
 class Field(StrEnum):
@@ -82,6 +89,8 @@ class Field(StrEnum):
     EXTERNAL_REF = "external_ref"
     NOTE = "note"
     SKIP_REASON = "reason"
+    """Also the dismiss-signals form's reason (the domain's ``required_text`` names it ``reason`` in both)."""
+    INCIDENT_REF = "ref"
 
 
 class Purpose(StrEnum):
@@ -108,6 +117,11 @@ def timeline_purpose(entry_id: int) -> str:
 
 def handoff_purpose(handoff_id: int) -> str:
     return f"handoff:{handoff_id}"
+
+
+def triage_purpose(group_id: int) -> str:
+    """The metadata tag of a signal group's triage post (a post about no incident)."""
+    return f"signals:{group_id}"
 
 
 def nudge_purpose(nudge_id: int) -> str:

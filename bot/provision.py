@@ -46,6 +46,7 @@ from incidents.outbox import OutboxMessage
 from incidents.people import is_directory_id
 from incidents.postings import find_posting, list_postings, record_posting
 from incidents.settings import Settings
+from incidents.signals.queries import incident_groups
 from incidents.unit import lock_incident
 
 CHANNEL_NAME_MAX = 80
@@ -152,7 +153,7 @@ class Provisioner:
                 declared_at=incident.declared_at.timestamp() - 1,
                 done=done,
                 invite=tuple(message.payload.get("invite", [])),
-                card=cards.card(incident, ctx.policy, ctx.now()),
+                card=cards.card(incident, ctx.policy, ctx.now(), incident_groups(ctx, incident.id)),
                 version=incident.version,
                 purpose=cards.purpose(incident),
                 announcement=partial(cards.announcement, incident),

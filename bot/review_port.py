@@ -1,7 +1,9 @@
 """Publishing a review in Slack (the ``review.published`` outbox row), and the incident channel's "Review" bookmark.
 
 For each audience: its summary is posted, then its HTML page uploaded under it. The team version goes to the
-incident channel (private for restricted incidents); the leadership version, which names nobody on a restricted
+incident channel, as that channel's readers may read it (:attr:`incidents.access.ViewerKind.CHANNEL`: a restricted
+incident's channel is private, so its sensitive entries are shown behind their content warning; a standard
+incident's channel is public, so they are left out); the leadership version, which names nobody on a restricted
 incident, goes to ``settings.leadership_channel`` when one is set. Each step is recorded in
 ``incidents.postings``, so a redelivery or a retry after a failure repeats nothing that was done; a summary
 posted just before a crash is found again by its metadata tag.
@@ -20,6 +22,7 @@ from bot.delivery import PostOptions, find_own_post, incident_by_id, metadata, r
 from bot.ids import Purpose
 from bot.people import PeopleDirectory
 from bot.review_blocks import SummaryMessage, review_summary
+from incidents.access import ViewerKind, Who
 from incidents.context import Ctx, Domain
 from incidents.dispatcher import Handler, RetryLater
 from incidents.links import review_page
@@ -59,6 +62,11 @@ class Target:
     summary: Purpose
     file: Purpose
     file_name: str
+
+    def reader(self, publisher: str) -> Who:
+        """Who reads what is posted there, as the access policy knows them (``publisher`` is who is audited)."""
+        kind = ViewerKind.CHANNEL if self.audience is Audience.TEAM else ViewerKind.LEADERSHIP
+        return Who(kind, publisher)
 
 
 @dataclass(frozen=True)
@@ -106,7 +114,7 @@ class ReviewPort:
             if target.summary in plan.done and target.file in plan.done:
                 continue
             with self.domain.unit() as ctx:
-                document = review_document(ctx, plan.ref, actor=plan.publisher, audience=target.audience)
+                document = review_document(ctx, plan.ref, actor=target.reader(plan.publisher), audience=target.audience)
                 html = self.templates.render(document, Format.HTML, document.type_keys)
             if target.summary not in plan.done:
                 self._post_summary(plan, target, review_summary(document, file_name=target.file_name), message)

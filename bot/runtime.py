@@ -20,11 +20,15 @@ from bot.review_port import ReviewPort
 from bot.slack_only import for_incidents_in_slack
 from bot.slack_port import SlackPort
 from bot.socket_mode import SocketModeHandler
+from bot.triage import triage_handlers
 from incidents.context import Domain
 from incidents.dispatcher import LEASE, Backoff, Dispatcher
 from incidents.outbox import OutboxMessage
+from incidents.paging import build_pager, paging_handlers
+from incidents.paging.delivery import Pager
 from incidents.reviews import load_templates
 from incidents.settings import Settings
+from incidents.signals.delivery import signal_handlers
 from incidents.timesource import SystemTime, TimeSource
 from incidents.tracker import build_sync, tracker_handlers
 
@@ -43,7 +47,9 @@ class Runtime:
         backoff: Backoff | None = None,
         lease: timedelta = LEASE,
         client: WebClient | None = None,
+        pager: Pager | None = None,
     ) -> None:
+        """``client`` and ``pager`` replace the Slack client and the paging handlers built from the settings."""
         self.settings, self.domain = settings, domain
         self.templates = load_templates(settings.templates_dir)  # a broken template stops start-up (ConfigError)
         self.client = client or web_client(settings)
@@ -59,6 +65,10 @@ class Runtime:
             },
         )
         handlers |= tracker_handlers(self.tracker_sync)
+        handlers |= signal_handlers(domain)  # domain work, about no incident Slack must have heard of
+        handlers |= triage_handlers(self.client, domain, settings)  # posts about groups, not incidents
+        self.pager = pager or build_pager(domain, settings)
+        handlers |= paging_handlers(domain, self.pager)
         self.dispatcher = Dispatcher(
             domain.factory,
             handlers,
@@ -104,3 +114,5 @@ class Runtime:
             self._socket = None
         self.stop_dispatcher()
         self.port.close()
+        if self.pager is not None:
+            self.pager.close()

@@ -13,6 +13,7 @@ import logging
 from concurrent.futures import ThreadPoolExecutor
 
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from bot.blocks import card as cards
 from bot.blocks import messages
@@ -20,6 +21,7 @@ from bot.delivery import (
     PostOptions,
     Tag,
     direct_message_once,
+    error_code,
     incident_by_id,
     invite,
     post_once,
@@ -40,6 +42,7 @@ from incidents.outbox import OutboxMessage, Topic
 from incidents.people import is_directory_id
 from incidents.postings import find_posting
 from incidents.settings import Settings
+from incidents.signals.queries import incident_groups
 
 CHANNEL_WAIT_S = 5.0
 
@@ -102,7 +105,7 @@ class SlackPort:
             topic_posting = find_posting(ctx, incident.id, Purpose.TOPIC)
             announced = find_posting(ctx, incident.id, Purpose.ANNOUNCEMENT)
             seen = find_posting(ctx, incident.id, Purpose.ANNOUNCED_AS)
-            rendered = cards.card(incident, ctx.policy, ctx.now())
+            rendered = cards.card(incident, ctx.policy, ctx.now(), incident_groups(ctx, incident.id))
             topic = cards.topic(incident)
             announcement = cards.announcement(incident, incident.slack_channel_id)
             incident_id, has_channel, version = incident.id, incident.slack_channel_id is not None, incident.version
@@ -136,14 +139,30 @@ class SlackPort:
             options = PostOptions(incident.tier.is_restricted)
             incident_id, incident_ref = incident.id, incident.ref
             newcomer = _newcomer(entry)
+            emails = _invited_by_email(entry)
         if channel is None:
             raise RetryLater("the incident channel is not created yet", after=CHANNEL_WAIT_S)
-        if newcomer is not None:
-            invite(self.client, channel, [newcomer], ref=incident_ref)
-            self.pool.submit(self.people.learn, [newcomer])
+        newcomers = [newcomer] if newcomer is not None else []
+        newcomers += [u for u in map(self._user_by_email, emails) if u is not None and u not in newcomers]
+        if newcomers:
+            invite(self.client, channel, newcomers, ref=incident_ref)
+            self.pool.submit(self.people.learn, newcomers)
         tag, since = Tag(incident_ref, purpose), retry_window(message)
         posted = post_once(self.client, channel, tag, since=since, **rendered.as_kwargs(), **options.kwargs())
         record(self.domain, incident_id, purpose, channel, posted.ts)
+
+    def _user_by_email(self, email: str) -> str | None:
+        """The workspace member with this e-mail address, or None when Slack knows nobody by it (logged)."""
+        try:
+            with slack_call("users.lookupByEmail"):
+                found = self.client.users_lookupByEmail(email=email)
+        except SlackApiError as exc:
+            if error_code(exc) != "users_not_found":
+                raise
+            log.info("nobody in Slack has the e-mail of a person on call; not invited")
+            return None
+        user = found.get("user") or {}
+        return str(user["id"]) if user.get("id") else None
 
     def prompt_handoff(self, message: OutboxMessage) -> None:
         """Ask the proposed commander, in a direct message, to accept or decline."""
@@ -182,6 +201,14 @@ class SlackPort:
         since = retry_window(message)
         posted = post_once(self.client, channel, tag, since=since, **rendered.as_kwargs(), **options.kwargs())
         record(self.domain, incident_id, purpose, channel, posted.ts)
+
+
+def _invited_by_email(entry: TimelineEntry) -> list[str]:
+    """The e-mail addresses a paging entry asks to invite (who the paging service says is on call)."""
+    if entry.kind is not TimelineKind.PAGE:
+        return []
+    keys = entry.data.get("invite") or []
+    return [k.removeprefix("email:") for k in keys if isinstance(k, str) and k.startswith("email:")]
 
 
 def _newcomer(entry: TimelineEntry) -> str | None:

@@ -11,7 +11,7 @@ from incidents.context import Ctx
 from incidents.effects import record
 from incidents.enums import ActionCategory, ActionPriority, ActionStatus, SyncState, TimelineKind
 from incidents.errors import NotFound, VigilError
-from incidents.guards import required_text
+from incidents.guards import plain, required_text
 from incidents.models import Action, Incident
 from incidents.outbox import Topic, enqueue
 from incidents.queries import load_incident
@@ -67,7 +67,7 @@ def add_action(
     action = Action(
         incident=incident,
         title=title,
-        description=description.strip(),
+        description=plain(description),
         owner=owner,
         due_date=due_date,
         priority=priority,
@@ -122,7 +122,7 @@ def update_action(
     if changes.title is not None:
         action.title = applied["title"] = required_text(changes.title, "title", label="An action title", limit=255)
     if changes.description is not None:
-        action.description = applied["description"] = changes.description.strip()
+        action.description = applied["description"] = plain(changes.description)
     if changes.owner is not _UNSET:
         action.owner = changes.owner
         applied["owner"] = action.owner

@@ -25,7 +25,9 @@ from incidents.people import upsert_person
 
 READ = "incidents:read"
 WRITE = "incidents:write"
-SCOPES = (READ, WRITE)
+SIGNALS_WRITE = "signals:write"
+"""Report signals (``POST /api/v1/signals``, Alertmanager's webhook) and nothing else."""
+SCOPES = (READ, WRITE, SIGNALS_WRITE)
 DEFAULT_RATE_PER_MINUTE = 120
 WINDOW = timedelta(minutes=1)
 IDEMPOTENCY_TTL = timedelta(hours=24)

@@ -16,6 +16,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from incidents.db import make_engine, make_sessionmaker, transaction
 from incidents.errors import Conflict
+from incidents.paging.config import configured_services
 from incidents.policy import Policy, load_policy
 from incidents.settings import Settings
 from incidents.timesource import FrozenTime, SystemTime, TimeSource
@@ -33,6 +34,9 @@ class Ctx:
     session: Session
     policy: Policy
     clock: TimeSource
+    paging: frozenset[str] = frozenset()
+    """The paging services of the policy that have a routing key in the settings (see :mod:`incidents.paging`):
+    only these are paged; with none, paging records nothing."""
 
     def now(self) -> datetime:
         return self.clock.now()
@@ -50,11 +54,20 @@ class Domain:
     clock: TimeSource
     poke: Callable[[], None] = field(default=nothing)
     """Wakes this process's outbox dispatcher; set by whoever runs one (:class:`bot.runtime.Runtime`)."""
+    paging: frozenset[str] = frozenset()
+    """See :attr:`Ctx.paging`."""
 
     @classmethod
     def from_settings(cls, settings: Settings, clock: TimeSource | None = None) -> Domain:
         engine = make_engine(settings.database_url)
-        return cls(engine, make_sessionmaker(engine), load_policy(settings.policy_file), clock or SystemTime())
+        policy = load_policy(settings.policy_file)
+        return cls(
+            engine,
+            make_sessionmaker(engine),
+            policy,
+            clock or SystemTime(),
+            paging=configured_services(settings, policy.paging),
+        )
 
     @contextmanager
     def unit(self, received: datetime | None = None) -> Iterator[Ctx]:
@@ -71,7 +84,7 @@ class Domain:
         clock = self.clock if received is None else FrozenTime(received)
         try:
             with transaction(self.factory) as session:
-                yield Ctx(session, self.policy, clock)
+                yield Ctx(session, self.policy, clock, self.paging)
         except StaleDataError:
             raise Conflict(CONFLICT) from None
         except DBAPIError as exc:

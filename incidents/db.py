@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -100,6 +101,14 @@ def _tune_sqlite(engine: Engine) -> None:
 def on_postgresql(session: Session) -> bool:
     """Whether the session's database is PostgreSQL (production), for the few statements that use its features."""
     return session.get_bind().dialect.name == "postgresql"
+
+
+def insert_or_nothing(session: Session, model: type[Any], rows: list[dict[str, Any]], on: list[str]) -> Any:
+    """``INSERT ... ON CONFLICT (on) DO NOTHING`` in the session's dialect (PostgreSQL and SQLite both have it):
+    a concurrent insert of the same key waits for the other to commit, then inserts nothing, with no lookup
+    first. Add ``.returning(...)`` to learn which rows went in."""
+    dialect_insert = postgresql.insert if on_postgresql(session) else sqlite.insert
+    return dialect_insert(model).values(rows).on_conflict_do_nothing(index_elements=on)
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:

@@ -66,6 +66,10 @@ class TimelineKind(StrEnum):
     CLOCK = "clock"
     TASK = "task"
     REFERRAL = "referral"
+    SIGNALS = "signals"
+    """Reports that arrived for the incident, counted together (one entry a minute at most)."""
+    PAGE = "page"
+    """A page sent, acknowledged, late or escalated."""
 
 
 class ActionStatus(StrEnum):

@@ -1,7 +1,8 @@
 """CSV for spreadsheets and BI tools: the incident list and the figures behind each trends chart.
 
 Cells that a spreadsheet would run as a formula (starting with ``=``, ``+``, ``-``, ``@``) are prefixed with an
-apostrophe. Times are ISO 8601 UTC; durations are minutes, so tools can aggregate them.
+apostrophe, once bidirectional control characters are taken out (they would hide such a start, and reorder what a
+spreadsheet shows). Times are ISO 8601 UTC; durations are minutes, so tools can aggregate them.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from incidents import metrics
 from incidents.context import Ctx
 from incidents.errors import VigilError
+from incidents.guards import without_bidi
 from incidents.listing import IncidentRow
 
 INCIDENT_HEADER = (
@@ -73,7 +75,7 @@ def _cell(value: object) -> str:
         return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     if isinstance(value, timedelta):
         return f"{value.total_seconds() / 60:.1f}"
-    text = str(value)
+    text = without_bidi(str(value))
     return "'" + text if text.startswith(_FORMULA_START) else text
 
 

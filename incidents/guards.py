@@ -1,4 +1,10 @@
-"""Input checks shared by the services. Each failure is a :class:`VigilError` naming the field."""
+"""Input checks shared by the services. Each failure is a :class:`VigilError` naming the field.
+
+Text people write (titles, notes, updates, reasons, review fields) goes through :func:`plain` on its way in:
+bidirectional control characters are removed, so a right-to-left override typed into a title cannot make a list,
+a page, a Slack message or a spreadsheet show something other than what is stored. Output that may still meet
+such characters (rows written before, names from Slack) strips them again with :func:`without_bidi`.
+"""
 
 from __future__ import annotations
 
@@ -9,14 +15,28 @@ from datetime import datetime
 from incidents.errors import VigilError
 
 TITLE_MAX = 150  # what Slack's header block shows
+BIDI_CONTROLS = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"
+"""Embeddings, overrides and their end (U+202A to U+202E), isolates (U+2066 to U+2069), the left-to-right and
+right-to-left marks (U+200E, U+200F) and the Arabic letter mark (U+061C)."""
+_NO_BIDI = str.maketrans("", "", BIDI_CONTROLS)
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _DATES_AND_TIMES = re.compile(r"\d{4}-\d{1,2}-\d{1,2}|\d{1,2}:\d{2}(?::\d{2})?")
 _PHONE = re.compile(r"(?<![\w])\+?\(?\d{1,4}\)?(?:[\s.\-/]?\(?\d\)?){6,}(?![\w])")
 
 
+def without_bidi(text: str) -> str:
+    """``text`` without bidirectional control characters (:data:`BIDI_CONTROLS`)."""
+    return text.translate(_NO_BIDI)
+
+
+def plain(text: str) -> str:
+    """Free text as the services store it: without bidirectional controls or surrounding space."""
+    return without_bidi(text).strip()
+
+
 def clean_title(title: str) -> str:
     """Titles become channel names and announcements, so they must not identify a person."""
-    title = " ".join(title.split())
+    title = " ".join(without_bidi(title).split())
     if not title:
         raise VigilError("A title is required.", field="title")
     if len(title) > TITLE_MAX:
@@ -35,7 +55,7 @@ def clean_title(title: str) -> str:
 
 
 def required_text(value: str, field: str, *, label: str, limit: int = 4000) -> str:
-    value = value.strip()
+    value = plain(value)
     if not value:
         raise VigilError(f"{label} is required.", field=field)
     if len(value) > limit:

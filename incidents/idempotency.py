@@ -16,11 +16,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select, tuple_
-from sqlalchemy.dialects import postgresql, sqlite
 
 from incidents.apikey_models import IdempotencyRecord
 from incidents.context import Ctx
-from incidents.db import on_postgresql
+from incidents.db import insert_or_nothing
 from incidents.errors import VigilError
 
 Claimant = tuple[int, str]
@@ -61,7 +60,6 @@ def claim(ctx: Ctx, attempts: Sequence[Attempt]) -> dict[Claimant, IdempotencyRe
     """
     if not attempts:
         return {}
-    dialect_insert = postgresql.insert if on_postgresql(ctx.session) else sqlite.insert
     now = ctx.now()
     rows = [
         {
@@ -74,12 +72,7 @@ def claim(ctx: Ctx, attempts: Sequence[Attempt]) -> dict[Claimant, IdempotencyRe
         }
         for a in sorted(attempts, key=lambda a: (a.claimant, a.fingerprint))
     ]
-    insert = (
-        dialect_insert(IdempotencyRecord)
-        .values(rows)
-        .on_conflict_do_nothing(index_elements=["api_key_id", "key"])
-        .returning(IdempotencyRecord)
-    )
+    insert = insert_or_nothing(ctx.session, IdempotencyRecord, rows, ["api_key_id", "key"]).returning(IdempotencyRecord)
     records = {(r.api_key_id, r.key): r for r in ctx.session.scalars(insert)}
     taken = [a.claimant for a in attempts if a.claimant not in records]
     if taken:

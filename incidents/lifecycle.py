@@ -19,8 +19,9 @@ from incidents.context import Ctx
 from incidents.effects import audit, record
 from incidents.enums import Severity, Status, Tier, TimelineKind
 from incidents.errors import VigilError
-from incidents.guards import clean_title, not_in_future, required_text
+from incidents.guards import clean_title, not_in_future, plain, required_text
 from incidents.models import Clock, Incident, IncidentType, RoleAssignment, SeverityChange
+from incidents.paging import service as paging
 from incidents.policy import Policy
 from incidents.provisioning import queue_channel
 from incidents.queries import load_incident
@@ -208,6 +209,10 @@ def declare_many(ctx: Ctx, declarations: Sequence[Declaration]) -> list[Incident
     )
     for incident, ref in zip(incidents, refs, strict=True):
         set_committed_value(incident, "ref", ref)
+    if ctx.paging:  # pages are keyed by the reference, so they are recorded once it is taken
+        for d, incident, _clocks in opened:
+            if d.in_slack:  # a terminal declare (a rehearsal, a record after the fact) wakes nobody by itself
+                paging.pages_for_declare(ctx, incident, d.actor)
     return incidents
 
 
@@ -216,7 +221,7 @@ def _open(ctx: Ctx, d: Declaration, now: datetime) -> tuple[Incident, list[Clock
     incident = Incident(
         ref=f"~{uuid.uuid4().hex[:16]}",
         title=d.title,
-        summary=d.summary.strip(),
+        summary=plain(d.summary),
         severity=d.severity,
         status=Status.DECLARED,
         tier=d.tier,
@@ -472,8 +477,10 @@ def change_status(ctx: Ctx, ref: str, *, actor: str, status: Status, note: str =
     if reopening:
         incident.resolved_at = None
     incident.status = status
+    if previous.is_open and not status.is_open:
+        paging.resolve_pages(ctx, incident)
     verb = "Reopened" if reopening else f"Status {previous.value} → {status.value}"
-    text = f"{verb}: {note.strip()}" if note.strip() else verb
+    text = f"{verb}: {plain(note)}" if plain(note) else verb
     record(
         ctx,
         incident,

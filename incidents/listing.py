@@ -9,7 +9,8 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from incidents.access import Viewer, sight, visible
+from incidents.access import Viewer, sight
+from incidents.access.reading import visible
 from incidents.context import Ctx
 from incidents.enums import Severity, Status, Tier
 from incidents.models import Clock

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from incidents.errors import VigilError
+from incidents.guards import BIDI_CONTROLS
 
 MENTIONS_KEY = "mentions"
 """Where a timeline entry's ``data`` holds its mentions."""
@@ -40,11 +41,23 @@ class Mention:
 
 
 def anchored(text: str, mentions: Iterable[Mention]) -> tuple[str, list[Mention]]:
-    """``text`` stripped as the services store it, with the spans moved along; refuses spans that do not cover
-    an ``@name`` of the text or that overlap, so a stored span always points at what it names."""
-    stripped = text.strip()
-    lead = len(text) - len(text.lstrip())
-    moved = sorted((Mention(m.key, m.start - lead, m.end - lead) for m in mentions), key=lambda m: m.start)
+    """``text`` as the services store it (stripped, without bidirectional controls: :func:`incidents.guards.plain`),
+    with the spans moved along; refuses spans that do not cover an ``@name`` of the text or that overlap, so a
+    stored span always points at what it names."""
+    kept = [i for i, c in enumerate(text) if c not in BIDI_CONTROLS]
+    before = [0] * (len(text) + 1)  # before[i]: how many of text[:i] are kept
+    for i in kept:
+        before[i + 1] = 1
+    for i in range(len(text)):
+        before[i + 1] += before[i]
+    cleaned = "".join(text[i] for i in kept)
+    stripped = cleaned.strip()
+    lead = len(cleaned) - len(cleaned.lstrip())
+
+    def at(offset: int) -> int:
+        return before[offset] - lead if 0 <= offset <= len(text) else -1
+
+    moved = sorted((Mention(m.key, at(m.start), at(m.end)) for m in mentions), key=lambda m: m.start)
     previous_end = 0
     for mention in moved:
         inside = previous_end <= mention.start < mention.end <= len(stripped)

@@ -42,6 +42,15 @@ class Observer(Protocol):
     def leading(self, leads: bool) -> None:
         """This process started (True) or stopped (False) running the scheduler."""
 
+    def signals(self, event: str, count: int = 1) -> None:
+        """Signals ``received`` or ``repeated``; groups ``opened``, ``declared``, ``attached`` or ``dismissed``."""
+
+    def pages(self, event: str) -> None:
+        """A page ``sent``, ``acknowledged``, ``escalated`` or ``resolved``."""
+
+    def waited(self, span: str, seconds: float) -> None:
+        """How long people were waited on: ``signal_to_declare``, ``signal_to_page``, ``page_to_acknowledge``."""
+
 
 class _Ignore:
     def acked(self, kind: str, seconds: float) -> None:
@@ -54,6 +63,15 @@ class _Ignore:
         pass
 
     def leading(self, leads: bool) -> None:
+        pass
+
+    def signals(self, event: str, count: int = 1) -> None:
+        pass
+
+    def pages(self, event: str) -> None:
+        pass
+
+    def waited(self, span: str, seconds: float) -> None:
         pass
 
 

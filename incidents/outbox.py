@@ -46,6 +46,23 @@ class Topic(StrEnum):
     """Post the published review's summary and page; payload ``{"review_id": int}``."""
     REVIEW_BOOKMARK = "review.bookmark"
     """Bookmark the review's web page in the incident channel. No payload."""
+    SIGNALS_NOTE = "signals.note"
+    """Put an attached group's newest signals on its incident's timeline as one entry; payload ``{"group_id"}``."""
+    SIGNALS_CHECK = "signals.check"
+    """See whether a waiting group reached the policy's threshold, once the reports in flight have landed (each
+    report counts only what it sees, so reports arriving together on several replicas can all fall short);
+    payload ``{"group_id"}``."""
+    SIGNALS_TRIAGE = "signals.triage"
+    """Post a group waiting for triage to the triage channel, or bring that post up to date; payload
+    ``{"group_id"}``."""
+    PAGE_TRIGGER = "page.trigger"
+    """Send a page to its paging service; payload ``{"page_id": int}``."""
+    PAGE_RESOLVE = "page.resolve"
+    """Tell the paging service the incident is resolved; payload ``{"page_id": int}``."""
+    PAGE_ACK_DUE = "page.ack_due"
+    """Queued for the page's acknowledgement deadline: escalate if nobody acknowledged; payload ``{"page_id"}``."""
+    PAGE_ON_CALL = "page.on_call"
+    """Ask the paging service who is on call for a sent page and invite them to the channel; payload ``{"page_id"}``."""
     # The scheduler's nudges, one topic per NudgeKind (its ``topic``); payload ``{"nudge_id": int}``.
     NUDGE_UPDATE_DUE = "nudge.update_due"
     NUDGE_CLOCK_REMINDER = "nudge.clock_reminder"

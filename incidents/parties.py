@@ -1,6 +1,7 @@
 """The parties to an incident: who reported it, who was harmed, which account did it, who saw it.
 
-Parties are for the incident's members only (:func:`incidents.queries.is_member`): every read of them is audited,
+Parties are for the incident's members only (:mod:`incidents.access`: ``SEE_PARTIES``, ``EDIT_PARTIES``), decided
+before the incident is loaded; every read of them is audited,
 and beyond the team their identifiers are shown as role tokens ("Reporter", "Witness 2"), see
 :func:`party_tokens`. :func:`erase_party` removes a person on request: their identifiers are replaced by the token
 everywhere in the incident's record and blanked on the party, for good.
@@ -17,14 +18,16 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import object_session
 
+from incidents.access import Act, Standing, Who, acting, permits, standing, standing_of
 from incidents.context import Ctx
 from incidents.db import Base
 from incidents.effects import audit, changed
 from incidents.errors import Forbidden, NotFound, VigilError
+from incidents.guards import without_bidi
 from incidents.models import Action, Incident, SeverityChange, StatusUpdate, TimelineEntry
 from incidents.party_models import Party, PartyRole
 from incidents.privacy.scan import PERSONAL_TEXT
-from incidents.queries import is_member, load_incident
+from incidents.queries import load_incident, no_incident
 
 IDENTIFIER_MIN = 2
 """Shorter identifiers would be masked inside unrelated words' neighbours ("Al", "7") more than they protect."""
@@ -68,14 +71,15 @@ def add_party(
     ctx: Ctx,
     ref: str,
     *,
-    actor: str,
+    actor: str | Who,
     role: PartyRole,
     name: str | None = None,
     account_id: str | None = None,
     handle: str | None = None,
     contact: str | None = None,
 ) -> ListedParty:
-    incident = _for_member(ctx, ref, actor)
+    incident = _for_member(ctx, ref, actor, Act.EDIT_PARTIES)
+    actor = acting(actor).key
     given = {
         "name": _identifier(name, "name", 200),
         "account_id": _identifier(account_id, "account_id", 200),
@@ -96,20 +100,22 @@ def add_party(
     return ListedParty(party, _tokens(_parties(ctx, incident))[party.number])
 
 
-def list_parties(ctx: Ctx, ref: str, *, actor: str) -> list[ListedParty]:
+def list_parties(ctx: Ctx, ref: str, *, actor: str | Who) -> list[ListedParty]:
     """Every party with its identifiers, erased ones included (blank, with when and by whom). Audited."""
-    incident = _for_member(ctx, ref, actor)
+    incident = _for_member(ctx, ref, actor, Act.SEE_PARTIES)
+    actor = acting(actor).key
     parties = _parties(ctx, incident)
     audit(ctx, actor, "party.view", incident, parties=len(parties))
     tokens = _tokens(parties)
     return [ListedParty(p, tokens[p.number]) for p in parties]
 
 
-def erase_party(ctx: Ctx, ref: str, party: str, *, actor: str) -> Erasure:
+def erase_party(ctx: Ctx, ref: str, party: str, *, actor: str | Who) -> Erasure:
     """Replace the party's identifiers with its role token across the incident's title, summary, timeline, status
     updates, severity reasons, actions and review, then blank them on the party. Returns how many replacements
     were made; the audit event records that count, never the identifiers."""
-    incident = _for_member(ctx, ref, actor)
+    incident = _for_member(ctx, ref, actor, Act.EDIT_PARTIES)
+    actor = acting(actor).key
     parties = _parties(ctx, incident)
     target = _find(incident, parties, party)
     token = _tokens(parties)[target.number]
@@ -236,19 +242,29 @@ def _of(ctx: Ctx, model: Any, incident: Incident) -> list[Any]:
     return list(ctx.session.scalars(select(model).where(model.incident_id == incident.id)))
 
 
-def require_member(incident: Incident, actor: str) -> None:
+def require_member(incident: Incident, actor: str | Who) -> None:
     """:class:`NotMember` unless ``actor`` may see and change the incident's parties (for forms, before opening)."""
-    if not is_member(incident, actor):
+    who = acting(actor)
+    _require(who, standing_of(incident, who), Act.EDIT_PARTIES)
+
+
+def _require(who: Who, found: Standing, act: Act) -> None:
+    if not permits(who, found, act):
         raise NotMember(
-            f"Only members of {incident.ref} (its declarer and role holders) can see or change its parties.",
+            f"Only members of {found.ref} (its declarer and role holders) can see or change its parties.",
             field="ref",
         )
 
 
-def _for_member(ctx: Ctx, ref: str, actor: str) -> Incident:
-    incident = load_incident(ctx, ref)
-    require_member(incident, actor)
-    return incident
+def _for_member(ctx: Ctx, ref: str, actor: str | Who, act: Act) -> Incident:
+    """The incident, once ``actor`` is found to be allowed ``act`` (from one light row: nothing is loaded for a
+    refusal)."""
+    who = acting(actor)
+    found = standing(ctx.session, who, ref=ref)
+    if found is None:
+        raise no_incident(ref)
+    _require(who, found, act)
+    return load_incident(ctx, found.ref)
 
 
 def _parties_query(incident: Incident) -> Any:
@@ -280,7 +296,7 @@ def _identifiers(party: Party) -> list[str]:
 
 
 def _identifier(value: str | None, field: str, limit: int) -> str | None:
-    value = " ".join((value or "").split())
+    value = " ".join(without_bidi(value or "").split())
     if field == "handle":
         value = value.removeprefix("@")
     if not value:

@@ -18,6 +18,7 @@ from sqlalchemy import func, or_, select
 
 from incidents.context import Ctx
 from incidents.errors import VigilError
+from incidents.guards import plain
 from incidents.mentions import STORED_MENTION, stored_mentions
 from incidents.models import Incident, Person
 
@@ -48,8 +49,8 @@ def upsert_person(ctx: Ctx, key: str, *, display_name: str | None = None, email:
     if person is None:
         person = Person(key=key)
         ctx.session.add(person)
-    if display_name is not None and display_name.strip():
-        person.display_name = display_name.strip()[:200]
+    if display_name is not None and plain(display_name):
+        person.display_name = plain(display_name)[:200]
     if email is not None and email.strip():
         person.email = email.strip()[:320]
     ctx.session.flush()

@@ -9,16 +9,21 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
 from sqlalchemy.orm import selectinload
 
+from incidents.access.members import is_member as is_member
+from incidents.access.members import visible_clause
+from incidents.access.policy import Act, Who
 from incidents.context import Ctx
 from incidents.enums import OPEN_STATUSES, Severity, Status, Tier
 from incidents.errors import NotFound
-from incidents.models import Incident, IncidentType, RoleAssignment
+from incidents.models import Incident, IncidentType
+from incidents.refs import normalise_ref as normalise_ref
 
 _REF_SHAPE = "INC-<year>-<number>, e.g. INC-2026-0042"
 
 
-def normalise_ref(ref: str) -> str:
-    return ref.strip().upper()
+def no_incident(ref: str) -> NotFound:
+    """What every lookup answers for a reference that names no incident."""
+    return NotFound(f"No incident {ref.strip()!r} ({_REF_SHAPE}).", field="ref")
 
 
 def get_incident(ctx: Ctx, ref: str) -> Incident:
@@ -41,7 +46,7 @@ def _one(ctx: Ctx, ref: str, parts: tuple[Any, ...]) -> Incident:
     query = select(Incident).where(Incident.ref == normalise_ref(ref)).options(*(selectinload(p) for p in parts))
     incident = ctx.session.scalar(query)
     if incident is None:
-        raise NotFound(f"No incident {ref.strip()!r} ({_REF_SHAPE}).", field="ref")
+        raise no_incident(ref)
     return incident
 
 
@@ -66,10 +71,12 @@ class IncidentFilter:
     declared_to: datetime | None = None
     updated_since: datetime | None = None
     visible_to: str | None = None
-    """A person key: restricted incidents are included only where that person is a member (:func:`is_member`)."""
-    titles_searched_for: str | None = None
-    """A person key: ``text`` matches a restricted incident's title only where that person is a member (anyone
-    else may know it exists, but not find it by words of a title they are never shown)."""
+    """A person key: only incidents that person may see (:class:`incidents.access.Act` ``SEE_INCIDENT``)."""
+    seen_by: Who | None = None
+    """Any viewer: only incidents it may see (an API key, the leadership group)."""
+    titles_searched_for: Who | None = None
+    """``text`` matches a title only where this viewer may read the incident's free text (the leadership group may
+    know a restricted incident exists, but not find it by words of a title it is never shown)."""
 
 
 def _filtered(query: Select[Incident], f: IncidentFilter) -> Select[Incident]:
@@ -88,8 +95,9 @@ def _filtered(query: Select[Incident], f: IncidentFilter) -> Select[Incident]:
     if f.text:
         pattern = "%" + f.text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         in_title: ColumnElement[bool] = func.lower(Incident.title).like(pattern, escape="\\")
-        if f.titles_searched_for is not None:
-            in_title = and_(in_title, _member_or_standard(f.titles_searched_for))
+        readable = visible_clause(f.titles_searched_for, Act.SEE_ENTRIES) if f.titles_searched_for else None
+        if readable is not None:
+            in_title = and_(in_title, readable)
         query = query.where(or_(in_title, Incident.ref == f.text.upper()))
     if f.declared_from:
         query = query.where(Incident.declared_at >= f.declared_from)
@@ -97,14 +105,11 @@ def _filtered(query: Select[Incident], f: IncidentFilter) -> Select[Incident]:
         query = query.where(Incident.declared_at < f.declared_to)
     if f.updated_since:
         query = query.where(Incident.updated_at >= f.updated_since)
-    if f.visible_to is not None:
-        query = query.where(_member_or_standard(f.visible_to))
+    for who in filter(None, (Who.person(f.visible_to) if f.visible_to is not None else None, f.seen_by)):
+        seen = visible_clause(who)
+        if seen is not None:
+            query = query.where(seen)
     return query
-
-
-def _member_or_standard(person: str) -> ColumnElement[bool]:
-    holds_role = exists().where(RoleAssignment.incident_id == Incident.id, RoleAssignment.person == person)
-    return or_(Incident.tier == Tier.STANDARD, Incident.declared_by == person, holds_role)
 
 
 def matching(f: IncidentFilter) -> Select[Incident]:
@@ -127,9 +132,3 @@ def list_incidents(ctx: Ctx, f: IncidentFilter | None = None, *, limit: int = 50
 def count_incidents(ctx: Ctx, f: IncidentFilter | None = None) -> int:
     query = _filtered(select(Incident), f or IncidentFilter())
     return ctx.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-
-
-def is_member(incident: Incident, person: str) -> bool:
-    """Members of an incident are the people who hold or held one of its roles, or declared it. Keep in step with
-    ``IncidentFilter.visible_to``, which applies the same rule in SQL."""
-    return person == incident.declared_by or any(r.person == person for r in incident.roles)

@@ -25,7 +25,7 @@ from incidents.context import Ctx
 from incidents.effects import record
 from incidents.enums import TimelineKind
 from incidents.errors import NotFound, VigilError
-from incidents.guards import required_text
+from incidents.guards import plain, required_text
 from incidents.models import Incident
 from incidents.outbox import Topic, enqueue
 from incidents.policy import Policy
@@ -366,7 +366,7 @@ def _ref_fact(external_ref: str | None) -> str | None:
 def _text(value: str, field: str, label: str, *, required: bool = False) -> str:
     if required:
         return required_text(value, field, label=label, limit=TEXT_MAX)
-    value = value.strip()
+    value = plain(value)
     if len(value) > TEXT_MAX:
         raise VigilError(f"{label} is too long (at most {TEXT_MAX} characters).", field=field)
     return value

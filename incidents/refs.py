@@ -7,11 +7,23 @@ back rolls its numbers back too, so numbers have no gaps.
 
 from __future__ import annotations
 
+import unicodedata
+
 from sqlalchemy import insert, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from incidents.models import RefCounter
+
+REF_LENGTH_MAX = 20
+"""A reference is ``INC-<year>-<number>``; anything longer is none (and is cut to this in what is recorded)."""
+
+
+def normalise_ref(ref: str) -> str:
+    """A reference as stored: upper case, without surrounding space, control or format characters (a NUL, which
+    PostgreSQL refuses in text, makes a lookup miss instead of fail; a right-to-left override is not echoed)."""
+    cleaned = "".join(c for c in ref if unicodedata.category(c) not in ("Cc", "Cf"))
+    return cleaned.strip().upper()
 
 
 def take_refs(session: Session, year: int, count: int) -> list[str]:

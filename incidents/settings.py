@@ -73,6 +73,32 @@ class Settings(BaseSettings):
         default=300.0, ge=30, description="how often the scheduler asks Jira what changed (catches missed webhooks)"
     )
 
+    triage_channel: str | None = Field(default=None, description="channel id where signal groups wait for triage")
+    pagerduty_events_url: str = Field(
+        default="https://events.pagerduty.com/v2/enqueue", description="PagerDuty's Events API v2 (pages)"
+    )
+    pagerduty_routing_key: str | None = Field(
+        default=None, description="integration key of the policy's `default` paging service (a secret)"
+    )
+    pagerduty_routing_keys: dict[str, str] = Field(
+        default_factory=dict, description='integration keys of the other paging services, JSON: {"service": "key"}'
+    )
+    pagerduty_api_url: str = Field(default="https://api.pagerduty.com", description="PagerDuty's REST API (on call)")
+    pagerduty_api_token: str | None = Field(default=None, description="REST API token: who is on call")
+    pagerduty_webhook_secret: str | None = Field(
+        default=None, description="signs PagerDuty's v3 webhooks (acknowledgements)"
+    )
+    jsm_api_url: str = Field(
+        default="https://api.atlassian.com",
+        description="Jira Service Management's API; alerts go to /jsm/ops/integration/v2/alerts under it",
+    )
+    jsm_api_key: str | None = Field(
+        default=None, description="API integration key of the policy's `default` service when its provider is jsm"
+    )
+    jsm_api_keys: dict[str, str] = Field(
+        default_factory=dict, description='API integration keys of the other jsm services, JSON: {"service": "key"}'
+    )
+
     log_format: str = Field(default="text", pattern=r"^(text|json)$", description="`json`: one object a line")
     metrics_port: int | None = Field(
         default=None, ge=1, le=65535, description="Socket Mode: serve /metrics, /healthz, /readyz on this port"

@@ -16,7 +16,7 @@ from incidents.context import Ctx
 from incidents.effects import audit, changed, record
 from incidents.enums import Status, TimelineKind
 from incidents.errors import NotFound, VigilError
-from incidents.guards import not_in_future, required_text
+from incidents.guards import not_in_future, plain, required_text
 from incidents.lifecycle import TRANSITIONS, change_status
 from incidents.mentions import MENTIONS_KEY, Mention, anchored, mentions_data
 from incidents.models import StatusUpdate, TimelineEntry
@@ -184,8 +184,8 @@ def post_update(
         author=actor,
         status=incident.status,
         summary=summary,
-        impact=impact.strip(),
-        next_steps=next_steps.strip(),
+        impact=plain(impact),
+        next_steps=plain(next_steps),
         next_update_due=due,
     )
     ctx.session.add(update)

@@ -1,8 +1,11 @@
-"""``vigil demo``: a scripted incident, end to end, against the local Slack emulator.
+"""``vigil demo``: a scripted incident, end to end, against the local Slack and PagerDuty emulators.
 
-Starts the emulator and the bot (Socket Mode, on SQLite in a temporary directory unless VIGIL_DATABASE_URL is
+Starts the emulators and the bot (Socket Mode, on SQLite in a temporary directory unless VIGIL_DATABASE_URL is
 set), plays an incident the way responders would run it in Slack, then prints what Slack received and the
-incident as Vigil recorded it. Nothing leaves this machine.
+incident as Vigil recorded it. The incident is a SEV1, so the policy pages the on-call person (sam) in PagerDuty;
+sam acknowledges there, and PagerDuty's webhook brings the acknowledgement back to the channel, as in production.
+Socket Mode has no HTTP server of its own, so a small one answers ``/pagerduty/webhook`` only. Nothing leaves this
+machine.
 """
 
 from __future__ import annotations
@@ -11,28 +14,35 @@ import argparse
 import contextlib
 import os
 import tempfile
+from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from bot.ids import Field, ViewId
 from bot.runtime import Runtime
+from emulators.pagerduty import PagerDutyEmulator
 from emulators.slack import SlackEmulator
 from incidents import migrate
 from incidents.context import Domain
-from incidents.outbox import PENDING, OutboxMessage
+from incidents.outbox import PENDING, OutboxMessage, Topic
 from incidents.people import Names, people_of
 from incidents.queries import get_incident
 from vigil.cli import render
 from vigil.cli.parser import Definition
-from vigil.emulated import emulated_settings
+from vigil.emulated import EmulatedPaging, emulated_settings
+from web.app import build_web_app
+from web.pagerduty_webhook import pagerduty_webhook_router
+from web.server import WebServer
 
 REPLY_WAIT_S = 1.0
+ON_CALL = "sam"
+"""The demo's person on call in PagerDuty."""
 
 
 class Demo:
-    def __init__(self, emu: SlackEmulator, runtime: Runtime, people: dict[str, str]) -> None:
-        self.emu, self.runtime, self.people = emu, runtime, people
+    def __init__(self, emu: SlackEmulator, runtime: Runtime, people: dict[str, str], paging: EmulatedPaging) -> None:
+        self.emu, self.runtime, self.people, self.paging = emu, runtime, people, paging
         self.names = {v: k for k, v in people.items()}
 
     def say(self, who: str, channel: str, text: str) -> None:
@@ -64,17 +74,38 @@ class Demo:
         self.settle()
 
     def named(self, text: str) -> str:
-        """Slack ids in a text replaced by the demo's names, for reading."""
+        """Slack ids in a text replaced by the demo's names, and Slack's escapes undone, for reading."""
         for user, name in self.names.items():
             text = text.replace(f"<@{user}>", f"@{name}")
-        return text
+        return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")  # as Slack shows them
 
     def settle(self) -> None:
+        """Wait until everything is delivered but a page's acknowledgement deadline, minutes away."""
+
         def idle() -> bool:
             with self.runtime.domain.unit() as ctx:
-                return ctx.session.query(OutboxMessage).filter(OutboxMessage.state == PENDING).count() == 0
+                deadline = (OutboxMessage.topic == Topic.PAGE_ACK_DUE) & (OutboxMessage.available_at > ctx.now())
+                waiting = (OutboxMessage.state == PENDING) & ~deadline
+                return ctx.session.query(OutboxMessage).filter(waiting).count() == 0
 
         self.emu.wait_for(idle, timeout=30)
+
+    def page_and_acknowledge(self, ref: str) -> None:
+        """Show the page PagerDuty received for ``ref``, then have the on-call person acknowledge it there and
+        wait until the webhook has brought that back to the channel."""
+        pd = self.paging.emu
+        page = self.emu.wait_for(lambda: self.paging.page_for(ref), timeout=30)
+        self.settle()  # Vigil asks PagerDuty who is on call and says so in the channel
+        who = ", ".join(person.name for person in page.assignees) or "nobody"
+        print(f'  PagerDuty pages {who} for {ref}: "{page.summary}"')
+        pd.acknowledge(page, by=self.paging.on_call)
+        print(f"  {ON_CALL} acknowledges the page in PagerDuty")
+        self.quiet()
+        self.settle()
+
+    def quiet(self) -> None:
+        """Wait until every webhook PagerDuty has sent so far is delivered."""
+        self.paging.emu.wait_for_webhooks(len(self.paging.emu.sent_webhooks), timeout=30)
 
     def show_slack(self) -> None:
         print("\nWhat Slack received")
@@ -99,31 +130,47 @@ class Demo:
                 print(f"    bookmark: {bookmark.title} → {bookmark.link}")
 
 
+def _email(name: str) -> str:
+    return f"{name}@example.com"
+
+
 def _seed(emu: SlackEmulator) -> tuple[dict[str, str], str, str]:
-    people = {name: emu.add_user(name) for name in ("maya", "sam", "lee", "ari")}
+    """The people (with e-mail addresses: PagerDuty names the on-call person by theirs) and channels."""
+    people = {name: emu.add_user(name, name, _email(name)) for name in ("maya", "sam", "lee", "ari")}
     general = emu.add_channel("trust-and-safety", members=list(people.values()))
     announce = emu.add_channel("incidents", members=list(people.values()))
     return people, general, announce
 
 
 def demo(args: argparse.Namespace) -> int:
-    with tempfile.TemporaryDirectory() as tmp, SlackEmulator() as emu:
+    with ExitStack() as stack:
+        tmp = stack.enter_context(tempfile.TemporaryDirectory())
+        emu = stack.enter_context(SlackEmulator())
+        paging = EmulatedPaging.start(stack.enter_context(PagerDutyEmulator()), (ON_CALL.title(), _email(ON_CALL)))
         url = os.environ.get("VIGIL_DATABASE_URL") or f"sqlite:///{Path(tmp) / 'vigil-demo.db'}"
         migrate.upgrade(url)
         people, general, announce = _seed(emu)
-        settings = emulated_settings(emu, url, slack_app_token=emu.app_token, announce_channel=announce)
+        settings = emulated_settings(
+            emu, url, slack_app_token=emu.app_token, announce_channel=announce, **paging.settings()
+        )
         domain = Domain.from_settings(settings)
-        runtime = Runtime(settings, domain)
+        stack.callback(domain.engine.dispose)
+        runtime = Runtime(settings, domain, pager=paging.pager(domain, settings))
+        stack.callback(runtime.stop)
+        webhooks = WebServer(
+            build_web_app(domain, [pagerduty_webhook_router(domain, settings.pagerduty_webhook_secret)])
+        )
+        stack.enter_context(webhooks)
+        stack.callback(paging.emu.stop)  # before the server it delivers to: no webhook knocks on a closed port
+        paging.deliver_to(webhooks.url)
         runtime.start_dispatcher(poll=0.1)
         runtime.socket_mode().connect()
         emu.wait_for(lambda: emu.socket_connections > 0)
-        try:
-            ref = _play(Demo(emu, runtime, people), general)
-            Demo(emu, runtime, people).show_slack()
-            _show_record(runtime, ref)
-        finally:
-            runtime.stop()
-            domain.engine.dispose()
+        played = Demo(emu, runtime, people, paging)
+        ref = _play(played, general)
+        played.quiet()  # the resolve's webhook, before anything stops
+        played.show_slack()
+        _show_record(runtime, ref)
     return 0
 
 
@@ -158,6 +205,7 @@ def _play(demo: Demo, general: str) -> str:
         incident = get_incident(ctx, f"INC-{datetime.now(UTC).year}-0001")
         ref, channel = incident.ref, incident.slack_channel_id
     assert channel is not None
+    demo.page_and_acknowledge(ref)
     demo.say("maya", channel, f"role <@{p['lee']}> legal")
     demo.say("maya", channel, f"role <@{p['sam']}> scribe")
     emu.message_event(p["sam"], channel, "Host shared screenshots of the messages; evidence ref CASE-4471")

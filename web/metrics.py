@@ -47,7 +47,31 @@ JIRA_ERRORS = Counter(
 )
 SCHEDULER_LEADER = Gauge("vigil_scheduler_leader", "1 while this process runs the scheduler", registry=None)
 API_REQUESTS = Counter("vigil_api_requests", "Intake API requests answered, by HTTP status", ["status"], registry=None)
-PROCESS_WIDE = (ACK_SECONDS, DELIVERIES, SLACK_ERRORS, JIRA_ERRORS, SCHEDULER_LEADER, API_REQUESTS)
+SIGNALS = Counter(
+    "vigil_signals",
+    "Signals received or repeated, and groups opened, declared, attached or dismissed",
+    ["event"],
+    registry=None,
+)
+PAGES = Counter("vigil_pages", "Pages sent, acknowledged, escalated or resolved", ["event"], registry=None)
+WAITED = Histogram(
+    "vigil_waited_seconds",
+    "From the first signal to the declare and to the page, and from a page to its acknowledgement",
+    ["span"],
+    buckets=(1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600, 4 * 3600),
+    registry=None,
+)
+PROCESS_WIDE = (
+    ACK_SECONDS,
+    DELIVERIES,
+    SLACK_ERRORS,
+    JIRA_ERRORS,
+    SCHEDULER_LEADER,
+    API_REQUESTS,
+    SIGNALS,
+    PAGES,
+    WAITED,
+)
 
 
 class PrometheusObserver:
@@ -64,6 +88,15 @@ class PrometheusObserver:
 
     def leading(self, leads: bool) -> None:
         SCHEDULER_LEADER.set(1 if leads else 0)
+
+    def signals(self, event: str, count: int = 1) -> None:
+        SIGNALS.labels(event).inc(count)
+
+    def pages(self, event: str) -> None:
+        PAGES.labels(event).inc()
+
+    def waited(self, span: str, seconds: float) -> None:
+        WAITED.labels(span).observe(seconds)
 
 
 class OutboxBacklog(Collector):

@@ -39,6 +39,8 @@ POSTED_KINDS = frozenset(
         TimelineKind.UPDATE,
         TimelineKind.ACTION,
         TimelineKind.REFERRAL,
+        TimelineKind.SIGNALS,
+        TimelineKind.PAGE,
     }
 )
 """Timeline kinds worth a message in the channel. Notes and captured messages are already in the channel;
@@ -54,6 +56,8 @@ KIND_EMOJI = {
     TimelineKind.UPDATE: ":mega:",
     TimelineKind.ACTION: ":white_check_mark:",
     TimelineKind.REFERRAL: ":outbox_tray:",
+    TimelineKind.SIGNALS: ":satellite_antenna:",
+    TimelineKind.PAGE: ":pager:",
 }
 
 

@@ -14,6 +14,7 @@ from bot.forms import party_form
 from bot.ids import Field, ViewId
 from bot.listeners.common import errors_beside_fields
 from incidents import parties
+from incidents.access import Who
 from incidents.context import Ctx
 from incidents.errors import VigilError
 
@@ -33,7 +34,7 @@ def register(app: App, vigil: Vigil) -> None:
                 added = parties.add_party(
                     ctx,
                     incident_ref,
-                    actor=user,
+                    actor=Who.person(user),
                     role=form.role,
                     name=form.name,
                     handle=form.handle,

@@ -24,6 +24,7 @@ from bot.ids import ActionId, ViewId
 from bot.listeners.common import UNEXPECTED, after_ack
 from bot.review_blocks import FORM_FIELDS, form_fields, form_not_personal, review_form, review_preview
 from bot.review_port import queue_bookmark
+from incidents.access import Who
 from incidents.context import Ctx
 from incidents.errors import VigilError
 from incidents.models import Incident
@@ -121,8 +122,9 @@ def _show(client: WebClient, body: dict[str, Any], ref: str, view: dict[str, Any
 
 
 def _preview(ctx: Ctx, ref: str, user: str, *, notice: str) -> dict[str, Any]:
-    cleared = get_or_start_review(ctx, ref, actor=user).leadership_cleared
-    document = review_document(ctx, ref, actor=user, audience=Audience.TEAM)
+    """The team version as ``user`` may read it: sensitive entries only for the incident's members."""
+    cleared = get_or_start_review(ctx, ref, actor=Who.person(user)).leadership_cleared
+    document = review_document(ctx, ref, actor=Who.person(user), audience=Audience.TEAM)
     return review_preview(document, notice=notice, cleared=cleared)
 
 

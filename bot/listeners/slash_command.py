@@ -41,6 +41,7 @@ from bot.command_grammar import (
     OpenReferralModal,
     OpenReviewModal,
     OpenUpdateModal,
+    PageService,
     QuickDeclare,
     Reclassify,
     Request,
@@ -54,9 +55,11 @@ from bot.ids import Command
 from bot.listeners.common import open_view, reply_on_error
 from bot.listeners.reviews import review_modal
 from incidents import actions, clocks, lifecycle, parties, referrals, roles, tasks, timeline
+from incidents.access import Who
 from incidents.context import Ctx
 from incidents.errors import VigilError
 from incidents.models import Incident
+from incidents.paging import service as paging
 from incidents.queries import find_by_channel, get_incident
 from incidents.unit import lock_incident
 
@@ -99,7 +102,7 @@ def register(app: App, vigil: Vigil) -> None:
             elif isinstance(request, OpenPartyModal):
                 with vigil.unit() as ctx:
                     incident = _incident_here(ctx, channel, "party")
-                    parties.require_member(incident, user)
+                    parties.require_member(incident, Who.person(user))
                     modal = party_modal(incident, Origin(channel=channel, ref=incident.ref))
             elif isinstance(request, OpenReferralModal):
                 with vigil.unit() as ctx:
@@ -213,13 +216,13 @@ def _run(ctx: Ctx, vigil: Vigil, incident: Incident, request: Request, user: str
             lines = "\n".join(f"• `{c.regime}` (#{c.id}) {c.name}, due {c.due_at:%Y-%m-%d %H:%M} UTC" for c in running)
             return f"Running clocks on {ref}:\n{lines}\nSatisfy one with `/incident clock <clock> <reference id>`."
         case ListParties():
-            listed = parties.list_parties(ctx, ref, actor=user)
+            listed = parties.list_parties(ctx, ref, actor=Who.person(user))
             if not listed:
                 return f"{ref} has no parties yet. Add one with `/incident party`."
             lines = "\n".join(f"• {parties.describe(p)}" for p in listed)
             return f"Parties to {ref} (members only; this look is recorded):\n{lines}"
         case EraseParty(party=party):
-            return parties.erase_party(ctx, ref, party, actor=user).message
+            return parties.erase_party(ctx, ref, party, actor=Who.person(user)).message
         case ListReferrals():
             referred = referrals.referrals_of(incident)
             if not referred:
@@ -228,6 +231,11 @@ def _run(ctx: Ctx, vigil: Vigil, incident: Incident, request: Request, user: str
             return md("Referrals of {}:\n{}", ref, people(lines, {r.owner for r in referred if r.owner}))
         case MoveReferral(number=number, status=status, said=said):
             return referrals.move_referral(ctx, number, status, actor=user, said=said, ref=ref)[1]
+        case PageService(service=name):
+            paged = paging.page(ctx, ref, service=name, actor=user, reason="paged from Slack")
+            if paged.new:
+                return md("Paging {} for {}. The channel hears when someone acknowledges.", paged.label, ref)
+            return md("{} was already paged for {} ({}); nothing sent again.", paged.label, ref, paged.page.state.value)
         case Resolve(note=note):
             lifecycle.resolve(ctx, ref, actor=user, note=note)
             return f"{ref} is resolved. Close it with `/incident close` once the follow-up is done."

@@ -9,14 +9,13 @@ from __future__ import annotations
 import asyncio
 import base64
 import random
-import threading
-from collections import deque
 from dataclasses import dataclass
 from datetime import timedelta
 
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
+from emulators.faultqueue import FaultQueue, hang_up
 from emulators.jira.model import now
 from emulators.jira.rest import JiraHttpError, error, state_of
 
@@ -44,39 +43,27 @@ class RequestRecord:
     fault: str | None = None
 
 
-class FaultPlan:
+class FaultPlan(FaultQueue[Fault, RequestRecord]):
     """Thread-safe queue of faults plus the latency and log shared with the middleware."""
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._queue: deque[Fault] = deque()
+        super().__init__()
         self._failure_rate = 0.0
         self._rng = random.Random()
         self.latency_ms = 0
-        self.requests: list[RequestRecord] = []
 
     def fail_randomly(self, rate: float, seed: int = 0) -> None:
         """Chaos: from now on each request without a queued fault answers 500 with probability ``rate`` (seeded)."""
         with self._lock:
             self._failure_rate, self._rng = rate, random.Random(seed)
 
-    def push(self, fault: Fault, count: int) -> None:
-        """Queue ``count`` copies of a fault behind any already queued."""
-        with self._lock:
-            self._queue.extend([fault] * count)
-
     def pop(self) -> Fault | None:
         """Take the next fault, if any."""
         with self._lock:
             if self._queue:
-                return self._queue.popleft()
+                return self._queue.pop(0)
             chaotic = self._failure_rate > 0 and self._rng.random() < self._failure_rate
             return Fault("fail") if chaotic else None
-
-    def log(self, record: RequestRecord) -> None:
-        """Append to the request log."""
-        with self._lock:
-            self.requests.append(record)
 
 
 FAULTS = web.AppKey("faults", FaultPlan)
@@ -143,9 +130,7 @@ async def fault_middleware(request: web.Request, handler: Handler) -> web.Stream
         await asyncio.sleep(fault.seconds)
     if fault is not None and fault.kind == "drop":
         plan.log(RequestRecord(**record, status=None, fault="drop"))
-        if request.transport is not None:
-            request.transport.abort()
-        raise asyncio.CancelledError()
+        hang_up(request)
     plan.log(RequestRecord(**record, status=response.status, fault=fault.kind if fault else None))
     return response
 

@@ -2,15 +2,14 @@
 
 The server binds 127.0.0.1 on a port chosen once; ``go_down`` tears the listener and every open
 connection down (clients then get "connection refused", also on pooled keep-alive connections) and
-``come_up`` listens on the same port again, so a client configured with ``emu.url`` keeps working.
+``come_up`` listens on the same port again, so a client configured with ``emu.url`` keeps working
+(see :mod:`emulators.loopback`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import secrets
-import socket
-import threading
 import time
 import uuid
 from collections.abc import Iterable
@@ -33,14 +32,18 @@ from emulators.jira.rest import STATE
 from emulators.jira.state import JiraState
 from emulators.jira.validate import validate_edit
 from emulators.jira.webhooks import Delivery, Webhook, WebhookDispatcher
+from emulators.loopback import LoopbackServer
 
 DEFAULT_EVENTS = ("jira:issue_updated", "jira:issue_created")
 
 
-class JiraEmulator:
+class JiraEmulator(LoopbackServer):
     """A local Jira Cloud or Server/DC site for tests; see the package docstring for usage."""
 
+    thread_name = "jira-emulator"
+
     def __init__(self, deployment: Deployment = "Cloud", email: str = "vigil-bot@example.com") -> None:
+        super().__init__()
         if deployment not in ("Cloud", "Server"):
             raise ValueError(f"deployment must be 'Cloud' or 'Server', not {deployment!r}")
         self.deployment: Deployment = deployment
@@ -51,10 +54,6 @@ class JiraEmulator:
         self.human = self.add_user("jira-admin@example.com", "Jira Admin")
         self.faults = FaultPlan()
         self.webhooks = WebhookDispatcher(self.state)
-        self.port = 0
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._thread: threading.Thread | None = None
-        self._runner: web.AppRunner | None = None
 
     # lifecycle -------------------------------------------------------------------------------------------
 
@@ -65,58 +64,13 @@ class JiraEmulator:
 
     def start(self) -> Self:
         """Start the loop thread, the listener and the webhook worker."""
-        self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, name="jira-emulator", daemon=True)
-        self._thread.start()
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
+        super().start()
         self.state.base_url = self.url
-        self.come_up()
+        assert self._loop is not None
         asyncio.run_coroutine_threadsafe(self.webhooks.run(), self._loop)
         return self
 
-    def stop(self) -> None:
-        """Stop serving and delivering, and end the loop thread."""
-        if self._loop is None or self._thread is None:
-            return
-        self.go_down()
-        self._call(self._drain())
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(timeout=5)
-        self._loop.close()
-        self._loop = self._thread = None
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    def _call(self, coro: Any) -> Any:
-        assert self._loop is not None, "start() the emulator first"
-        return asyncio.run_coroutine_threadsafe(coro, self._loop).result(timeout=10)
-
-    def go_down(self) -> None:
-        """Close the listener and all connections: new requests get ECONNREFUSED until :meth:`come_up`."""
-        if self._runner is not None:
-            runner, self._runner = self._runner, None
-            self._call(runner.cleanup())
-
-    def come_up(self) -> None:
-        """Listen again on the same port (with SO_REUSEADDR, retrying briefly if the port is still held)."""
-        if self._runner is None:
-            self._runner = self._call(self._open())
-
-    @staticmethod
-    async def _drain() -> None:
-        """Cancel what is still running (webhook worker, delayed handlers) so the loop closes cleanly."""
-        tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-
-    async def _open(self) -> web.AppRunner:
+    def _app(self) -> web.Application:
         app = web.Application(middlewares=[fault_middleware])
         app[STATE] = self.state
         app[FAULTS] = self.faults
@@ -125,21 +79,7 @@ class JiraEmulator:
         )
         for module in (routes_meta, routes_issue, routes_search):
             module.register(app.router)
-        runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.2)
-        await runner.setup()
-        sock = socket.socket()
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        for attempt in range(50):
-            try:
-                sock.bind(("127.0.0.1", self.port))
-                break
-            except OSError:
-                if attempt == 49:
-                    raise
-                await asyncio.sleep(0.05)
-        sock.listen(128)
-        await web.SockSite(runner, sock).start()
-        return runner
+        return app
 
     # faults ---------------------------------------------------------------------------------------------
 

@@ -21,6 +21,7 @@ import aiohttp
 
 from emulators.jira.render import comment_json, issue_json, user_json
 from emulators.jira.state import Change, JiraState
+from emulators.webhook_post import WebhookPost
 
 _COMMENT_ISSUE_FIELDS = ["summary", "issuetype", "project", "assignee", "priority", "status"]
 
@@ -36,21 +37,12 @@ class Webhook:
 
 
 @dataclass
-class Delivery:
+class Delivery(WebhookPost):
     """One delivery attempt; ``status`` is None when the receiver could not be reached."""
 
     webhook_id: int
-    url: str
     event: str
-    body: bytes
-    headers: dict[str, str]
-    status: int | None = None
-    error: str | None = None
     done: threading.Event = field(default_factory=threading.Event, repr=False)
-
-    def json(self) -> dict[str, Any]:
-        """The delivered body, parsed."""
-        return json.loads(self.body)
 
 
 def build_body(state: JiraState, change: Change, hook: Webhook) -> dict[str, Any]:
@@ -110,7 +102,7 @@ class WebhookDispatcher:
             }
             if hook.secret:
                 headers["X-Hub-Signature"] = signature(hook.secret, raw)
-            delivery = Delivery(hook.id, hook.url, change.event, raw, headers)
+            delivery = Delivery(hook.id, change.event, url=hook.url, body=raw, headers=headers)
             with self._handoff:
                 self.deliveries.append(delivery)
                 if self._loop is not None and self._queue is not None:
@@ -134,9 +126,6 @@ class WebhookDispatcher:
     async def _send(self, session: aiohttp.ClientSession, delivery: Delivery) -> None:
         """POST one delivery and record the outcome."""
         try:
-            async with session.post(delivery.url, data=delivery.body, headers=delivery.headers) as resp:
-                delivery.status = resp.status
-        except (aiohttp.ClientError, TimeoutError) as exc:
-            delivery.error = repr(exc)
+            await delivery.send(session)
         finally:
             delivery.done.set()

@@ -17,7 +17,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from incidents.enums import DeadlineKind, Severity, Tier
 from incidents.errors import ConfigError
+from incidents.policy.paging import PagingPolicy
 from incidents.policy.referral_kinds import ReferralKindPolicy
+from incidents.policy.signals import SignalPolicy
 
 DEFAULT_POLICY_FILE = Path(__file__).with_name("default.yaml")
 Slug = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
@@ -194,6 +196,19 @@ def _check_playbooks(policy: Policy) -> None:
                 raise ValueError(f"playbooks.{name}.steps.{step.key}.owner_role: unknown role {step.owner_role!r}")
 
 
+def _check_paging(policy: Policy) -> None:
+    for number, route in enumerate(policy.paging.routes):
+        for service in (*route.page, *route.escalate):
+            if service not in policy.paging.services:
+                raise ValueError(f"paging.routes.{number}: unknown service {service!r}")
+        for name in route.types:
+            if name not in policy.types:
+                raise ValueError(f"paging.routes.{number}.types: unknown incident type {name!r}")
+        for region in route.regions:
+            if region not in policy.regions:
+                raise ValueError(f"paging.routes.{number}.regions: unknown region {region!r}")
+
+
 class Policy(_Strict):
     severities: dict[Severity, SeverityPolicy]
     roles: list[Slug]
@@ -206,6 +221,8 @@ class Policy(_Strict):
     referral_kinds: dict[Slug, ReferralKindPolicy] = Field(
         default_factory=dict, description="processes an incident can refer part of its work to"
     )
+    signals: SignalPolicy = Field(default_factory=SignalPolicy, description="grouping reports and declaring from them")
+    paging: PagingPolicy = Field(default_factory=PagingPolicy, description="who is paged for which incidents")
 
     @model_validator(mode="after")
     def _consistent(self) -> Policy:
@@ -231,6 +248,7 @@ class Policy(_Strict):
                 if child not in self.clocks:
                     raise ValueError(f"clocks.{name}.starts: unknown clock {child!r}")
         _check_playbooks(self)
+        _check_paging(self)
         return self
 
     @cached_property

@@ -12,7 +12,7 @@ introduced by a title or a word such as "named".
 Masking errs on the side of the reader who must not see: a number that might be a phone or an id is masked, a
 date that might be a birth date (a labelled one, or one more than twelve years back) is masked. Names of people
 nobody told Vigil about, written without such a cue, are not found: the known people of an incident (Slack users,
-recorded parties) are masked by value at render time instead (:mod:`incidents.privacy.masking`).
+recorded parties) are masked by value at render time instead (:func:`incidents.reviews.redact.masked`).
 """
 
 from __future__ import annotations
@@ -99,6 +99,8 @@ _PLATFORMS = (
 )
 _MONTHS = r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"  # noqa: E501
 
+_DIGIT = re.compile(r"\d")
+"""Numbers are what national ids, dates and phone numbers need: text without a digit skips their recognizers."""
 _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     (category, re.compile(pattern, flags))
     for category, pattern, flags in (
@@ -267,7 +269,7 @@ class Detector:
         found: list[Finding] = []
         for recognizer, entities in self._generic:
             found += self._presidio(recognizer, text, entities)
-        if any(c.isdigit() for c in text):
+        if _DIGIT.search(text):
             for recognizer in self._national:
                 found += [Finding(f.start, f.end, "national_id") for f in self._presidio(recognizer, text, None)]
             found += _dates_and_numbers(text, (today or datetime.now(UTC)).year)

@@ -1,23 +1,27 @@
 """Build the :class:`~incidents.reviews.views.ReviewDocument` for one audience from a loaded incident.
 
 Pure: the caller loads the incident, its review and the people involved, and decides who may see what
-(:mod:`incidents.reviews.export`). The leadership version names people by role token, leaves out sensitive entries
-and masks the personal data found in free text when it was written. For restricted incidents it goes further and is
-built by allowlist: structured facts only (types, severity, tier, region, times, metrics, clocks met or missed,
-counts, roles as tokens) and narrative that passed the publish gate; no title and no timeline free text.
+(:mod:`incidents.reviews.export`, through :mod:`incidents.access`). The leadership version names people by role
+token, leaves out sensitive entries and masks the personal data found in free text when it was written; the team
+version shows sensitive entries behind a content warning to the incident's members only. For restricted incidents
+the leadership version goes further and is built by allowlist: structured facts only (types, severity, tier, region,
+times, metrics, clocks met or missed, counts, roles as tokens) and narrative that passed the publish gate; no title
+and no timeline free text.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping, Sequence
-from datetime import date, datetime
-from enum import StrEnum
+from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
+from incidents.access.policy import Act, ViewerKind, allows
+from incidents.access.policy import Audience as Audience
 from incidents.clock_state import ClockStanding, ClockState
 from incidents.enums import SyncState, TimelineKind
 from incidents.models import Action, Incident, Person
+from incidents.paging.models import Page
 from incidents.policy import Policy
 from incidents.privacy.scan import findings
 from incidents.referral_models import Referral, ReferralStatus
@@ -40,8 +44,10 @@ from incidents.reviews.views import (
     ReferralView,
     ReviewDocument,
     RoleView,
+    SignalsView,
     StepView,
 )
+from incidents.signals.queries import SignalSummary
 from incidents.task_models import Task, TaskStatus
 
 
@@ -75,11 +81,6 @@ class TimelineRecord(Protocol):
 
     @property
     def pii(self) -> dict[str, Any] | None: ...
-
-
-class Audience(StrEnum):
-    TEAM = "team"
-    LEADERSHIP = "leadership"
 
 
 MILESTONES = frozenset(
@@ -118,17 +119,23 @@ def build_document(
     identifiers: Mapping[str, str] | None = None,
     referrals: Sequence[Referral] = (),
     tasks: Sequence[Task] = (),
+    sensitive: bool | None = None,
+    pages: Sequence[Page] = (),
+    signals: SignalSummary | None = None,
 ) -> ReviewDocument:
     """``identifiers`` are other things that identify someone (the incident's parties: name, handle, contact → their
-    role token), masked by value wherever they were typed."""
+    role token), masked by value wherever they were typed. ``sensitive``: whether the reader may see the entries
+    marked sensitive (:attr:`incidents.access.Act.SEE_SENSITIVE_ENTRIES`); None shows them in the team version.
+    The leadership version never shows them."""
     leadership = audience is Audience.LEADERSHIP
-    allowlist = leadership and incident.tier.is_restricted
+    sensitive_shown = not leadership and (sensitive is None or sensitive)
+    allowlist = leadership and not allows(ViewerKind.LEADERSHIP, incident.tier, False, Act.SEE_ENTRIES)
     tokens = role_tokens(incident, policy.roles) if leadership else None
     redactor = Redactor(people, tokens, mask_pii=leadership, identifiers=identifiers)
     first_cadence = policy.update_cadence_minutes(metrics_module.initial_severity(incident))
-    measured = metrics_module.compute(incident, now, first_update_minutes=first_cadence)
+    measured = metrics_module.compute(incident, now, first_update_minutes=first_cadence, pages=pages)
     entries = [e for e in timeline if e.in_review]
-    shown = [e for e in entries if not (leadership and e.sensitive)]
+    shown = [e for e in entries if sensitive_shown or not e.sensitive]
     if allowlist:
         shown = [e for e in shown if e.kind in MILESTONES]
     commander = redactor.name(incident.commander or _last_commander(incident))
@@ -137,6 +144,8 @@ def build_document(
     status = review.status if review else ReviewStatus.DRAFT
     narrative_shown = review is not None and (not allowlist or review.leadership_cleared)
     notices = _notices(leadership, allowlist, len(entries) - len(shown), narrative_withheld=not narrative_shown)
+    if not leadership and not sensitive_shown:
+        notices = _team_notices_without_sensitive(len(entries) - len(shown))
     text = _narrative(review, redactor) if narrative_shown else (lambda _field: "")
     return ReviewDocument(
         audience=audience.value,
@@ -212,6 +221,25 @@ def build_document(
         ),
         referrals=tuple(_referral(incident, r, policy, redactor, now, allowlist) for r in referrals),
         playbook_steps=_playbook_steps(tasks, redactor, now, counts_only=allowlist),
+        signals=_signals(incident, signals, policy, counts_only=leadership),
+    )
+
+
+def _signals(
+    incident: Incident, summary: SignalSummary | None, policy: Policy, *, counts_only: bool
+) -> SignalsView | None:
+    """Counts by source and type for everyone who reads the review; when and how fast for the team only."""
+    if summary is None:
+        return None
+    labels = {name: policy.types[name].label if name in policy.types else name for name in summary.by_type}
+    to_declare = incident.declared_at - summary.first_at
+    return SignalsView(
+        count=summary.count,
+        by_source=tuple(summary.by_source.items()),
+        by_type=tuple((labels[name], count) for name, count in summary.by_type.items()),
+        first="" if counts_only else when(summary.first_at),
+        last="" if counts_only else when(summary.last_at),
+        to_declare="" if counts_only else (duration(to_declare) if to_declare >= timedelta(0) else DASH),
     )
 
 
@@ -317,6 +345,15 @@ def _notices(leadership: bool, allowlist: bool, omitted: int, *, narrative_withh
     if omitted:
         what = "restricted or sensitive" if allowlist else "sensitive"
         notices.append(f"{omitted} {what} timeline {'entry is' if omitted == 1 else 'entries are'} left out.")
+    return tuple(notices)
+
+
+def _team_notices_without_sensitive(omitted: int) -> tuple[str, ...]:
+    """The team version for a reader who is not one of the incident's members."""
+    notices = ["Team version, as everyone in the workspace may read it."]
+    if omitted:
+        entries = "entry is" if omitted == 1 else "entries are"
+        notices.append(f"{omitted} sensitive timeline {entries} left out: they are for the incident's members only.")
     return tuple(notices)
 
 

@@ -7,12 +7,14 @@ No metric ranks individual people.
 from __future__ import annotations
 
 from bisect import bisect_right
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from incidents.clock_state import ClockStanding, clock_standing
 from incidents.enums import Severity
 from incidents.models import Incident
+from incidents.paging.models import Page
 from incidents.referral_models import Referral
 
 
@@ -53,12 +55,15 @@ class Metrics:
     severity_path: tuple[tuple[datetime, Severity], ...]
 
 
-def compute(incident: Incident, now: datetime, *, first_update_minutes: int | None = None) -> Metrics:
-    """``first_update_minutes`` is the cadence of the severity at declaration: the first update was due then."""
+def compute(
+    incident: Incident, now: datetime, *, first_update_minutes: int | None = None, pages: Sequence[Page] = ()
+) -> Metrics:
+    """``first_update_minutes`` is the cadence of the severity at declaration: the first update was due then.
+    With ``pages``, the spans add the time to page and the time until someone acknowledged a page."""
     path = tuple((c.at, c.to_severity) for c in incident.severity_changes)
     path = path or ((incident.declared_at, incident.severity),)
     return Metrics(
-        spans=spans(incident),
+        spans=spans(incident) + page_spans(incident, pages),
         cadence=cadence(incident, now, first_update_minutes=first_update_minutes),
         clocks=tuple(clock_standing(c, now) for c in incident.clocks),
         peak_severity=min((s for _, s in path), key=lambda s: s.rank),
@@ -85,6 +90,19 @@ def spans(incident: Incident) -> tuple[Span, ...]:
         Span("acknowledge", "Time to acknowledge", "declared", declared, "acknowledged", incident.acknowledged_at),
         Span("mitigate", "Time to mitigate", "declared", declared, "mitigated", incident.mitigated_at),
         Span("resolve", "Time to resolve", "declared", declared, "resolved", incident.resolved_at),
+    )
+
+
+def page_spans(incident: Incident, pages: Sequence[Page]) -> tuple[Span, ...]:
+    """From the declare to the first page the paging service accepted, and from then to the first
+    acknowledgement; nothing for an incident nobody was paged for."""
+    if not pages:
+        return ()
+    sent = min((p.sent_at for p in pages if p.sent_at is not None), default=None)
+    acknowledged = min((p.acknowledged_at for p in pages if p.acknowledged_at is not None), default=None)
+    return (
+        Span("page", "Time to page", "declared", incident.declared_at, "paged", sent),
+        Span("page_acknowledge", "Time to acknowledge the page", "paged", sent, "page acknowledged", acknowledged),
     )
 
 

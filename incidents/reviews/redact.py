@@ -5,7 +5,9 @@ Vigil's own entries, as ``<@key>`` (Slack markup, which may also hold ``<#C1|nam
 ``&lt;``-style entities). :class:`Redactor` turns it into plain text for one audience: display names for the team;
 for leadership, role tokens ("Commander", "Reporter", "Guest A") in place of every person Vigil knows (by name,
 e-mail, handle or id, as typed anywhere), and the personal data the detector found when the text was written
-(:mod:`incidents.privacy`) replaced by what it was ("[phone]", "[address]"…).
+(:mod:`incidents.privacy`) replaced by what it was ("[phone]", "[address]"…). For every audience, bidirectional
+control characters are left out (:func:`incidents.guards.without_bidi`): text stored before intake removed them, and
+names learned from Slack, never reverse what follows them.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
+from incidents.guards import without_bidi
 from incidents.models import Incident, Person
 from incidents.people import SYSTEM_ACTORS, Names, display_name
 from incidents.privacy.detector import LABELS, detect
@@ -80,7 +83,7 @@ class Redactor:
         if key in SYSTEM_ACTORS:
             return "Vigil"
         if self._tokens is None:
-            return display_name(key, self._people.get(key))
+            return without_bidi(display_name(key, self._people.get(key)))
         token = self._tokens.get(key)
         if token is None:
             token = self._tokens[key] = f"Guest {_letters(self._guests)}"
@@ -94,7 +97,7 @@ class Redactor:
         if not self._mask_pii:
             raw = Names(self._people).text(raw, data) if data else raw
             plain = _SLACK_MARKUP.sub(self._markup, raw) if "<" in raw else raw
-            return _unescape(plain)
+            return without_bidi(_unescape(plain))
         spans = [
             (f.start, f.end, 0, LABELS.get(f.category, "[personal data]"))
             for f in (detect(raw) if found is None else found)
@@ -109,7 +112,7 @@ class Redactor:
             out += (_unescape(raw[position:start]), replacement)
             position = end
         out.append(_unescape(raw[position:]))
-        return "".join(out)
+        return without_bidi("".join(out))
 
     def link(self, url: str | None) -> str | None:
         """Links to the record (permalinks, case systems) are left out of a masked version."""

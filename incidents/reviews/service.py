@@ -1,6 +1,7 @@
 """The review's life: started (pre-filled), edited, submitted for review, published, then frozen.
 
-Restricted incidents' reviews are read and written only by the incident's members. Start, submit and publish go
+Who may work on a review is :mod:`incidents.access`'s decision (``EDIT_REVIEW``): for restricted incidents, the
+incident's members only. Start, submit and publish go
 on the incident's timeline and in the audit log; edits go in the audit log (field names only, never the text).
 Submitting runs the publish gate (:mod:`incidents.reviews.gate`): the narrative is cleared for leadership only once
 nothing in it looks like personal data, or the author marked it as not personal data; an edit of the narrative
@@ -16,13 +17,15 @@ from textwrap import shorten
 
 from sqlalchemy import select
 
+from incidents.access import Act, Standing, Who, acting, permits, standing, standing_of
 from incidents.context import Ctx
 from incidents.effects import audit, record
 from incidents.enums import TimelineKind
 from incidents.errors import VigilError
+from incidents.guards import plain
 from incidents.models import Incident
 from incidents.outbox import Topic, enqueue
-from incidents.queries import get_incident, is_member
+from incidents.queries import get_incident, no_incident
 from incidents.reviews import gate
 from incidents.reviews.models import Minors, Review, ReviewStatus
 
@@ -55,22 +58,33 @@ def parse_minors(value: str) -> Minors:
         raise VigilError("Minors involved: answer yes, no or unknown.", field="minors_involved") from None
 
 
-def check_access(incident: Incident, actor: str) -> None:
-    """Restricted incidents' reviews are for their members only (:func:`incidents.queries.is_member`)."""
-    if incident.tier.is_restricted and not is_member(incident, actor):
-        raise VigilError(
-            f"{incident.ref} is {incident.tier.value}: only its members can work on or read its full review."
-        )
+def check_access(incident: Incident, actor: str | Who) -> None:
+    """:class:`VigilError` unless ``actor`` may work on the incident's review (restricted: its members only)."""
+    who = acting(actor)
+    _check(who, standing_of(incident, who))
+
+
+def _check(who: Who, found: Standing) -> None:
+    if permits(who, found, Act.EDIT_REVIEW):
+        return
+    if found.tier.is_restricted:
+        raise VigilError(f"{found.ref} is {found.tier.value}: only its members can work on or read its full review.")
+    raise VigilError(f"Only the team works on the review of {found.ref}.")
 
 
 def find_review(ctx: Ctx, incident: Incident) -> Review | None:
     return ctx.session.scalar(select(Review).where(Review.incident_id == incident.id))
 
 
-def get_or_start_review(ctx: Ctx, ref: str, *, actor: str) -> Review:
-    """The incident's review, started on first use with a summary drafted from the last status update."""
-    incident = get_incident(ctx, ref)
-    check_access(incident, actor)
+def get_or_start_review(ctx: Ctx, ref: str, *, actor: str | Who) -> Review:
+    """The incident's review, started on first use with a summary drafted from the last status update. Access is
+    decided (:func:`check_access`) before the incident is loaded."""
+    who = acting(actor)
+    found = standing(ctx.session, who, ref=ref)
+    if found is None:
+        raise no_incident(ref)
+    _check(who, found)
+    incident = get_incident(ctx, found.ref)
     review = find_review(ctx, incident)
     if review is not None:
         return review
@@ -79,7 +93,7 @@ def get_or_start_review(ctx: Ctx, ref: str, *, actor: str) -> Review:
     review = Review(
         incident=incident,
         status=ReviewStatus.DRAFT,
-        owner=actor,
+        owner=who.key,
         executive_summary=last_update.summary if last_update else incident.summary,
         people_affected="",
         minors_involved=Minors.UNKNOWN,
@@ -92,13 +106,13 @@ def get_or_start_review(ctx: Ctx, ref: str, *, actor: str) -> Review:
         got_lucky="",
         care_for_affected="",
         wellbeing_note="",
-        created_by=actor,
+        created_by=who.key,
         created_at=now,
         updated_at=now,
     )
     ctx.session.add(review)
     ctx.session.flush()
-    _record(ctx, review, actor, "Post-incident review started.", "review.start")
+    _record(ctx, review, who.key, "Post-incident review started.", "review.start")
     return review
 
 
@@ -226,7 +240,7 @@ def _clean(name: str, value: object) -> object:
         else:
             raise TypeError(f"regions must be text or a sequence of text, not {type(value).__name__}")
         return list(dict.fromkeys(r.strip() for r in items if isinstance(r, str) and r.strip()))
-    text = str(value).strip()
+    text = plain(str(value))
     if name == "owner":
         return text or None
     if len(text) > TEXT_LIMIT:

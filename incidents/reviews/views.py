@@ -179,6 +179,20 @@ class ImpactView:
 
 
 @dataclass(frozen=True)
+class SignalsView:
+    """The reports the incident was declared from or took in. Leadership reads the counts only (``first``,
+    ``last`` and ``to_declare`` are empty for it): never who reported or about whom."""
+
+    count: int
+    by_source: tuple[tuple[str, int], ...]
+    by_type: tuple[tuple[str, int], ...]
+    first: str
+    last: str
+    to_declare: str
+    """From the first report to the declare ("—" when the incident was declared before any report)."""
+
+
+@dataclass(frozen=True)
 class ReviewDocument:
     audience: str
     audience_label: str
@@ -226,6 +240,8 @@ class ReviewDocument:
     referrals: tuple[ReferralView, ...] = ()
     playbook_steps: PlaybookStepsView | None = None
     """None when no playbook applied to the incident."""
+    signals: SignalsView | None = None
+    """None when no reports reached the incident."""
 
 
 ALL_VIEWS: tuple[type, ...] = (
@@ -241,6 +257,7 @@ ALL_VIEWS: tuple[type, ...] = (
     ReferralView,
     ReviewDocument,
     RoleView,
+    SignalsView,
     StepView,
 )
 """Every shape a template may read; the sandbox allows exactly their fields."""

@@ -18,6 +18,7 @@ from schemathesis import checks
 from schemathesis.generation.modes import GenerationMode
 from sqlalchemy import select
 
+from incidents.apikeys import SCOPES
 from incidents.context import Domain
 from incidents.models import AuditEvent
 from tests.api.conftest import MakeKey
@@ -70,14 +71,15 @@ def live_schema(api: WebServer, make_key: MakeKey) -> tuple[Any, dict[str, str]]
             "detected_at": None,
         }
 
-    return schema, {"Authorization": f"Bearer {make_key('schemathesis', all_tiers=True)}"}
+    return schema, {"Authorization": f"Bearer {make_key('schemathesis', SCOPES, all_tiers=True)}"}
 
 
 def test_every_operation_with_valid_and_invalid_data(live_schema: tuple[Any, dict[str, str]]) -> None:
     schema, auth = live_schema
     operations = [result.ok() for result in schema.get_all_operations()]
-    # incidents: 5; parties: list, add, erase; referrals: list, open, change; tasks: list, complete, skip
-    assert len(operations) == 14
+    # incidents: 5; parties: list, add, erase; referrals: list, open, change; tasks: list, complete, skip;
+    # signals: send, alertmanager
+    assert len(operations) == 16
     for operation in operations:
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
 

@@ -24,7 +24,7 @@ from slack_bolt import App
 
 from bot import review_blocks
 from bot.app import build_app
-from bot.blocks import card, messages, modals, tasks
+from bot.blocks import card, messages, modals, tasks, triage
 from bot.nudges import RENDER
 from emulators.jira.testing import running
 from emulators.slack import Ack, SlackEmulator
@@ -46,12 +46,14 @@ from incidents.reviews.gate import review_findings
 from incidents.scheduling.config import SchedulingSettings
 from incidents.scheduling.models import Nudge, NudgeKind
 from incidents.settings import Settings
+from incidents.signals.models import GroupState
+from incidents.signals.queries import GroupView
 from incidents.tasks import list_tasks
 from tests.bot.conftest import BotUnderTest, People, bot_settings, start_runtime
 from tests.helpers import outbox_topics
 
 Surface = Literal["message", "modal", "home"]
-BUILDER_MODULES: tuple[ModuleType, ...] = (card, messages, modals, review_blocks, tasks)
+BUILDER_MODULES: tuple[ModuleType, ...] = (card, messages, modals, review_blocks, tasks, triage)
 """Modules whose public functions build what Slack shows (``bot/nudges.py`` renders through ``RENDER``)."""
 BUILT_TYPES = {"Rendered", "Block", "SummaryMessage", "dict[str, Any]"}
 
@@ -170,6 +172,11 @@ def everything_vigil_shows(ctx: Ctx, scene: Scene, people: People, settings: Set
     steps = list_tasks(ctx, scene.open_ref)[1]
     b.show("message", tasks.task_list, scene.open_ref, steps, now)
     b.show("modal", tasks.skip_modal, steps[0])
+    waiting = _group(GroupState.WAITING, now)
+    b.show("message", triage.triage_post, waiting)
+    b.show("message", triage.triage_post, _group(GroupState.ATTACHED, now))
+    b.show("modal", triage.attach_modal, waiting)
+    b.show("modal", triage.dismiss_modal, waiting)
 
     ref, alice = scene.resolved_ref, people.alice
     review = get_or_start_review(ctx, ref, actor=alice)
@@ -190,6 +197,26 @@ def everything_vigil_shows(ctx: Ctx, scene: Scene, people: People, settings: Set
         post = render(nudge, incident, ctx.policy, settings)
         b.shown.append(Shown(f"nudge.{kind.value}", "message", {"text": post.text, "blocks": post.blocks}))
     return b
+
+
+def _group(state: GroupState, now: datetime) -> GroupView:
+    """A signal group as the triage channel shows it (no group with this id exists: clicks on it are refused)."""
+    decided = state is not GroupState.WAITING
+    return GroupView(
+        id=999_999,
+        state=state,
+        type="hate_harassment",
+        type_label="Hate or harassment",
+        region="EMEA",
+        count=3,
+        sources={"hotline": 2, "in_app": 1},
+        first_at=now - timedelta(minutes=2),
+        last_at=now,
+        incident_ref="INC-2026-0001" if decided else None,
+        declared=decided,
+        decided_by="U0ALICE" if decided else None,
+        reason=None,
+    )
 
 
 _AT = datetime(2026, 3, 2, 9, 0, tzinfo=UTC).isoformat()

@@ -137,12 +137,14 @@ SCOPES_NEEDED = {
     "conversations.open": {"im:write"},  # the DM's channel, to look for a DM whose answer was lost
     "conversations.invite": {"channels:manage", "groups:write"},
     "conversations.list": {"channels:read", "groups:read"},
+    "conversations.members": {"channels:read", "groups:read"},  # who is in the triage channel (App Home's queue)
     "conversations.setPurpose": {"channels:manage", "groups:write"},
     "conversations.setTopic": {"channels:manage", "groups:write"},
     "files.upload_v2": {"files:write"},
     "pins.add": {"pins:write"},
     "reactions.get": {"reactions:read"},
     "users.info": {"users:read", "users:read.email"},
+    "users.lookupByEmail": {"users:read.email"},  # the people PagerDuty says are on call
     "views.open": set(),
     "views.publish": set(),
     "views.update": set(),

@@ -1,8 +1,9 @@
 """``vigil try`` as a newcomer runs it: one command, then what it printed, used as printed.
 
-The command runs as a subprocess on free ports; the test reads the web view's address, the API key and the two
+The command runs as a subprocess on free ports; the test reads the web view's address, the API key and the
 ``curl`` commands from its output, runs those commands (with httpx, argument for argument), signs in to the web
-view through the emulator, and stops it all with Ctrl-C (SIGINT).
+view through the emulator, declares a SEV1, sees its page and acknowledges it as printed, sees the acknowledgement
+in the incident's channel, and stops it all with Ctrl-C (SIGINT).
 """
 
 from __future__ import annotations
@@ -22,8 +23,12 @@ from pathlib import Path
 
 import httpx
 import pytest
+from fastapi.testclient import TestClient
 
+from emulators.pagerduty.testing import running as running_pagerduty
 from tests.bot.conftest import BotUnderTest
+from vigil.emulated import EmulatedPaging
+from vigil.tryout import pagerduty_console
 
 START_TIMEOUT_S = 90
 VIGIL = Path(sys.executable).with_name("vigil")
@@ -139,10 +144,45 @@ def test_everything_printed_works_as_printed_and_ctrl_c_stops_it_all(running: Ru
         page = browser.get("signin/start")
     assert page.status_code == 200 and ref in page.text and "Maya" in page.text
 
+    assert "A SEV0 or SEV1 pages Trust & Safety on-call in PagerDuty" in running.printed
+    sev1 = running.curl(2)
+    assert sev1.status_code == 200 and sev1.json()["ok"], sev1.text
+    paged = re.search(r"Declared \*(INC-\S+)\* \(SEV1", sev1.json()["replies"][0])
+    assert paged, sev1.text
+    pages = running.field("PagerDuty")
+    shown = wait_for_text(pages, f"{paged.group(1)}/default  triggered  Trust & Safety on-call → Sam")
+    assert "Threats against a host after a cancelled stay · SEV1" in shown
+
+    acknowledged = running.curl(3)
+    assert acknowledged.status_code == 200, acknowledged.text
+    assert acknowledged.json() == {"ok": True, "acknowledged": f"{paged.group(1)}/default", "by": "Sam"}
+    assert "acknowledged by Sam" in httpx.get(pages, timeout=10).text
+    wait_for_text(console, "Acknowledged by Sam via PagerDuty")
+
     code, later, errors = running.stop()
     assert code == 0 and "Stopped" in later, errors
     assert not database.exists() and not (running.cwd / "vigil.db").exists()
     assert not re.search(r"warning|deprecat|traceback", errors, re.IGNORECASE), errors
+
+
+def wait_for_text(url: str, text: str, timeout: float = 30) -> str:
+    """The page at ``url`` once it shows ``text``."""
+    deadline = time.monotonic() + timeout
+    while text not in (shown := httpx.get(url, timeout=10).text):
+        assert time.monotonic() < deadline, f"{url} never showed {text!r}:\n{shown}"
+        time.sleep(0.2)
+    return shown
+
+
+def test_the_pagerduty_console_says_who_may_acknowledge_and_when_there_is_nothing_to() -> None:
+    with running_pagerduty() as emu:
+        paging = EmulatedPaging.start(emu, ("Sam", "sam@example.com"))
+        with TestClient(pagerduty_console(paging)) as console:
+            assert console.get("/").text == "No pages yet: declare a SEV0 or SEV1.\n"
+            nothing = console.post("/acknowledge", data={"user": "sam"})
+            assert nothing.status_code == 404 and "declare a SEV0 or SEV1 first" in nothing.json()["error"]
+            unknown = console.post("/acknowledge", data={"user": "maya"})
+            assert unknown.status_code == 400 and unknown.json()["error"] == "Unknown user 'maya': acknowledge as sam."
 
 
 def test_the_console_types_commands_as_people_and_turns_at_names_into_mentions(bot: BotUnderTest) -> None:

@@ -5,10 +5,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import jira
 import pytest
@@ -16,6 +14,7 @@ import requests
 
 from emulators.jira import JiraEmulator
 from emulators.jira.testing import client_for, running
+from tests.emulators.webhook_receiver import Receiver, serving
 
 FIELDS = {"project": {"key": "SAFE"}, "issuetype": {"name": "Task"}, "summary": "Rotate keys"}
 
@@ -26,41 +25,10 @@ def emu() -> Iterator[JiraEmulator]:
         yield emulator
 
 
-class Receiver(ThreadingHTTPServer):
-    """A webhook endpoint that records raw bodies and headers and answers ``status``."""
-
-    def __init__(self) -> None:
-        super().__init__(("127.0.0.1", 0), ReceiverHandler)
-        self.received: list[tuple[dict[str, str], bytes]] = []
-        self.status = 200
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}/hook"
-
-
-class ReceiverHandler(BaseHTTPRequestHandler):
-    server: Receiver
-
-    def do_POST(self) -> None:
-        raw = self.rfile.read(int(self.headers["Content-Length"]))
-        self.server.received.append((dict(self.headers), raw))
-        self.send_response(self.server.status)
-        self.send_header("Content-Length", "0")
-        self.end_headers()
-
-    def log_message(self, *args: object) -> None:
-        """Keep test output quiet."""
-
-
 @pytest.fixture
 def receiver() -> Iterator[Receiver]:
-    server = Receiver()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
+    with serving(Receiver("/hook")) as server:
+        yield server
 
 
 def test_fail_next_returns_500_without_performing(emu: JiraEmulator) -> None:

@@ -2,7 +2,8 @@
 
 Leadership surfaces: the leadership review (Markdown, HTML, the Slack summary posted to the leadership channel),
 the web list, page and CSV as a leadership-group member who is not on the incident sees them, the weekly leadership
-digest, and, for restricted incidents, the Jira tickets of its actions and referrals.
+digest, a page's payload (what reaches a responder's lock screen), and, for restricted incidents, the Jira tickets
+of its actions and referrals.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from incidents.access import make_viewer, sight
 from incidents.context import Domain
 from incidents.exports import incident_csv
 from incidents.listing import incident_rows
+from incidents.paging.content import page_content
 from incidents.queries import IncidentFilter, get_incident
 from incidents.referrals import kind_label, referrals_of
 from incidents.reviews import Audience, Format, load_templates, render_review, review_document
@@ -49,6 +51,8 @@ def leadership_text(domain: Domain, ref: str) -> str:
         assert seen is not None and seen.redacted
         parts.append(json.dumps(incident_view(ctx, incident, seen, None), default=str, ensure_ascii=False))
         parts.append(json.dumps(weekly_summary(ctx, ctx.now() + timedelta(days=1)), ensure_ascii=False))
+        web = SyncConfig(project="SAFE", web_base_url="https://vigil.example.org")
+        parts.append(json.dumps(page_content(incident, ctx.policy, web).as_event(), ensure_ascii=False))
         if incident.tier.is_restricted:
             config = SyncConfig(project="SAFE", web_base_url="https://vigil.example.org")
             parts += [json.dumps(desired(config, incident, a), ensure_ascii=False) for a in incident.actions]

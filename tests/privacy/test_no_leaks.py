@@ -3,7 +3,8 @@
 Hypothesis plants personal data of every category (tests/privacy/pii.py) through Slack (slash commands and the party
 modal, against the emulator), the intake API (over HTTP) and the CLI, into incidents of every tier: in titles,
 summaries, notes, status updates, action titles, the API's reported_by, playbook steps' skip reasons, referrals'
-notes and decisions (the API), and as recorded parties mentioned in free text. Every leadership surface is then
+notes and decisions (the API), reports sent as signals (their text, reporter and subject, through the API), and as
+recorded parties mentioned in free text. Every leadership surface is then
 rendered (tests/privacy/surfaces.py) and must hold none of it; the team's version must hold all of it, which proves
 each planted value really reached the incident.
 """
@@ -21,8 +22,10 @@ from hypothesis import strategies as st
 
 from bot.ids import Field, ViewId
 from incidents import actions
+from incidents.apikeys import SCOPES
 from incidents.context import Domain
 from incidents.enums import Tier
+from incidents.signals import triage
 from tests.api.conftest import MakeKey, client_for
 from tests.bot.conftest import BotUnderTest
 from tests.privacy.pii import ANY, TITLE_SAFE, Person, Planted, people
@@ -54,6 +57,8 @@ class Plan:
     skip_reason: Planted
     referral_note: Planted
     outcome: Planted
+    report: Planted
+    reporter: Planted
 
 
 plans = st.builds(
@@ -69,6 +74,8 @@ plans = st.builds(
     skip_reason=ANY,
     referral_note=ANY,
     outcome=ANY,
+    report=ANY,
+    reporter=ANY,
 )
 
 
@@ -142,18 +149,38 @@ class ApiWay:
         assert decided.status_code in (200, 201), decided.text
         with self.domain.unit() as ctx:  # the API has no actions route: add it as the key's principal would
             actions.add_action(ctx, ref, actor=self.member, title=plan.action.text)
+        self._report(ref, plan)
         return ref
+
+    def _report(self, ref: str, plan: Plan) -> None:
+        """A report about the incident's subject, attached to it from triage."""
+        report = {
+            "source": "hotline",
+            "type": "hate_harassment",
+            "group_key": ref,
+            "subject": plan.party_handle,
+            "reporter": plan.reporter.text,
+            "text": plan.report.text,
+        }
+        answer = self.http.post("/api/v1/signals", json=report)
+        assert answer.status_code == 201, answer.text
+        group = answer.json()["signals"][0]["group"]
+        self.domain.run(lambda ctx: triage.attach(ctx, group, ref, actor=self.member))
 
 
 @pytest.fixture
 def api_way(domain: Domain, make_key: MakeKey) -> Iterator[ApiWay]:
-    token = make_key(all_tiers=True)
+    token = make_key(scopes=SCOPES, all_tiers=True)
     with WebServer(build_web_app(domain, [build_api_router(domain)])) as server, client_for(server, token) as http:
         yield ApiWay(http, domain)
 
 
 def test_nothing_planted_through_the_api_reaches_leadership(domain: Domain, api_way: ApiWay) -> None:
-    _fuzz(domain, api_way, also=lambda plan: [plan.skip_reason, plan.referral_note, plan.outcome])
+    _fuzz(
+        domain,
+        api_way,
+        also=lambda plan: [plan.skip_reason, plan.referral_note, plan.outcome, plan.report, plan.reporter],
+    )
 
 
 # --- the CLI ----------------------------------------------------------------------------------------------------

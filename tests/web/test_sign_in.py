@@ -47,6 +47,21 @@ def test_sign_in_with_slack_lands_on_the_page_asked_for(server: WebServer, world
     assert actions == [world.bob]
 
 
+def test_the_return_path_kept_while_signing_in_is_bounded(server: WebServer, world: World, emu: SlackEmulator) -> None:
+    """The probe: a signed-out request's path and query went into the cookie whole (a 10 KB query made a 13 KB
+    cookie, which browsers drop). A long query is left behind; the path is kept."""
+    emu.oidc_login_as(world.bob)
+    with httpx.Client(base_url=server.url + "/web", follow_redirects=True) as client:
+        asked = client.get(f"/incidents/{world.standard}", params={"q": "x" * 10_000}, follow_redirects=False)
+        assert asked.status_code == 303 and len(asked.headers["set-cookie"]) < 4096
+        landed = client.get("/signin/start")
+    assert landed.url.path == f"/web/incidents/{world.standard}"
+    with httpx.Client(base_url=server.url + "/web", follow_redirects=True) as client:
+        client.get("/incidents", params={"severity": "SEV2", "q": "scam"})
+        landed = client.get("/signin/start")
+    assert (landed.url.path, landed.url.query) == ("/web/incidents", b"severity=SEV2&q=scam")
+
+
 def test_declining_at_slack_leaves_you_signed_out(server: WebServer, emu: SlackEmulator, world: World) -> None:
     emu.oidc_login_as(None)
     with httpx.Client(base_url=server.url + "/web", follow_redirects=True) as client:

@@ -7,10 +7,12 @@ import base64
 import hashlib
 import re
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 
+from incidents import lifecycle, timeline
 from incidents.context import Domain
 from incidents.models import AuditEvent
+from incidents.reviews import ReviewFields, publish_review, submit_for_review, update_review
 from tests.web.conftest import SignIn
 from tests.web.scenario import CHANNEL, PII, SENSITIVE, World
 
@@ -139,3 +141,66 @@ def test_urls_carry_references_and_filters_never_people(sign_in: SignIn, world: 
     pages = [client.get(p).text for p in ("/incidents", f"/incidents/{world.restricted}", "/trends")]
     links = [link for page in pages for link in re.findall(r'(?:href|action)="([^"]*)"', page)]
     assert links and not [link for link in links if "@" in link or world.alice in link or "Alice" in link]
+
+
+STANDARD_SENSITIVE = "The targeted host described the scam call in their own words."
+
+
+def _publish_standard_review_with_a_sensitive_entry(domain: Domain, world: World) -> None:
+    """The standard incident (Bob is its scribe) gets a sensitive note, is resolved, and its review published."""
+    steps = [
+        lambda ctx: timeline.add_note(ctx, world.standard, actor=world.bob, text=STANDARD_SENSITIVE, sensitive=True),
+        lambda ctx: lifecycle.resolve(ctx, world.standard, actor=world.bob),
+        lambda ctx: update_review(
+            ctx, world.standard, ReviewFields(executive_summary="Fake payment pages were taken down."), actor=world.bob
+        ),
+        lambda ctx: submit_for_review(ctx, world.standard, actor=world.bob),
+        lambda ctx: publish_review(ctx, world.standard, actor=world.bob),
+    ]
+    for step in steps:
+        with domain.unit() as ctx:
+            step(ctx)
+
+
+def test_a_non_member_reads_a_standard_review_without_its_sensitive_entries(
+    sign_in: SignIn, world: World, domain: Domain
+) -> None:
+    """The probe's leak: the published team review of a standard incident showed its sensitive entries to any
+    signed-in non-member (inside the content warning), while the incident page hid them."""
+    _publish_standard_review_with_a_sensitive_entry(domain, world)
+    outsider = sign_in(world.alice)  # a member of the restricted incident only
+    review, page = outsider.get(f"/incidents/{world.standard}/review"), outsider.get(f"/incidents/{world.standard}")
+    assert review.status_code == page.status_code == 200
+    assert "Team version" in review.text and "Fake payment pages were taken down." in review.text
+    assert STANDARD_SENSITIVE not in review.text and STANDARD_SENSITIVE not in page.text
+    assert "1 sensitive timeline entry is left out" in review.text
+    member = sign_in(world.bob).get(f"/incidents/{world.standard}/review").text
+    warning, _, rest = member.partition("Content warning: sensitive entry")
+    assert STANDARD_SENSITIVE in rest and '<details class="cw">' in warning[-200:]
+
+
+def test_a_refused_restricted_incident_costs_what_a_missing_one_does(
+    sign_in: SignIn, world: World, domain: Domain
+) -> None:
+    """The probe timed a refusal of a restricted incident at ~6.3 ms against ~3.6 ms for a missing one: the incident
+    was loaded with its history before the decision. Now both answers issue the same statements, none of them
+    reading the history."""
+    outsider = sign_in(world.bob)
+
+    def statements(path: str) -> list[str]:
+        seen: list[str] = []
+
+        def count(_conn, _cursor, statement, _params, _context, _many) -> None:  # type: ignore[no-untyped-def]
+            seen.append(statement)
+
+        event.listen(domain.engine, "before_cursor_execute", count)
+        try:
+            assert outsider.get(path).status_code == 404
+        finally:
+            event.remove(domain.engine, "before_cursor_execute", count)
+        return seen
+
+    statements("/incidents/INC-2026-0998")  # the first refusal warms what the others share
+    hidden, missing = statements(f"/incidents/{world.restricted}"), statements("/incidents/INC-2026-0999")
+    assert len(hidden) == len(missing), (hidden, missing)
+    assert not [s for s in hidden if "timeline_entries" in s or "status_updates" in s]

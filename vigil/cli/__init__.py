@@ -40,10 +40,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _run(argv: Sequence[str] | None, *, loading: contextlib.AbstractContextManager[None]) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    parser, _commands = build_parser()
+    parser, commands = build_parser()
     try:
         with loading:
-            args = parser.parse_args(argv)  # imports the module of the command given
+            commands.define_named(sys.argv[1:] if argv is None else argv)  # imports the command's module
+            args = parser.parse_args(argv)
         handler: Handler = args.handler
         return handler(args)
     except VigilError as exc:

@@ -12,7 +12,7 @@ import getpass
 import importlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import Any, NoReturn
 
 Handler = Callable[[argparse.Namespace], int]
 """What runs a command; the exit status it returns is the process's."""
@@ -51,11 +51,16 @@ COMMANDS: tuple[Command, ...] = (
     Command("update", "vigil.cli.timeline", "post a status update (sets when the next one is due)"),
     Command("action", "vigil.cli.actions", "add or change an incident's corrective actions"),
     Command("clock", "vigil.cli.clocks", "start or satisfy an incident's regulatory clocks"),
+    Command("page", "vigil.cli.paging", "page an incident's on-call responders (PagerDuty), once per service"),
     Command("tasks", "vigil.cli.tasks", "an incident's playbook steps: done, skipped, open and late"),
     Command("task", "vigil.cli.tasks", "mark a playbook step done, or skip it with a reason"),
     Command("refer", "vigil.cli.referrals", "hand part of an incident to another process (dispute, claim...)"),
     Command("referrals", "vigil.cli.referrals", "an incident's referrals: status, owner, due date, outcome"),
     Command("referral", "vigil.cli.referrals", "move a referral along (accepted, decided, closed...)"),
+    Command("signals", "vigil.cli.signals", "groups of reports waiting for triage: count, sources, first and last"),
+    Command(
+        "signal", "vigil.cli.signals", "declare an incident from a group of signals, attach it to one, or dismiss it"
+    ),
     Command("parties", "vigil.cli.parties", "the people a case is about (members only; every read is audited)"),
     Command("people", "vigil.cli.people", "who Vigil knows by name, for --as and person arguments"),
     Command("review", "vigil.cli.reviews", "render, edit, submit or publish an incident's post-incident review"),
@@ -94,38 +99,33 @@ class VigilArgumentParser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: {message.rstrip('.')} (see `{self.prog} --help`)\n")
 
 
-if TYPE_CHECKING:
-    _SubParsersAction = argparse._SubParsersAction[argparse.ArgumentParser]
-else:
-    _SubParsersAction = argparse._SubParsersAction  # generic for type checkers only
-
-
-class LazySubcommands(_SubParsersAction):
+class LazySubcommands:
     """Subcommands whose arguments are added when the subcommand is chosen: ``vigil list`` never imports what
     ``vigil serve`` needs, and ``vigil --help`` imports nothing."""
 
-    pending: dict[str, Command]
+    def __init__(self, parsers: Mapping[str, argparse.ArgumentParser]) -> None:
+        self.parsers = parsers
+        self.pending = {command.name: command for command in COMMANDS}
 
     def define(self, name: str) -> argparse.ArgumentParser:
         """The parser of subcommand ``name``, with its arguments (added now if they were not yet)."""
-        parser: argparse.ArgumentParser = self.choices[name]
+        parser = self.parsers[name]
         command = self.pending.pop(name, None)
         if command is not None:
             definitions: Mapping[str, Definition] = importlib.import_module(command.module).DEFINITIONS
             definitions[name](parser)
         return parser
 
-    def __call__(
-        self,
-        parser: argparse.ArgumentParser,
-        namespace: argparse.Namespace,
-        values: str | Sequence[Any] | None,
-        option_string: str | None = None,
-    ) -> None:
-        assert isinstance(values, list)
-        if values and values[0] in self.pending:
-            self.define(values[0])
-        super().__call__(parser, namespace, values, option_string)
+    def define_named(self, argv: Sequence[str]) -> None:
+        """Define the subcommand ``argv`` names (the first word that is not an option or ``--as``'s value)."""
+        words = iter(argv)
+        for word in words:
+            if word == "--as":
+                next(words, None)
+            elif not word.startswith("-"):
+                if word in self.pending:
+                    self.define(word)
+                return
 
 
 def build_parser() -> tuple[VigilArgumentParser, LazySubcommands]:
@@ -138,13 +138,11 @@ def build_parser() -> tuple[VigilArgumentParser, LazySubcommands]:
         default=f"cli:{getpass.getuser()}",
         help=f"who is acting: {PERSON_HELP} (default: cli:$USER)",
     )
-    commands = parser.add_subparsers(
-        dest="command", required=True, metavar="COMMAND", title="commands", action=LazySubcommands
-    )
-    assert isinstance(commands, LazySubcommands)
-    commands.pending = {}
-    for command in COMMANDS:
-        description = command.help[0].upper() + command.help[1:] + "."
-        commands.add_parser(command.name, help=command.help, description=description)
-        commands.pending[command.name] = command
-    return parser, commands
+    subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", title="commands")
+    parsers = {
+        command.name: subparsers.add_parser(
+            command.name, help=command.help, description=command.help[0].upper() + command.help[1:] + "."
+        )
+        for command in COMMANDS
+    }
+    return parser, LazySubcommands(parsers)

@@ -1,13 +1,16 @@
 """``vigil list`` and ``vigil show``: reading incidents, the commands that must answer at once (nothing here loads
-the bot, the web view, Alembic or the personal-data detector)."""
+the bot, the web view, Alembic or the personal-data detector). They read as the operator at the terminal
+(:attr:`incidents.access.ViewerKind.OPERATOR`), whom the access policy lets read every incident whole."""
 
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
 
+from incidents.access import Act, Who, permits, standing
 from incidents.context import Ctx
 from incidents.people import Names
-from incidents.queries import get_incident, list_incidents
+from incidents.queries import get_incident, list_incidents, no_incident
 from vigil.cli import render
 from vigil.cli.database import reading
 from vigil.cli.parser import REF_HELP, Definition
@@ -17,7 +20,7 @@ from vigil.cli.values import add_incident_filters, incident_filter, policy, posi
 def _list(ctx: Ctx, a: argparse.Namespace) -> str:
     found = list_incidents(
         ctx,
-        incident_filter(a, open_only=not a.all),
+        replace(incident_filter(a, open_only=not a.all), seen_by=Who.operator(a.actor)),
         limit=a.limit,
     )
     if not found:
@@ -29,8 +32,13 @@ def _list(ctx: Ctx, a: argparse.Namespace) -> str:
 
 
 def _show(ctx: Ctx, a: argparse.Namespace) -> str:
-    incident = get_incident(ctx, a.ref)
-    return render.incident_detail(incident, ctx.now(), Names.of_incident(ctx, incident))
+    who = Who.operator(a.actor)
+    found = standing(ctx.session, who, ref=a.ref)
+    if found is None or not permits(who, found, Act.SEE_INCIDENT):
+        raise no_incident(a.ref)
+    incident = get_incident(ctx, found.ref)
+    sensitive = permits(who, found, Act.SEE_SENSITIVE_ENTRIES)
+    return render.incident_detail(incident, ctx.now(), Names.of_incident(ctx, incident), sensitive=sensitive)
 
 
 def _define_list(p: argparse.ArgumentParser) -> None:

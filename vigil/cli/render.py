@@ -21,8 +21,9 @@ def incident_row(incident: Incident, names: Names) -> str:
     )
 
 
-def incident_detail(incident: Incident, now: datetime, names: Names) -> str:
-    """``names`` names everyone the incident mentions (:meth:`Names.of_incident`)."""
+def incident_detail(incident: Incident, now: datetime, names: Names, *, sensitive: bool = True) -> str:
+    """``names`` names everyone the incident mentions (:meth:`Names.of_incident`); ``sensitive``: whether the
+    reader may see the entries marked sensitive (shown with ``[CW]``), else each is shown as withheld."""
     lines = [
         f"{incident.ref}: {printable(incident.title)}",
         f"  severity {incident.severity.value} · status {incident.status.value} · tier {incident.tier.value}"
@@ -56,9 +57,9 @@ def incident_detail(incident: Incident, now: datetime, names: Names) -> str:
     lines.append("Timeline:")
     for entry in incident.timeline:
         flag = " [CW]" if entry.sensitive else ""
+        text = one_line(names.text(entry.text, entry.data)) if sensitive or not entry.sensitive else "(withheld)"
         lines.append(
-            f"  {when(entry.at)}  {entry.kind.value:<9} {printable(names.display(entry.author))}:{flag} "
-            f"{one_line(names.text(entry.text, entry.data))}"
+            f"  {when(entry.at)}  {entry.kind.value:<9} {printable(names.display(entry.author))}:{flag} {text}"
         )
     return "\n".join(lines)
 

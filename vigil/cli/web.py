@@ -8,7 +8,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-from incidents.access import make_viewer
+from incidents.access import counts_restricted, make_viewer
 from incidents.db import database_errors
 from incidents.errors import VigilError
 from incidents.exports import CHARTS, chart_csv, collect_trends, incident_csv
@@ -34,7 +34,9 @@ def export(args: argparse.Namespace) -> int:
     with unit_of_work(settings) as ctx:
         viewer = make_viewer(resolve_person(ctx, args.actor), args.actor, None, settings.web_leadership)
         trends = (
-            collect_trends(ctx, args.weeks, standard_only=not viewer.leadership) if set(names) & set(CHARTS) else None
+            collect_trends(ctx, args.weeks, standard_only=not counts_restricted(viewer.who.kind))
+            if set(names) & set(CHARTS)
+            else None
         )
         outputs: dict[str, Iterator[str]] = {}
         for name in names:

@@ -12,7 +12,7 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from fastapi import Request
 from fastapi.responses import JSONResponse
@@ -27,15 +27,18 @@ from incidents.errors import VigilError
 from incidents.lifecycle import Declaration
 from incidents.models import Incident
 from incidents.queries import normalise_ref
+from incidents.signals.intake import Report, check_reports, receive
 from web.api.errors import ApiProblem
 from web.api.group_commit import GroupCommit
 from web.api.schemas import FieldError
+from web.api.signal_schemas import signals_accepted
 
 REPLAYED_HEADER = "Idempotent-Replayed"
 BATCH = 64
 logger = logging.getLogger(__name__)
 Work = Callable[[Ctx], tuple[BaseModel, Incident | None]]
 Answer = Callable[[Incident], BaseModel]
+Prepared = TypeVar("Prepared")
 PrepareDeclare = Callable[[Ctx], tuple[Declaration, Answer]]
 """Reads what a declare call needs and checks it (raising :class:`ApiProblem` or :class:`VigilError`), writing
 nothing; returns the declaration and how to answer once the incident has its reference."""
@@ -45,11 +48,13 @@ nothing; returns the declaration and how to answer once the incident has its ref
 class Calls:
     domain: Domain
     _admissions: GroupCommit[str, Admission | None] = field(init=False)
-    _declares: GroupCommit[_Declare, JSONResponse] = field(init=False)
+    _declares: _Together[tuple[Declaration, Answer]] = field(init=False)
+    _signals: _Together[tuple[str, list[Report]]] = field(init=False)
 
     def __post_init__(self) -> None:
         self._admissions = GroupCommit(self._admit_together, limit=BATCH)
-        self._declares = GroupCommit(self._declare_together, limit=BATCH)
+        self._declares = _Together(self, _commit_declares)
+        self._signals = _Together(self, _commit_signals)
 
     def _admit_together(self, tokens: Sequence[str]) -> list[Admission | None]:
         """Admissions of concurrent calls share one transaction (and one counter update per key)."""
@@ -120,71 +125,31 @@ class Calls:
         self, request: Request, payload: BaseModel, idempotency_key: str | None, prepare: PrepareDeclare
     ) -> JSONResponse:
         """Declare as :meth:`write` would, committed together with the declares of concurrent calls."""
-        return await self._declares.run(_Declare(request, payload, idempotency_key, prepare))
+        return await self._declares.run(_Job(request, payload, idempotency_key, prepare))
 
-    def _declare_together(self, jobs: Sequence[_Declare]) -> list[JSONResponse | Exception]:
-        """One transaction for the batch; if it fails as a whole (a deadlock, a lost race), each call runs alone
-        so that each gets its own answer. A call repeating an idempotency key already in the batch runs after it,
-        alone, and so replays the batch's answer."""
-        first: dict[idempotency.Claimant | _Declare, _Declare] = {}
-        for job in jobs:
-            first.setdefault(job.claimant or job, job)
-        batch = list(first.values())
-        try:
-            outcomes = self._declare_batch(batch)
-        except Exception:
-            logger.warning("a batch of %d declares failed; running them one by one", len(batch), exc_info=True)
-            outcomes = {job: self._declare_alone(job) for job in batch}
-        return [outcomes[job] if job in outcomes else self._declare_alone(job) for job in jobs]
+    async def signals(
+        self, request: Request, payload: BaseModel, idempotency_key: str | None, reports: list[Report]
+    ) -> JSONResponse:
+        """Take reports as :meth:`write` would, committed together with the reports of concurrent calls: a wave
+        of single reports costs a few transactions a second, not one each."""
+        principal: Principal = request.state.principal
 
-    def _declare_batch(self, jobs: list[_Declare]) -> dict[_Declare, JSONResponse | Exception]:
-        outcomes: dict[_Declare, JSONResponse | Exception] = {}
-        fresh: list[tuple[_Declare, IdempotencyRecord | None, Declaration, Answer]] = []
-        attempts = {job: _attempt(job.request, job.payload, job.idempotency_key) for job in jobs}
-        with self.domain.unit() as ctx:
-            claims = idempotency.claim(ctx, [attempt for attempt in attempts.values() if attempt])
-            for job in jobs:
-                attempt = attempts[job]
-                record = claims[attempt.claimant] if attempt else None
-                try:
-                    earlier = idempotency.earlier_answer(record, attempt) if record and attempt else None
-                    if earlier is not None:
-                        outcomes[job] = _replay(ctx, job.request, job.principal, earlier)
-                        continue
-                    declaration, answer = job.prepare(ctx)
-                except (ApiProblem, VigilError) as exc:
-                    outcomes[job] = exc
-                    if record is not None:
-                        idempotency.release(ctx, record)
-                    continue
-                fresh.append((job, record, declaration, answer))
-            incidents = lifecycle.declare_many(ctx, [declaration for _job, _record, declaration, _answer in fresh])
-            for (job, record, _declaration, answer), incident in zip(fresh, incidents, strict=True):
-                outcomes[job] = _created(
-                    ctx, job.request, job.principal, job.idempotency_key, record, answer(incident), incident
-                )
-        return outcomes
+        def prepare(ctx: Ctx) -> tuple[str, list[Report]]:
+            check_reports(ctx, reports)
+            return principal.actor, reports
 
-    def _declare_alone(self, job: _Declare) -> JSONResponse | Exception:
-        def work(ctx: Ctx) -> tuple[BaseModel, Incident]:
-            declaration, answer = job.prepare(ctx)
-            incident = lifecycle.declare_many(ctx, [declaration])[0]
-            return answer(incident), incident
-
-        try:
-            return self.write(job.request, job.payload, job.idempotency_key, work)
-        except Exception as exc:
-            return exc
+        return await self._signals.run(_Job(request, payload, idempotency_key, prepare))
 
 
 @dataclass(eq=False)
-class _Declare:
-    """A declare call waiting for its batch."""
+class _Job(Generic[Prepared]):
+    """A write call waiting for its batch: ``prepare`` reads and checks what it needs (raising
+    :class:`ApiProblem` or :class:`VigilError`), writing nothing."""
 
     request: Request
     payload: BaseModel
     idempotency_key: str | None
-    prepare: PrepareDeclare
+    prepare: Callable[[Ctx], Prepared]
 
     @property
     def principal(self) -> Principal:
@@ -194,6 +159,87 @@ class _Declare:
     @property
     def claimant(self) -> idempotency.Claimant | None:
         return (self.principal.key_id, self.idempotency_key) if self.idempotency_key else None
+
+
+@dataclass
+class _Together(Generic[Prepared]):
+    """Write calls of one kind that arrive together, committed in one unit of work: ``commit`` writes every
+    prepared call of the batch at once and answers each (the view and the incident it names, if any)."""
+
+    calls: Calls
+    commit: Callable[[Ctx, list[Prepared]], list[tuple[BaseModel, Incident | None]]]
+    _batches: GroupCommit[_Job[Prepared], JSONResponse] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._batches = GroupCommit(self._together, limit=BATCH)
+
+    async def run(self, job: _Job[Prepared]) -> JSONResponse:
+        return await self._batches.run(job)
+
+    def _together(self, jobs: Sequence[_Job[Prepared]]) -> list[JSONResponse | Exception]:
+        """One transaction for the batch; if it fails as a whole (a deadlock, a lost race), each call runs alone
+        so that each gets its own answer. A call repeating an idempotency key already in the batch runs after it,
+        alone, and so replays the batch's answer."""
+        first: dict[idempotency.Claimant | _Job[Prepared], _Job[Prepared]] = {}
+        for job in jobs:
+            first.setdefault(job.claimant or job, job)
+        batch = list(first.values())
+        try:
+            outcomes = self._batch(batch)
+        except Exception:
+            logger.warning("a batch of %d calls failed; running them one by one", len(batch), exc_info=True)
+            outcomes = {job: self._alone(job) for job in batch}
+        return [outcomes[job] if job in outcomes else self._alone(job) for job in jobs]
+
+    def _batch(self, jobs: list[_Job[Prepared]]) -> dict[_Job[Prepared], JSONResponse | Exception]:
+        outcomes: dict[_Job[Prepared], JSONResponse | Exception] = {}
+        fresh: list[tuple[_Job[Prepared], IdempotencyRecord | None, Prepared]] = []
+        attempts = {job: _attempt(job.request, job.payload, job.idempotency_key) for job in jobs}
+        with self.calls.domain.unit() as ctx:
+            claims = idempotency.claim(ctx, [attempt for attempt in attempts.values() if attempt])
+            for job in jobs:
+                attempt = attempts[job]
+                record = claims[attempt.claimant] if attempt else None
+                try:
+                    earlier = idempotency.earlier_answer(record, attempt) if record and attempt else None
+                    if earlier is not None:
+                        outcomes[job] = _replay(ctx, job.request, job.principal, earlier)
+                        continue
+                    prepared = job.prepare(ctx)
+                except (ApiProblem, VigilError) as exc:
+                    outcomes[job] = exc
+                    if record is not None:
+                        idempotency.release(ctx, record)
+                    continue
+                fresh.append((job, record, prepared))
+            answers = self.commit(ctx, [prepared for _job, _record, prepared in fresh])
+            for (job, record, _prepared), (view, incident) in zip(fresh, answers, strict=True):
+                outcomes[job] = _created(ctx, job.request, job.principal, job.idempotency_key, record, view, incident)
+        return outcomes
+
+    def _alone(self, job: _Job[Prepared]) -> JSONResponse | Exception:
+        try:
+            return self.calls.write(
+                job.request, job.payload, job.idempotency_key, lambda ctx: self.commit(ctx, [job.prepare(ctx)])[0]
+            )
+        except Exception as exc:
+            return exc
+
+
+def _commit_declares(ctx: Ctx, prepared: list[tuple[Declaration, Answer]]) -> list[tuple[BaseModel, Incident | None]]:
+    incidents = lifecycle.declare_many(ctx, [declaration for declaration, _answer in prepared])
+    return [(answer(incident), incident) for (_declaration, answer), incident in zip(prepared, incidents, strict=True)]
+
+
+def _commit_signals(ctx: Ctx, prepared: list[tuple[str, list[Report]]]) -> list[tuple[BaseModel, Incident | None]]:
+    """Each caller's reports in one :func:`receive` (the reports of one key are received together)."""
+    answers: dict[int, tuple[BaseModel, Incident | None]] = {}
+    for actor in dict.fromkeys(actor for actor, _reports in prepared):
+        mine = [(n, reports) for n, (who, reports) in enumerate(prepared) if who == actor]
+        received = iter(receive(ctx, [r for _n, reports in mine for r in reports], actor=actor))
+        for n, reports in mine:
+            answers[n] = (signals_accepted([next(received) for _ in reports]), None)
+    return [answers[n] for n in range(len(prepared))]
 
 
 def _attempt(request: Request, payload: BaseModel, idempotency_key: str | None) -> idempotency.Attempt | None:

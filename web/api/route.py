@@ -32,6 +32,7 @@ class ApiRoute(APIRoute):
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handle = super().get_route_handler()
         scope = (self.openapi_extra or {}).get("x-required-scope")
+        limit = int((self.openapi_extra or {}).get("x-max-body-bytes", MAX_BODY_BYTES))
         known_query = _query_names(self.dependant)
 
         async def handler(request: Request) -> Response:
@@ -43,7 +44,7 @@ class ApiRoute(APIRoute):
                 if unknown:
                     raise ApiProblem(422, f"Unknown query parameter {unknown[0]!r}.", field=unknown[0])
                 if request.method == "POST":
-                    request = await _with_limited_body(request)
+                    request = await _with_limited_body(request, limit)
                 return await handle(request)
             except ClientDisconnect:
                 return Response(status_code=400)  # the caller hung up mid-body; nobody is left to answer
@@ -63,17 +64,17 @@ def _query_names(dependant: Dependant) -> set[str]:
     return names
 
 
-async def _with_limited_body(request: Request) -> Request:
-    """Read at most :data:`MAX_BODY_BYTES`, whatever Content-Length claims; hand the endpoint a replayable copy."""
-    too_large = ApiProblem(413, f"The body is larger than {MAX_BODY_BYTES} bytes.", field="body")
+async def _with_limited_body(request: Request, limit: int) -> Request:
+    """Read at most ``limit`` bytes, whatever Content-Length claims; hand the endpoint a replayable copy."""
+    too_large = ApiProblem(413, f"The body is larger than {limit} bytes.", field="body")
     declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+    if declared.isdigit() and int(declared) > limit:
         raise too_large
     chunks: list[bytes] = []
     size = 0
     async for chunk in request.stream():
         size += len(chunk)
-        if size > MAX_BODY_BYTES:
+        if size > limit:
             raise too_large
         chunks.append(chunk)
     body = b"".join(chunks)

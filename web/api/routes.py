@@ -13,10 +13,9 @@ from functools import cache, partial
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Header, Path, Query, Request, Response, Security
+from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
-from fastapi.security import HTTPBearer
 
 from incidents import lifecycle, parties, referrals, tasks, timeline
 from incidents.apikeys import READ, WRITE, Principal
@@ -27,15 +26,15 @@ from incidents.models import Incident
 from web.api import views
 from web.api.calls import REPLAYED_HEADER, Answer
 from web.api.dependencies import Caller, IntakeDep
-from web.api.errors import RETRY_AFTER_HEADER, ApiProblem
+from web.api.errors import ApiProblem
 from web.api.openapi import document
+from web.api.operations import IdempotencyKey, operation
 from web.api.route import ApiRoute
 from web.api.schemas import (
     AddedParty,
     DeclaredIncident,
     DeclareRequest,
     ErasureView,
-    ErrorBody,
     IncidentPage,
     IncidentView,
     Moment,
@@ -56,60 +55,19 @@ from web.api.schemas import (
     UpdateRequest,
     UpdateView,
 )
+from web.api.signals import router as signals_router
 
-bearer = HTTPBearer(
-    scheme_name="ApiKey",
-    bearerFormat="vigil_<prefix>_<secret>",
-    description="An API key from `vigil api-keys create`, sent as `Authorization: Bearer <token>`.",
-    auto_error=False,
-)
-IdempotencyKey = Annotated[
-    str | None,
-    Header(
-        alias="Idempotency-Key",
-        max_length=255,
-        pattern=r"^[\x21-\x7e]+$",
-        description="Retries with the same key within 24 hours get the first answer back and change nothing.",
-    ),
-]
 Ref = Annotated[str, Path(max_length=20, description="The incident reference, e.g. INC-2026-0042.")]
 ReferralId = Annotated[int, Path(ge=1, le=2**31 - 1, description="The referral's number, e.g. 12.")]
 TaskId = Annotated[int, Path(ge=1, le=2**31 - 1, description="The step's number, as the task list gives it.")]
 PartyRef = Annotated[str, Path(max_length=40, description="The party's number or token, e.g. 2 or witness-2.")]
 
 
-def _error(description: str, headers: dict[str, Any] | None = None) -> dict[str, Any]:
-    return {"model": ErrorBody, "description": description, **({"headers": headers} if headers else {})}
-
-
-def _responses(*, write: bool, by_ref: bool) -> dict[int | str, dict[str, Any]]:
-    responses: dict[int | str, dict[str, Any]] = {
-        401: _error("No valid, unrevoked API key.", {"WWW-Authenticate": {"schema": {"type": "string"}}}),
-        403: _error("The key lacks the scope, or may not touch restricted incidents."),
-        422: _error("A field (body, query or header) is invalid; each error names it."),
-        429: _error("Over the key's rate limit.", RETRY_AFTER_HEADER),
-    }
-    if write:
-        responses[413] = _error("The body is over the size limit.")
-        responses[409] = _error("Others kept changing the incident at once; send it again later.", RETRY_AFTER_HEADER)
-    if by_ref:
-        responses[404] = _error("No such incident (or one the key may not see).")
-    return responses
-
-
-def _operation(scope: str, *, write: bool, by_ref: bool) -> dict[str, Any]:
-    return {
-        "openapi_extra": {"x-required-scope": scope},
-        "responses": _responses(write=write, by_ref=by_ref),
-        "dependencies": [Security(bearer, scopes=[scope])],
-    }
-
-
 _BY_REF = {"ref": "$response.body#/ref"}
 _CREATED_HEADERS = {REPLAYED_HEADER: {"schema": {"type": "string"}, "description": "'true' on a replayed answer."}}
 
 
-_DECLARE = _operation(WRITE, write=True, by_ref=False)
+_DECLARE = operation(WRITE, write=True, by_ref=False)
 _DECLARE["responses"][201] = {
     "description": "Declared; the Slack channel and invitations follow.",
     "headers": _CREATED_HEADERS,
@@ -139,7 +97,7 @@ def _prepare_declaration(
     body: DeclareRequest, principal: Principal, web: WebAddress | None, ctx: Ctx
 ) -> tuple[Declaration, Answer]:
     """Check the declaration and resolve its people, writing nothing (declares are written in batches)."""
-    if principal.standard_only and body.tier.is_restricted:
+    if not views.may_declare(principal, body.tier):
         raise ApiProblem(403, "This key may only declare standard-tier incidents.", field="tier")
     known = views.people_by_email(ctx, [*body.responders, *filter(None, [body.commander_email])])
     commander = known.get(body.commander_email.lower()) if body.commander_email else None
@@ -171,7 +129,7 @@ def _prepare_declaration(
             invite=[r.person for r in responders],
         ),
     )
-    if principal.standard_only and declaration.tier.is_restricted:
+    if not views.may_declare(principal, declaration.tier):
         raise ApiProblem(
             403,
             "These incident types make the incident restricted; this key may only declare standard ones.",
@@ -197,7 +155,7 @@ def _prepare_declaration(
     status_code=201,
     response_model=TimelineEntryView,
     operation_id="add_timeline_entry",
-    **_operation(WRITE, write=True, by_ref=True),
+    **operation(WRITE, write=True, by_ref=True),
 )
 def add_timeline_entry(
     request: Request,
@@ -238,7 +196,7 @@ def add_timeline_entry(
     status_code=201,
     response_model=UpdateView,
     operation_id="post_update",
-    **_operation(WRITE, write=True, by_ref=True),
+    **operation(WRITE, write=True, by_ref=True),
 )
 def post_update(
     request: Request,
@@ -282,7 +240,7 @@ def post_update(
     "/incidents/{ref}",
     response_model=IncidentView,
     operation_id="get_incident",
-    **_operation(READ, write=False, by_ref=True),
+    **operation(READ, write=False, by_ref=True),
 )
 def get_incident(request: Request, ref: Ref, intake: IntakeDep, principal: Caller) -> JSONResponse:
     """The incident's status, severity, current roles, clocks and actions."""
@@ -298,7 +256,7 @@ def get_incident(request: Request, ref: Ref, intake: IntakeDep, principal: Calle
     "/incidents",
     response_model=IncidentPage,
     operation_id="list_incidents",
-    **_operation(READ, write=False, by_ref=False),
+    **operation(READ, write=False, by_ref=False),
 )
 def list_incidents(
     request: Request,
@@ -332,7 +290,7 @@ def list_incidents(
     "/incidents/{ref}/parties",
     response_model=PartyList,
     operation_id="list_parties",
-    **_operation(READ, write=False, by_ref=True),
+    **operation(READ, write=False, by_ref=True),
 )
 def list_parties(request: Request, ref: Ref, intake: IntakeDep, principal: Caller) -> JSONResponse:
     """The people the case is about, with their identifiers: only for a key that is a member of the incident
@@ -351,7 +309,7 @@ def list_parties(request: Request, ref: Ref, intake: IntakeDep, principal: Calle
     status_code=201,
     response_model=AddedParty,
     operation_id="add_party",
-    **_operation(WRITE, write=True, by_ref=True),
+    **operation(WRITE, write=True, by_ref=True),
 )
 def add_party(
     request: Request,
@@ -386,7 +344,7 @@ def add_party(
     status_code=201,
     response_model=ErasureView,
     operation_id="erase_party",
-    **_operation(WRITE, write=True, by_ref=True),
+    **operation(WRITE, write=True, by_ref=True),
 )
 def erase_party(
     request: Request,
@@ -411,7 +369,7 @@ def erase_party(
     "/incidents/{ref}/referrals",
     response_model=ReferralList,
     operation_id="list_referrals",
-    **_operation(READ, write=False, by_ref=True),
+    **operation(READ, write=False, by_ref=True),
 )
 def list_referrals(request: Request, ref: Ref, intake: IntakeDep, principal: Caller) -> JSONResponse:
     """The incident's referrals, oldest first: where each stands, without their free text."""
@@ -428,7 +386,7 @@ def list_referrals(request: Request, ref: Ref, intake: IntakeDep, principal: Cal
     status_code=201,
     response_model=ReferralView,
     operation_id="open_referral",
-    **_operation(WRITE, write=True, by_ref=True),
+    **operation(WRITE, write=True, by_ref=True),
 )
 def open_referral(
     request: Request,
@@ -462,7 +420,7 @@ def open_referral(
     status_code=201,
     response_model=ReferralView,
     operation_id="change_referral",
-    **_operation(WRITE, write=True, by_ref=True),
+    **operation(WRITE, write=True, by_ref=True),
 )
 def change_referral(
     request: Request,
@@ -498,7 +456,7 @@ def change_referral(
     "/incidents/{ref}/tasks",
     response_model=TaskList,
     operation_id="list_tasks",
-    **_operation(READ, write=False, by_ref=True),
+    **operation(READ, write=False, by_ref=True),
 )
 def list_tasks(request: Request, ref: Ref, intake: IntakeDep, principal: Caller) -> JSONResponse:
     """The incident's playbook steps in order, with how many are finished and late."""
@@ -515,7 +473,7 @@ def list_tasks(request: Request, ref: Ref, intake: IntakeDep, principal: Caller)
     status_code=201,
     response_model=TaskView,
     operation_id="complete_task",
-    **_operation(WRITE, write=True, by_ref=True),
+    **operation(WRITE, write=True, by_ref=True),
 )
 def complete_task(
     request: Request,
@@ -540,7 +498,7 @@ def complete_task(
     status_code=201,
     response_model=TaskView,
     operation_id="skip_task",
-    **_operation(WRITE, write=True, by_ref=True),
+    **operation(WRITE, write=True, by_ref=True),
 )
 def skip_task(
     request: Request,
@@ -585,6 +543,8 @@ async def no_operation(request: Request) -> Response:
     message = f"This path does not answer {request.method}; use {' or '.join(allowed)}."
     return ApiProblem(405, message, headers={"Allow": ", ".join(allowed)}).response()
 
+
+router.include_router(signals_router)
 
 # Last, so that it answers only what no operation does (any method at a known path goes here, not to Starlette's 405).
 router.add_route(

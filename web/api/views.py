@@ -11,6 +11,7 @@ from datetime import datetime
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import selectinload
 
+from incidents.access import Act, ViewerKind, Who, allows, permits, standing
 from incidents.apikeys import Principal
 from incidents.clock_state import clock_standing
 from incidents.context import Ctx
@@ -19,7 +20,7 @@ from incidents.errors import NotFound
 from incidents.links import WebAddress, incident_page
 from incidents.models import Incident, Person
 from incidents.parties import ListedParty
-from incidents.queries import IncidentFilter, get_incident, matching
+from incidents.queries import IncidentFilter, get_incident, matching, no_incident
 from incidents.referral_models import Referral
 from incidents.task_models import Task
 from incidents.tasks import progress
@@ -44,21 +45,37 @@ def href(ref: str) -> str:
     return f"{PREFIX}/incidents/{ref}"
 
 
-def visible_incident(ctx: Ctx, principal: Principal, ref: str) -> Incident:
-    """The incident, or :class:`NotFound` — also when the key may not see it, so its existence is not revealed."""
-    incident = get_incident(ctx, ref)
-    if principal.standard_only and incident.tier.is_restricted:
-        raise NotFound(f"No incident {ref.strip()!r} (INC-<year>-<number>, e.g. INC-2026-0042).", field="ref")
-    return incident
+def caller(principal: Principal) -> Who:
+    """The key as :mod:`incidents.access` knows it: its kind, and its principal (a member of what it declared)."""
+    kind = ViewerKind.API_KEY if principal.standard_only else ViewerKind.API_KEY_ALL_TIERS
+    return Who(kind, principal.actor)
+
+
+def may_declare(principal: Principal, tier: Tier) -> bool:
+    return allows(caller(principal).kind, tier, False, Act.DECLARE)
+
+
+def visible_incident(ctx: Ctx, principal: Principal, ref: str, act: Act = Act.SEE_INCIDENT) -> Incident:
+    """The incident, or :class:`NotFound` — also when the key may not see it, so its existence is not revealed.
+    Decided from one light row before the incident is loaded: a refusal costs what a missing reference costs."""
+    who = caller(principal)
+    found = standing(ctx.session, who, ref=ref)
+    if found is None or not permits(who, found, Act.SEE_INCIDENT):
+        raise no_incident(ref)
+    if not permits(who, found, act):
+        raise ApiProblem(403, f"This key may not do this with {found.ref}.", field="ref")
+    return get_incident(ctx, found.ref)
 
 
 def visible_referral_incident(ctx: Ctx, principal: Principal, referral_id: int) -> Incident:
     """The referral's incident, or :class:`NotFound` with the same answer as for a referral that does not exist
-    when the key may not see the incident."""
-    found = ctx.session.get(Referral, referral_id)
-    if found is None or (principal.standard_only and found.incident.tier.is_restricted):
+    when the key may not see the incident (decided, as for :func:`visible_incident`, before anything is loaded)."""
+    who = caller(principal)
+    of_referral = select(Referral.incident_id).where(Referral.id == referral_id).scalar_subquery()
+    found = standing(ctx.session, who, where=Incident.id == of_referral)
+    if found is None or not permits(who, found, Act.SEE_REFERRALS):
         raise NotFound(f"No referral #{referral_id}.", field="referral_id")
-    return get_incident(ctx, found.incident.ref)
+    return get_incident(ctx, found.ref)
 
 
 def incident_task(ctx: Ctx, incident: Incident, task_id: int) -> Task:
@@ -250,7 +267,7 @@ def changed_incidents(
         open_only=status is StatusFilter.OPEN,
         statuses=(Status(status.value),) if status not in (StatusFilter.OPEN, StatusFilter.ALL) else (),
         updated_since=updated_since,
-        tiers=(Tier.STANDARD,) if principal.standard_only else (),
+        seen_by=caller(principal),
     )
     query = matching(f).options(selectinload(Incident.types))
     if cursor:

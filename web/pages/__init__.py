@@ -11,6 +11,7 @@ number of replicas can serve, and signing out on one ends the session on all.
 from __future__ import annotations
 
 from fastapi import APIRouter, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
@@ -21,7 +22,7 @@ from incidents.errors import NotFound, VigilError
 from incidents.reviews import ReviewTemplates, load_templates
 from incidents.web_sessions import SESSION_LIFETIME
 from web.pages.auth import auth_router
-from web.pages.base import STATIC_DIR, Pages, SignInRequired
+from web.pages.base import RETURN_KEY, STATIC_DIR, Pages, SignInRequired, return_path
 from web.pages.config import WebConfig
 from web.pages.export import export_router
 from web.pages.incident import incident_router
@@ -53,7 +54,11 @@ def build_pages_app(domain: Domain, config: WebConfig, reviews: ReviewTemplates 
     @app.exception_handler(SignInRequired)
     async def sign_in_first(request: Request, _exc: SignInRequired) -> Response:
         if request.method == "GET":
-            request.session["next"] = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            going = return_path(request)
+            if going is None:
+                request.session.pop(RETURN_KEY, None)
+            else:
+                request.session[RETURN_KEY] = going
         return RedirectResponse(pages.url(request, "/signin"), status_code=303)
 
     @app.exception_handler(NotFound)
@@ -67,7 +72,16 @@ def build_pages_app(domain: Domain, config: WebConfig, reviews: ReviewTemplates 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> Response:
         message = exc.detail if exc.status_code != 404 else "There is no page at this address."
-        return pages.error(request, exc.status_code, "Not found" if exc.status_code == 404 else "Refused", message)
+        title = "Not found" if exc.status_code == 404 else "Refused"
+        return pages.error(request, exc.status_code, title, message, headers=exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def unreadable(request: Request, _exc: RequestValidationError) -> Response:
+        return pages.error(request, 422, "That did not work", "This address is not one Vigil can read.")
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, _exc: Exception) -> Response:
+        return pages.failure(request)
 
     app.add_middleware(
         SessionMiddleware,

@@ -22,7 +22,7 @@ from incidents.people import upsert_person
 from incidents.tracker.inbound import person_by_email
 from incidents.web_sessions import SessionPerson, end_session, start_session
 from web.pages.authlib_client import OAuth, OAuthError
-from web.pages.base import SESSION_KEY, Pages
+from web.pages.base import RETURN_KEY, SESSION_KEY, Pages
 from web.pages.security import require_csrf
 
 log = logging.getLogger(__name__)
@@ -102,7 +102,7 @@ def auth_router(pages: Pages) -> APIRouter:
         except VigilError as exc:
             request.session["flash"] = exc.message
             return RedirectResponse(pages.url(request, "/signin"), status_code=303)
-        target = request.session.get("next")
+        target = request.session.get(RETURN_KEY)
         request.session.clear()  # a new session on every sign-in: nothing from before survives (fixation)
         request.session[SESSION_KEY] = await run_in_threadpool(_start_session, pages, person)
         if isinstance(claims.get(SLACK_TEAM_CLAIM), str):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -17,12 +19,22 @@ from incidents.reviews import ReviewTemplates
 from incidents.reviews.formatting import DASH, duration, when
 from incidents.web_sessions import session_person
 from web.pages.config import WebConfig
-from web.pages.security import CSRF_FIELD, csrf_token
+from web.pages.security import CSRF_FIELD, csrf_token, secure
 
 TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates" / "web"
 STATIC_DIR = TEMPLATES_DIR / "static"
 SESSION_KEY = "sid"
 """The session-cookie entry holding the server-side session id (:mod:`incidents.web_sessions`)."""
+RETURN_KEY = "next"
+"""The session-cookie entry holding where a signed-out request was going, to land there after signing in."""
+RETURN_PATH_MAX = 1024
+"""The longest return path kept in the cookie: the whole cookie must stay under the 4 KB browsers keep."""
+FAILED = (
+    '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Something went wrong · Vigil</title>'
+    "</head><body><h1>Something went wrong</h1><p>Vigil could not answer this request. Try again in a minute.</p>"
+    "</body></html>"
+)
+log = logging.getLogger(__name__)
 
 
 class SignInRequired(Exception):
@@ -96,8 +108,42 @@ class Pages:
         )
         return HTMLResponse(html, status_code=status)
 
-    def error(self, request: Request, status: int, title: str, message: str) -> HTMLResponse:
-        return self.render(request, "error.html.j2", status=status, title=title, message=message)
+    def error(
+        self, request: Request, status: int, title: str, message: str, headers: Mapping[str, str] | None = None
+    ) -> HTMLResponse:
+        response = self.render(request, "error.html.j2", status=status, title=title, message=message)
+        response.headers.update(headers or {})
+        return response
+
+    def failure(self, request: Request) -> HTMLResponse:
+        """The 500 page, secured here: Starlette sends it from outside every middleware. It reads neither the
+        database nor the session (either may be what failed), and says nothing of the failure."""
+        try:
+            html = self.env.get_template("error.html.j2").render(
+                base=request.scope.get("root_path", ""),
+                csrf="",
+                path=request.url.path,
+                generated=when(self.domain.clock.now()),
+                viewer=None,
+                title="Something went wrong",
+                message="Vigil could not answer this request. Try again in a minute.",
+            )
+        except Exception:
+            log.exception("the error page itself failed")
+            html = FAILED
+        response = HTMLResponse(html, status_code=500)
+        secure(response.headers)
+        return response
+
+
+def return_path(request: Request) -> str | None:
+    """Where a signed-out GET was going, bounded to :data:`RETURN_PATH_MAX`: with its query when that fits, else
+    the path alone, else nowhere (the incident list)."""
+    path, query = request.url.path, request.url.query
+    whole = path + (f"?{query}" if query else "")
+    if len(whole) <= RETURN_PATH_MAX:
+        return whole
+    return path if len(path) <= RETURN_PATH_MAX else None
 
 
 def current_viewer(request: Request) -> Viewer:

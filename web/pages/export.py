@@ -6,6 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
+from incidents.access import counts_restricted
 from incidents.effects import audit
 from incidents.errors import NotFound
 from incidents.exports import CHARTS, chart_csv, collect_trends, incident_csv
@@ -48,7 +49,8 @@ def export_router(pages: Pages) -> APIRouter:
 
         def read() -> list[str]:
             with pages.domain.unit() as ctx:
-                return list(chart_csv(chart, collect_trends(ctx, weeks, standard_only=not viewer.leadership)))
+                trends = collect_trends(ctx, weeks, standard_only=not counts_restricted(viewer.who.kind))
+                return list(chart_csv(chart, trends))
 
         lines = await run_in_threadpool(read)
         return csv_response(lines, f"vigil-{chart}-{weeks}w-{pages.domain.clock.now():%Y-%m-%d}.csv")

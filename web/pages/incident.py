@@ -1,4 +1,5 @@
-"""``/incidents/{ref}``: one incident as the viewer may see it (see :mod:`incidents.access`)."""
+"""``/incidents/{ref}``: one incident as the viewer may see it (:mod:`incidents.access` decides, before the
+incident is loaded)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from sqlalchemy import select
 
-from incidents.access import Sight, open_incident
+from incidents.access import Act, Sight
+from incidents.access.reading import open_incident
 from incidents.clock_state import ClockState, clock_standing
 from incidents.context import Ctx
 from incidents.models import Clock, Incident
@@ -22,9 +24,10 @@ from incidents.privacy.scan import findings
 from incidents.reviews.document import MILESTONES, milestone_text, neutral_title
 from incidents.reviews.export import people_in
 from incidents.reviews.metrics import time_open
-from incidents.reviews.models import Review
+from incidents.reviews.models import Review, ReviewStatus
 from incidents.reviews.redact import Redactor, role_label, role_tokens
 from incidents.scheduling.plan import next_update_due
+from incidents.signals.queries import incident_summary, latest_signals
 from web.pages.base import Pages, SignedIn
 
 
@@ -72,7 +75,9 @@ def incident_view(ctx: Ctx, incident: Incident, seen: Sight, team: str | None) -
         return redactor.text(raw, found, data=data)
 
     shown = [
-        e for e in incident.timeline if seen.member or not (e.sensitive or (structured and e.kind not in MILESTONES))
+        e
+        for e in incident.timeline
+        if (seen.sensitive or not e.sensitive) and not (structured and e.kind not in MILESTONES)
     ]
     next_update = next_update_due(incident, ctx.policy)
     review = ctx.session.scalar(select(Review.status).where(Review.incident_id == incident.id))
@@ -142,9 +147,25 @@ def incident_view(ctx: Ctx, incident: Incident, seen: Sight, team: str | None) -
             }
             for number, a in enumerate(incident.actions, start=1)
         ],
+        "signals": _signals(ctx, incident) if seen.may(Act.SEE_SIGNALS) else None,
         "review_status": review.label if review else None,
-        "review_readable": review is not None and (seen.member or review.value == "published"),
+        "review_readable": review is not None and (review is ReviewStatus.PUBLISHED or seen.may(Act.SEE_DRAFT_REVIEW)),
     }
+
+
+SIGNALS_SHOWN = 200
+
+
+def _signals(ctx: Ctx, incident: Incident) -> dict[str, Any] | None:
+    """The reports the incident took in, the latest first: for its members only (:attr:`Act.SEE_SIGNALS`)."""
+    summary = incident_summary(ctx, incident.id)
+    if summary is None:
+        return None
+    shown = [
+        {"at": s.received_at, "source": s.source, "subject": s.subject, "reporter": s.reporter, "text": s.text}
+        for s in latest_signals(ctx, incident.id, SIGNALS_SHOWN)
+    ]
+    return {"count": summary.count, "shown": shown}
 
 
 def incident_router(pages: Pages) -> APIRouter:

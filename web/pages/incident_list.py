@@ -2,28 +2,32 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from typing import TypeVar
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
 
-from incidents.access import visible
+from incidents.access.reading import visible
 from incidents.enums import Severity, Status
 from incidents.listing import IncidentRow, incident_rows
 from incidents.queries import IncidentFilter, count_incidents
+from web.pages import params as read
 from web.pages.base import Pages, SignedIn
 
 PAGE_SIZE = 25
+MAX_PAGE = 100_000
+T = TypeVar("T")
 FILTER_FIELDS = ("status", "severity", "type", "region", "from", "to", "q")
 
 
 @dataclass
 class ListQuery:
-    """The list's filters as typed in the URL; values that do not parse are reported, not guessed at."""
+    """The list's filters as typed in the URL (read by :mod:`web.pages.params`); values that do not parse are
+    reported above the list, not guessed at."""
 
     values: dict[str, str]
     filter: IncidentFilter
@@ -39,7 +43,7 @@ class ListQuery:
 
 
 def parse_query(params: Mapping[str, str], pages: Pages) -> ListQuery:
-    values = {name: params.get(name, "").strip()[:100] for name in FILTER_FIELDS}
+    values = {name: read.text(params.get(name)) for name in FILTER_FIELDS}
     problems: list[str] = []
     policy = pages.domain.policy
     status, severity = values["status"], values["severity"]
@@ -53,11 +57,8 @@ def parse_query(params: Mapping[str, str], pages: Pages) -> ListQuery:
         if values[name] and values[name] not in known:
             problems.append(f"Unknown {name} {values[name]!r}.")
             values[name] = ""
-    start, end = (_day(values[k], problems) for k in ("from", "to"))
-    try:
-        page = max(1, min(int(params.get("page", "1")), 100_000))
-    except ValueError:
-        page = 1
+    start, end = (_reported(read.day, values[name], name, problems) for name in ("from", "to"))
+    page = _reported(_page, params.get("page", ""), "page", problems)
     f = IncidentFilter(
         open_only=status == "open",
         statuses=statuses,
@@ -65,19 +66,25 @@ def parse_query(params: Mapping[str, str], pages: Pages) -> ListQuery:
         types=(values["type"],) if values["type"] else (),
         regions=(values["region"],) if values["region"] else (),
         text=values["q"] or None,
-        declared_from=datetime.combine(start, time(), tzinfo=UTC) if start else None,
-        declared_to=datetime.combine(end + timedelta(days=1), time(), tzinfo=UTC) if end else None,
+        declared_from=read.start_of(start) if start else None,
+        declared_to=read.end_of(end) if end else None,
     )
-    return ListQuery(values, f, page, problems)
+    return ListQuery(values, f, page or 1, problems)
 
 
-def _day(value: str, problems: list[str]) -> date | None:
+def _page(value: str, name: str) -> int:
+    return read.whole_number(value, name, lowest=1, highest=MAX_PAGE)
+
+
+def _reported(parse: Callable[[str, str], T], value: str, name: str, problems: list[str]) -> T | None:
+    """What ``parse`` reads of ``value`` (None when the query leaves it out), or None with its refusal added to the
+    problems shown above the list."""
     if not value:
         return None
     try:
-        return date.fromisoformat(value)
-    except ValueError:
-        problems.append(f"{value!r} is not a date (use YYYY-MM-DD).")
+        return parse(value, name)
+    except read.BadQuery as exc:
+        problems.append(exc.message)
         return None
 
 

@@ -1,6 +1,7 @@
-"""``/incidents/{ref}/review``: the review exactly as :mod:`incidents.reviews` renders it, for the audience the
-viewer is entitled to (members and standard incidents: team; the leadership group on restricted incidents: the
-redacted leadership version). The reviews package checks membership and audits unredacted views."""
+"""``/incidents/{ref}/review``: the review exactly as :mod:`incidents.reviews` renders it, in the version the viewer
+is entitled to (:mod:`incidents.access` decides: the team version, with sensitive entries for the incident's members
+only; the leadership version for the leadership group, or for anyone who asks for it with ``?audience=leadership``).
+The decision is made from one light row before anything is loaded; the reviews package audits unredacted views."""
 
 from __future__ import annotations
 
@@ -10,9 +11,10 @@ from fastapi.responses import HTMLResponse, Response
 from markupsafe import escape
 from sqlalchemy import select
 
-from incidents.access import open_incident
+from incidents.access import Act, Audience
+from incidents.access.reading import admit
 from incidents.errors import NotFound
-from incidents.reviews import Audience, Format, render_review
+from incidents.reviews import Format, render_review
 from incidents.reviews.models import Review, ReviewStatus
 from web.pages.base import Pages, SignedIn
 from web.pages.security import CSP_HEADER, csp_for_inline_styles
@@ -44,15 +46,15 @@ def review_router(pages: Pages) -> APIRouter:
 
         def read() -> tuple[str, str, Audience]:
             with pages.domain.unit() as ctx:
-                incident, seen = open_incident(ctx, ref, viewer, what="review")
-                status = ctx.session.scalar(select(Review.status).where(Review.incident_id == incident.id))
-                if status is None or not (seen.member or status is ReviewStatus.PUBLISHED):
-                    raise NotFound(f"{incident.ref} has no published review yet.")
-                audience = Audience.LEADERSHIP if seen.redacted or asked_leadership else Audience.TEAM
+                found, seen = admit(ctx, ref, viewer, what="review")
+                status = ctx.session.scalar(select(Review.status).where(Review.incident_id == found.incident_id))
+                if status is None or not (status is ReviewStatus.PUBLISHED or seen.may(Act.SEE_DRAFT_REVIEW)):
+                    raise NotFound(f"{found.ref} has no published review yet.")
+                audience = Audience.LEADERSHIP if asked_leadership else seen.audience
                 html = render_review(
-                    ctx, incident.ref, actor=viewer.key, audience=audience, fmt=Format.HTML, templates=pages.reviews
+                    ctx, found.ref, actor=viewer.who, audience=audience, fmt=Format.HTML, templates=pages.reviews
                 )
-                return incident.ref, html, audience
+                return found.ref, html, audience
 
         found_ref, html, audience = await run_in_threadpool(read)
         page = _with_navigation(html, pages.url(request, ""), found_ref, audience)

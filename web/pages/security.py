@@ -1,4 +1,4 @@
-"""Headers every page carries, and the CSRF token every form carries.
+"""Headers every page carries (error pages too), and the CSRF token every form carries.
 
 The Content-Security-Policy allows no script at all and styles only from the app's own stylesheet (or, for a
 review, the exact inline style block it was rendered with, by hash); no page may be framed.
@@ -42,8 +42,19 @@ def csp_for_inline_styles(html: str) -> str:
     return f"{_BASE_POLICY}; style-src 'self' {hashes}".rstrip()
 
 
+def secure(headers: MutableHeaders, *, static: bool = False) -> None:
+    """Add the headers above, keeping a CSP the response set itself; pages (not static files) are never cached."""
+    if CSP_HEADER not in headers:
+        headers[CSP_HEADER] = DEFAULT_CSP
+    for name, value in FIXED_HEADERS.items():
+        headers[name] = value
+    if not static:
+        headers["cache-control"] = "no-store"
+
+
 class SecurityHeaders:
-    """Pure ASGI middleware: adds the headers above, keeping a CSP a route set itself; pages are never cached."""
+    """Pure ASGI middleware: :func:`secure` on every response. Starlette answers an unhandled exception outside
+    all middleware, so that answer is secured by the pages' own 500 handler."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -56,13 +67,7 @@ class SecurityHeaders:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                if CSP_HEADER not in headers:
-                    headers[CSP_HEADER] = DEFAULT_CSP
-                for name, value in FIXED_HEADERS.items():
-                    headers[name] = value
-                if not static:
-                    headers["cache-control"] = "no-store"
+                secure(MutableHeaders(scope=message), static=static)
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

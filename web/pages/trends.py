@@ -1,7 +1,8 @@
 """``/trends``: incidents per week, response times, clocks and overdue actions, as SVG charts with their figures.
 
 Aggregates only: nothing names an incident or a person, so every signed-in user may read the page; but counts by
-type would reveal that restricted incidents exist, so only the leadership group's figures include them.
+type would reveal that restricted incidents exist, so only viewers who may know them all (the leadership group:
+:func:`incidents.access.counts_restricted`) have figures that include them.
 """
 
 from __future__ import annotations
@@ -16,10 +17,12 @@ from fastapi.responses import Response
 from markupsafe import Markup
 
 from incidents import metrics
+from incidents.access import counts_restricted
 from incidents.enums import Severity
 from incidents.exports import CHARTS, Trends, collect_trends
 from incidents.policy import Policy
 from incidents.reviews.formatting import duration
+from web.pages import params as read
 from web.pages.base import Pages, SignedIn
 from web.pages.charts import PALETTE, SEVERITY_COLOURS, Series, duration_lines, horizontal_bars, stacked_weeks
 
@@ -31,7 +34,8 @@ MEASURE_TITLES = {"acknowledge": "Time to acknowledge", "mitigate": "Time to mit
 
 
 def parse_weeks(value: str | None) -> int:
-    return int(value) if value and value.isdigit() and int(value) in PERIODS else DEFAULT_WEEKS
+    """The period asked for (:class:`web.pages.params.BadQuery` for anything but 13, 26 or 52)."""
+    return read.one_of(value, "weeks", PERIODS, DEFAULT_WEEKS)
 
 
 def _weekly_series(trends: Trends, dimension: metrics.Dimension, policy: Policy) -> list[Series]:
@@ -122,7 +126,7 @@ def trends_router(pages: Pages) -> APIRouter:
 
         def read() -> Trends:
             with pages.domain.unit() as ctx:
-                return collect_trends(ctx, weeks, standard_only=not viewer.leadership)
+                return collect_trends(ctx, weeks, standard_only=not counts_restricted(viewer.who.kind))
 
         trends = await run_in_threadpool(read)
         view = trends_view(trends, pages.domain.policy)

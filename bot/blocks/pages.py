@@ -1,0 +1,45 @@
+"""The card's paging: each page (service, where it stands, who acknowledged) and who is on call.
+
+The card is seen by everyone in the incident channel, who may all see the incident; the names are the
+responders the paging service gave, never anyone the incident is about.
+"""
+
+from __future__ import annotations
+
+from bot.blocks.text import Block, Mrkdwn, join, md, section, when
+from incidents.models import Incident
+from incidents.paging.models import Page, PageState
+from incidents.paging.service import pages_of_incident
+from incidents.policy import Policy
+
+
+def pages_section(incident: Incident, policy: Policy) -> list[Block]:
+    """No block for an incident nobody was paged for."""
+    found = pages_of_incident(incident)
+    if not found:
+        return []
+    lines = [_line(p, policy) for p in found]
+    on_call = [person["name"] or person["email"] for p in found for person in p.on_call]
+    if on_call:
+        lines.append(md("On call: {}", ", ".join(dict.fromkeys(on_call))))
+    return [section(join("\n", [Mrkdwn("*Paging*"), *lines]))]
+
+
+def _line(page: Page, policy: Policy) -> Mrkdwn:
+    known = policy.paging.services.get(page.service)
+    name = known.label if known is not None else page.service
+    return md("• {}: {}", name, _standing(page))
+
+
+def _standing(page: Page) -> Mrkdwn:
+    if page.acknowledged_at is not None:
+        return md("acknowledged by {} {}", page.acknowledged_by or "someone", when(page.acknowledged_at))
+    if page.state is PageState.RESOLVED:
+        return Mrkdwn("resolved")
+    if page.state is PageState.ESCALATED:
+        return md("not acknowledged in time; escalated")
+    if page.sent_at is not None:
+        return md("sent {}, not acknowledged yet", when(page.sent_at))
+    if page.late_noted:
+        return Mrkdwn(":warning: late: the paging service is not answering; Vigil keeps trying")
+    return Mrkdwn("sending")

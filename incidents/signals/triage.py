@@ -1,0 +1,250 @@
+"""What a group of signals becomes: an incident (declared from it, by a person or by the policy's thresholds),
+part of an incident already open (attached), or nothing (dismissed with a reason).
+
+An attached group's signals reach its incident's timeline as one entry a minute at most ("37 new signals from
+hotline, in-app (first 02:14, last 02:15)"), written by :func:`note_signals` when the outbox delivers the note
+that :func:`after_signals` queued: the first report of a quiet group queues it, the next ones find it queued.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, func, select, update
+
+from incidents import lifecycle
+from incidents.context import Ctx
+from incidents.db import insert_or_nothing
+from incidents.effects import audit, record
+from incidents.enums import Severity, TimelineKind
+from incidents.errors import NotFound, VigilError
+from incidents.guards import required_text
+from incidents.models import Incident
+from incidents.observability import observer
+from incidents.outbox import Topic, enqueue
+from incidents.queries import get_incident
+from incidents.signals.hints import hinted_severity
+from incidents.signals.models import GroupState, Signal, SignalGroup, SignalNoteDue
+
+SYSTEM = "vigil"
+NOTE_EVERY = timedelta(minutes=1)
+
+
+def after_signals(ctx: Ctx, group: SignalGroup, hint: Severity | None, *, actor: str) -> None:
+    """Act on a group that just took signals (its row is locked): note them on its incident, declare it when the
+    policy says so, or bring its triage post up to date."""
+    if group.state is GroupState.ATTACHED:
+        _queue_note(ctx, group, ctx.now() + NOTE_EVERY)
+    elif group.state is GroupState.WAITING:
+        severity = _declares_by_itself(ctx, group, hint)
+        if severity is not None:
+            _declare(ctx, group, actor=SYSTEM, severity=severity, why=f"by policy, on signals from {actor}")
+            return
+        _queue_triage_post(ctx, group)
+        if ctx.policy.signals.declare_when is not None:
+            enqueue(
+                ctx.session,
+                Topic.SIGNALS_CHECK,
+                now=ctx.now(),
+                payload={"group_id": group.id},
+                dedup_key=f"{Topic.SIGNALS_CHECK}:{group.id}",
+            )
+
+
+def check_threshold(ctx: Ctx, group_id: int) -> Incident | None:
+    """Declare a waiting group that has reached the policy's threshold. Takes the group's row exclusively, so
+    the reports in flight (which hold it shared) have landed and are counted."""
+    group = ctx.session.scalar(select(SignalGroup).where(SignalGroup.id == group_id).with_for_update())
+    if group is None or group.state is not GroupState.WAITING:
+        return None
+    severity = _declares_by_itself(ctx, group, None)
+    if severity is None:
+        return None
+    return _declare(ctx, group, actor=SYSTEM, severity=severity, why="by policy, on the reports counted together")
+
+
+def declare_group(ctx: Ctx, group_id: int, *, actor: str, severity: Severity | None = None) -> Incident:
+    """Declare an incident from a waiting group (the triage channel's Declare, ``vigil signal declare``)."""
+    group = _waiting(ctx, group_id)
+    return _declare(ctx, group, actor=actor, severity=severity or _worst_hint(ctx, group), why="from triage")
+
+
+def attach(ctx: Ctx, group_id: int, ref: str, *, actor: str) -> Incident:
+    """Make a group part of an open incident: its signals so far go on the timeline at once, later ones as they
+    come. Refused where the group's type needs a more restricted incident than this one."""
+    group = _waiting(ctx, group_id, dismissed_too=True)
+    incident = get_incident(ctx, ref)
+    if not incident.status.is_open:
+        raise VigilError(f"{incident.ref} is {incident.status.value}; attach the signals to an open incident.")
+    floor = ctx.policy.types[group.type].min_tier
+    if floor.rank > incident.tier.rank:
+        raise VigilError(
+            f"These are {group.type} signals, which need a {floor.value} incident; {incident.ref} is "
+            f"{incident.tier.value}. Raise its tier first (/incident tier {floor.value} <reason>).",
+            field="ref",
+        )
+    _attach(ctx, group, incident, actor=actor)
+    return incident
+
+
+def dismiss(ctx: Ctx, group_id: int, *, actor: str, reason: str) -> SignalGroup:
+    """Decide a waiting group needs no incident; reports still arriving in its window are counted, not posted."""
+    reason = required_text(reason, "reason", label="A reason to dismiss", limit=500)
+    group = _waiting(ctx, group_id)
+    group.state = GroupState.DISMISSED
+    group.decided_by, group.decided_at, group.reason = actor, ctx.now(), reason
+    audit(ctx, actor, "signals.dismiss", None, group_id=group.id)
+    observer().signals("dismissed")
+    _queue_triage_post(ctx, group)
+    return group
+
+
+def note_signals(ctx: Ctx, group_id: int) -> None:
+    """Write the coalesced timeline entry for the group's signals not yet on its incident's timeline."""
+    group = ctx.session.scalar(select(SignalGroup).where(SignalGroup.id == group_id).with_for_update())
+    if group is None:
+        return
+    ctx.session.execute(delete(SignalNoteDue).where(SignalNoteDue.group_id == group.id))
+    if group.incident is None:
+        return
+    rows = ctx.session.execute(
+        select(Signal.id, Signal.source, Signal.received_at).where(Signal.group_id == group.id, Signal.noted.is_(False))
+    ).all()
+    if not rows:
+        return
+    ctx.session.execute(
+        update(Signal)
+        .where(Signal.id.in_([r.id for r in rows]))
+        .values(noted=True)
+        .execution_options(synchronize_session=False)
+    )
+    sources = Counter(r.source for r in rows)
+    first, last = min(r.received_at for r in rows), max(r.received_at for r in rows)
+    total = ctx.session.scalar(select(func.count()).where(Signal.group_id == group.id)) or 0
+    fresh = "" if total == len(rows) else "new "
+    record(
+        ctx,
+        group.incident,
+        kind=TimelineKind.SIGNALS,
+        actor=SYSTEM,
+        text=f"{_count(len(rows), fresh + 'signal')} from {', '.join(sorted(sources))} ({_span(first, last)})",
+        data={
+            "group_id": group.id,
+            "count": len(rows),
+            "total": total,
+            "sources": dict(sorted(sources.items())),
+            "first": first.isoformat(),
+            "last": last.isoformat(),
+        },
+    )
+
+
+def _declare(ctx: Ctx, group: SignalGroup, *, actor: str, severity: Severity, why: str) -> Incident:
+    sources = _sources(ctx, group)
+    earliest = ctx.session.scalar(select(func.min(Signal.occurred_at)).where(Signal.group_id == group.id))
+    label = ctx.policy.types[group.type].label
+    incident = lifecycle.declare(
+        ctx,
+        actor=actor,
+        title=f"{label}: reports from {', '.join(sorted(sources))}"[:150],
+        types=[group.type],
+        severity=severity,
+        region=group.region,
+        detection_source=f"signals ({', '.join(sorted(sources))})"[:200],
+        detected_at=group.first_at,
+        occurred_at=earliest if earliest is not None and earliest <= group.first_at else None,
+    )
+    audit(ctx, actor, "signals.declare", incident, group_id=group.id, why=why)
+    observer().signals("declared")
+    observer().waited("signal_to_declare", (ctx.now() - group.first_at).total_seconds())
+    group.declared = True
+    _attach(ctx, group, incident, actor=actor)
+    return incident
+
+
+def _attach(ctx: Ctx, group: SignalGroup, incident: Incident, *, actor: str) -> None:
+    group.state, group.incident = GroupState.ATTACHED, incident
+    group.decided_by, group.decided_at = actor, ctx.now()
+    if group.incident_id is None:
+        ctx.session.flush()
+    audit(ctx, actor, "signals.attach", incident, group_id=group.id)
+    observer().signals("attached")
+    _queue_note(ctx, group, ctx.now())
+    _queue_triage_post(ctx, group)
+
+
+def _queue_note(ctx: Ctx, group: SignalGroup, due: datetime) -> None:
+    """Queue the group's next note unless one is due already. Reports hold the group's row share-locked and the
+    note takes it exclusively, so a report is either seen by the note being written or queues the next one."""
+    if group.id is None:
+        ctx.session.flush()
+    marker = insert_or_nothing(ctx.session, SignalNoteDue, [{"group_id": group.id, "due_at": due}], ["group_id"])
+    if ctx.session.execute(marker.returning(SignalNoteDue.group_id)).first() is None:
+        return
+    message = enqueue(
+        ctx.session, Topic.SIGNALS_NOTE, now=ctx.now(), incident_id=group.incident_id, payload={"group_id": group.id}
+    )
+    if message is not None:
+        message.available_at = due
+
+
+def _queue_triage_post(ctx: Ctx, group: SignalGroup) -> None:
+    if group.id is None:
+        ctx.session.flush()
+    enqueue(
+        ctx.session,
+        Topic.SIGNALS_TRIAGE,
+        now=ctx.now(),
+        payload={"group_id": group.id},
+        dedup_key=f"{Topic.SIGNALS_TRIAGE}:{group.id}",
+    )
+
+
+def _declares_by_itself(ctx: Ctx, group: SignalGroup, hint: Severity | None) -> Severity | None:
+    policy = ctx.policy.signals
+    if hint is not None and hint in policy.declare_at_once:
+        return hint
+    threshold = policy.declare_when
+    if threshold is None:
+        return None
+    since = ctx.now() - threshold.window
+    recent = ctx.session.scalar(select(func.count()).where(Signal.group_id == group.id, Signal.received_at >= since))
+    return _worst_hint(ctx, group) if (recent or 0) >= threshold.count else None
+
+
+def _worst_hint(ctx: Ctx, group: SignalGroup) -> Severity:
+    hints = ctx.session.scalars(
+        select(Signal.severity_hint).where(Signal.group_id == group.id, Signal.severity_hint.is_not(None)).distinct()
+    )
+    severities = [s for s in (hinted_severity(ctx.policy, h) for h in hints) if s is not None]
+    return min(severities, key=lambda s: s.rank, default=ctx.policy.signals.declared_severity)
+
+
+def _waiting(ctx: Ctx, group_id: int, *, dismissed_too: bool = False) -> SignalGroup:
+    group = ctx.session.scalar(select(SignalGroup).where(SignalGroup.id == group_id).with_for_update())
+    if group is None:
+        raise NotFound(f"No signal group {group_id}; `vigil signals` lists those waiting.", field="group")
+    if group.state is GroupState.ATTACHED:
+        ref = group.incident.ref if group.incident is not None else "an incident"
+        raise VigilError(f"Signal group {group_id} is already part of {ref}.", field="group")
+    if group.state is GroupState.DISMISSED and not dismissed_too:
+        raise VigilError(f"Signal group {group_id} was dismissed: {group.reason}", field="group")
+    return group
+
+
+def _sources(ctx: Ctx, group: SignalGroup) -> dict[str, int]:
+    rows = ctx.session.execute(
+        select(Signal.source, func.count()).where(Signal.group_id == group.id).group_by(Signal.source)
+    )
+    return {source: count for source, count in rows}
+
+
+def _count(n: int, noun: str) -> str:
+    return f"1 {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def _span(first: datetime, last: datetime) -> str:
+    if first.replace(second=0, microsecond=0) == last.replace(second=0, microsecond=0):
+        return f"at {first:%H:%M} UTC"
+    return f"first {first:%H:%M}, last {last:%H:%M} UTC"

@@ -1,0 +1,237 @@
+"""Pages through Jira Service Management (the emulator's JSM alert API, over loopback HTTPS): a ``provider: jsm``
+service gets one alert per incident whatever JSM does, with the same neutral words as a PagerDuty page, closed with
+the incident; a refusal is told once; pages of one incident go to each service's own provider."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from emulators.pagerduty.jsm_state import Alert
+from incidents import lifecycle
+from incidents.context import Domain
+from incidents.dispatcher import Dispatcher
+from incidents.enums import Severity, Tier
+from incidents.paging import build_pager
+from incidents.paging import service as paging_service
+from incidents.paging.config import configured_services
+from incidents.paging.delivery import Pager
+from incidents.paging.jsm import ALERTS_PATH
+from incidents.paging.models import Page
+from incidents.policy.paging import PagingPolicy
+from incidents.settings import Settings
+from incidents.timesource import ManualTime
+from tests.helpers import declared_ref
+from tests.paging.conftest import (
+    Account,
+    Channel,
+    escalating_policy,
+    events_sent,
+    make_dispatcher,
+    page_entries,
+    settle,
+)
+
+LINK = "https://vigil.example.org/web/incidents/{ref}"
+
+
+def jsm_policy(domain: Domain) -> PagingPolicy:
+    """The escalating policy with ``default`` on JSM (``leads`` stays on PagerDuty)."""
+    policy = escalating_policy(domain)
+    default = policy.services["default"].model_copy(update={"provider": "jsm"})
+    return policy.model_copy(update={"services": {**policy.services, "default": default}})
+
+
+def jsm_settings(account: Account, **extra: object) -> Settings:
+    values: dict[str, object] = {
+        "jsm_api_url": account.emu.url,
+        "jsm_api_key": account.emu.jsm_api_key,
+        "pagerduty_events_url": f"{account.emu.url}/v2/enqueue",
+        "pagerduty_routing_keys": {"leads": account.leads.integration_key},
+        "web_base_url": "https://vigil.example.org",
+    }
+    return Settings(**(values | extra))  # type: ignore[arg-type]
+
+
+@dataclass
+class Jsm:
+    domain: Domain
+    dispatcher: Dispatcher
+    pager: Pager | None
+
+
+def wire(domain: Domain, settings: Settings, account: Account, channel: Channel, clock: ManualTime) -> Jsm:
+    """The domain with :func:`jsm_policy`, paging what ``settings`` configure, and its dispatcher."""
+    domain.policy = domain.policy.model_copy(update={"paging": jsm_policy(domain)})
+    domain.paging = configured_services(settings, domain.policy.paging)
+    pager = build_pager(domain, settings, verify=account.emu.ssl_context())
+    return Jsm(domain, make_dispatcher(domain, pager, channel, clock), pager)
+
+
+@pytest.fixture
+def jsm(paging: Domain, account: Account, channel: Channel, clock: ManualTime) -> Iterator[Jsm]:
+    """``default`` paged through JSM, ``leads`` through PagerDuty, both over the emulator."""
+    wired = wire(paging, jsm_settings(account), account, channel, clock)
+    assert wired.domain.paging == frozenset({"default", "leads"})
+    yield wired
+    if wired.pager is not None:
+        wired.pager.close()
+
+
+def alerts_sent(account: Account) -> list[int | None]:
+    """The status of each create-alert request the emulator saw."""
+    return [r.status for r in account.emu.requests if r.path == ALERTS_PATH]
+
+
+def one_alert(account: Account) -> Alert:
+    [alert] = account.emu.jsm_alerts
+    return alert
+
+
+def test_a_sev1_creates_one_jsm_alert_saying_only_the_neutral_name(
+    jsm: Jsm, account: Account, clock: ManualTime
+) -> None:
+    ref = declared_ref(
+        jsm.domain,
+        severity=Severity.SEV1,
+        types=["child_safety"],
+        tier=Tier.HIGHLY_RESTRICTED,
+        region="EMEA",
+        roles={"legal": "U_LEE"},
+        title="Dana Whitfield groomed by @dana_w",
+        summary="Reported by dana@example.com, +44 7700 900123.",
+    )
+    settle(jsm.dispatcher, clock)
+    alert = one_alert(account)
+    assert (alert.alias, alert.priority, alert.source, alert.status) == (f"{ref}/default", "P1", "Vigil", "open")
+    assert alert.message == f"{ref} · Child safety · SEV1 · EMEA"
+    assert alert.details == {
+        "incident": ref,
+        "severity": "SEV1",
+        "tier": "highly_restricted",
+        "status": "declared",
+        "link": LINK.format(ref=ref),
+    }
+    assert (alert.description, alert.notes, alert.tags, alert.entity) == ("", [], [], "")
+    assert not [p for p in ("Dana", "dana", "7700", "groomed") if p in str(alert)]
+    assert alerts_sent(account) == [202] and events_sent(account) == [], "JSM only: nothing went to PagerDuty"
+    with jsm.domain.unit() as ctx:
+        [page] = ctx.session.scalars(select(Page))
+        assert (page.provider, page.state.value, page.dedup_key) == ("jsm", "sent", f"{ref}/default")
+        assert page.sent_at == clock.now()
+
+
+def test_a_long_title_is_clipped_to_jsms_message_limit(jsm: Jsm, account: Account, clock: ManualTime) -> None:
+    ref = declared_ref(jsm.domain, severity=Severity.SEV2, title=("Scam wave " * 15).strip())
+    with jsm.domain.unit() as ctx:
+        paging_service.page(ctx, ref, service=None, actor="U_ALICE", reason="by hand")
+    settle(jsm.dispatcher, clock)
+    alert = one_alert(account)
+    assert len(alert.message) == 130 and alert.message.startswith(f"{ref} · Scam wave") and alert.message[-1] == "…"
+    assert alert.priority == "P2"
+
+
+def test_jsm_500s_then_success_create_one_alert(jsm: Jsm, account: Account, clock: ManualTime) -> None:
+    account.emu.fail_next(2, status=500, route=ALERTS_PATH)
+    ref = declared_ref(jsm.domain, severity=Severity.SEV1)
+    settle(jsm.dispatcher, clock)
+    assert alerts_sent(account) == [500, 500, 202]
+    assert one_alert(account).alias == f"{ref}/default"
+
+
+def test_a_lost_answer_still_makes_one_alert(jsm: Jsm, account: Account, clock: ManualTime) -> None:
+    account.emu.lose_answer_next(1, route=ALERTS_PATH)
+    declared_ref(jsm.domain, severity=Severity.SEV0)
+    settle(jsm.dispatcher, clock)
+    assert alerts_sent(account) == [None, 202]
+    alert = one_alert(account)
+    assert (alert.count, alert.priority) == (2, "P1"), "the retry was de-duplicated by its alias"
+
+
+def test_an_outage_is_told_as_late_naming_jsm(jsm: Jsm, account: Account, channel: Channel, clock: ManualTime) -> None:
+    account.emu.go_down()
+    declared_ref(jsm.domain, severity=Severity.SEV1)
+    for _ in range(3):
+        jsm.dispatcher.drain()
+        clock.advance(timedelta(minutes=1))
+    late = "The page to Trust & Safety on-call is late: Jira Service Management is not answering; Vigil keeps trying."
+    assert channel.posts == [late]
+    account.emu.come_up()
+    settle(jsm.dispatcher, clock)
+    assert len(account.emu.jsm_alerts) == 1
+    assert channel.posts[1].startswith("The page to Trust & Safety on-call went through")
+
+
+def test_resolving_the_incident_closes_the_alert(jsm: Jsm, account: Account, clock: ManualTime) -> None:
+    ref = declared_ref(jsm.domain, severity=Severity.SEV1)
+    settle(jsm.dispatcher, clock)
+    with jsm.domain.unit() as ctx:
+        lifecycle.resolve(ctx, ref, actor="U_ALICE")
+    settle(jsm.dispatcher, clock)
+    assert one_alert(account).status == "closed"
+    close = f"{ALERTS_PATH}/{ref}/default/close"
+    assert [r.status for r in account.emu.requests if r.path == close] == [202]
+    with jsm.domain.unit() as ctx:
+        assert [p.state.value for p in ctx.session.scalars(select(Page))] == ["resolved"]
+
+
+def test_a_422_is_told_once_and_not_retried(jsm: Jsm, account: Account, channel: Channel, clock: ManualTime) -> None:
+    account.emu.fail_next(1, status=422, route=ALERTS_PATH)
+    ref = declared_ref(jsm.domain, severity=Severity.SEV1)
+    settle(jsm.dispatcher, clock)
+    clock.advance(timedelta(minutes=10))
+    settle(jsm.dispatcher, clock)
+    refused = (
+        "Jira Service Management refused the page to Trust & Safety on-call (422: Internal Server Error); nobody was "
+        "paged. Check its key (VIGIL_JSM_API_KEY or VIGIL_JSM_API_KEYS)."
+    )
+    assert channel.posts == [refused]
+    assert page_entries(jsm.domain, ref)[1:] == [refused]
+    assert alerts_sent(account) == [422] and account.emu.jsm_alerts == []
+    with jsm.domain.unit() as ctx:
+        [page] = ctx.session.scalars(select(Page))
+        assert (page.state.value, page.sent_at, page.last_error) == ("queued", None, "422: Internal Server Error")
+
+
+def test_an_unknown_key_is_refused_in_jsms_words(
+    paging: Domain, account: Account, channel: Channel, clock: ManualTime
+) -> None:
+    settings = jsm_settings(account, jsm_api_key="4b1d5a56-6f1e-4c59-9a55-6bd2b2b6a111")
+    wired = wire(paging, settings, account, channel, clock)
+    declared_ref(wired.domain, severity=Severity.SEV1)
+    settle(wired.dispatcher, clock)
+    assert alerts_sent(account) == [401]
+    assert channel.posts == [
+        "Jira Service Management refused the page to Trust & Safety on-call (401: Could not authenticate); nobody was "
+        "paged. Check its key (VIGIL_JSM_API_KEY or VIGIL_JSM_API_KEYS)."
+    ]
+
+
+def test_an_escalation_goes_to_the_next_services_own_provider(
+    jsm: Jsm, account: Account, channel: Channel, clock: ManualTime
+) -> None:
+    ref = declared_ref(jsm.domain, severity=Severity.SEV1)
+    settle(jsm.dispatcher, clock)
+    clock.advance(timedelta(minutes=5))
+    settle(jsm.dispatcher, clock)
+    assert one_alert(account).alias == f"{ref}/default"
+    [incident] = account.emu.incidents
+    assert (incident.service, incident.dedup_key) == (account.leads, f"{ref}/leads")
+    with jsm.domain.unit() as ctx:
+        rows = [(p.service, p.provider, p.state.value) for p in ctx.session.scalars(select(Page).order_by(Page.id))]
+    assert rows == [("default", "jsm", "escalated"), ("leads", "pagerduty", "sent")]
+
+
+def test_with_no_key_nothing_is_paged(paging: Domain, account: Account, channel: Channel, clock: ManualTime) -> None:
+    settings = Settings(jsm_api_url=account.emu.url, web_base_url="https://vigil.example.org")
+    wired = wire(paging, settings, account, channel, clock)
+    assert wired.domain.paging == frozenset() and build_pager(paging, settings) is None
+    declared_ref(wired.domain, severity=Severity.SEV1)
+    settle(wired.dispatcher, clock)
+    assert account.emu.requests == [] and account.emu.jsm_alerts == []
+    with wired.domain.unit() as ctx:
+        assert list(ctx.session.scalars(select(Page))) == []

@@ -1,0 +1,169 @@
+"""Signals through the domain: grouping, repeats, thresholds, triage decisions and the coalesced timeline note."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from incidents.context import Domain
+from incidents.dispatcher import Dispatcher
+from incidents.enums import Severity, Tier, TimelineKind
+from incidents.errors import VigilError
+from incidents.lifecycle import declare
+from incidents.models import Incident, TimelineEntry
+from incidents.outbox import OutboxMessage, Topic
+from incidents.signals.delivery import signal_handlers
+from incidents.signals.intake import Report, receive
+from incidents.signals.models import GroupState, Signal, SignalGroup
+from incidents.signals.queries import waiting
+from incidents.signals.triage import attach, declare_group, dismiss
+from incidents.timesource import ManualTime
+
+API = "api:hotline"
+
+
+def report(n: int, **extra: object) -> Report:
+    fields: dict[str, object] = {
+        "source": "hotline",
+        "type": "hate_harassment",
+        "subject": "creator-7781",
+        "external_ref": f"call-{n}",
+        "text": f"Caller {n} reports a pile-on",
+        "region": "EMEA",
+    }
+    fields.update(extra)
+    return Report(**fields)  # type: ignore[arg-type]
+
+
+def send(domain: Domain, *reports: Report) -> list[object]:
+    return domain.run(lambda ctx: receive(ctx, reports, actor=API))
+
+
+def deliver_notes(domain: Domain, clock: ManualTime) -> None:
+    handlers = {topic: (lambda _m: None) for topic in Topic} | signal_handlers(domain)
+    dispatcher = Dispatcher(domain.factory, handlers, clock)
+    clock.advance(timedelta(minutes=1, seconds=1))
+    dispatcher.drain()
+
+
+def entries(domain: Domain, kind: TimelineKind) -> list[TimelineEntry]:
+    with domain.unit() as ctx:
+        found = list(ctx.session.scalars(select(TimelineEntry).where(TimelineEntry.kind == kind)))
+        ctx.session.expunge_all()
+        return found
+
+
+def count(domain: Domain, model: type) -> int:
+    with domain.unit() as ctx:
+        return ctx.session.scalar(select(func.count()).select_from(model)) or 0
+
+
+def test_reports_about_one_subject_form_one_waiting_group_posted_once(domain: Domain) -> None:
+    send(domain, report(1), report(2))
+    send(domain, report(3, subject="  Creator-7781 "), report(4, source="in_app", external_ref="flag-1"))
+    with domain.unit() as ctx:
+        [group] = waiting(ctx)
+        posts = ctx.session.scalars(select(OutboxMessage).where(OutboxMessage.topic == Topic.SIGNALS_TRIAGE)).all()
+    assert (group.count, group.sources, group.region) == (4, {"hotline": 3, "in_app": 1}, "EMEA")
+    assert len(posts) == 1, "a waiting group's post is refreshed by one pending row, not one per report"
+
+
+def test_a_repeat_stores_nothing_and_answers_with_the_first_signal(domain: Domain) -> None:
+    [first] = send(domain, report(1))
+    again = send(domain, report(1), report(1), report(2))
+    assert [r.repeat for r in again] == [True, True, False]  # type: ignore[attr-defined]
+    assert again[0].signal_id == first.signal_id  # type: ignore[attr-defined]
+    assert count(domain, Signal) == 2
+
+
+def test_a_life_now_hint_declares_at_once_and_notes_every_signal(domain: Domain, clock: ManualTime) -> None:
+    send(domain, report(1), report(2))
+    [answer] = send(domain, report(3, severity_hint="life:now"))
+    assert answer.state is GroupState.ATTACHED and answer.incident_ref  # type: ignore[attr-defined]
+    with domain.unit() as ctx:
+        incident = ctx.session.scalars(select(Incident)).one()
+        assert (incident.severity, incident.title) == (Severity.SEV1, "Hate or harassment: reports from hotline")
+        assert "creator" not in incident.title.casefold()
+    deliver_notes(domain, clock)
+    [note] = entries(domain, TimelineKind.SIGNALS)
+    assert note.text.startswith("3 signals from hotline")
+    assert note.data["count"] == 3
+
+
+def test_the_threshold_declares_once_and_later_reports_are_coalesced(domain: Domain, clock: ManualTime) -> None:
+    send(domain, *[report(n) for n in range(49)])
+    assert count(domain, Incident) == 0
+    send(domain, report(49))
+    assert count(domain, Incident) == 1
+    deliver_notes(domain, clock)
+    for n in range(50, 87):
+        send(domain, report(n))
+        clock.advance(timedelta(seconds=2))
+    deliver_notes(domain, clock)
+    notes = entries(domain, TimelineKind.SIGNALS)
+    assert [n.data["count"] for n in notes] == [50, 37]
+    assert notes[1].text == "37 new signals from hotline (first 12:01, last 12:02 UTC)"
+    assert count(domain, Incident) == 1
+
+
+def test_a_group_after_its_window_is_a_new_group(domain: Domain, clock: ManualTime) -> None:
+    send(domain, report(1))
+    clock.advance(timedelta(minutes=61))
+    send(domain, report(2))
+    assert count(domain, SignalGroup) == 2
+
+
+def test_attach_dismiss_and_declare_from_triage(domain: Domain, clock: ManualTime) -> None:
+    with domain.unit() as ctx:
+        ref = declare(ctx, actor="U1", title="Scam wave", types=["fraud_scam"], severity=Severity.SEV3).ref
+    send(domain, report(1, type="fraud_scam"))
+    send(domain, report(2, subject="someone-else"))
+    send(domain, report(3, subject="third"))
+    with domain.unit() as ctx:
+        scam, other, third = (g.id for g in sorted(waiting(ctx), key=lambda g: g.id))
+    domain.run(lambda ctx: attach(ctx, scam, ref, actor="U1"))
+    domain.run(lambda ctx: dismiss(ctx, other, actor="U1", reason="Duplicate of a closed case"))
+    declared = domain.run(lambda ctx: declare_group(ctx, third, actor="U1", severity=Severity.SEV2).ref)
+    send(domain, report(4, subject="someone-else"))
+    with domain.unit() as ctx:
+        assert waiting(ctx) == []
+        states = dict(ctx.session.execute(select(SignalGroup.id, SignalGroup.state)).all())
+    assert states == {scam: GroupState.ATTACHED, other: GroupState.DISMISSED, third: GroupState.ATTACHED}
+    assert declared != ref
+    with pytest.raises(VigilError, match="already part of"):
+        domain.run(lambda ctx: dismiss(ctx, scam, actor="U1", reason="no"))
+
+
+def test_a_restricted_type_is_not_attached_to_a_standard_incident(domain: Domain) -> None:
+    with domain.unit() as ctx:
+        ref = declare(ctx, actor="U1", title="Wave", types=["hate_harassment"], severity=Severity.SEV3).ref
+    send(domain, report(1, type="child_safety"))
+    with domain.unit() as ctx:
+        [group] = waiting(ctx)
+    with pytest.raises(VigilError, match="highly_restricted incident"):
+        domain.run(lambda ctx: attach(ctx, group.id, ref, actor="U1"))
+
+
+def test_a_child_safety_declare_is_highly_restricted(domain: Domain) -> None:
+    [answer] = send(domain, report(1, type="child_safety", severity_hint="SEV1"))
+    with domain.unit() as ctx:
+        incident = ctx.session.scalars(select(Incident)).one()
+    assert incident.tier is Tier.HIGHLY_RESTRICTED and answer.incident_ref == incident.ref  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ({"type": "fraud"}, r"signals\[0\]\.type: unknown incident type 'fraud'; use one of threat_violence"),
+        ({"region": "MARS"}, r"signals\[0\]\.region: unknown region 'MARS'"),
+        ({"severity_hint": "SEV9"}, r"signals\[0\]\.severity_hint: 'SEV9' is neither a severity"),
+        ({"severity_hint": "life:someday"}, r"Unknown imminence 'someday'"),
+        ({"source": ""}, r"signals\[0\]\.source"),
+    ],
+)
+def test_a_bad_report_is_refused_whole_naming_its_field(domain: Domain, extra: dict[str, str], message: str) -> None:
+    with pytest.raises(VigilError, match=message):
+        send(domain, report(1, **extra), report(2))
+    assert count(domain, Signal) == 0
