@@ -9,18 +9,26 @@ would; the intake API goes through the same front. Each incident is declared fro
 from the API, alternately. With ``--socket-mode`` the replicas run ``vigil serve`` and each holds its own Socket
 Mode connection: Slack hands each envelope to one of the open connections, and a killed replica connects again
 when it is restarted. Socket Mode replicas serve no intake API, so every incident is declared from Slack there.
-Then each incident gets a role, notes, a severity change, a status, an action (tracked to Jira) and is resolved,
-all as slash commands in its channel.
+Every third incident is declared SEV1, which the shipped policy pages at declare (PagerDuty's ``default`` service,
+de-duplication key ``<REF>/default``); the others SEV3. Then each incident gets a role, notes, a severity change, a
+status, an action (tracked to Jira) and is resolved, all as slash commands in its channel; every other SEV1
+incident is resolved only once its page went out, the rest whenever they get there (so a resolution may overtake
+its page).
 Meanwhile Slack answers ~10% of Web API calls with HTTP 500 and loses ~1% of answers after carrying the call out,
-with its rate tiers on; Jira answers ~10% with 500 and is down for one window; every ``--kill-every`` seconds one
-replica gets SIGKILL (or, now and then, SIGTERM) and is started again.
+with its rate tiers on; Jira answers ~10% with 500 and is down for one window; PagerDuty (its emulator, over HTTPS,
+with its 120 events a minute) answers ~10% of Events API calls with 500, loses ~1% of answers and is down for
+another window; every ``--kill-every`` seconds one replica gets SIGKILL (or, now and then, SIGTERM) and is started
+again. The replicas trust the PagerDuty emulator's CA through ``SSL_CERT_FILE`` (its PEM written to the work
+folder), which the official client's HTTP library reads for its default context: Vigil's code is run unchanged.
 
 A command whose ack did not arrive (its replica died under it) is typed again, as a person would, once the
 database shows it did not take effect. After the load the faults stop, the outbox drains, and the bench checks what
 Slack, Jira and the database hold: one channel, one pinned card showing the current severity and status and at
 most one announcement per incident; each posted timeline entry in its channel once; each note once and in the order
-sent; one Jira issue per action; an empty outbox; no nudge sent twice. It prints the figures and exits 1 on any
-duplicate or loss.
+sent; one Jira issue per action; for each SEV1 incident one page in Vigil and one PagerDuty incident (none for
+an incident whose resolution overtook its trigger), resolved there by exactly one resolve event, and no page for
+the others; an empty outbox (an acknowledgement deadline not yet due is not waiting); no nudge sent twice. It
+prints the figures and exits 1 on any duplicate or loss.
 """
 
 from __future__ import annotations
@@ -44,21 +52,26 @@ from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import aiohttp
 import httpx
 from aiohttp import web
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, or_, select
 
 from emulators.jira.server import JiraEmulator
+from emulators.pagerduty import Incident as PagerDutyIncident
+from emulators.pagerduty import PagerDutyEmulator, tls
 from emulators.slack import SlackEmulator
 from emulators.slack.errors import AckTimeoutError
 from incidents import apikeys
 from incidents.context import Domain
 from incidents.enums import Severity, Status, TimelineKind
 from incidents.models import Action, Incident, TimelineEntry
-from incidents.outbox import DONE, FAILED, PENDING, OutboxMessage
+from incidents.outbox import DONE, FAILED, PENDING, OutboxMessage, Topic
+from incidents.paging.config import DEFAULT_SERVICE
+from incidents.paging.models import Page, PageState
+from incidents.paging.service import dedup_key
 from incidents.scheduling.models import Nudge
 from incidents.settings import Settings
 from tests.dbs import fresh_database
@@ -83,6 +96,14 @@ class Chaos:
     jira_failure_rate: float = 0.10
     jira_outage_at: float = 10.0
     jira_outage_seconds: float = 60.0
+    sev1_every: int = 3
+    """Every this-many-th incident is declared SEV1 (paged at declare); 0: none."""
+    pagerduty_failure_rate: float = 0.10
+    pagerduty_lost_rate: float = 0.01
+    pagerduty_outage_at: float = 40.0
+    pagerduty_outage_seconds: float = 60.0
+    page_wait_seconds: float = 240.0
+    """How long a SEV1 incident that waits for its page waits before it is resolved anyway."""
     drain_seconds: float = 180.0
     rate_window_s: float = 60.0
     """Slack's rate-limit window: its minute, or shorter to fit a short run (the tiers keep their proportions)."""
@@ -237,6 +258,7 @@ class Sent:
     """What the scenario asked of one incident, to check against what Slack, Jira and the database hold."""
 
     title: str
+    severity: Severity = Severity.SEV3
     notes: list[str] = field(default_factory=list)
     actions: list[str] = field(default_factory=list)
     lost: str | None = None
@@ -251,7 +273,10 @@ class Run:
     token: str
     users: list[str]
     general: str
+    sev1_every: int = 0
+    page_wait_seconds: float = 240.0
     retyped: Counter[str] = field(default_factory=Counter)
+    page_waits: list[float] = field(default_factory=list)
 
     def channel_of(self, title: str) -> str | None:
         with self.domain.unit() as ctx:
@@ -288,9 +313,9 @@ class Run:
             time.sleep(attempt)
         return False
 
-    def declare_by_api(self, n: int, title: str) -> bool:
+    def declare_by_api(self, n: int, title: str, severity: Severity) -> bool:
         assert self.front is not None
-        body = {"title": title, "types": ["other"], "severity": "SEV3"}
+        body = {"title": title, "types": ["other"], "severity": severity.value}
         headers = {"Authorization": f"Bearer {self.token}", "Idempotency-Key": f"chaos-{n}"}
         try:
             answer = httpx.post(f"{self.front.url}/api/v1/incidents", json=body, headers=headers, timeout=30)
@@ -310,16 +335,19 @@ class Run:
 
     def play(self, n: int) -> Sent:
         """One incident's life, from declare to resolve."""
-        sent = Sent(title=f"Chaos incident {n:04d}")
+        sev1 = bool(self.sev1_every) and n % self.sev1_every == 0
+        sent = Sent(title=f"Chaos incident {n:04d}", severity=Severity.SEV1 if sev1 else Severity.SEV3)
         lead, helper = self.users[n % len(self.users)], self.users[(n + 1) % len(self.users)]
 
         def about(check: Callable[[Incident], bool]) -> Callable[[], bool]:
             return lambda: self.holds(sent.title, check)
 
         if n % 2 and self.front is not None:
-            declared = self.ensure("declare", lambda: self.declare_by_api(n, sent.title), about(lambda i: True))
+            declared = self.ensure(
+                "declare", lambda: self.declare_by_api(n, sent.title, sent.severity), about(lambda i: True)
+            )
         else:
-            text = f"declare SEV3 {sent.title}"
+            text = f"declare {sent.severity.value} {sent.title}"
             declared = self.ensure("declare", lambda: self.command(lead, self.general, text), about(lambda i: True))
         provisioned = declared and self.until(lambda: self.channel_of(sent.title) is not None, 180)
         channel = self.channel_of(sent.title) if provisioned else None
@@ -347,9 +375,18 @@ class Run:
         title = f"Chaos action {n:04d}"
         sent.actions.append(title)
         self.ensure("action", lambda: self.command(lead, channel, f"action {title}"), lambda: self._has_action(title))
+        if sev1 and n % (2 * self.sev1_every) == 0:  # half of them wait for the on-call to be woken
+            waited = time.monotonic()
+            self.until(lambda: self._page_sent(sent.title), self.page_wait_seconds)
+            self.page_waits.append(time.monotonic() - waited)
         resolved = about(lambda i: i.status is Status.RESOLVED)
         self.ensure("resolve", lambda: self.command(lead, channel, "resolve chaos over"), resolved)
         return sent
+
+    def _page_sent(self, title: str) -> bool:
+        with self.domain.unit() as ctx:
+            query = select(Page.sent_at).join(Page.incident).where(Incident.title == title)
+            return any(at is not None for at in ctx.session.scalars(query))
 
     def _has_action(self, title: str) -> bool:
         with self.domain.unit() as ctx:
@@ -385,14 +422,50 @@ def _card_shows(message: Any, incident: Incident) -> bool:
     return incident.severity.value in severity and status.endswith(incident.status.value)
 
 
-def check(run: Run, jira: JiraEmulator, announce: str, sent: list[Sent], logs: list[Path]) -> Findings:
-    """Compare what Slack, Jira, the database and the replicas' logs hold with what the scenario sent."""
-    findings = Findings()
+@dataclass
+class Paging:
+    """What paging did over the run, from Vigil's pages and what the PagerDuty emulator holds."""
+
+    sev1: int = 0
+    pages: int = 0
+    sent: int = 0
+    overtaken: int = 0
+    """SEV1 pages whose incident was resolved before the trigger went out: not sent, by design."""
+    incidents: int = 0
+    """PagerDuty incidents opened (one per de-duplication key, unless one was triggered again after its resolve)."""
+    triggers: int = 0
+    """Trigger events PagerDuty applied: a retried trigger whose first answer was lost adds one to its incident."""
+    resolves: int = 0
+    answers: Counter[str] = field(default_factory=Counter)
+    """The Events API's answers by status ("lost": processed, answer dropped); refused connections are not seen."""
+    waits: list[float] = field(default_factory=list)
+    """How long each SEV1 incident that waited for its page waited, s."""
+
+    def report(self) -> str:
+        waited = f"{max(self.waits):.0f} s" if self.waits else "-"
+        return (
+            f"paging: {self.sev1} SEV1 incidents, {self.pages} pages in Vigil ({self.sent} sent, {self.overtaken} "
+            f"overtaken by their resolution); PagerDuty: {self.incidents} incidents, {self.triggers} trigger and "
+            f"{self.resolves} resolve events applied; Events API answers {dict(sorted(self.answers.items()))}; "
+            f"longest wait for a page: {waited}"
+        )
+
+
+def check(
+    run: Run, jira: JiraEmulator, pagerduty: PagerDutyEmulator, announce: str, sent: list[Sent], logs: list[Path]
+) -> tuple[Findings, Paging]:
+    """Compare what Slack, Jira, PagerDuty, the database and the replicas' logs hold with what the scenario sent."""
+    findings, paging = Findings(), Paging(waits=list(run.page_waits))
     held = Held(
         channels=[c.name for c in run.emu.channels.values() if not c.is_im],
         announcements=Counter(_tag(m) for m in run.emu.messages(announce)),
         issues=Counter(issue.summary for issue in jira.issues.values()),
     )
+    at_pagerduty: dict[str, list[PagerDutyIncident]] = {}
+    for opened in pagerduty.incidents:
+        at_pagerduty.setdefault(opened.dedup_key, []).append(opened)
+    paging.incidents = sum(len(opened) for opened in at_pagerduty.values())
+    paging.answers = Counter(str(r.status or "lost") for r in pagerduty.requests if r.path == "/v2/enqueue")
     with run.domain.unit() as ctx:
         for item in sent:
             found = list(ctx.session.scalars(select(Incident).where(Incident.title == item.title)))
@@ -401,7 +474,12 @@ def check(run: Run, jira: JiraEmulator, announce: str, sent: list[Sent], logs: l
                 findings.losses.append(f"{item.title}: no {item.lost}")
             if len(found) == 1:
                 _check_incident(findings, run.emu, held, found[0], item)
-        left = ctx.session.scalar(select(func.count()).where(OutboxMessage.state == PENDING)) or 0
+                pages = list(ctx.session.scalars(select(Page).where(Page.incident_id == found[0].id)))
+                key = dedup_key(found[0].ref, DEFAULT_SERVICE)
+                _check_pages(findings, paging, found[0].ref, item, pages, at_pagerduty.pop(key, []))
+        for key, stray in at_pagerduty.items():
+            findings.duplicates.append(f"PagerDuty incidents for {key}, no chaos incident's: {len(stray)}")
+        left = ctx.session.scalar(select(func.count()).where(OutboxMessage.state == PENDING, awaited())) or 0
         findings.count("outbox rows still pending after the drain", left, expected=0)
         for topic in ctx.session.scalars(select(OutboxMessage.topic).where(OutboxMessage.state == FAILED)):
             findings.losses.append(f"outbox row gave up: {topic}")
@@ -412,7 +490,37 @@ def check(run: Run, jira: JiraEmulator, announce: str, sent: list[Sent], logs: l
         findings.count(f"nudge {nudge}", times)
     for tick, times in scheduler_runs(logs).items():
         findings.count(f"scheduled job {tick[0]} due {tick[1]} ran", times)
-    return findings
+    return findings, paging
+
+
+def _check_pages(
+    findings: Findings, paging: Paging, ref: str, item: Sent, pages: list[Page], at_pagerduty: list[PagerDutyIncident]
+) -> None:
+    """A SEV1 incident: one page in Vigil, resolved; one PagerDuty incident for ``<REF>/default`` (none, or one,
+    if the incident's resolution overtook the trigger), resolved by one resolve event (PagerDuty drops a resolve for
+    a key with no open incident, so a second resolve is harmless and not seen; a trigger after the resolve would
+    open a second incident). Any other incident: no page anywhere."""
+    paging.pages += len(pages)
+    if item.severity is not Severity.SEV1:
+        findings.count(f"{ref} ({item.severity.value}) pages", len(pages), expected=0)
+        findings.count(f"{ref} ({item.severity.value}) PagerDuty incidents", len(at_pagerduty), expected=0)
+        return
+    paging.sev1 += 1
+    findings.count(f"{ref} pages", len(pages))
+    overtaken = any(p.sent_at is None for p in pages)
+    paging.sent += sum(p.sent_at is not None for p in pages)
+    paging.overtaken += overtaken
+    for p in pages:
+        if p.state is not PageState.RESOLVED:
+            findings.losses.append(f"{ref} page {p.dedup_key} is {p.state.value} in Vigil after the resolve")
+    key = dedup_key(ref, DEFAULT_SERVICE)
+    findings.count(f"{ref} PagerDuty incidents for {key}", len(at_pagerduty), at_most=overtaken)
+    for opened in at_pagerduty:
+        triggers = sum(e.action == "trigger" for e in opened.events)
+        resolves = sum(e.action == "resolve" for e in opened.events)
+        paging.triggers += triggers
+        paging.resolves += resolves
+        findings.count(f"{ref} resolve events on PagerDuty incident #{opened.number} ({opened.status})", resolves)
 
 
 @dataclass(frozen=True)
@@ -466,13 +574,24 @@ def scheduler_runs(logs: list[Path]) -> Counter[tuple[str, str]]:
     )
 
 
+def awaited() -> ColumnElement[bool]:
+    """An outbox row something waits for: any but an acknowledgement deadline, queued for minutes ahead, until it
+    is due."""
+    return or_(OutboxMessage.topic != Topic.PAGE_ACK_DUE, OutboxMessage.available_at <= func.now())
+
+
 def slowest_deliveries(domain: Domain, count: int = 3) -> list[str]:
-    """The outbox rows that waited longest from being queued to being delivered: seconds, topic, attempts."""
+    """The outbox rows that waited longest from being queued to being delivered: seconds, topic, attempts
+    (acknowledgement deadlines, which wait on purpose, left out)."""
     with domain.unit() as ctx:
         waited = func.extract("epoch", OutboxMessage.finished_at - OutboxMessage.created_at)
         rows = ctx.session.execute(
             select(waited, OutboxMessage.topic, OutboxMessage.attempts)
-            .where(OutboxMessage.state == DONE, OutboxMessage.finished_at.is_not(None))
+            .where(
+                OutboxMessage.state == DONE,
+                OutboxMessage.finished_at.is_not(None),
+                OutboxMessage.topic != Topic.PAGE_ACK_DUE,
+            )
             .order_by(waited.desc())
             .limit(count)
         )
@@ -481,7 +600,7 @@ def slowest_deliveries(domain: Domain, count: int = 3) -> list[str]:
 
 def pending(domain: Domain) -> int:
     with domain.unit() as ctx:
-        return ctx.session.scalar(select(func.count()).where(OutboxMessage.state == PENDING)) or 0
+        return ctx.session.scalar(select(func.count()).where(OutboxMessage.state == PENDING, awaited())) or 0
 
 
 class OutboxWatch:
@@ -495,7 +614,9 @@ class OutboxWatch:
         while not self._stop.wait(1):
             with self.domain.unit() as ctx:
                 oldest = ctx.session.scalar(
-                    select(func.min(OutboxMessage.created_at)).where(OutboxMessage.state == PENDING)
+                    select(func.min(OutboxMessage.created_at)).where(
+                        OutboxMessage.state == PENDING, OutboxMessage.topic != Topic.PAGE_ACK_DUE
+                    )
                 )
             if oldest is not None:
                 self.worst = max(self.worst, (datetime.now(UTC) - oldest).total_seconds())
@@ -518,12 +639,18 @@ def background(target: Callable[[], None], stop: Callable[[], None]) -> Iterator
         thread.join(timeout=90)
 
 
-def jira_outage(jira: JiraEmulator, at: float, seconds: float, stopped: threading.Event) -> None:
+class GoesDown(Protocol):
+    def go_down(self) -> None: ...
+    def come_up(self) -> None: ...
+
+
+def outage(server: GoesDown, at: float, seconds: float, stopped: threading.Event) -> None:
+    """``at`` seconds in, ``server`` refuses connections for ``seconds`` (less if the load ends first)."""
     if stopped.wait(at):
         return
-    jira.go_down()
+    server.go_down()
     stopped.wait(seconds)
-    jira.come_up()
+    server.come_up()
 
 
 def free_ports(count: int) -> list[int]:
@@ -552,6 +679,7 @@ class Outcome:
     failed_requests: int
     """Requests Slack saw fail (no ack within 3 s, or an error answer from the front): the person was shown an
     error (an event would be sent again)."""
+    paging: Paging
 
     def report(self) -> str:
         f = self.findings
@@ -562,6 +690,7 @@ class Outcome:
             f"failed ack: {dict(self.retyped)}",
             f"outbox: oldest pending row seen {self.max_pending_age:.0f} s (max outbox age), drained "
             f"{self.drained_in:.0f} s after the load; slowest: {', '.join(self.slowest)}",
+            self.paging.report(),
             f"duplicates: {len(f.duplicates)}  losses: {len(f.losses)}",
             *(f"  duplicate {line}" for line in f.duplicates[:20]),
             *(f"  lost {line}" for line in f.losses[:20]),
@@ -575,8 +704,14 @@ def run_chaos(chaos: Chaos, workdir: Path) -> Outcome:
         fresh_database("postgresql", workdir) as url,
         SlackEmulator(latency_ms=20, rate_limit_window_s=chaos.rate_window_s) as emu,
         JiraEmulator() as jira,
+        PagerDutyEmulator() as pagerduty,
     ):
         jira.add_project(key=JIRA_PROJECT, name="Safety", issue_types=["Task", "Bug"])
+        on_call = pagerduty.add_escalation_policy("Trust & Safety")
+        pagerduty.set_on_call(on_call, [pagerduty.add_user("Sam Lee", "sam.lee@example.org")])
+        paged = pagerduty.add_service("Trust & Safety on-call", escalation_policy=on_call)
+        ca_file = workdir / "pagerduty-ca.pem"  # the replicas' only CA: nothing else they reach speaks TLS
+        ca_file.write_text(tls.ca_pem())
         users = [emu.add_user(name) for name in ("alice", "bob", "carol", "dan")]
         general = emu.add_channel("general", members=users)
         announce = emu.add_channel("incidents", members=users)
@@ -598,6 +733,9 @@ def run_chaos(chaos: Chaos, workdir: Path) -> Outcome:
             "JIRA_API_TOKEN": jira.api_token,
             "VIGIL_JIRA_PROJECT": JIRA_PROJECT,
             "VIGIL_JIRA_RECONCILE_SECONDS": "30",
+            "VIGIL_PAGERDUTY_EVENTS_URL": f"{pagerduty.url}/v2/enqueue",
+            "VIGIL_PAGERDUTY_ROUTING_KEY": paged.integration_key,
+            "SSL_CERT_FILE": str(ca_file),
         }
         ports = free_ports(2)
         connected = (lambda: emu.socket_connections >= len(ports)) if chaos.socket_mode else None
@@ -610,8 +748,8 @@ def run_chaos(chaos: Chaos, workdir: Path) -> Outcome:
             with front_for(chaos, ports) as front:
                 if front is not None:
                     emu.http_target = f"{front.url}/slack/events"
-                run = Run(emu, domain, front, token, users, general)
-                outcome = _load_and_check(chaos, run, replicas, jira, announce)
+                run = Run(emu, domain, front, token, users, general, chaos.sev1_every, chaos.page_wait_seconds)
+                outcome = _load_and_check(chaos, run, replicas, jira, pagerduty, announce)
         finally:
             for replica in replicas:
                 if replica.process is not None and replica.process.poll() is None:
@@ -625,31 +763,41 @@ def front_for(chaos: Chaos, ports: list[int]) -> AbstractContextManager[Front | 
     return nullcontext() if chaos.socket_mode else Front(ports)
 
 
-def _load_and_check(chaos: Chaos, run: Run, replicas: list[Replica], jira: JiraEmulator, announce: str) -> Outcome:
+def _load_and_check(
+    chaos: Chaos, run: Run, replicas: list[Replica], jira: JiraEmulator, pagerduty: PagerDutyEmulator, announce: str
+) -> Outcome:
     run.emu.fail_randomly(chaos.slack_failure_rate, chaos.slack_lost_rate, seed=chaos.seed)
     jira.faults.fail_randomly(chaos.jira_failure_rate, seed=chaos.seed)
+    pagerduty.fail_randomly(
+        chaos.pagerduty_failure_rate, chaos.pagerduty_lost_rate, seed=chaos.seed, route="/v2/enqueue"
+    )
     killer = Killer(replicas, chaos.kill_every, chaos.sigterm_every)
     watch = OutboxWatch(run.domain)
-    outage_over = threading.Event()
+    outages_over = threading.Event()
     started = time.monotonic()
     with (
         background(watch.run, watch.stop),
         background(
-            lambda: jira_outage(jira, chaos.jira_outage_at, chaos.jira_outage_seconds, outage_over), outage_over.set
+            lambda: outage(jira, chaos.jira_outage_at, chaos.jira_outage_seconds, outages_over), outages_over.set
+        ),
+        background(
+            lambda: outage(pagerduty, chaos.pagerduty_outage_at, chaos.pagerduty_outage_seconds, outages_over),
+            outages_over.set,
         ),
     ):
         with background(killer.run, killer.stop), ThreadPoolExecutor(chaos.concurrency) as pool:
             sent = list(pool.map(run.play, range(chaos.incidents)))
         minutes = (time.monotonic() - started) / 60
-        outage_over.set()
+        outages_over.set()
         run.emu.fail_randomly(0, 0)
         jira.faults.fail_randomly(0)
+        pagerduty.fail_randomly(0)
         for replica in replicas:
             replica.wait_ready()
         load_over = time.monotonic()
         run.until(lambda: pending(run.domain) == 0, chaos.drain_seconds)
         drained_in = time.monotonic() - load_over
-    findings = check(run, jira, announce, sent, [r.log for r in replicas])
+    findings, paging = check(run, jira, pagerduty, announce, sent, [r.log for r in replicas])
     return Outcome(
         findings,
         chaos.incidents,
@@ -661,6 +809,7 @@ def _load_and_check(chaos: Chaos, run: Run, replicas: list[Replica], jira: JiraE
         run.retyped,
         "Socket Mode, 2 connections" if chaos.socket_mode else "HTTP, 2 replicas behind a round-robin front",
         sum(ack.timed_out or ack.status not in (None, 200) for ack in run.emu.acks),
+        paging,
     )
 
 
@@ -673,6 +822,9 @@ def main() -> None:
     parser.add_argument("--kill-every", type=float, default=defaults.kill_every)
     parser.add_argument("--jira-outage-at", type=float, default=defaults.jira_outage_at)
     parser.add_argument("--jira-outage-seconds", type=float, default=defaults.jira_outage_seconds)
+    parser.add_argument("--sev1-every", type=int, default=defaults.sev1_every, help="every n-th incident is SEV1")
+    parser.add_argument("--pagerduty-outage-at", type=float, default=defaults.pagerduty_outage_at)
+    parser.add_argument("--pagerduty-outage-seconds", type=float, default=defaults.pagerduty_outage_seconds)
     parser.add_argument("--drain-seconds", type=float, default=defaults.drain_seconds)
     parser.add_argument("--rate-window", type=float, default=defaults.rate_window_s, help="Slack's rate window, s")
     parser.add_argument("--socket-mode", action="store_true", help="replicas on Socket Mode instead of HTTP")
@@ -685,6 +837,9 @@ def main() -> None:
         kill_every=args.kill_every,
         jira_outage_at=args.jira_outage_at,
         jira_outage_seconds=args.jira_outage_seconds,
+        sev1_every=args.sev1_every,
+        pagerduty_outage_at=args.pagerduty_outage_at,
+        pagerduty_outage_seconds=args.pagerduty_outage_seconds,
         drain_seconds=args.drain_seconds,
         rate_window_s=args.rate_window,
         socket_mode=args.socket_mode,

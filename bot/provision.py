@@ -35,7 +35,7 @@ from bot.delivery import (
 )
 from bot.ids import Purpose
 from bot.topics import TopicKeeper
-from incidents.context import Domain
+from incidents.context import Ctx, Domain
 from incidents.dispatcher import RetryLater
 from incidents.enums import TimelineKind
 from incidents.errors import NotFound
@@ -43,6 +43,7 @@ from incidents.guards import slugify
 from incidents.lifecycle import record_channel
 from incidents.models import Incident
 from incidents.outbox import OutboxMessage
+from incidents.paging.service import pages_of
 from incidents.people import is_directory_id
 from incidents.postings import find_posting, list_postings, record_posting
 from incidents.settings import Settings
@@ -153,7 +154,7 @@ class Provisioner:
                 declared_at=incident.declared_at.timestamp() - 1,
                 done=done,
                 invite=tuple(message.payload.get("invite", [])),
-                card=cards.card(incident, ctx.policy, ctx.now(), incident_groups(ctx, incident.id)),
+                card=current_card(ctx, incident),
                 version=incident.version,
                 purpose=cards.purpose(incident),
                 announcement=partial(cards.announcement, incident),
@@ -292,3 +293,10 @@ def _after(recorded: Future[int] | None, step: Callable[[], None]) -> Callable[[
         step()
 
     return run
+
+
+def current_card(ctx: Ctx, incident: Incident) -> Rendered:
+    """The pinned card as the incident stands, with its reports and its pages."""
+    return cards.card(
+        incident, ctx.policy, ctx.now(), signals=incident_groups(ctx, incident.id), pages=pages_of(ctx, incident.id)
+    )

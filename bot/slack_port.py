@@ -32,7 +32,7 @@ from bot.delivery import (
 )
 from bot.ids import Purpose, handoff_purpose, timeline_purpose
 from bot.people import PeopleDirectory
-from bot.provision import Provisioner
+from bot.provision import Provisioner, current_card
 from bot.topics import TopicKeeper
 from incidents.context import Domain
 from incidents.dispatcher import Handler, RetryLater
@@ -42,7 +42,6 @@ from incidents.outbox import OutboxMessage, Topic
 from incidents.people import is_directory_id
 from incidents.postings import find_posting
 from incidents.settings import Settings
-from incidents.signals.queries import incident_groups
 
 CHANNEL_WAIT_S = 5.0
 
@@ -105,7 +104,7 @@ class SlackPort:
             topic_posting = find_posting(ctx, incident.id, Purpose.TOPIC)
             announced = find_posting(ctx, incident.id, Purpose.ANNOUNCEMENT)
             seen = find_posting(ctx, incident.id, Purpose.ANNOUNCED_AS)
-            rendered = cards.card(incident, ctx.policy, ctx.now(), incident_groups(ctx, incident.id))
+            rendered = current_card(ctx, incident)
             topic = cards.topic(incident)
             announcement = cards.announcement(incident, incident.slack_channel_id)
             incident_id, has_channel, version = incident.id, incident.slack_channel_id is not None, incident.version

@@ -11,7 +11,6 @@ channel configured there is nothing to do.
 from __future__ import annotations
 
 import threading
-from collections import defaultdict
 from datetime import datetime
 
 from slack_sdk import WebClient
@@ -29,6 +28,9 @@ from incidents.signals.posts import TriageSlot, claim_triage_post, record_triage
 from incidents.signals.queries import group_view
 
 WAIT_FOR_POSTER_S = 1.0
+LOCK_STRIPES = 64
+"""Deliveries of one group run one at a time (so do a few unrelated ones sharing its stripe): a lock per group
+would grow with every group ever seen."""
 
 
 def triage_handlers(client: WebClient, domain: Domain, settings: Settings) -> dict[Topic, Handler]:
@@ -38,17 +40,14 @@ def triage_handlers(client: WebClient, domain: Domain, settings: Settings) -> di
 class TriagePoster:
     def __init__(self, client: WebClient, domain: Domain, settings: Settings) -> None:
         self.client, self.domain, self.settings = client, domain, settings
-        self._locks: defaultdict[int, threading.Lock] = defaultdict(threading.Lock)
-        self._guard = threading.Lock()
+        self._locks = [threading.Lock() for _ in range(LOCK_STRIPES)]
 
     def __call__(self, message: OutboxMessage) -> None:
         channel = self.settings.triage_channel
         if not channel:
             return
         group_id = int(message.payload["group_id"])
-        with self._guard:
-            lock = self._locks[group_id]
-        with lock:
+        with self._locks[group_id % LOCK_STRIPES]:
             self._deliver(message, group_id, channel)
 
     def _deliver(self, message: OutboxMessage, group_id: int, channel: str) -> None:

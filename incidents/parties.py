@@ -28,6 +28,8 @@ from incidents.models import Action, Incident, SeverityChange, StatusUpdate, Tim
 from incidents.party_models import Party, PartyRole
 from incidents.privacy.scan import PERSONAL_TEXT
 from incidents.queries import load_incident, no_incident
+from incidents.signals.models import Signal
+from incidents.signals.queries import latest_signals
 
 IDENTIFIER_MIN = 2
 """Shorter identifiers would be masked inside unrelated words' neighbours ("Al", "7") more than they protect."""
@@ -204,6 +206,8 @@ def _rewrite_record(ctx: Ctx, incident: Incident, masker: _Masker) -> int:
     for model, fields in rows:
         for row in _of(ctx, model, incident):
             _mask_fields(row, fields, masker)
+    for signal in latest_signals(ctx, incident.id):  # theirs through its groups: no incident_id of their own
+        _mask_fields(signal, (*Signal.__personal_text__, "subject", "reporter"), masker)
     return masker.count
 
 

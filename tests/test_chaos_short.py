@@ -1,7 +1,9 @@
 """The chaos bench's short form (bench/chaos.py): a few dozen incidents through two ``vigil serve`` replicas on
-PostgreSQL while Slack fails ~10% of calls and loses ~1% of answers, Jira fails ~10% and goes down for a while, and
-a replica is killed with SIGKILL. Nothing may be lost or done twice. Once with the replicas in HTTP mode behind a
-round-robin front, once in Socket Mode with a connection each (a killed replica connects again)."""
+PostgreSQL while Slack fails ~10% of calls and loses ~1% of answers, Jira fails ~10% and goes down for a while,
+PagerDuty fails ~10% of events, loses ~5% of answers and goes down while the SEV1 incidents' pages go out, and a
+replica is killed with SIGKILL. Nothing may be lost or done twice: each SEV1 incident is paged once and its page
+resolved once. Once with the replicas in HTTP mode behind a round-robin front, once in Socket Mode with a connection
+each (a killed replica connects again)."""
 
 from __future__ import annotations
 
@@ -16,6 +18,9 @@ SHORT = Chaos(
     kill_every=10,
     jira_outage_at=5,
     jira_outage_seconds=10,
+    pagerduty_lost_rate=0.05,  # a few lost answers among a few dozen events
+    pagerduty_outage_at=1,  # while the SEV1 incidents' pages go out
+    pagerduty_outage_seconds=10,
     drain_seconds=90,
     rate_window_s=10,  # Slack's tiers on, their minute shrunk to fit the run
 )
@@ -24,6 +29,8 @@ SHORT = Chaos(
 def _nothing_lost_or_done_twice(outcome: Outcome) -> None:
     report = outcome.report()
     assert outcome.kills["SIGKILL"] >= 1, report
+    assert outcome.paging.sev1 == len(range(0, SHORT.incidents, SHORT.sev1_every)), report
+    assert outcome.paging.incidents >= 1, report
     assert outcome.findings.duplicates == [], report
     assert outcome.findings.losses == [], report
 

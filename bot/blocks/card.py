@@ -33,6 +33,7 @@ from bot.blocks.text import (
 from incidents.clock_state import clock_standing
 from incidents.enums import ActionStatus
 from incidents.models import Clock, Incident
+from incidents.paging.models import Page
 from incidents.policy import Policy
 from incidents.scheduling.plan import next_update_due
 from incidents.signals.queries import GroupView
@@ -85,8 +86,16 @@ def _roles_text(incident: Incident, policy: Policy) -> Mrkdwn:
     return join("\n", lines) or Mrkdwn("Nobody yet.")
 
 
-def card(incident: Incident, policy: Policy, now: datetime, signals: Sequence[GroupView] = ()) -> Rendered:
-    """``signals``: the groups of signals attached to the incident (its "Signals: …" line)."""
+def card(
+    incident: Incident,
+    policy: Policy,
+    now: datetime,
+    *,
+    signals: Sequence[GroupView] = (),
+    pages: Sequence[Page] = (),
+) -> Rendered:
+    """``signals``: the groups of signals attached to the incident (its "Signals: …" line); ``pages``: its pages
+    (the "Paging" section)."""
     labels = ", ".join(policy.types[t].label for t in incident.type_names if t in policy.types)
     severity = policy.severities[incident.severity]
     fields = [
@@ -122,7 +131,7 @@ def card(incident: Incident, policy: Policy, now: datetime, signals: Sequence[Gr
     signals_text = _signals_line(signals)
     if signals_text is not None:
         blocks.append(section(signals_text))
-    blocks += pages_section(incident, policy)
+    blocks += pages_section(pages, policy)
     blocks += progress_section(incident, now)
     blocks += referrals_section(incident, policy, now.date())
     blocks += [divider(), context(md("Updated {} · `/incident help` for commands", when(incident.updated_at)))]

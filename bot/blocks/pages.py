@@ -6,16 +6,15 @@ responders the paging service gave, never anyone the incident is about.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from bot.blocks.text import Block, Mrkdwn, join, md, section, when
-from incidents.models import Incident
 from incidents.paging.models import Page, PageState
-from incidents.paging.service import pages_of_incident
 from incidents.policy import Policy
 
 
-def pages_section(incident: Incident, policy: Policy) -> list[Block]:
+def pages_section(found: Sequence[Page], policy: Policy) -> list[Block]:
     """No block for an incident nobody was paged for."""
-    found = pages_of_incident(incident)
     if not found:
         return []
     lines = [_line(p, policy) for p in found]

@@ -2,13 +2,15 @@
 
 Faults are queued in the order asked for and each is consumed by the next request whose path starts with its
 ``route`` (any request when ``route`` is None), so a test can say "the next two events get 503, REST calls are
-untouched" and then assert what the client did. The log keeps method, path and status only: never bodies, query
-strings or headers, where routing keys, tokens and GenieKeys live.
+untouched" and then assert what the client did. For chaos runs, requests that no queued fault is meant for can
+also fail or lose their answer at random (:meth:`FaultPlan.fail_randomly`, seeded). The log keeps method, path and
+status only: never bodies, query strings or headers, where routing keys, tokens and GenieKeys live.
 """
 
 from __future__ import annotations
 
 import asyncio
+import random
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -49,13 +51,31 @@ class RequestRecord:
 class FaultPlan(FaultQueue[Fault, RequestRecord]):
     """Thread-safe fault queue and request log shared by the test thread and the middleware."""
 
+    def __init__(self) -> None:
+        super().__init__()
+        self._random: tuple[float, float, str | None] = (0.0, 0.0, None)
+        self._rng = random.Random()
+
+    def fail_randomly(self, rate: float, lost_rate: float = 0.0, seed: int = 0, route: str | None = None) -> None:
+        """Chaos: from now on each request to ``route`` (any, when None) that no queued fault is meant for fails
+        with ``status`` 500 with probability ``rate``, or is processed and loses its answer with probability
+        ``lost_rate`` (seeded). Rates of 0 stop it."""
+        with self._lock:
+            self._random, self._rng = (rate, lost_rate, route), random.Random(seed)
+
     def pop(self, path: str) -> Fault | None:
-        """Take the first queued fault meant for ``path``, if any."""
+        """Take the first queued fault meant for ``path``, if any; else, maybe, a random one."""
         with self._lock:
             for index, fault in enumerate(self._queue):
                 if fault.applies_to(path):
                     return self._queue.pop(index)
-            return None
+            rate, lost_rate, route = self._random
+            if not (rate or lost_rate) or (route is not None and not path.startswith(route)):
+                return None
+            roll = self._rng.random()
+            if roll < rate:
+                return Fault("fail", route)
+            return Fault("lose", route) if roll < rate + lost_rate else None
 
 
 FAULTS = web.AppKey("faults", FaultPlan)

@@ -97,6 +97,12 @@ class PagerDutyEmulator(LoopbackServer):
         """Process the next ``n`` requests, then close the connection without answering ("lost answer")."""
         self.faults.push(Fault("lose", route), n)
 
+    def fail_randomly(self, rate: float, lost_rate: float = 0.0, seed: int = 0, route: str | None = None) -> None:
+        """Chaos: each later request (to paths starting with ``route``) that no queued fault is meant for answers
+        500 unprocessed with probability ``rate``, or is processed and loses its answer with probability
+        ``lost_rate`` (seeded); ``fail_randomly(0)`` stops it."""
+        self.faults.fail_randomly(rate, lost_rate, seed, route)
+
     def delay_next(self, n: int = 1, seconds: float = 1.0, route: str | None = None) -> None:
         """Process the next ``n`` requests but answer only after ``seconds`` (to outlast a client timeout)."""
         self.faults.push(Fault("delay", route, seconds=seconds), n)

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.orm import object_session
 
 from incidents.context import Ctx
 from incidents.effects import changed, record
@@ -57,14 +56,6 @@ def dedup_key(ref: str, service: str) -> str:
 def pages_of(ctx: Ctx, incident_id: int) -> list[Page]:
     """The incident's pages, oldest first."""
     return list(ctx.session.scalars(select(Page).where(Page.incident_id == incident_id).order_by(Page.id)))
-
-
-def pages_of_incident(incident: Incident) -> list[Page]:
-    """The pages of a stored incident, oldest first (for what shows it, e.g. its card); none for one never stored."""
-    session = object_session(incident)
-    if session is None or incident.id is None:
-        return []
-    return list(session.scalars(select(Page).where(Page.incident_id == incident.id).order_by(Page.id)))
 
 
 def route_of(ctx: Ctx, incident: Incident) -> PagingRoute | None:

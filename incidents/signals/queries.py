@@ -125,7 +125,7 @@ def incident_summary(ctx: Ctx, incident_id: int) -> SignalSummary | None:
     )
 
 
-def latest_signals(ctx: Ctx, incident_id: int, limit: int) -> list[Signal]:
+def latest_signals(ctx: Ctx, incident_id: int, limit: int | None = None) -> list[Signal]:
     """The incident's reports with what they say, the latest first: for its members' eyes only."""
     return list(
         ctx.session.scalars(

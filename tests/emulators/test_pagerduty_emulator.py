@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import json
 import socket
 import time
+from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
@@ -536,6 +538,24 @@ def test_a_lost_answer_still_opens_the_incident_and_a_retry_is_deduplicated(acco
     [incident] = emu.incidents
     assert len(incident.events) == 2
     assert [(r.status, r.fault) for r in emu.requests] == [(None, "lose"), (202, None)]
+
+
+def test_random_faults_fail_or_lose_a_seeded_share_of_their_route_after_queued_ones(account: Account) -> None:
+    emu = account.emu
+    emu.fail_randomly(0.3, 0.2, seed=7, route="/v2/enqueue")
+    emu.fail_next(1, status=503, route="/v2/enqueue")
+    for n in range(40):
+        with contextlib.suppress(pagerduty.Error):
+            account.events.trigger("Spam wave", "vigil", dedup_key=f"INC-{n}")
+    rest_client(emu).rget(f"/users/{account.alice.id}")
+    events = [r for r in emu.requests if r.path == "/v2/enqueue"]
+    assert (events[0].status, events[0].fault) == (503, "fail")
+    faults = Counter(r.fault for r in events[1:])
+    assert faults["fail"] >= 5 and faults["lose"] >= 3 and faults[None] >= 10, faults
+    assert len(emu.incidents) == faults["lose"] + faults[None]  # a lost answer was processed, a failure was not
+    assert [r.fault for r in emu.requests if r.path != "/v2/enqueue"] == [None]
+    emu.fail_randomly(0)
+    assert account.events.trigger("Spam wave", "vigil", dedup_key="INC-last") == "INC-last"
 
 
 def test_a_slow_answer_times_the_client_out_after_processing(account: Account) -> None:

@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from incidents import parties
 from incidents.context import Domain
 from incidents.dispatcher import Dispatcher
 from incidents.enums import Severity, Tier, TimelineKind
@@ -14,6 +15,7 @@ from incidents.errors import VigilError
 from incidents.lifecycle import declare
 from incidents.models import Incident, TimelineEntry
 from incidents.outbox import OutboxMessage, Topic
+from incidents.party_models import PartyRole
 from incidents.signals.delivery import signal_handlers
 from incidents.signals.intake import Report, receive
 from incidents.signals.models import GroupState, Signal, SignalGroup
@@ -167,3 +169,18 @@ def test_a_bad_report_is_refused_whole_naming_its_field(domain: Domain, extra: d
     with pytest.raises(VigilError, match=message):
         send(domain, report(1, **extra), report(2))
     assert count(domain, Signal) == 0
+
+
+def test_erasing_a_party_reaches_the_reports_about_them(domain: Domain) -> None:
+    with domain.unit() as ctx:
+        ref = declare(ctx, actor="U_ALICE", title="Pile-on", types=["hate_harassment"], severity=Severity.SEV3).ref
+        parties.add_party(ctx, ref, actor="U_ALICE", role=PartyRole.AFFECTED_PERSON, handle="creator_7781")
+    send(domain, report(1, subject="creator_7781", text="Pile-on against creator_7781 since 02:00"))
+    with domain.unit() as ctx:
+        [group] = waiting(ctx)
+    domain.run(lambda ctx: attach(ctx, group.id, ref, actor="U_ALICE"))
+    domain.run(lambda ctx: parties.erase_party(ctx, ref, "1", actor="U_ALICE"))
+    with domain.unit() as ctx:
+        signal = ctx.session.scalars(select(Signal)).one()
+    assert "creator_7781" not in f"{signal.subject} {signal.text}"
+    assert signal.text == "Pile-on against Affected person since 02:00"
