@@ -5,8 +5,8 @@ five minutes are refused) is checked here, before bolt sees the request: bolt pa
 check, answers 500 to a malformed timestamp or signature, and logs the whole refused body (verification token,
 ``response_url`` and all). A refusal is one log line without the body: 401 when the request is not Slack's, 400
 when a signed body is not a Slack payload. Bolt answers ``url_verification`` itself. The sync bolt app runs in
-the thread pool, so one slow request never blocks the event loop. Other features mount their routers on the app
-this returns.
+the thread pool, so one slow request never blocks the event loop. This is only Slack's router: the app that also
+serves the webhooks, the API and the web pages is assembled in :mod:`vigil.http_app`.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import logging
 import re
 import time
 
-from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from slack_bolt import App, BoltRequest
 from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_response
@@ -26,18 +26,8 @@ from starlette.datastructures import Headers
 
 from bot.context import RECEIVED_AT
 from bot.metrics import request_kind
-from incidents.context import Domain
 from incidents.observability import observer
-from incidents.reviews import ReviewTemplates
-from incidents.settings import Settings
 from incidents.timesource import TimeSource
-from web.api import build_api_router
-from web.app import build_web_app
-from web.jira_webhook import jira_webhook_router
-from web.pagerduty_webhook import pagerduty_webhook_router
-from web.pages import web_pages_router
-from web.pages.config import WebConfig
-from web.refusal import refuse
 
 SLACK_EVENTS_PATH = "/slack/events"
 MAX_AGE_S = 5 * 60
@@ -67,7 +57,11 @@ def _refusal(headers: Headers, body: bytes, signing_secret: str | None, now: flo
 
 
 def _refuse(request: Request, status: int, reason: str) -> JSONResponse:
-    return refuse(log, "a Slack request", request, status, reason)
+    """One log line naming the caller and the reason, never the body or a header's value (anyone can write what
+    this endpoint logs); a 401 says only "unauthorized", so a prober learns nothing. The webhooks in ``web`` refuse
+    the same way (:mod:`web.refusal`), which ``bot`` does not import."""
+    log.warning("refused a Slack request from %s: %s", request.client.host if request.client else "?", reason)
+    return JSONResponse({"error": "unauthorized" if status == 401 else reason}, status_code=status)
 
 
 def slack_router(bolt: App, signing_secret: str | None, clock: TimeSource) -> APIRouter:
@@ -92,17 +86,3 @@ def slack_router(bolt: App, signing_secret: str | None, clock: TimeSource) -> AP
         return to_starlette_response(response)
 
     return router
-
-
-def create_http_app(bolt: App, domain: Domain, settings: Settings, reviews: ReviewTemplates | None = None) -> FastAPI:
-    """Everything ``vigil serve --http`` answers: Slack, the Jira and PagerDuty webhooks, the intake API and, when
-    sign-in is configured, the web pages, in the one app that also serves ``/healthz``."""
-    routers = [
-        slack_router(bolt, settings.slack_signing_secret, domain.clock),
-        jira_webhook_router(domain, settings.jira_webhook_secret),
-        pagerduty_webhook_router(domain, settings.pagerduty_webhook_secret),
-        build_api_router(domain, settings),
-    ]
-    if settings.oidc_client_id or settings.web_session_secret:
-        routers.append(web_pages_router(domain, WebConfig.from_settings(settings), reviews))
-    return build_web_app(domain, routers)

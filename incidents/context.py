@@ -53,7 +53,7 @@ class Domain:
     policy: Policy
     clock: TimeSource
     poke: Callable[[], None] = field(default=nothing)
-    """Wakes this process's outbox dispatcher; set by whoever runs one (:class:`bot.runtime.Runtime`)."""
+    """Wakes this process's outbox dispatcher; set by whoever runs one (:class:`vigil.assembly.Runtime`)."""
     paging: frozenset[str] = frozenset()
     """See :attr:`Ctx.paging`."""
 

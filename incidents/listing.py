@@ -14,7 +14,7 @@ from incidents.access.reading import visible
 from incidents.context import Ctx
 from incidents.enums import Severity, Status, Tier
 from incidents.models import Clock
-from incidents.parties import party_tokens
+from incidents.party_tokens import party_tokens
 from incidents.people import people_by_key
 from incidents.privacy.scan import findings
 from incidents.queries import IncidentFilter, list_incidents

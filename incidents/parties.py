@@ -3,21 +3,20 @@
 Parties are for the incident's members only (:mod:`incidents.access`: ``SEE_PARTIES``, ``EDIT_PARTIES``), decided
 before the incident is loaded; every read of them is audited,
 and beyond the team their identifiers are shown as role tokens ("Reporter", "Witness 2"), see
-:func:`party_tokens`. :func:`erase_party` removes a person on request: their identifiers are replaced by the token
-everywhere in the incident's record and blanked on the party, for good.
+:func:`incidents.party_tokens.party_tokens`. :func:`erase_party` removes a person on request: their identifiers
+are replaced by the token everywhere in the incident's record and blanked on the party, for good.
 """
 
 from __future__ import annotations
 
 import re
-from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import object_session
 
+import incidents.schema  # noqa: F401  (registers every model, the reviews' too, for the erasure to find)
 from incidents.access import Act, Standing, Who, acting, permits, standing, standing_of
 from incidents.context import Ctx
 from incidents.db import Base
@@ -26,6 +25,7 @@ from incidents.errors import Forbidden, NotFound, VigilError
 from incidents.guards import without_bidi
 from incidents.models import Action, Incident, SeverityChange, StatusUpdate, TimelineEntry
 from incidents.party_models import Party, PartyRole
+from incidents.party_tokens import identifiers_of, parties_query, tokens_by_number
 from incidents.privacy.scan import PERSONAL_TEXT
 from incidents.queries import load_incident, no_incident
 from incidents.signals.models import Signal
@@ -99,7 +99,7 @@ def add_party(
     incident.updated_at = now  # bumps the incident's version: concurrent adds conflict instead of sharing a number
     ctx.session.flush()
     audit(ctx, actor, "party.add", incident, party=party.number, role=role.value)
-    return ListedParty(party, _tokens(_parties(ctx, incident))[party.number])
+    return ListedParty(party, tokens_by_number(_parties(ctx, incident))[party.number])
 
 
 def list_parties(ctx: Ctx, ref: str, *, actor: str | Who) -> list[ListedParty]:
@@ -108,7 +108,7 @@ def list_parties(ctx: Ctx, ref: str, *, actor: str | Who) -> list[ListedParty]:
     actor = acting(actor).key
     parties = _parties(ctx, incident)
     audit(ctx, actor, "party.view", incident, parties=len(parties))
-    tokens = _tokens(parties)
+    tokens = tokens_by_number(parties)
     return [ListedParty(p, tokens[p.number]) for p in parties]
 
 
@@ -120,10 +120,10 @@ def erase_party(ctx: Ctx, ref: str, party: str, *, actor: str | Who) -> Erasure:
     actor = acting(actor).key
     parties = _parties(ctx, incident)
     target = _find(incident, parties, party)
-    token = _tokens(parties)[target.number]
+    token = tokens_by_number(parties)[target.number]
     if target.erased_at is not None:
         raise VigilError(f"{token} on {incident.ref} was already erased.", field="party")
-    replacements = _rewrite_record(ctx, incident, _Masker(_identifiers(target), token))
+    replacements = _rewrite_record(ctx, incident, _Masker(identifiers_of(target), token))
     for field in IDENTIFIER_FIELDS:
         setattr(target, field, None)
     now = ctx.now()
@@ -132,21 +132,6 @@ def erase_party(ctx: Ctx, ref: str, party: str, *, actor: str | Who) -> Erasure:
     audit(ctx, actor, "party.erase", incident, party=target.number, token=token, replacements=replacements)
     changed(ctx, incident)
     return Erasure(incident.ref, target.number, token, replacements)
-
-
-def party_tokens(incident: Incident) -> dict[str, str]:
-    """Every identifier of the incident's parties not yet erased (name, handle with and without "@", account id,
-    contact) → its role token, for renderers that must mask them by value in text written by people.
-
-    Match keys without regard to case, longest first (a name may contain a handle). Writes no audit event: it
-    shows nothing, it only hides. The incident must be attached to a session.
-    """
-    session = object_session(incident)
-    if session is None:
-        raise ValueError("party_tokens needs an incident loaded in a session")
-    parties = list(session.scalars(_parties_query(incident)))
-    tokens = _tokens(parties)
-    return {identifier: tokens[p.number] for p in parties if p.erased_at is None for identifier in _identifiers(p)}
 
 
 def describe(listed: ListedParty) -> str:
@@ -214,10 +199,6 @@ def _rewrite_record(ctx: Ctx, incident: Incident, masker: _Masker) -> int:
 def _incident_parts_with_personal_text() -> list[type[Any]]:
     """Every other model that belongs to an incident and declares free text (reviews, playbook steps, referrals,
     whatever comes next): found by structure, so a new one is erased without anyone remembering to list it."""
-    # Imported for its side effect, here: it registers every model (the reviews' too), and the review renderers
-    # import this module, so importing it at the top would make the two import each other.
-    import incidents.schema  # noqa: F401
-
     listed = {Incident, TimelineEntry, Action}
     return [
         mapper.class_
@@ -271,32 +252,8 @@ def _for_member(ctx: Ctx, ref: str, actor: str | Who, act: Act) -> Incident:
     return load_incident(ctx, found.ref)
 
 
-def _parties_query(incident: Incident) -> Any:
-    return select(Party).where(Party.incident_id == incident.id).order_by(Party.number)
-
-
 def _parties(ctx: Ctx, incident: Incident) -> list[Party]:
-    return list(ctx.session.scalars(_parties_query(incident)))
-
-
-def _tokens(parties: Iterable[Party]) -> dict[int, str]:
-    """Party number → token: the role's label, then "Witness 2", "Witness 3"… in the order parties were added.
-    Erased parties keep their place, so a token already written into the record never comes to mean someone
-    else."""
-    seen: Counter[PartyRole] = Counter()
-    tokens: dict[int, str] = {}
-    for party in sorted(parties, key=lambda p: p.number):
-        seen[party.role_in_case] += 1
-        nth = seen[party.role_in_case]
-        tokens[party.number] = party.role_in_case.label if nth == 1 else f"{party.role_in_case.label} {nth}"
-    return tokens
-
-
-def _identifiers(party: Party) -> list[str]:
-    values = [party.name, party.account_id, party.contact]
-    if party.handle:
-        values += [party.handle, f"@{party.handle}"]
-    return [v for v in values if v]
+    return list(ctx.session.scalars(parties_query(incident)))
 
 
 def _identifier(value: str | None, field: str, limit: int) -> str | None:
@@ -315,7 +272,7 @@ def _identifier(value: str | None, field: str, limit: int) -> str | None:
 def _find(incident: Incident, parties: list[Party], address: str) -> Party:
     """A party by number ("2", "#2") or by token ("Reporter", "witness-2")."""
     wanted = " ".join(address.strip().lstrip("#").replace("-", " ").replace("_", " ").split()).casefold()
-    tokens = _tokens(parties)
+    tokens = tokens_by_number(parties)
     for party in parties:
         if wanted in (str(party.number), tokens[party.number].casefold()):
             return party

@@ -9,13 +9,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from bot.serve import settle_heap
 from incidents.context import Ctx, Domain
 from incidents.db import make_engine, make_sessionmaker
 from incidents.policy import load_policy
 from incidents.privacy.detector import detector
 from incidents.timesource import ManualTime
 from tests.dbs import BACKENDS, empty_tables, fresh_database
+from vigil.process import settle_heap
 
 START = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 
@@ -23,7 +23,7 @@ START = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 @pytest.fixture(scope="session", autouse=True)
 def personal_data_detector() -> None:
     """Built once per test process and then moved out of the garbage collector's view, as ``vigil serve`` does at
-    start (:func:`bot.serve.settle_heap`): no test's first write pays for it, and full collections do not walk
+    start (:func:`vigil.process.settle_heap`): no test's first write pays for it, and full collections do not walk
     Presidio's and spaCy's objects in the middle of a test's acks."""
     detector()
     settle_heap()

@@ -20,7 +20,7 @@ SHORT = Chaos(
     jira_outage_seconds=10,
     pagerduty_lost_rate=0.05,  # a few lost answers among a few dozen events
     pagerduty_outage_at=1,  # while the SEV1 incidents' pages go out
-    pagerduty_outage_seconds=10,
+    pagerduty_outage_seconds=5,
     drain_seconds=90,
     rate_window_s=10,  # Slack's tiers on, their minute shrunk to fit the run
 )

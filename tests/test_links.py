@@ -15,9 +15,8 @@ from typing import Any
 import httpx
 import pytest
 
-from bot.http import SLACK_EVENTS_PATH, create_http_app
+from bot.http import SLACK_EVENTS_PATH
 from bot.ids import ViewId
-from bot.runtime import Runtime
 from emulators.jira import JiraEmulator
 from emulators.jira.testing import running
 from emulators.slack import SlackEmulator
@@ -31,6 +30,8 @@ from incidents.settings import Settings
 from incidents.timesource import ManualTime, SystemTime
 from tests.bot.conftest import bot_settings, start_runtime
 from tests.helpers import declared_ref
+from vigil.assembly import Runtime
+from vigil.http_app import create_http_app
 from web.server import WebServer
 
 ALICE_EMAIL = "alice@example.org"

@@ -12,8 +12,9 @@ from incidents import actions, referrals, tasks, timeline
 from incidents.context import Domain
 from incidents.errors import NotFound, VigilError
 from incidents.models import AuditEvent
-from incidents.parties import NotMember, add_party, erase_party, list_parties, parse_role, party_tokens
+from incidents.parties import NotMember, add_party, erase_party, list_parties, parse_role
 from incidents.party_models import PartyRole
+from incidents.party_tokens import party_tokens
 from incidents.queries import get_incident
 from incidents.referral_models import Referral
 from incidents.reviews import ReviewFields, get_or_start_review, update_review

@@ -18,7 +18,6 @@ from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from bot.runtime import Runtime
 from emulators.slack import SlackEmulator
 from incidents import apikeys
 from incidents.context import Domain
@@ -34,6 +33,7 @@ from incidents.unit import ATTEMPTS
 from tests.api.conftest import DECLARE, WEB_BASE, client_for
 from tests.bot.conftest import TEST_BACKOFF, bot_settings
 from tests.helpers import declared_ref
+from vigil.assembly import Runtime
 from vigil.cli import main
 from web.api import build_api_router
 from web.app import build_web_app

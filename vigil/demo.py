@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any
 
 from bot.ids import Field, ViewId
-from bot.runtime import Runtime
 from emulators.pagerduty import PagerDutyEmulator
 from emulators.slack import SlackEmulator
 from incidents import migrate
@@ -28,6 +27,7 @@ from incidents.context import Domain
 from incidents.outbox import PENDING, OutboxMessage, Topic
 from incidents.people import Names, people_of
 from incidents.queries import get_incident
+from vigil.assembly import Runtime
 from vigil.cli import render
 from vigil.cli.parser import Definition
 from vigil.emulated import EmulatedPaging, emulated_settings

@@ -17,9 +17,9 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource
 from emulators.pagerduty import Incident, PagerDutyEmulator, Service, User
 from emulators.slack import SlackEmulator
 from incidents.context import Domain
-from incidents.paging import build_pager
 from incidents.paging.config import DEFAULT_SERVICE
 from incidents.paging.service import dedup_key
+from incidents.paging.wiring import build_pager
 from incidents.policy import load_policy
 from incidents.settings import Settings
 

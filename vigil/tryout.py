@@ -33,15 +33,15 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
 
 from bot.http import SLACK_EVENTS_PATH
-from bot.serve import Bot, SlackUnreachable
 from emulators.pagerduty import PagerDutyEmulator
 from emulators.slack import SlackEmulator
 from incidents import apikeys, migrate
 from incidents.context import Domain
 from incidents.errors import VigilError
-from incidents.paging import paging_handlers
 from incidents.paging.delivery import Pager
+from incidents.paging.wiring import paging_handlers
 from vigil.emulated import EmulatedPaging, emulated_settings
+from vigil.process import Bot, SlackUnreachable
 from web.server import WebServer
 
 T = TypeVar("T")
@@ -50,8 +50,8 @@ LOOPBACK = "127.0.0.1"
 PEOPLE = ("maya", "sam", "lee")
 SIGNED_IN = "maya"
 """Who the emulator's "Sign in with Slack" signs in, with no password: the playground answers on loopback only."""
-CHANNELS = ("general", "incidents")
-"""Everyone is in both; incidents are announced in the second."""
+CHANNELS = ("general", "triage", "incidents")
+"""Everyone is in each; reports wait for triage in the second, incidents are announced in the last."""
 EXAMPLE_DECLARE: dict[str, Any] = {
     "title": "Coordinated harassment of a creator after a livestream",
     "types": ["hate_harassment"],
@@ -62,6 +62,15 @@ EXAMPLE_DECLARE: dict[str, Any] = {
 }
 """A request body for ``POST /api/v1/incidents`` (the README shows the same one)."""
 EXAMPLE_COMMAND = "/incident declare SEV2 type:fraud_scam Scam wave targeting hosts"
+EXAMPLE_SIGNAL: dict[str, Any] = {
+    "source": "hotline",
+    "type": "hate_harassment",
+    "region": "EMEA",
+    "subject": "@creator_7781",
+    "text": "Caller reports a pile-on in the comments of a creator's livestream",
+    "external_ref": "call-1",
+}
+"""A report for ``POST /api/v1/signals``: it waits in #triage until someone declares, attaches or dismisses it."""
 ON_CALL = "sam"
 """Who is on call in the emulated PagerDuty."""
 PAGING_COMMAND = "/incident declare SEV1 type:threat_violence Threats against a host after a cancelled stay"
@@ -105,6 +114,14 @@ class Playground:
             ]
         )
         acknowledge = f"curl -sS {self.pagerduty_url}/acknowledge -d user={ON_CALL}"
+        report = " ".join(
+            [
+                f"curl -sS {self.base_url}/api/v1/signals",
+                f"-H {shlex.quote('Authorization: Bearer ' + self.api_key)}",
+                "-H 'Content-Type: application/json'",
+                f"-d {shlex.quote(json.dumps(EXAMPLE_SIGNAL))}",
+            ]
+        )
         return "\n".join(
             [
                 "Vigil is running with an emulated Slack workspace and PagerDuty; nothing leaves this machine.",
@@ -133,6 +150,10 @@ class Playground:
                 "",
                 f"  {acknowledge}",
                 "",
+                "Send a report as a hotline would: it waits in #triage (Declare, Attach or Dismiss it there):",
+                "",
+                f"  {report}",
+                "",
                 f'The incident\'s channel then says "Acknowledged by {ON_CALL.title()} via PagerDuty".',
                 "",
                 "Ctrl-C stops everything.",
@@ -147,7 +168,7 @@ def try_everything(args: argparse.Namespace) -> int:
         migrate.upgrade(url)
         emulator = SlackEmulator(host=LOOPBACK, port=args.slack_port)
         emu = _bound(lambda: stack.enter_context(emulator), args.slack_port, "--slack-port")
-        announce = _seed(emu)
+        triage, announce = _seed(emu)
         on_call = (ON_CALL.title(), _email(ON_CALL))
         paging = EmulatedPaging.start(stack.enter_context(PagerDutyEmulator()), on_call)
         base_url = f"http://{LOOPBACK}:{args.port}"
@@ -155,6 +176,7 @@ def try_everything(args: argparse.Namespace) -> int:
             emu,
             url,
             announce_channel=announce,
+            triage_channel=triage,
             oidc_discovery_url=emu.oidc_configuration_url,
             oidc_client_id=emu.client_id,
             oidc_client_secret=emu.client_secret,
@@ -193,11 +215,12 @@ def _email(name: str) -> str:
     return f"{name}@example.com"
 
 
-def _seed(emu: SlackEmulator) -> str:
-    """The workspace's people and channels; returns the announcements channel's id."""
+def _seed(emu: SlackEmulator) -> tuple[str, str]:
+    """The workspace's people and channels; returns the triage and announcements channels' ids."""
     people = [emu.add_user(name, name.title(), _email(name)) for name in PEOPLE]
     emu.oidc_login_as(people[PEOPLE.index(SIGNED_IN)])
-    return [emu.add_channel(name, members=people) for name in CHANNELS][-1]
+    _general, triage, announce = (emu.add_channel(name, members=people) for name in CHANNELS)
+    return triage, announce
 
 
 def _bound(start: Callable[[], T], port: int, option: str) -> T:

@@ -16,7 +16,7 @@ from typing import Any
 from incidents.enums import Severity
 from incidents.links import WebAddress, incident_page
 from incidents.models import Incident
-from incidents.parties import party_tokens
+from incidents.party_tokens import party_tokens
 from incidents.policy import Policy
 from incidents.privacy.scan import findings
 from incidents.reviews.document import neutral_title

@@ -24,7 +24,7 @@ from incidents.enums import TimelineKind
 from incidents.errors import VigilError
 from incidents.models import Incident, TimelineEntry
 from incidents.paging.service import pages_of
-from incidents.parties import party_tokens
+from incidents.party_tokens import party_tokens
 from incidents.people import Names, people_by_key, people_of
 from incidents.queries import get_incident, no_incident
 from incidents.referrals import referrals_of

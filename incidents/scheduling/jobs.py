@@ -17,7 +17,7 @@ from sqlalchemy.orm import selectinload
 from incidents.context import Ctx, Domain
 from incidents.enums import OPEN_STATUSES, ActionStatus, Severity, Tier
 from incidents.models import Action, Clock, Incident
-from incidents.parties import party_tokens
+from incidents.party_tokens import party_tokens
 from incidents.people import Names
 from incidents.privacy.scan import findings
 from incidents.reviews.redact import masked

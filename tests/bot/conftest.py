@@ -16,8 +16,7 @@ from typing import Any, TypeVar
 import pytest
 from sqlalchemy import func, select
 
-from bot.http import SLACK_EVENTS_PATH, create_http_app
-from bot.runtime import Runtime
+from bot.http import SLACK_EVENTS_PATH
 from emulators.slack import Ack, Channel, SlackEmulator
 from incidents.context import Domain
 from incidents.dispatcher import Backoff
@@ -26,6 +25,8 @@ from incidents.outbox import PENDING, OutboxMessage
 from incidents.queries import get_incident
 from incidents.settings import Settings
 from incidents.timesource import SystemTime
+from vigil.assembly import Runtime
+from vigil.http_app import create_http_app
 from web.server import WebServer
 
 T = TypeVar("T")

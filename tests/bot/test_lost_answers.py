@@ -15,7 +15,6 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy import func, select
 
 from bot.ids import CARD_EVENT
-from bot.runtime import Runtime
 from bot.slack_retries import safe_retry_handlers
 from emulators.slack import SlackEmulator
 from incidents import lifecycle, roles
@@ -24,6 +23,7 @@ from incidents.enums import Severity, Status
 from incidents.outbox import PENDING, OutboxMessage
 from tests.bot.conftest import BotUnderTest, People, bot_settings, start_runtime
 from tests.helpers import declared_ref
+from vigil.assembly import Runtime
 
 
 def _posts(emu: SlackEmulator, channel: str, kind: str) -> list[str]:

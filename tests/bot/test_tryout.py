@@ -159,6 +159,11 @@ def test_everything_printed_works_as_printed_and_ctrl_c_stops_it_all(running: Ru
     assert "acknowledged by Sam" in httpx.get(pages, timeout=10).text
     wait_for_text(console, "Acknowledged by Sam via PagerDuty")
 
+    reported = running.curl(4)
+    assert reported.status_code == 201 and reported.json()["signals"][0]["state"] == "waiting", reported.text
+    triage = wait_for_text(console, "Hate or harassment signals waiting for triage: 1 signal")
+    assert "creator_7781" not in triage, "the triage channel shows counts and sources, never whom a report is about"
+
     code, later, errors = running.stop()
     assert code == 0 and "Stopped" in later, errors
     assert not database.exists() and not (running.cwd / "vigil.db").exists()

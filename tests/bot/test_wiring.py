@@ -10,7 +10,6 @@ from datetime import date, timedelta
 import httpx
 import pytest
 
-from bot.runtime import Runtime
 from emulators.jira.testing import running
 from emulators.slack import SlackEmulator
 from incidents import actions
@@ -19,6 +18,7 @@ from incidents.enums import SyncState
 from incidents.outbox import Topic, enqueue
 from incidents.queries import get_incident
 from tests.bot.conftest import BotUnderTest, People, bot_settings, start_runtime
+from vigil.assembly import Runtime
 
 
 @pytest.fixture

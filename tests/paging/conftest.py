@@ -20,10 +20,10 @@ from incidents.context import Domain
 from incidents.dispatcher import Backoff, Dispatcher
 from incidents.models import Incident, TimelineEntry
 from incidents.outbox import PENDING, OutboxMessage, Topic
-from incidents.paging import build_pager, paging_handlers
 from incidents.paging.config import configured_services
 from incidents.paging.delivery import Pager
 from incidents.paging.models import Page
+from incidents.paging.wiring import build_pager, paging_handlers
 from incidents.policy.paging import PagingPolicy, PagingRoute, PagingService
 from incidents.settings import Settings
 from incidents.timesource import ManualTime

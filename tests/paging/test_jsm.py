@@ -16,12 +16,12 @@ from incidents import lifecycle
 from incidents.context import Domain
 from incidents.dispatcher import Dispatcher
 from incidents.enums import Severity, Tier
-from incidents.paging import build_pager
 from incidents.paging import service as paging_service
 from incidents.paging.config import configured_services
 from incidents.paging.delivery import Pager
 from incidents.paging.jsm import ALERTS_PATH
 from incidents.paging.models import Page
+from incidents.paging.wiring import build_pager
 from incidents.policy.paging import PagingPolicy
 from incidents.settings import Settings
 from incidents.timesource import ManualTime

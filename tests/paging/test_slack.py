@@ -15,8 +15,8 @@ from emulators.pagerduty import PagerDutyEmulator
 from emulators.pagerduty.testing import running
 from emulators.slack import SlackEmulator
 from incidents.context import Domain
-from incidents.paging import build_pager
 from incidents.paging.models import Page
+from incidents.paging.wiring import build_pager
 from incidents.policy.paging import PagingService
 from incidents.timesource import SystemTime
 from tests.bot.conftest import BotUnderTest, People, bot_settings, start_runtime

@@ -14,11 +14,12 @@ import pytest
 import requests
 
 from bot.app import build_app
-from bot.http import SLACK_EVENTS_PATH, create_http_app
+from bot.http import SLACK_EVENTS_PATH
 from emulators.slack import SlackEmulator
 from emulators.slack.http_mode import sign
 from incidents.context import Domain
 from incidents.settings import Settings
+from vigil.http_app import create_http_app
 from web.body_limit import MAX_BODY_BYTES
 from web.server import WebServer
 

@@ -1,5 +1,5 @@
-"""``vigil serve`` and ``vigil try``: the bot (its logic is :mod:`bot.serve`; the playground's :mod:`vigil.tryout`);
-here, only what to do about the database first.
+"""``vigil serve`` and ``vigil try``: the bot (the process is :mod:`vigil.process`; the playground's
+:mod:`vigil.tryout`); here, the options and what to do about the database first.
 
 On SQLite, the embedded default, the bot brings the database to the newest schema itself: there is no operator
 to forget it, and nobody else shares the file. On PostgreSQL migrations stay an operator step (several replicas
@@ -35,9 +35,9 @@ def prepare_database(settings: Settings) -> str | None:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from bot.serve import serve
+    from vigil.process import serve  # the bot, Slack's SDK and all, is loaded for this command only
 
-    return serve(args, prepare_database)
+    return serve(http=args.http, host=args.host, http_port=args.port, prepare_database=prepare_database)
 
 
 def _define_serve(p: argparse.ArgumentParser) -> None:

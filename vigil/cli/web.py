@@ -69,7 +69,7 @@ def _write(path: Path, lines: Iterator[str]) -> None:
 
 
 def web(args: argparse.Namespace) -> int:
-    from web.pages.serve import serve
+    from vigil.web_view import serve
 
     settings = load_settings()
     require_database(settings)

@@ -18,7 +18,7 @@ from incidents.access.reading import open_incident
 from incidents.clock_state import ClockState, clock_standing
 from incidents.context import Ctx
 from incidents.models import Clock, Incident
-from incidents.parties import party_tokens
+from incidents.party_tokens import party_tokens
 from incidents.people import people_by_key
 from incidents.privacy.scan import findings
 from incidents.reviews.document import MILESTONES, milestone_text, neutral_title

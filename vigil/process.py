@@ -12,7 +12,6 @@ started back to the outbox.
 
 from __future__ import annotations
 
-import argparse
 import gc
 import logging
 import signal
@@ -25,12 +24,12 @@ from typing import TYPE_CHECKING
 from slack_bolt.error import BoltError
 from slack_sdk.errors import SlackApiError
 
-from bot.runtime import Runtime
 from incidents.context import Domain
 from incidents.observability import log_as_json
 from incidents.privacy.detector import detector
 from incidents.scheduling.service import start_scheduler
 from incidents.settings import Settings, load_settings
+from vigil.assembly import Runtime
 
 if TYPE_CHECKING:
     from web.server import WebServer
@@ -92,7 +91,7 @@ class Bot:
     def http_server(self, host: str, port: int) -> WebServer:
         """Everything HTTP mode answers (Slack's requests, the Jira webhook, the intake API, the web view), bound to
         ``host:port`` (OSError when it is taken) and not yet serving."""
-        from bot.http import create_http_app  # the web side (FastAPI, Authlib) is loaded for HTTP mode only
+        from vigil.http_app import create_http_app  # the web side (FastAPI, Authlib) is loaded for HTTP mode only
         from web.server import WebServer
 
         app = create_http_app(self.runtime.app, self.domain, self.settings, self.runtime.templates)
@@ -140,11 +139,12 @@ replies going out on other threads, the default made each crossing wait up to 5 
 at 100 commands a second (bench/bot_ack_latency.py --modal)."""
 
 
-def serve(args: argparse.Namespace, prepare_database: Callable[[Settings], str | None]) -> int:
-    """``prepare_database`` readies the database once the configuration is complete (the composition root decides
-    how: migrate, or refuse), or says in a sentence why the bot cannot use it."""
+def serve(*, http: bool, host: str, http_port: int, prepare_database: Callable[[Settings], str | None]) -> int:
+    """Serve Slack over Socket Mode, or with ``http`` over HTTP on ``host:http_port`` (Socket Mode's operator server
+    listens on ``host`` too). ``prepare_database`` readies the database once the configuration is complete (the
+    command decides how: migrate, or refuse), or says in a sentence why the bot cannot use it."""
     settings = load_settings()
-    problem = missing_configuration(settings, http=args.http) or prepare_database(settings)
+    problem = missing_configuration(settings, http=http) or prepare_database(settings)
     if problem is not None:
         print(f"vigil serve: {problem}", file=sys.stderr)
         return 2
@@ -160,17 +160,17 @@ def serve(args: argparse.Namespace, prepare_database: Callable[[Settings], str |
     except SlackUnreachable as exc:
         print(f"vigil serve: {exc}", file=sys.stderr)
         return 2
-    port, hint = (args.port, "pass --port") if args.http else (settings.metrics_port, "set another VIGIL_METRICS_PORT")
-    build = bot.http_server if args.http else bot.operator_server
+    port, hint = (http_port, "pass --port") if http else (settings.metrics_port, "set another VIGIL_METRICS_PORT")
+    build = bot.http_server if http else bot.operator_server
     try:
-        server = build(args.host, port) if port is not None else None
+        server = build(host, port) if port is not None else None
     except OSError as exc:
         bot.runtime.stop()
-        print(f"vigil serve: cannot listen on {args.host}:{port} ({exc.strerror}); {hint}.", file=sys.stderr)
+        print(f"vigil serve: cannot listen on {host}:{port} ({exc.strerror}); {hint}.", file=sys.stderr)
         return 2
     stopping = stop_on_sigterm()
     with bot:
-        if args.http and server is not None:
+        if http and server is not None:
             server.serve_forever()  # uvicorn handles SIGTERM itself, then passes it on to ``stopping``
         else:
             bot.run_socket_mode(stopping, server)

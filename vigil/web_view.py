@@ -1,4 +1,5 @@
-"""``vigil web``: the web view on its own port (``vigil serve --http`` can mount the same router instead)."""
+"""``vigil web``: the web view on its own port, as a process of its own (``vigil serve --http`` mounts the same
+router beside Slack's instead, :mod:`vigil.http_app`). Assembled here, not in ``web``, which offers routers only."""
 
 from __future__ import annotations
 
