@@ -107,6 +107,8 @@ class Adapter(ABC):
         page_id = int(message.payload["page_id"])
         wanted = self._outgoing(page_id)
         if wanted is None:
+            if message.redelivery and self._overtaken(page_id):
+                self._withdraw(page_id)  # an earlier try may have reached the provider after the resolve did
             return
         try:
             self.send(wanted)
@@ -127,7 +129,15 @@ class Adapter(ABC):
 
     def resolve(self, message: OutboxMessage) -> None:
         """Tell the provider the incident is resolved; a refusal is logged (nothing more can be done about it)."""
-        page_id = int(message.payload["page_id"])
+        self._withdraw(int(message.payload["page_id"]))
+
+    def _overtaken(self, page_id: int) -> bool:
+        """Whether the incident was resolved before its page was recorded sent."""
+        with self.domain.unit() as ctx:
+            found = ctx.session.get(Page, page_id)
+            return found is not None and found.state is PageState.RESOLVED and found.sent_at is None
+
+    def _withdraw(self, page_id: int) -> None:
         with self.domain.unit() as ctx:
             found = ctx.session.get(Page, page_id)
             if found is None:

@@ -5,10 +5,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from sqlalchemy import select
+
+from emulators.pagerduty.testing import events_client
 from incidents import lifecycle
 from incidents.context import Domain
 from incidents.dispatcher import Dispatcher
 from incidents.enums import Severity, Tier
+from incidents.outbox import OutboxMessage, Topic
 from incidents.paging import service as paging_service
 from incidents.timesource import ManualTime
 from tests.helpers import declared_ref
@@ -167,3 +171,23 @@ def test_who_is_on_call_is_recorded_and_named(
         [page] = paging_service.pages_of(ctx, 1)
         assert page.on_call == [{"name": "Sam Lee", "email": "sam.lee@example.org"}]
     assert ref
+
+
+def test_a_trigger_that_reached_pagerduty_after_the_resolve_is_resolved_again(
+    paging: Domain, account: Account, dispatcher: Dispatcher, clock: ManualTime
+) -> None:
+    """The incident is resolved while the trigger's first try is on its way; PagerDuty takes the resolve first
+    (nothing to resolve yet), then the trigger, whose answer is lost. Its retry finds the page resolved: it must
+    resolve it at PagerDuty again rather than leave someone's phone ringing for a closed incident."""
+    ref = declared_ref(paging, severity=Severity.SEV1)
+    with paging.unit() as ctx:
+        lifecycle.resolve(ctx, ref, actor="U_ALICE")
+        trigger = ctx.session.scalars(select(OutboxMessage).where(OutboxMessage.topic == Topic.PAGE_TRIGGER)).one()
+        trigger.attempts, trigger.available_at = 1, ctx.now() + timedelta(minutes=1)  # its first try is out
+    dispatcher.drain()  # the resolve: PagerDuty has nothing open under the key yet
+    events_client(account.emu, account.default.integration_key).trigger(
+        "first try of the trigger", "vigil", dedup_key=f"{ref}/default", severity="critical"
+    )
+    assert account.emu.incident(f"{ref}/default").status == "triggered"
+    settle(dispatcher, clock)
+    assert account.emu.incident(f"{ref}/default").status == "resolved"
