@@ -43,13 +43,7 @@ def after_signals(ctx: Ctx, group: SignalGroup, hint: Severity | None, *, actor:
             return
         _queue_triage_post(ctx, group)
         if ctx.policy.signals.declare_when is not None:
-            enqueue(
-                ctx.session,
-                Topic.SIGNALS_CHECK,
-                now=ctx.now(),
-                payload={"group_id": group.id},
-                dedup_key=f"{Topic.SIGNALS_CHECK}:{group.id}",
-            )
+            _queue_once(ctx, Topic.SIGNALS_CHECK, group)
 
 
 def check_threshold(ctx: Ctx, group_id: int) -> Incident | None:
@@ -190,15 +184,14 @@ def _queue_note(ctx: Ctx, group: SignalGroup, due: datetime) -> None:
 
 
 def _queue_triage_post(ctx: Ctx, group: SignalGroup) -> None:
+    _queue_once(ctx, Topic.SIGNALS_TRIAGE, group)
+
+
+def _queue_once(ctx: Ctx, topic: Topic, group: SignalGroup) -> None:
+    """Queue ``topic`` for the group unless a row for it is still waiting (it will read the group as it is)."""
     if group.id is None:
         ctx.session.flush()
-    enqueue(
-        ctx.session,
-        Topic.SIGNALS_TRIAGE,
-        now=ctx.now(),
-        payload={"group_id": group.id},
-        dedup_key=f"{Topic.SIGNALS_TRIAGE}:{group.id}",
-    )
+    enqueue(ctx.session, topic, now=ctx.now(), payload={"group_id": group.id}, dedup_key=f"{topic}:{group.id}")
 
 
 def _declares_by_itself(ctx: Ctx, group: SignalGroup, hint: Severity | None) -> Severity | None:

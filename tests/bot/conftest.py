@@ -135,12 +135,18 @@ def live_domain(domain: Domain) -> Domain:
 
 @pytest.fixture
 def bot(emu: SlackEmulator, people: People, live_domain: Domain, db_url: str) -> Iterator[BotUnderTest]:
-    settings = bot_settings(emu, db_url, people.announce)
-    runtime = start_runtime(settings, live_domain)
+    with running_bot(emu, people, live_domain, bot_settings(emu, db_url, people.announce)) as bot:
+        yield bot
+
+
+@contextmanager
+def running_bot(emu: SlackEmulator, people: People, domain: Domain, settings: Settings) -> Iterator[BotUnderTest]:
+    """The bot over Socket Mode with ``settings``, connected to the emulator until the block ends."""
+    runtime = start_runtime(settings, domain)
     runtime.socket_mode().connect()
     emu.wait_for(lambda: emu.socket_connections > 0)
     try:
-        yield BotUnderTest(emu, live_domain, settings, runtime, people)
+        yield BotUnderTest(emu, domain, settings, runtime, people)
     finally:
         runtime.stop()
 

@@ -15,7 +15,7 @@ from emulators.slack.models import Message
 from incidents.context import Domain
 from incidents.signals.intake import Report, receive
 from incidents.signals.models import GroupState, SignalGroup
-from tests.bot.conftest import BotUnderTest, People, bot_settings, start_runtime
+from tests.bot.conftest import BotUnderTest, People, bot_settings, running_bot
 
 PERSONAL = ("Dana Whitfield", "dana.whitfield@example.com", "+44 7700 900123", "creator-7781")
 
@@ -38,13 +38,8 @@ def triage_bot(emu: SlackEmulator, people: People, live_domain: Domain, db_url: 
     """The bot with a triage channel that alice and bob are in (carol is not)."""
     triage = emu.add_channel("trust-triage", members=[people.alice, people.bob])
     settings = bot_settings(emu, db_url, people.announce, triage_channel=triage)
-    runtime = start_runtime(settings, live_domain)
-    runtime.socket_mode().connect()
-    emu.wait_for(lambda: emu.socket_connections > 0)
-    try:
-        yield BotUnderTest(emu, live_domain, settings, runtime, people)
-    finally:
-        runtime.stop()
+    with running_bot(emu, people, live_domain, settings) as bot:
+        yield bot
 
 
 def send(bot: BotUnderTest, *reports: Report) -> int:
