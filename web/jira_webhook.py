@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import logging
+from functools import partial
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
@@ -20,7 +20,7 @@ from fastapi.responses import JSONResponse
 
 from incidents.context import Domain
 from incidents.tracker.jira.webhook import MalformedDelivery, receive_webhook
-from web.refusal import refuse
+from web.refusal import refuse, signed_json_object
 
 log = logging.getLogger(__name__)
 
@@ -48,15 +48,14 @@ def jira_webhook_router(domain: Domain, secret: str | None) -> APIRouter:
     @router.post("/jira/webhook", include_in_schema=False)
     async def jira_webhook(request: Request) -> JSONResponse:
         received = domain.clock.now()
-        raw = await request.body()
-        if not _authentic(request, raw, secret):
-            return _refuse(request, 401, "missing or wrong signature" if secret else "no webhook secret is configured")
-        try:
-            body = json.loads(raw)
-        except (ValueError, RecursionError):
-            return _refuse(request, 400, "body is not JSON")
-        if not isinstance(body, dict):
-            return _refuse(request, 400, "body is not a JSON object")
+        body = await signed_json_object(
+            request,
+            lambda raw: _authentic(request, raw, secret),
+            partial(_refuse, request),
+            configured=bool(secret),
+        )
+        if isinstance(body, JSONResponse):
+            return body
         delivery = request.headers.get("X-Atlassian-Webhook-Identifier")
         try:
             changed = await run_in_threadpool(receive_webhook, domain, body, delivery, received=received)

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import logging
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -27,7 +27,7 @@ from sqlalchemy import select
 from incidents.context import Ctx, Domain
 from incidents.paging import service
 from incidents.paging.models import Page
-from web.refusal import refuse
+from web.refusal import refuse, signed_json_object
 
 log = logging.getLogger(__name__)
 
@@ -55,14 +55,15 @@ def pagerduty_webhook_router(domain: Domain, secret: str | None) -> APIRouter:
     @router.post("/pagerduty/webhook", include_in_schema=False)
     async def pagerduty_webhook(request: Request) -> JSONResponse:
         received = domain.clock.now()
-        raw = await request.body()
-        if not authentic(request.headers.get(SIGNATURE, ""), raw, secret):
-            return _refuse(request, 401, "missing or wrong signature" if secret else "no webhook secret is configured")
-        try:
-            body = json.loads(raw)
-        except (ValueError, RecursionError):
-            return _refuse(request, 400, "body is not JSON")
-        event = body.get("event") if isinstance(body, dict) else None
+        body = await signed_json_object(
+            request,
+            lambda raw: authentic(request.headers.get(SIGNATURE, ""), raw, secret),
+            partial(_refuse, request),
+            configured=bool(secret),
+        )
+        if isinstance(body, JSONResponse):
+            return body
+        event = body.get("event")
         if not isinstance(event, dict):
             return _refuse(request, 400, "body has no event object")
         applied = await run_in_threadpool(apply_event, domain, event, received)

@@ -82,8 +82,9 @@ def receive(ctx: Ctx, reports: Sequence[Report], *, actor: str) -> list[Received
     now = ctx.now()
     hints = check_reports(ctx, reports)
     firsts = _first_of_each(reports)
-    groups = _groups_for(ctx, {group_key(reports[n]): reports[n] for n in reversed(firsts)}, now)
-    group_of = {n: groups[group_key(reports[n])] for n in firsts}
+    keys = {n: group_key(reports[n]) for n in firsts}
+    groups = _groups_for(ctx, {keys[n]: reports[n] for n in reversed(firsts)}, now)
+    group_of = {n: groups[keys[n]] for n in firsts}
     rows = {n: _row(reports[n], group_of[n].id, actor, now) for n in firsts}
     stored = _insert(ctx, reports, rows)
     worst: dict[int, Severity] = {}

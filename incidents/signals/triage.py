@@ -26,6 +26,7 @@ from incidents.outbox import Topic, enqueue
 from incidents.queries import get_incident
 from incidents.signals.hints import hinted_severity
 from incidents.signals.models import GroupState, Signal, SignalGroup, SignalNoteDue
+from incidents.signals.queries import group_views
 
 SYSTEM = "vigil"
 NOTE_EVERY = timedelta(minutes=1)
@@ -135,7 +136,7 @@ def note_signals(ctx: Ctx, group_id: int) -> None:
 
 
 def _declare(ctx: Ctx, group: SignalGroup, *, actor: str, severity: Severity, why: str) -> Incident:
-    sources = _sources(ctx, group)
+    sources = group_views(ctx, [group])[0].sources
     earliest = ctx.session.scalar(select(func.min(Signal.occurred_at)).where(Signal.group_id == group.id))
     label = ctx.policy.types[group.type].label
     incident = lifecycle.declare(
@@ -224,13 +225,6 @@ def _waiting(ctx: Ctx, group_id: int, *, dismissed_too: bool = False) -> SignalG
     if group.state is GroupState.DISMISSED and not dismissed_too:
         raise VigilError(f"Signal group {group_id} was dismissed: {group.reason}", field="group")
     return group
-
-
-def _sources(ctx: Ctx, group: SignalGroup) -> dict[str, int]:
-    rows = ctx.session.execute(
-        select(Signal.source, func.count()).where(Signal.group_id == group.id).group_by(Signal.source)
-    )
-    return {source: count for source, count in rows}
 
 
 def _count(n: int, noun: str) -> str:
