@@ -31,7 +31,7 @@ import httpx
 from sqlalchemy import func, select
 
 from bench.bench_domain import bench_database
-from incidents import apikeys
+from incidents.apikeys import service as apikeys
 from incidents.context import Domain
 from incidents.db import make_engine, make_sessionmaker
 from incidents.migrate import upgrade
@@ -49,13 +49,23 @@ def bench_domain(url: str) -> Domain:
     return Domain(engine, make_sessionmaker(engine), load_policy(), SystemTime())
 
 
-def serve(url: str, port: int, threads: int) -> None:
-    """One API replica (run in its own process by the bench)."""
+def serve(url: str, port: int, threads: int, *, signals: bool = False) -> None:
+    """One API replica (run in its own process by the bench). With ``signals``, it also runs an outbox dispatcher
+    for the signals' own domain work (threshold checks, timeline notes) as ``vigil serve`` would, so that work's
+    CPU counts as the replica's; what would go to Slack or a pager is dropped."""
+    from incidents.dispatcher import Dispatcher
+    from incidents.outbox import Topic
+    from incidents.signals.delivery import signal_handlers
     from web.api import build_api_router
     from web.app import build_web_app
     from web.server import WebServer
 
     domain = bench_domain(url)
+    if signals:
+        handlers = {topic: (lambda _m: None) for topic in Topic} | signal_handlers(domain)
+        dispatcher = Dispatcher(domain.factory, handlers, SystemTime())
+        domain.poke = dispatcher.poke
+        threading.Thread(target=dispatcher.run_forever, name="vigil-outbox", daemon=True).start()
     app = build_web_app(domain, [build_api_router(domain)], worker_threads=threads)
     WebServer(app, port=port).serve_forever()
 
@@ -180,9 +190,10 @@ def main() -> None:
     parser.add_argument("--drain-seconds", type=float, default=600)
     parser.add_argument("--threads", type=int, default=WORKER_THREADS, help="endpoint threads per replica")
     parser.add_argument("--serve", nargs=2, metavar=("URL", "PORT"), help=argparse.SUPPRESS)
+    parser.add_argument("--signals", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
-        serve(args.serve[0], int(args.serve[1]), args.threads)
+        serve(args.serve[0], int(args.serve[1]), args.threads, signals=args.signals)
         return
     with bench_database(keep=False) as url:
         upgrade(url.replace("postgresql://", "postgresql+psycopg://", 1))

@@ -23,7 +23,7 @@ import psycopg
 from bench.dataset import BIG_TIMELINE, TYPICAL_TIMELINE, load
 from incidents.context import Ctx, Domain
 from incidents.db import make_engine, make_sessionmaker
-from incidents.metrics import resolve_time_by_severity_month
+from incidents.figures import resolve_time_by_severity_month
 from incidents.migrate import upgrade
 from incidents.policy import load_policy
 from incidents.queries import IncidentFilter, get_incident, list_incidents

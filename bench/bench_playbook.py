@@ -24,7 +24,7 @@ from sqlalchemy import func, select
 
 from bench.bot_common import Bench, running_bot
 from bench.bot_declare_path import TARGET, declare_to_ready
-from incidents.task_models import Task
+from incidents.tasks.models import Task
 
 POLICY_FILE = "VIGIL_POLICY_FILE"
 

@@ -1,16 +1,19 @@
 """Sends a wave of signals through ``POST /api/v1/signals`` on PostgreSQL and prints latency, CPU and count checks.
 
 Usage: ``.venv/bin/python -m bench.bench_signals [--rate 500] [--seconds 60] [--batch 1] [--replicas 2]
-[--groups 50] [--group-reports 3000] [--py-spy PATH]``
+[--groups 50] [--group-reports 3000] [--unique-text] [--py-spy PATH]``
 
 Creates a fresh PostgreSQL database and starts ``--replicas`` API replicas as :mod:`bench.bench_api` does (its
-``--serve`` entry point). Then, open-loop from this process (the load generator):
+``--serve`` entry point), each with an outbox dispatcher for the signals' own work (threshold checks and timeline
+notes, as ``vigil serve`` runs them). Then, open-loop from this process (the load generator):
 
 1. The wave: ``rate * seconds`` reports about one target (same type and subject), each with its own
    ``external_ref``, plus 1% repeats of a report sent up to two seconds earlier (so some originals are still in
-   flight on the other replica), ``--batch`` reports per call. Checks: one row per unique report, one group, one
-   incident; then a dispatcher with :func:`incidents.signals.delivery.signal_handlers` drains the notes and the
-   ``count`` of the incident's ``signals`` timeline entries must add up to the rows.
+   flight on the other replica), ``--batch`` reports per call. 30% are phoned in, each with a call note of its
+   own words (a third with a phone number, a third with an e-mail); the rest are flagged in an app, with one of
+   its report reasons or nothing typed. ``--unique-text`` phones them all in. Checks: one row per unique report,
+   one group, one incident; then a dispatcher with :func:`incidents.signals.delivery.signal_handlers` drains the
+   notes and the ``count`` of the incident's ``signals`` timeline entries must add up to the rows.
 2. ``--groups`` subjects interleaved (``--group-reports`` in all, at the same rate): that many groups, each holding
    exactly the reports sent about its subject, and (when they cross the threshold) the same count on its card.
 
@@ -42,7 +45,7 @@ from sqlalchemy import func, select
 
 from bench.bench_api import bench_domain, cpu_seconds, load, wait_up
 from bench.bench_domain import bench_database
-from incidents import apikeys
+from incidents.apikeys import service as apikeys
 from incidents.context import Domain
 from incidents.dispatcher import Dispatcher
 from incidents.enums import TimelineKind
@@ -57,33 +60,56 @@ from web.app import WORKER_THREADS
 P99_TARGET_MS = 500.0
 CPU_TARGET_MS = 2.0
 TYPE = "hate_harassment"
-SOURCE = "hotline"
-TEXT = (
-    "Caller reports a coordinated wave of abusive replies and threats against the account since this morning; "
-    "screenshots were sent to the hotline inbox. Reach the caller at +44 20 7946 0958 or caller@example.org."
+IN_APP_REASONS = (
+    "Harassment or bullying",
+    "This account is sending me threats",
+    "Hateful comments under my post",
+    "They keep tagging me in abusive replies",
+    "Coordinated pile-on from several accounts",
+    "Threatening direct messages",
+    "Someone is posting my private information",
+    "Impersonation",
+    "",
 )
+"""What an app's report button sends: one of its reasons, or nothing typed."""
+HOTLINE_SHARE = 0.3
+"""Reports of a wave phoned in (each note its own words) rather than flagged in the app."""
 
 
-def _report(n: int, subject: str, ref: str) -> dict[str, str]:
+def _hotline_note(n: int) -> str:
+    """A call note of its own, sometimes with the caller's number or e-mail in it."""
+    contact = ("", f" Reach the caller at +44 20 7946 {n % 10_000:04d}.", f" Caller's e-mail: caller{n}@example.org.")
+    return (
+        f"Call {n}: caller reports abusive replies and threats against the account since {n % 12 + 1} this "
+        f"morning, about {n % 40 + 2} messages; screenshots sent to the hotline inbox.{contact[n % 3]}"
+    )
+
+
+def _report(n: int, subject: str, ref: str, *, unique_text: bool = False) -> dict[str, str]:
+    """Report ``n``: phoned in (a unique note) for :data:`HOTLINE_SHARE` of them or with ``unique_text``, else
+    flagged in the app with one of its reasons."""
+    phoned = unique_text or (n * 7919) % 100 < HOTLINE_SHARE * 100
     return {
-        "source": SOURCE,
+        "source": "hotline" if phoned else "in_app",
         "type": TYPE,
         "severity_hint": "SEV3",
         "region": "EMEA",
         "subject": subject,
         "reporter": f"caller-{n}@example.org",
-        "text": TEXT,
+        "text": _hotline_note(n) if phoned else IN_APP_REASONS[n % len(IN_APP_REASONS)],
         "external_ref": ref,
     }
 
 
-def wave_reports(count: int, rate: float, seed: int = 7) -> tuple[list[dict[str, str]], int]:
+def wave_reports(
+    count: int, rate: float, seed: int = 7, *, unique_text: bool = False
+) -> tuple[list[dict[str, str]], int]:
     """``count`` unique reports about one target, with a repeat after every 100th; returns them and the unique
     count. A repeat resends a report from up to two seconds before (``rate * 2`` places back)."""
     rng = random.Random(seed)
     reports: list[dict[str, str]] = []
     for n in range(count):
-        reports.append(_report(n, "@target_account", f"call-{n}"))
+        reports.append(_report(n, "@target_account", f"call-{n}", unique_text=unique_text))
         if n % 100 == 99:
             back = rng.randint(1, min(n, int(rate * 2)))
             reports.append(dict(reports[len(reports) - back]))
@@ -266,11 +292,12 @@ def main() -> None:
     parser.add_argument("--group-reports", type=int, default=3000)
     parser.add_argument("--drain-seconds", type=float, default=180)
     parser.add_argument("--port", type=int, default=18760, help="first replica's port")
+    parser.add_argument("--unique-text", action="store_true", help="every report's text its own (no in-app reasons)")
     parser.add_argument("--py-spy", default=shutil.which("py-spy"), help="sample replica 0 during the wave")
     args = parser.parse_args()
     logging.getLogger("incidents.dispatcher").setLevel(logging.ERROR)  # other topics have no handler here
 
-    wave, unique = wave_reports(int(args.rate * args.seconds), args.rate)
+    wave, unique = wave_reports(int(args.rate * args.seconds), args.rate, unique_text=args.unique_text)
     multi = group_reports(args.groups, args.group_reports)
     with bench_database(keep=False) as url:
         upgrade(url.replace("postgresql://", "postgresql+psycopg://", 1))
@@ -282,7 +309,17 @@ def main() -> None:
         ports = [args.port + n for n in range(args.replicas)]
         replicas = [
             subprocess.Popen(
-                [sys.executable, "-m", "bench.bench_api", "--serve", url, str(p), "--threads", str(args.threads)]
+                [
+                    sys.executable,
+                    "-m",
+                    "bench.bench_api",
+                    "--serve",
+                    url,
+                    str(p),
+                    "--threads",
+                    str(args.threads),
+                    "--signals",
+                ]
             )
             for p in ports
         ]

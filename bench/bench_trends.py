@@ -24,9 +24,9 @@ from bench.dataset import load
 from emulators.slack import SlackEmulator
 from incidents.context import Domain
 from incidents.db import make_engine, make_sessionmaker
-from incidents.exports import collect_trends
 from incidents.migrate import upgrade
 from incidents.policy import load_policy
+from incidents.spreadsheets import collect_trends
 from incidents.timesource import SystemTime
 from web.app import build_web_app
 from web.pages import WebConfig, web_pages_router

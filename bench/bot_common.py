@@ -11,7 +11,7 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,11 +44,15 @@ class Bench:
 
 @contextmanager
 def running_bot(
-    backend: str = "postgresql", latency_ms: float = 100, rate_limit_window_s: float = 60.0
+    backend: str = "postgresql",
+    latency_ms: float = 100,
+    rate_limit_window_s: float = 60.0,
+    database_url: str | None = None,
 ) -> Iterator[Bench]:
+    """The bot connected to a new emulator, over a fresh database or the one at ``database_url``."""
     with (
         tempfile.TemporaryDirectory() as tmp,
-        fresh_database(backend, Path(tmp)) as url,
+        nullcontext(database_url) if database_url else fresh_database(backend, Path(tmp)) as url,
         SlackEmulator(latency_ms=latency_ms, rate_limit_window_s=rate_limit_window_s) as emu,
     ):
         alice = emu.add_user("alice")

@@ -64,7 +64,7 @@ from emulators.pagerduty import Incident as PagerDutyIncident
 from emulators.pagerduty import PagerDutyEmulator, tls
 from emulators.slack import SlackEmulator
 from emulators.slack.errors import AckTimeoutError
-from incidents import apikeys
+from incidents.apikeys import service as apikeys
 from incidents.context import Domain
 from incidents.enums import Severity, Status, TimelineKind
 from incidents.models import Action, Incident, TimelineEntry

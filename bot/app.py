@@ -18,8 +18,8 @@ from slack_sdk import WebClient
 
 from bot.context import Vigil, web_client
 from bot.listeners import (
-    actions,
     events,
+    handoff_buttons,
     modals,
     parties,
     referrals,
@@ -79,7 +79,17 @@ def build_app(
             logger=logging.getLogger("vigil.bolt"),
         )
     vigil = Vigil(domain, settings)
-    for module in (slash_command, modals, severity_guidance, parties, referrals, reviews, events, shortcuts, actions):
+    for module in (
+        slash_command,
+        modals,
+        severity_guidance,
+        parties,
+        referrals,
+        reviews,
+        events,
+        shortcuts,
+        handoff_buttons,
+    ):
         module.register(app, vigil)
     tasks.register(app, vigil)
     triage.register(app, vigil)

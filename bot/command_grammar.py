@@ -8,6 +8,7 @@ leaves here plain, see :mod:`bot.slack_text`; a note keeps who it mentions besid
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,13 +19,18 @@ from incidents.enums import Severity, Status, Tier
 from incidents.errors import VigilError
 from incidents.lifecycle import parse_severity, parse_status, parse_tier
 from incidents.mentions import Mention
-from incidents.referral_models import ReferralStatus
-from incidents.referrals import parse_status as parse_referral_status
+from incidents.referrals.models import ReferralStatus
+from incidents.referrals.service import parse_status as parse_referral_status
 
 _MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 _LISTED = re.compile(r"([^\s,]+(?:\s*,\s*[^\s,]+)*)\s*(.*)", re.DOTALL)
 """A comma-separated list (spaces after the commas allowed) and the text after it."""
-_SEVERITY = re.compile(r"sev[0-4]", re.IGNORECASE)
+_SEVERITY_LIKE = re.compile(r"sev[-_]?\d+", re.IGNORECASE)
+"""A word written as a severity (``SEV1``), including ones that are not (``SEV9``, ``sev-1``): refused, not taken
+as the first word of the title."""
+_KEYED = re.compile(r"([a-z]+):(\S*)", re.IGNORECASE)
+"""``key:value``, as declare's type, tier and region are written."""
+DECLARE_KEYS = ("type", "tier", "region")
 _QUOTES = '"\u201c\u201d'
 """Around a referral's outcome or reason: straight quotes, or the curly ones Slack's editor may type."""
 
@@ -44,6 +50,8 @@ class QuickDeclare:
     severity: Severity
     types: tuple[str, ...]
     tier: Tier
+    region: str | None = None
+    """As written; the domain checks it against the policy pack's regions (as it does the types)."""
 
 
 @dataclass(frozen=True)
@@ -156,6 +164,8 @@ class ListTasks:
 class PageService:
     service: str | None
     """A paging service's name or label, as the policy pack gives it; None: the one the incident's route pages."""
+    person: str | None = None
+    """The Slack user to page instead of a service."""
 
 
 @dataclass(frozen=True)
@@ -166,6 +176,16 @@ class Resolve:
 @dataclass(frozen=True)
 class Close:
     note: str
+
+
+@dataclass(frozen=True)
+class Hold:
+    """Place a legal hold (``matter`` and ``reason``), release one (``release``; ``matter`` None: the only one), or
+    list the incident's holds (neither)."""
+
+    matter: str | None
+    reason: str = ""
+    release: bool = False
 
 
 @dataclass(frozen=True)
@@ -197,39 +217,12 @@ Request = (
     | ListTasks
     | Resolve
     | Close
+    | Hold
     | Help
 )
 
 DEFAULT_SEVERITY = Severity.SEV3
 DEFAULT_TYPE = "other"
-
-USAGE: dict[str, str] = {
-    "declare": "/incident declare [SEV0-SEV4] [type:<type>,...] [tier:restricted] <title>",
-    "role": "/incident role @person <role>",
-    "handoff": "/incident handoff @person",
-    "severity": "/incident severity SEV1 <reason>",
-    "type": "/incident type <type>[,<type>...] <reason>",
-    "jurisdiction": "/incident jurisdiction <code>[,<code>...] <reason>",
-    "status": "/incident status investigating|mitigated|resolved [note]",
-    "update": "/incident update",
-    "note": "/incident note <text>",
-    "action": "/incident action <title> [@owner] [due:YYYY-MM-DD]",
-    "clock": "/incident clock [<clock>] <reference id>",
-    "party": "/incident party [erase <number or token>]",
-    "parties": "/incident parties",
-    "refer": "/incident refer",
-    "referrals": "/incident referrals",
-    "referral": '/incident referral <number> accepted|in_progress|decided "outcome"|declined "reason"|closed',
-    "tasks": "/incident tasks",
-    "page": "/incident page [<service>]",
-    "resolve": "/incident resolve [note]",
-    "close": "/incident close [note]",
-    "review": "/incident review",
-    "help": "/incident help",
-}
-
-CHANNEL_COMMANDS = frozenset(USAGE) - {"declare", "help"}
-"""Subcommands that act on the incident of the channel they are typed in."""
 
 
 def parse(text: str) -> Request:
@@ -237,10 +230,10 @@ def parse(text: str) -> Request:
     if not words:
         return OpenDeclareModal()
     verb, rest = words[0].lower(), (words[1].strip() if len(words) > 1 else "")
-    parser = _PARSERS.get(verb)
-    if parser is None:
+    command = _COMMANDS.get(verb)
+    if command is None:
         raise CommandError(f"I don't know `{words[0]}`. Try `/incident help` for what I can do.")
-    return parser(rest)
+    return command.parse(rest)
 
 
 def subcommand(text: str) -> str:
@@ -262,20 +255,50 @@ def _one_person(verb: str, text: str) -> tuple[str, str]:
 
 
 def _declare(rest: str) -> Request:
-    severity, types, tier, words = DEFAULT_SEVERITY, [DEFAULT_TYPE], Tier.STANDARD, []
+    """The severity, type, tier and region may stand anywhere among the title's words; each at most once. A word
+    written like one of them but naming nothing Vigil knows (``SEV9``, ``tier:secret``, ``typ:fraud``) is refused
+    with the values to use, never kept as part of the title (and the incident declared at the default)."""
+    options: dict[str, tuple[str, str]] = {}
+    words = []
     for word in rest.split():
-        lower = word.lower()
-        if _SEVERITY.fullmatch(word):
-            severity = parse_severity(word)
-        elif lower.startswith("type:"):
-            types = [t for t in lower.removeprefix("type:").split(",") if t]
-        elif lower.startswith("tier:"):
-            tier = parse_tier(lower.removeprefix("tier:"))
-        else:
+        option = _declare_option(word)
+        if option is None:
             words.append(word)
+            continue
+        key, value = option
+        if key in options:
+            raise _usage("declare", f"Give one {key}: `{options[key][0]}` and `{word}` both set it.")
+        options[key] = (word, value)
     if not words:
         return OpenDeclareModal()
-    return QuickDeclare(title=_plain(" ".join(words)), severity=severity, types=tuple(types), tier=tier)
+    try:
+        severity = parse_severity(options["severity"][1]) if "severity" in options else DEFAULT_SEVERITY
+        tier = parse_tier(options["tier"][1]) if "tier" in options else Tier.STANDARD
+    except VigilError as refused:
+        raise _usage("declare", refused.message) from None
+    types = tuple(options["type"][1].lower().split(",")) if "type" in options else (DEFAULT_TYPE,)
+    region = options["region"][1] if "region" in options else None
+    return QuickDeclare(_plain(" ".join(words)), severity, types, tier, region)
+
+
+def _declare_option(word: str) -> tuple[str, str] | None:
+    """``(option, value)`` when ``word`` is written as one of declare's options; None for a word of the title."""
+    if _SEVERITY_LIKE.fullmatch(word):
+        return "severity", word
+    keyed = _KEYED.fullmatch(word)
+    if keyed is None:
+        return None
+    key, value = keyed.group(1).lower(), keyed.group(2)
+    if key in ("severity", "sev"):
+        raise _usage("declare", f"Write the severity as a word of its own, e.g. `SEV2`, not `{word}`.")
+    if key not in DECLARE_KEYS:
+        meant = difflib.get_close_matches(key, DECLARE_KEYS, n=1, cutoff=0.75)
+        if meant:
+            raise _usage("declare", f"`{key}:` is not an option; did you mean `{meant[0]}:`?")
+        return None
+    if not value or value.startswith(",") or value.endswith(","):
+        raise _usage("declare", f"Give the {key} after `{key}:`, with no space.")
+    return key, value
 
 
 def _role(rest: str) -> Request:
@@ -391,9 +414,26 @@ def _referral(rest: str) -> Request:
 
 
 def _page(rest: str) -> Request:
-    if _MENTION.search(rest) or rest.startswith("@"):
-        raise _usage("page", "Paging a person is not supported yet: page their paging service.")
-    return PageService(service=" ".join(rest.split()) or None)
+    if not (_MENTION.search(rest) or rest.startswith("@")):
+        return PageService(service=" ".join(rest.split()) or None)
+    person, around = _one_person("page", rest)
+    if around:
+        raise _usage("page", "Page one person, or one service, not both.")
+    return PageService(service=None, person=person)
+
+
+def _hold(rest: str) -> Request:
+    words = rest.split(maxsplit=1)
+    release = bool(words) and words[0].lower() == "release"
+    if release:
+        rest = words[1] if len(words) > 1 else ""
+    quoted = re.fullmatch(rf"[{_QUOTES}]([^{_QUOTES}]+)[{_QUOTES}]\s*(.*)", rest, re.DOTALL)
+    if rest and quoted is None:
+        raise _usage("hold", "Put the matter in quotes.")
+    matter, reason = (_plain(quoted.group(1)), _plain(quoted.group(2))) if quoted else (None, "")
+    if matter and not release and not reason:
+        raise _usage("hold", "Say why the incident is held, after the matter.")
+    return Hold(matter=matter, reason=reason, release=release)
 
 
 def _plain(text: str) -> str:
@@ -410,27 +450,44 @@ def _no_args(verb: str, request: Request) -> Callable[[str], Request]:
     return parse_it
 
 
-_PARSERS: dict[str, Callable[[str], Request]] = {
-    "declare": _declare,
-    "role": _role,
-    "handoff": _handoff,
-    "severity": _severity,
-    "type": _reclassify("type", "types"),
-    "jurisdiction": _reclassify("jurisdiction", "jurisdictions"),
-    "status": _status,
-    "update": _no_args("update", OpenUpdateModal()),
-    "note": _note,
-    "action": _action,
-    "clock": _clock,
-    "party": _party,
-    "parties": _no_args("parties", ListParties()),
-    "refer": _no_args("refer", OpenReferralModal()),
-    "referrals": _no_args("referrals", ListReferrals()),
-    "referral": _referral,
-    "tasks": _no_args("tasks", ListTasks()),
-    "page": _page,
-    "resolve": lambda rest: Resolve(note=_plain(rest)),
-    "close": lambda rest: Close(note=_plain(rest)),
-    "review": _no_args("review", OpenReviewModal()),
-    "help": lambda rest: Help(),
+@dataclass(frozen=True)
+class _Command:
+    usage: str
+    parse: Callable[[str], Request]
+
+
+_COMMANDS: dict[str, _Command] = {
+    "declare": _Command(
+        "/incident declare [SEV0-SEV4] [type:<type>,...] [tier:<tier>] [region:<region>] <title>", _declare
+    ),
+    "role": _Command("/incident role @person <role>", _role),
+    "handoff": _Command("/incident handoff @person", _handoff),
+    "severity": _Command("/incident severity SEV1 <reason>", _severity),
+    "type": _Command("/incident type <type>[,<type>...] <reason>", _reclassify("type", "types")),
+    "jurisdiction": _Command(
+        "/incident jurisdiction <code>[,<code>...] <reason>", _reclassify("jurisdiction", "jurisdictions")
+    ),
+    "status": _Command("/incident status investigating|mitigated|resolved [note]", _status),
+    "update": _Command("/incident update", _no_args("update", OpenUpdateModal())),
+    "note": _Command("/incident note <text>", _note),
+    "action": _Command("/incident action <title> [@owner] [due:YYYY-MM-DD]", _action),
+    "clock": _Command("/incident clock [<clock>] <reference id>", _clock),
+    "party": _Command("/incident party [erase <number or token>]", _party),
+    "parties": _Command("/incident parties", _no_args("parties", ListParties())),
+    "refer": _Command("/incident refer", _no_args("refer", OpenReferralModal())),
+    "referrals": _Command("/incident referrals", _no_args("referrals", ListReferrals())),
+    "referral": _Command(
+        '/incident referral <number> accepted|in_progress|decided "outcome"|declined "reason"|closed', _referral
+    ),
+    "tasks": _Command("/incident tasks", _no_args("tasks", ListTasks())),
+    "page": _Command("/incident page [<service> | @person]", _page),
+    "resolve": _Command("/incident resolve [note]", lambda rest: Resolve(note=_plain(rest))),
+    "close": _Command("/incident close [note]", lambda rest: Close(note=_plain(rest))),
+    "review": _Command("/incident review", _no_args("review", OpenReviewModal())),
+    "hold": _Command('/incident hold ["matter" <reason> | release ["matter"]]', _hold),
+    "help": _Command("/incident help", lambda rest: Help()),
 }
+"""Every subcommand: how its usage reads (in help, errors and nudges) and what parses it, in help's order."""
+USAGE: dict[str, str] = {verb: command.usage for verb, command in _COMMANDS.items()}
+CHANNEL_COMMANDS = frozenset(_COMMANDS) - {"declare", "help"}
+"""Subcommands that act on the incident of the channel they are typed in."""

@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from contextlib import AbstractContextManager
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any
 
 from slack_sdk import WebClient
 
 from bot.metrics import ObservedWebClient
 from bot.slack_retries import safe_retry_handlers
-from incidents.context import Ctx, Domain
+from incidents.context import Domain
 from incidents.settings import Settings
 from incidents.tracker import tracker_configured
-
-T = TypeVar("T")
 
 RECEIVED_AT = "vigil_received_at"
 """Where the transports (:mod:`bot.socket_mode`, :mod:`bot.http`) leave, in a request's bolt context, the moment
@@ -31,17 +28,11 @@ def received_at(context: Mapping[str, Any]) -> datetime | None:
 
 @dataclass
 class Vigil:
-    """What listeners share: the domain and settings. Units of work are the domain's (:meth:`Domain.unit`,
-    :meth:`Domain.run`: the receipt time, the retry on conflict and the dispatcher's poke on commit)."""
+    """What listeners share: the domain (whose :meth:`~incidents.context.Domain.unit` and
+    :meth:`~incidents.context.Domain.run` every listener's work goes through) and settings."""
 
     domain: Domain
     settings: Settings
-
-    def unit(self, received: datetime | None = None) -> AbstractContextManager[Ctx]:
-        return self.domain.unit(received)
-
-    def run(self, work: Callable[[Ctx], T], *, received: datetime | None = None, lock: str | None = None) -> T:
-        return self.domain.run(work, received=received, lock=lock)
 
     @property
     def tracked(self) -> bool:

@@ -126,7 +126,8 @@ def refresh_if_newer(ctx: Ctx, incident_id: int, shown: int) -> None:
     incident can run at once on two replicas and land in either order, so each checks after its edit has landed:
     the one that landed last either showed the latest version or queues one more. Takes the incident's lock, so a
     change still committing is waited for (see :func:`incidents.effects.changed`)."""
-    incident = ctx.session.get_one(Incident, incident_id, with_for_update=True)
+    ctx.lock_incident(incident_id=incident_id)
+    incident = ctx.session.get_one(Incident, incident_id)
     if incident.version != shown:
         changed(ctx, incident)
 

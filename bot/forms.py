@@ -12,8 +12,8 @@ from bot.ids import Field
 from incidents.enums import Severity, Status, Tier
 from incidents.errors import VigilError
 from incidents.lifecycle import parse_severity, parse_status, parse_tier
-from incidents.parties import parse_role
-from incidents.party_models import PartyRole
+from incidents.parties.models import PartyRole
+from incidents.parties.service import parse_role
 from incidents.severity_guidance import SeverityAnswers
 
 MODAL_FIELDS = frozenset(f.value for f in Field)
@@ -161,6 +161,11 @@ def referral_form(view: dict[str, Any]) -> ReferralForm:
         external_ref=values.text(Field.EXTERNAL_REF),
         note=values.text(Field.NOTE),
     )
+
+
+def resolve_note(view: dict[str, Any]) -> str:
+    """The resolve form's note (it may be empty)."""
+    return _Values(view).text(Field.NOTE)
 
 
 def field_errors(error: VigilError, fallback: Field) -> dict[str, str]:

@@ -65,8 +65,8 @@ def _refuse(request: Request, status: int, reason: str) -> JSONResponse:
 
 
 def slack_router(bolt: App, signing_secret: str | None, clock: TimeSource) -> APIRouter:
-    """``clock`` stamps each request as it arrives: what it records takes that time (:meth:`bot.context.Vigil.unit`),
-    whichever of the thread pool's workers gets to it first."""
+    """``clock`` stamps each request as it arrives: what it records takes that time
+    (:meth:`incidents.context.Domain.unit`), whichever of the thread pool's workers gets to it first."""
     router = APIRouter()
 
     @router.post(SLACK_EVENTS_PATH)

@@ -17,6 +17,8 @@ class ViewId(StrEnum):
 
     DECLARE = "incident-declare-submit"
     UPDATE = "incident-update-submit"
+    RESOLVE = "incident-resolve-submit"
+    """Resolving with work left open; its ``private_metadata`` is an :class:`bot.blocks.modals.Origin`."""
     DONE = "incident-done"
     REVIEW = "incident-review-submit"
     """The review form; its ``private_metadata`` is the incident ref."""
@@ -109,6 +111,9 @@ class Purpose(StrEnum):
     REVIEW_LEADERSHIP = "review-leadership"
     REVIEW_LEADERSHIP_FILE = "review-leadership-file"
     REVIEW_BOOKMARK = "review-bookmark"
+    CHANNEL_NAME = "channel-name"
+    """The name the channel was last given (its digest, before any ``-2`` Slack made Vigil add), to rename it when
+    it changes."""
 
 
 def timeline_purpose(entry_id: int) -> str:

@@ -42,8 +42,8 @@ from incidents.models import Incident
 from incidents.outbox import OutboxMessage, Topic
 from incidents.people import is_directory_id
 from incidents.policy import Policy
-from incidents.referral_models import ReferralStatus
-from incidents.referrals import kind_label
+from incidents.referrals.models import ReferralStatus
+from incidents.referrals.service import kind_label
 from incidents.scheduling.models import Nudge, NudgeKind
 from incidents.scheduling.nudges import get_nudge, mark_delivered
 from incidents.settings import Settings

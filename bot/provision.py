@@ -18,7 +18,6 @@ from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from sqlalchemy import select
 
 from bot.blocks import card as cards
 from bot.blocks.card import Rendered
@@ -35,6 +34,7 @@ from bot.delivery import (
 )
 from bot.ids import Purpose
 from bot.topics import TopicKeeper
+from incidents.channel_words import channel_words
 from incidents.context import Ctx, Domain
 from incidents.dispatcher import RetryLater
 from incidents.enums import TimelineKind
@@ -46,26 +46,54 @@ from incidents.outbox import OutboxMessage
 from incidents.paging.service import pages_of
 from incidents.people import is_directory_id
 from incidents.postings import find_posting, list_postings, record_posting
+from incidents.record.holds import active_holds
 from incidents.settings import Settings
 from incidents.signals.queries import incident_groups
-from incidents.unit import lock_incident
 
 CHANNEL_NAME_MAX = 80
 
 
-def channel_name(prefix: str, ref: str, title: str) -> str:
-    """``inc-2026-0042-<slug>``: the reference makes it unique; the slug is neutral words from the title."""
+def channel_name(prefix: str, ref: str, words: str) -> str:
+    """``inc-2026-0042-<slug>``: the reference makes it unique; the slug is made of ``words``, the incident's
+    :func:`~incidents.channel_words.channel_words` (never its title as typed)."""
     number = ref.lower().removeprefix("inc-")
     base = f"{prefix}-{number}"
-    return f"{base}-{slugify(title, limit=CHANNEL_NAME_MAX - len(base) - 4)}"
+    return f"{base}-{slugify(words, limit=CHANNEL_NAME_MAX - len(base) - 4)}"
+
+
+def incident_channel_name(settings: Settings, incident: Incident) -> str:
+    return channel_name(settings.channel_prefix, incident.ref, channel_words(incident))
+
+
+def name_candidates(name: str) -> tuple[str, ...]:
+    """The names to try in turn: Slack refuses one another channel has (``name_taken``)."""
+    return (name, *(f"{name}-{n}" for n in range(2, 6)))
+
+
+def rename_channel(client: WebClient, channel: str, name: str) -> None:
+    """Give ``channel`` the name ``name``, or the first of its :func:`name_candidates` no other channel has. A name
+    the channel has already counts as given (two replicas may rename it at once)."""
+    for candidate in name_candidates(name):
+        try:
+            with slack_call("conversations.rename"):
+                client.conversations_rename(channel=channel, name=candidate)
+            return
+        except SlackApiError as exc:
+            if error_code(exc) != "name_taken":
+                raise
+        with slack_call("conversations.info"):
+            if client.conversations_info(channel=channel)["channel"].get("name") == candidate:
+                return
+    raise RetryLater(f"every channel name like {name} is taken by another channel")
 
 
 @dataclass(frozen=True)
 class Head:
-    """What creating the channel needs: one row, read before anything else so the channel is asked for first."""
+    """What creating the channel needs: the incident's row (and a restricted one's types), read before anything
+    else so the channel is asked for first."""
 
     ref: str
-    title: str
+    name: str
     restricted: bool
     channel: str | None
 
@@ -103,7 +131,7 @@ class Provisioner:
             channel, search = head.channel, True
         else:
             channel, search = creating.result()
-            recorded = self.pool.submit(self._record_channel, plan, channel)
+            recorded = self.pool.submit(self._record_channel, plan, channel, head.name)
         assert channel is not None
         after_record = partial(_after, recorded)
         steps: dict[str, Callable[[], None]] = {
@@ -133,14 +161,15 @@ class Provisioner:
 
     def _head(self, message: OutboxMessage) -> Head:
         with self.domain.unit() as ctx:
-            row = ctx.session.execute(
-                select(Incident.ref, Incident.title, Incident.tier, Incident.slack_channel_id).where(
-                    Incident.id == message.incident_id
-                )
-            ).one_or_none()
-        if row is None:
-            raise NotFound(f"incident #{message.incident_id} no longer exists")
-        return Head(ref=row.ref, title=row.title, restricted=row.tier.is_restricted, channel=row.slack_channel_id)
+            incident = ctx.session.get(Incident, message.incident_id)
+            if incident is None:
+                raise NotFound(f"incident #{message.incident_id} no longer exists")
+            return Head(
+                ref=incident.ref,
+                name=incident_channel_name(self.settings, incident),
+                restricted=incident.tier.is_restricted,
+                channel=incident.slack_channel_id,
+            )
 
     def _plan(self, message: OutboxMessage) -> Plan:
         with self.domain.unit() as ctx:
@@ -164,8 +193,8 @@ class Provisioner:
     def _create_channel(self, head: Head) -> tuple[str, bool]:
         """The incident's new channel, and whether an earlier try may have posted in it: a channel found by its
         name (Slack answered ``name_taken``) is one Vigil created before a crash, and its posts are looked for."""
-        name = channel_name(self.settings.channel_prefix, head.ref, head.title)
-        for candidate in (name, *(f"{name}-{n}" for n in range(2, 6))):
+        name = head.name
+        for candidate in name_candidates(name):
             try:
                 with slack_call("conversations.create"):
                     response = self.client.conversations_create(name=candidate, is_private=head.restricted)
@@ -178,11 +207,13 @@ class Provisioner:
                 return channel, True
         raise RetryLater(f"{head.ref}: every channel name like {name} is taken by someone else")
 
-    def _record_channel(self, plan: Plan, channel: str) -> int:
-        """Record the channel; returns the incident's version that the card (rendered at ``plan.version``) shows
-        once recording it has bumped the version, so a change made meanwhile is told apart from this one."""
+    def _record_channel(self, plan: Plan, channel: str, name: str) -> int:
+        """Record the channel and the name it was given; returns the incident's version that the card (rendered
+        at ``plan.version``) shows once recording it has bumped the version, so a change made meanwhile is told
+        apart from this one."""
         with self.domain.unit() as ctx:
             record_channel(ctx, plan.incident_id, channel)
+            record_posting(ctx, plan.incident_id, Purpose.CHANNEL_NAME, channel, cards.digest(name))
             ctx.session.flush()
             version = ctx.session.get_one(Incident, plan.incident_id).version
         return version if version == plan.version + 1 else plan.version
@@ -230,7 +261,7 @@ class Provisioner:
                 raise
         shown = recorded.result() if recorded is not None else plan.version
         with self.domain.unit() as ctx:
-            lock_incident(ctx, ref=plan.ref)  # a change committing meanwhile either sees the card or is seen here
+            ctx.lock_incident(ref=plan.ref)  # a change committing meanwhile either sees the card or is seen here
             for purpose in (Purpose.CARD, Purpose.PIN):
                 if find_posting(ctx, plan.incident_id, purpose) is None:
                     record_posting(ctx, plan.incident_id, purpose, channel, ts)
@@ -296,7 +327,12 @@ def _after(recorded: Future[int] | None, step: Callable[[], None]) -> Callable[[
 
 
 def current_card(ctx: Ctx, incident: Incident) -> Rendered:
-    """The pinned card as the incident stands, with its reports and its pages."""
+    """The pinned card as the incident stands, with its reports, its pages and its legal holds."""
     return cards.card(
-        incident, ctx.policy, ctx.now(), signals=incident_groups(ctx, incident.id), pages=pages_of(ctx, incident.id)
+        incident,
+        ctx.policy,
+        ctx.now(),
+        signals=incident_groups(ctx, incident.id),
+        pages=pages_of(ctx, incident.id),
+        holds=active_holds(ctx.session, incident.id),
     )

@@ -51,7 +51,7 @@ def queue_bookmark(ctx: Ctx, incident: Incident, settings: Settings) -> None:
             Topic.REVIEW_BOOKMARK,
             now=ctx.now(),
             incident_id=incident.id,
-            dedup_key=f"{Topic.REVIEW_BOOKMARK}:{incident.id}",
+            once_for=incident.id,
         )
 
 

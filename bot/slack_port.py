@@ -32,7 +32,7 @@ from bot.delivery import (
 )
 from bot.ids import Purpose, handoff_purpose, timeline_purpose
 from bot.people import PeopleDirectory
-from bot.provision import Provisioner, current_card
+from bot.provision import Provisioner, current_card, incident_channel_name, rename_channel
 from bot.topics import TopicKeeper
 from incidents.context import Domain
 from incidents.dispatcher import Handler, RetryLater
@@ -95,12 +95,16 @@ class SlackPort:
         self.pool.submit(self.people.learn, message.payload.get("invite", []))
 
     def refresh(self, message: OutboxMessage) -> None:
-        """Bring the card (and topic, and announcement) up to date. Before the card exists there is nothing to
-        edit: provisioning posts the latest state and queues another refresh if it changed meanwhile. The topic
-        is only queued (see :mod:`bot.topics`): it is sent coalesced, to stay inside Slack's Tier 2."""
+        """Bring the card (and topic, announcement and channel name) up to date. Before the card exists there is
+        nothing to edit: provisioning posts the latest state and queues another refresh if it changed meanwhile.
+        The topic is only queued (see :mod:`bot.topics`): it is sent coalesced, to stay inside Slack's Tier 2. The
+        channel is renamed only when the facts it is named by change (:mod:`incidents.channel_words`)."""
         with self.domain.unit() as ctx:
             incident = incident_by_id(ctx, message.incident_id)
             card = find_posting(ctx, incident.id, Purpose.CARD)
+            named = find_posting(ctx, incident.id, Purpose.CHANNEL_NAME)
+            name = incident_channel_name(self.settings, incident)
+            channel = incident.slack_channel_id
             topic_posting = find_posting(ctx, incident.id, Purpose.TOPIC)
             announced = find_posting(ctx, incident.id, Purpose.ANNOUNCEMENT)
             seen = find_posting(ctx, incident.id, Purpose.ANNOUNCED_AS)
@@ -121,6 +125,9 @@ class SlackPort:
             record(self.domain, incident_id, Purpose.ANNOUNCED_AS, announced.channel, fingerprint)
         with self.domain.unit() as ctx:
             refresh_if_newer(ctx, incident_id, version)
+        if channel is not None and (named is None or named.external_id != cards.digest(name)):
+            rename_channel(self.client, channel, name)
+            record(self.domain, incident_id, Purpose.CHANNEL_NAME, channel, cards.digest(name))
 
     def post_entry(self, message: OutboxMessage) -> None:
         """Post a notable timeline entry to the incident channel, once; someone given a role (or offered

@@ -4,11 +4,13 @@ slack_sdk's builtin client leaves TCP_NODELAY unset on its socket, so under load
 frame back until the previous one is acknowledged (measured: acks at 50 per second waited ~20 ms each, 1.4 ms with
 NODELAY). The websocket-client based client sets NODELAY but races its own monitor at start (it opens a second
 connection, hitting apps.connections.open's Tier 1 limit), so the builtin client is kept and its socket tuned on
-every (re)connect.
+every (re)connect. Its reader starts reading a new connection at the next tick of a 100 ms poll, so the first
+envelope after a start or a reconnect (Slack sends at once) waited up to 100 ms in the socket: it polls every
+millisecond instead, as the client already does for its queue.
 
 Each envelope is stamped with the time it arrived, on the domain's clock, before it waits in the client's queue
-for a worker: that is the time of what the request records (:meth:`bot.context.Vigil.unit`), so requests that
-workers take up out of order still land on the timeline in the order Slack sent them.
+for a worker: that is the time of what the request records (:meth:`incidents.context.Domain.unit`), so requests
+that workers take up out of order still land on the timeline in the order Slack sent them.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from slack_bolt.adapter.socket_mode.internals import build_headers, send_respons
 from slack_bolt.request import BoltRequest
 from slack_sdk.socket_mode.builtin import SocketModeClient
 from slack_sdk.socket_mode.client import BaseSocketModeClient
+from slack_sdk.socket_mode.interval_runner import IntervalRunner
 from slack_sdk.socket_mode.request import SocketModeRequest
 
 from bot.context import RECEIVED_AT
@@ -41,10 +44,17 @@ class _Arrived(str):
     """The same moment on the domain's clock."""
 
 
+SESSION_POLL_S = 0.001
+"""How often the reader looks for a new connection to read (slack_sdk's 0.1 s delayed every first envelope); only
+while there is none, as a connected reader blocks on its socket."""
+
+
 class NoDelaySocketModeClient(SocketModeClient):
     def __init__(self, *, clock: TimeSource, **kwargs: Any) -> None:
         self.clock = clock
         super().__init__(**kwargs)
+        self.current_session_runner.event.set()  # the builtin runner stops (it finds no connection to read yet)
+        self.current_session_runner = IntervalRunner(self._run_current_session, SESSION_POLL_S).start()
 
     def connect(self) -> None:
         super().connect()

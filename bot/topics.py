@@ -32,8 +32,7 @@ class TopicKeeper:
     def queue(self, incident_id: int) -> None:
         """Ask for the topic to be brought up to date (one waiting request per incident is enough)."""
         with self.domain.unit() as ctx:
-            key = f"{Topic.CHANNEL_TOPIC}:{incident_id}"
-            enqueue(ctx.session, Topic.CHANNEL_TOPIC, now=ctx.now(), incident_id=incident_id, dedup_key=key)
+            enqueue(ctx.session, Topic.CHANNEL_TOPIC, now=ctx.now(), incident_id=incident_id, once_for=incident_id)
 
     def deliver(self, message: OutboxMessage) -> None:
         """The ``incident.topic`` handler: waits (without counting it as a failure) for the channel's turn."""

@@ -11,7 +11,7 @@ from incidents.context import Ctx
 from incidents.effects import record
 from incidents.enums import ActionCategory, ActionPriority, ActionStatus, SyncState, TimelineKind
 from incidents.errors import NotFound, VigilError
-from incidents.guards import plain, required_text
+from incidents.guards import choice, plain, required_text
 from incidents.models import Action, Incident
 from incidents.outbox import Topic, enqueue
 from incidents.queries import load_incident
@@ -27,23 +27,11 @@ _UNSET: Final = _Unset.UNSET
 
 
 def parse_priority(value: str) -> ActionPriority:
-    try:
-        return ActionPriority(value.strip().lower())
-    except ValueError:
-        raise VigilError(
-            f"Unknown priority {value!r}: use one of {', '.join(p.value for p in ActionPriority)}.",
-            field="priority",
-        ) from None
+    return choice(ActionPriority, value, what="priority", field="priority")
 
 
 def parse_category(value: str) -> ActionCategory:
-    try:
-        return ActionCategory(value.strip().lower().replace("-", "_"))
-    except ValueError:
-        raise VigilError(
-            f"Unknown category {value!r}: use one of {', '.join(c.value for c in ActionCategory)}.",
-            field="category",
-        ) from None
+    return choice(ActionCategory, value, what="category", field="category")
 
 
 def add_action(
@@ -188,11 +176,17 @@ def _queue_sync(ctx: Ctx, incident: Incident, action: Action, tracked: bool) -> 
     if not tracked:
         return
     action.sync_state = SyncState.PENDING if action.tracker_key is None else action.sync_state
+    queue_sync(ctx, action)
+
+
+def queue_sync(ctx: Ctx, action: Action) -> None:
+    """Have the tracker bring the action's issue up to date: one waiting delivery per action is enough, since
+    it reads the action as it is when delivered."""
     enqueue(
         ctx.session,
         Topic.ACTION_CHANGED,
         now=ctx.now(),
-        incident_id=incident.id,
+        incident_id=action.incident_id,
         payload={"action_id": action.id},
-        dedup_key=f"{Topic.ACTION_CHANGED}:{action.id}",
+        once_for=action.id,
     )

@@ -1,7 +1,16 @@
-"""The domain's entry point: one :class:`Domain` per process, one :class:`Ctx` per unit of work."""
+"""The domain's entry point, and the one home of the unit of work: one :class:`Domain` per process, one
+:class:`Ctx` per unit of work.
+
+The rules every unit follows, whichever way the request came in (Slack, the API, Jira's webhook, the CLI, the
+scheduler): everything it does commits together or not at all; it queues on the incident's row instead of
+colliding with other writers (:meth:`Ctx.lock_incident`); it is tried again, after a short jittered pause, when
+another writer got there first (:meth:`Domain.run`); what it records takes the time the request was received;
+and once it commits side effects to the outbox, this process's dispatcher is woken to deliver them.
+"""
 
 from __future__ import annotations
 
+import random
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -9,22 +18,47 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TypeVar
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
-from incidents.db import make_engine, make_sessionmaker, transaction
+from incidents.db import make_engine, make_sessionmaker
 from incidents.errors import Conflict
+from incidents.models import Incident
 from incidents.paging.config import configured_services
 from incidents.policy import Policy, load_policy
 from incidents.settings import Settings
 from incidents.timesource import FrozenTime, SystemTime, TimeSource
-from incidents.unit import ATTEMPTS, lock_incident, pause_before, queued_deliveries, worth_retrying
 
 T = TypeVar("T")
 
 CONFLICT = "Someone changed this incident at the same moment; please try again."
+
+ATTEMPTS = 5
+"""How many times :meth:`Domain.run` tries a unit before the conflict reaches the caller."""
+
+PAUSE = 0.02
+"""The first retry waits up to this many seconds; each later one up to twice as long as the one before."""
+
+_TRY_AGAIN_STATES = frozenset({"40001", "40P01"})
+"""PostgreSQL's serialization failure and deadlock: the transaction was rolled back and may simply run again."""
+
+_DELIVERIES_QUEUED = "vigil.unit.deliveries_queued"
+
+
+@contextmanager
+def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """Commit if the block finishes, roll back everything if it raises: services only ``add`` and ``flush``.
+    The dispatcher's own bookkeeping uses it bare; everything else goes through :meth:`Domain.unit`."""
+    with factory() as session, session.begin():
+        yield session
+
+
+def deliver_on_commit(session: Session) -> None:
+    """Wake the dispatcher once ``session``'s unit commits, so that the outbox rows it queued are delivered now
+    rather than at the dispatcher's next poll (:func:`incidents.outbox.enqueue` calls it for each row)."""
+    session.info[_DELIVERIES_QUEUED] = True
 
 
 @dataclass(frozen=True)
@@ -40,6 +74,21 @@ class Ctx:
 
     def now(self) -> datetime:
         return self.clock.now()
+
+    def lock_incident(
+        self, *, ref: str | None = None, channel: str | None = None, incident_id: int | None = None
+    ) -> None:
+        """Queue behind other writers of the incident named by its ``incident_id``, its ``channel`` or its
+        ``ref`` (a row lock on PostgreSQL; SQLite serialises writers anyway) instead of colliding with them on its
+        version counter. Call it first in the unit, before loading the incident, so that what is loaded is what
+        the previous writer committed."""
+        if incident_id is not None:
+            named = Incident.id == incident_id
+        elif channel is not None:
+            named = Incident.slack_channel_id == channel
+        else:
+            named = Incident.ref == ref
+        self.session.execute(select(Incident.id).where(named).with_for_update())
 
 
 def nothing() -> None:
@@ -79,7 +128,8 @@ class Domain:
         ``received`` is the time of everything the unit records: requests that arrive together are handled by
         a pool of workers, queue on the incident's lock and retry on conflicts in no particular order, and their
         timeline must read in the order Vigil received them. Once the unit has committed side effects to the
-        outbox, the dispatcher is woken to deliver them now rather than at its next poll.
+        outbox (:func:`deliver_on_commit`), the dispatcher is woken to deliver them now rather than at its next
+        poll.
         """
         clock = self.clock if received is None else FrozenTime(received)
         try:
@@ -88,33 +138,36 @@ class Domain:
         except StaleDataError:
             raise Conflict(CONFLICT) from None
         except DBAPIError as exc:
-            if worth_retrying(exc):
+            if _worth_retrying(exc):
                 raise Conflict(CONFLICT) from None
             raise
-        if queued_deliveries(session):
+        if session.info.get(_DELIVERIES_QUEUED):
             self.poke()
 
-    def run(
-        self,
-        work: Callable[[Ctx], T],
-        *,
-        received: datetime | None = None,
-        lock: str | None = None,
-        attempts: int = ATTEMPTS,
-    ) -> T:
-        """``work`` in a unit of work (as of ``received``, see :meth:`unit`), after queueing on the lock of the
-        incident whose reference is ``lock``; run again, after a short jittered pause, if another writer changed
-        the same incident meanwhile (the retry sees the new state). The last :class:`Conflict` reaches the caller.
-        """
+    def run(self, work: Callable[[Ctx], T], *, received: datetime | None = None, attempts: int = ATTEMPTS) -> T:
+        """``work`` in a unit of work (as of ``received``, see :meth:`unit`), run again, after a short jittered
+        pause, if another writer changed the same incident meanwhile (the retry sees the new state; ``work``
+        queues on the incident's lock first, :meth:`Ctx.lock_incident`, so that it rarely has to). The last
+        :class:`Conflict` reaches the caller."""
         for attempt in range(1, attempts + 1):
             if attempt > 1:
-                time.sleep(pause_before(attempt))
+                time.sleep(_pause_before(attempt))
             try:
                 with self.unit(received) as ctx:
-                    if lock is not None:
-                        lock_incident(ctx, ref=lock)
                     return work(ctx)
             except Conflict:
                 if attempt == attempts:
                     raise
         raise AssertionError("unreachable")
+
+
+def _pause_before(attempt: int) -> float:
+    """Seconds to wait before trying ``attempt`` (2, 3, ...) again: full jitter, so writers that collided once
+    do not collide again in step."""
+    return random.uniform(0, PAUSE * 2 ** max(0, attempt - 2))
+
+
+def _worth_retrying(exc: DBAPIError) -> bool:
+    """Whether the database rolled the transaction back only because of another one running at the same time."""
+    state = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
+    return state in _TRY_AGAIN_STATES

@@ -1,7 +1,7 @@
-"""Engine, declarative base and the one place that commits.
+"""Engine, declarative base, column types and the database's failures in words.
 
-Every database change in Vigil happens inside :func:`transaction`; services only ``add`` and ``flush``.
-SQLite (the embedded default) and PostgreSQL (production) are both first-class.
+SQLite (the embedded default) and PostgreSQL (production) are both first-class. Changes are committed by the unit
+of work (:mod:`incidents.context`).
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from sqlalchemy.types import TypeDecorator
 
 from incidents.errors import VigilError
 from incidents.privacy.scan import watch
+from incidents.record.hook import watch as chain
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -103,26 +104,23 @@ def on_postgresql(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
-def insert_or_nothing(session: Session, model: type[Any], rows: list[dict[str, Any]], on: list[str]) -> Any:
+def insert_or_nothing(session: Session, model: type[Any], on: list[str]) -> Any:
     """``INSERT ... ON CONFLICT (on) DO NOTHING`` in the session's dialect (PostgreSQL and SQLite both have it):
     a concurrent insert of the same key waits for the other to commit, then inserts nothing, with no lookup
-    first. Add ``.returning(...)`` to learn which rows went in."""
+    first. Execute it with the rows as parameters (one statement for any number of rows, compiled once and
+    cached, where ``.values(rows)`` would compile anew for each count); add ``.returning(...)`` to learn which
+    rows went in."""
     dialect_insert = postgresql.insert if on_postgresql(session) else sqlite.insert
-    return dialect_insert(model).values(rows).on_conflict_do_nothing(index_elements=on)
+    return dialect_insert(model).on_conflict_do_nothing(index_elements=on)
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
-    """Sessions that scan the free text they write for personal data (:mod:`incidents.privacy.scan`)."""
+    """Sessions that scan the free text they write for personal data (:mod:`incidents.privacy.scan`) and append
+    every chained row they write to the record (:mod:`incidents.record.hook`)."""
     factory = sessionmaker(engine, expire_on_commit=False)
     watch(factory)
+    chain(factory)
     return factory
-
-
-@contextmanager
-def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
-    """One unit of work: commit if the block finishes, roll back everything if it raises."""
-    with factory() as session, session.begin():
-        yield session
 
 
 _URL_SHAPES = "use sqlite:///path/to/vigil.db or postgresql://user:password@host:5432/dbname"

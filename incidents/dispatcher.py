@@ -21,7 +21,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from incidents.db import on_postgresql, transaction
+from incidents.context import transaction
+from incidents.db import on_postgresql
 from incidents.observability import observer, scope
 from incidents.outbox import DONE, FAILED, PENDING, OutboxMessage, Topic
 from incidents.timesource import TimeSource

@@ -13,7 +13,6 @@ from incidents.context import Ctx
 from incidents.enums import TimelineKind
 from incidents.models import AuditEvent, Incident, TimelineEntry
 from incidents.outbox import Topic, enqueue
-from incidents.unit import lock_incident
 
 
 def audit(ctx: Ctx, actor: str, action: str, incident: Incident | None, **details: Any) -> None:
@@ -95,11 +94,11 @@ def changed(ctx: Ctx, incident: Incident) -> None:
     """
     if incident.slack_channel_id is None:
         return
-    lock_incident(ctx, ref=incident.ref)
+    ctx.lock_incident(ref=incident.ref)
     enqueue(
         ctx.session,
         Topic.INCIDENT_CHANGED,
         now=ctx.now(),
         incident_id=incident.id,
-        dedup_key=f"{Topic.INCIDENT_CHANGED}:{incident.id}",
+        once_for=incident.id,
     )

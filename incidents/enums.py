@@ -70,6 +70,8 @@ class TimelineKind(StrEnum):
     """Reports that arrived for the incident, counted together (one entry a minute at most)."""
     PAGE = "page"
     """A page sent, acknowledged, late or escalated."""
+    HOLD = "hold"
+    """A legal hold placed on the incident or released (:mod:`incidents.record.holds`)."""
 
 
 class ActionStatus(StrEnum):

@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from datetime import datetime
+from enum import StrEnum
+from typing import TypeVar
 
 from incidents.errors import VigilError
 
@@ -22,6 +24,24 @@ _NO_BIDI = str.maketrans("", "", BIDI_CONTROLS)
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _DATES_AND_TIMES = re.compile(r"\d{4}-\d{1,2}-\d{1,2}|\d{1,2}:\d{2}(?::\d{2})?")
 _PHONE = re.compile(r"(?<![\w])\+?\(?\d{1,4}\)?(?:[\s.\-/]?\(?\d\)?){6,}(?![\w])")
+
+
+Option = TypeVar("Option", bound=StrEnum)
+
+
+def choice(options: type[Option], value: str, *, what: str, field: str) -> Option:
+    """The option ``value`` names, whatever its case and whether its words are joined by spaces, dashes or
+    underscores; anything else is refused with the options listed, never read as one of them."""
+    wanted = _option_key(value)
+    for option in options:
+        if _option_key(option.value) == wanted:
+            return option
+    listed = ", ".join(option.value for option in options)
+    raise VigilError(f"Unknown {what} {value.strip()!r}: use one of {listed}.", field=field)
+
+
+def _option_key(text: str) -> str:
+    return re.sub(r"[\s_-]+", "_", text.strip()).casefold()
 
 
 def without_bidi(text: str) -> str:

@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import select, tuple_
 
-from incidents.apikey_models import IdempotencyRecord
+from incidents.apikeys.models import IdempotencyRecord
 from incidents.context import Ctx
 from incidents.db import insert_or_nothing
 from incidents.errors import VigilError
@@ -72,8 +72,8 @@ def claim(ctx: Ctx, attempts: Sequence[Attempt]) -> dict[Claimant, IdempotencyRe
         }
         for a in sorted(attempts, key=lambda a: (a.claimant, a.fingerprint))
     ]
-    insert = insert_or_nothing(ctx.session, IdempotencyRecord, rows, ["api_key_id", "key"]).returning(IdempotencyRecord)
-    records = {(r.api_key_id, r.key): r for r in ctx.session.scalars(insert)}
+    insert = insert_or_nothing(ctx.session, IdempotencyRecord, ["api_key_id", "key"]).returning(IdempotencyRecord)
+    records = {(r.api_key_id, r.key): r for r in ctx.session.scalars(insert, rows)}
     taken = [a.claimant for a in attempts if a.claimant not in records]
     if taken:
         found = select(IdempotencyRecord).where(tuple_(IdempotencyRecord.api_key_id, IdempotencyRecord.key).in_(taken))

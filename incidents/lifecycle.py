@@ -13,13 +13,14 @@ from typing import Any
 from sqlalchemy import case, update
 from sqlalchemy.orm.attributes import set_committed_value
 
-from incidents import clocks as clock_service
-from incidents import tasks as task_service
+from incidents.clocks.service import policy_clocks, record_started
 from incidents.context import Ctx
 from incidents.effects import audit, record
 from incidents.enums import Severity, Status, Tier, TimelineKind
 from incidents.errors import VigilError
-from incidents.guards import clean_title, not_in_future, plain, required_text
+from incidents.guards import choice, clean_title, not_in_future, plain, required_text
+from incidents.leadership_title import masked_title
+from incidents.left_open import LeftOpen, WorkLeftOpen, left_open
 from incidents.models import Clock, Incident, IncidentType, RoleAssignment, SeverityChange
 from incidents.paging import service as paging
 from incidents.policy import Policy
@@ -27,7 +28,8 @@ from incidents.provisioning import queue_channel
 from incidents.queries import load_incident
 from incidents.refs import take_refs
 from incidents.severity_guidance import GUIDANCE_KEY, SeverityAnswers, suggest
-from incidents.task_models import Task
+from incidents.tasks.models import Task
+from incidents.tasks.service import apply_playbooks, start_playbooks
 from incidents.timesource import FrozenTime
 
 TRANSITIONS: Mapping[Status, frozenset[Status]] = {
@@ -40,32 +42,15 @@ TRANSITIONS: Mapping[Status, frozenset[Status]] = {
 
 
 def parse_severity(value: str) -> Severity:
-    try:
-        return Severity(value.strip().upper())
-    except ValueError:
-        raise VigilError(
-            f"Unknown severity {value!r}: use one of {', '.join(s.value for s in Severity)}.",
-            field="severity",
-        ) from None
+    return choice(Severity, value, what="severity", field="severity")
 
 
 def parse_status(value: str) -> Status:
-    try:
-        return Status(value.strip().lower())
-    except ValueError:
-        raise VigilError(
-            f"Unknown status {value!r}: use one of {', '.join(s.value for s in Status)}.", field="status"
-        ) from None
+    return choice(Status, value, what="status", field="status")
 
 
 def parse_tier(value: str) -> Tier:
-    try:
-        return Tier(value.strip().lower().replace("-", "_").replace(" ", "_"))
-    except ValueError:
-        raise VigilError(
-            f"Unknown sensitivity tier {value!r}: use one of {', '.join(t.value for t in Tier)}.",
-            field="tier",
-        ) from None
+    return choice(Tier, value, what="sensitivity tier", field="tier")
 
 
 @dataclass(frozen=True)
@@ -198,6 +183,7 @@ def declare_many(ctx: Ctx, declarations: Sequence[Declaration]) -> list[Incident
     opened = [(d, *_open(ctx, d, now)) for d in checked]
     ctx.session.flush()
     for d, incident, clocks in opened:
+        incident.leadership_title = masked_title(incident, parties={})  # its title scanned by the flush; no parties
         _record_declared(ctx, d, incident, clocks, now)
     incidents = [incident for _d, incident, _clocks in opened]
     refs = take_refs(ctx.session, now.year, len(incidents))
@@ -247,7 +233,7 @@ def _open(ctx: Ctx, d: Declaration, now: datetime) -> tuple[Incident, list[Clock
         incident.roles.append(
             RoleAssignment(role=role, person=person, assigned_by=d.actor, assigned_at=now, relieved_at=None)
         )
-    return incident, clock_service.policy_clocks(ctx, incident, actor=d.actor, aware_at=d.detected_at or now)
+    return incident, policy_clocks(ctx, incident, actor=d.actor, aware_at=d.detected_at or now)
 
 
 def _record_declared(ctx: Ctx, d: Declaration, incident: Incident, clocks: list[Clock], now: datetime) -> None:
@@ -284,8 +270,8 @@ def _record_declared(ctx: Ctx, d: Declaration, incident: Incident, clocks: list[
             data={"tier": d.tier.value},
             announce=False,
         )
-    clock_service.record_started(ctx, incident, clocks, actor=d.actor)
-    task_service.start_playbooks(ctx, incident, actor=d.actor)
+    record_started(ctx, incident, clocks, actor=d.actor)
+    start_playbooks(ctx, incident, actor=d.actor)
     if d.in_slack:
         queue_channel(ctx, incident, [d.actor, *d.roles.values(), *d.invite])
 
@@ -338,7 +324,7 @@ def change_severity(ctx: Ctx, ref: str, *, actor: str, severity: Severity, reaso
         audit_action="incident.severity",
         data={"from": previous.value, "to": severity.value, "reason": reason},
     )
-    task_service.apply_playbooks(ctx, incident, actor=actor)
+    apply_playbooks(ctx, incident, actor=actor)
     return incident
 
 
@@ -361,7 +347,7 @@ def change_tier(ctx: Ctx, ref: str, *, actor: str, tier: Tier, reason: str) -> I
         audit_action="incident.tier",
         data={"from": previous.value, "to": tier.value, "reason": reason},
     )
-    task_service.apply_playbooks(ctx, incident, actor=actor)
+    apply_playbooks(ctx, incident, actor=actor)
     return incident
 
 
@@ -424,10 +410,10 @@ def reclassify(
         audit_action="incident.reclassify",
         data={**changes, "reason": reason},
     )
-    clocks = clock_service.policy_clocks(ctx, incident, actor=actor, aware_at=ctx.now())
+    clocks = policy_clocks(ctx, incident, actor=actor, aware_at=ctx.now())
     ctx.session.flush()  # the clocks' timeline entries name their ids
-    clock_service.record_started(ctx, incident, clocks, actor=actor)
-    added = task_service.apply_playbooks(ctx, incident, actor=actor)
+    record_started(ctx, incident, clocks, actor=actor)
+    added = apply_playbooks(ctx, incident, actor=actor)
     return Reclassified(incident, change, clocks, added)
 
 
@@ -454,8 +440,14 @@ def _listed(values: Sequence[str]) -> str:
     return ", ".join(values) or "all"
 
 
-def change_status(ctx: Ctx, ref: str, *, actor: str, status: Status, note: str = "") -> Incident:
-    """Move along the state machine, stamping the matching time anchor the first time it is reached."""
+def change_status(
+    ctx: Ctx, ref: str, *, actor: str, status: Status, note: str = "", confirmed: bool = True
+) -> Incident:
+    """Move along the state machine, stamping the matching time anchor the first time it is reached.
+
+    Resolving with playbook steps, referrals or clocks still open (:mod:`incidents.left_open`) is refused with
+    :class:`WorkLeftOpen` unless ``confirmed``: the ways in where a person resolves pass what that person
+    confirmed, so they can list what is open and ask first. Either way the timeline records what was left."""
     incident = load_incident(ctx, ref)
     previous = incident.status
     if status not in TRANSITIONS[previous]:
@@ -465,6 +457,9 @@ def change_status(ctx: Ctx, ref: str, *, actor: str, status: Status, note: str =
             field="status",
         )
     now = ctx.now()
+    left = left_open(incident, ctx.policy, now) if status is Status.RESOLVED else LeftOpen()
+    if left and not confirmed:
+        raise WorkLeftOpen(incident.ref, left)
     reopening = previous is Status.RESOLVED and status is Status.INVESTIGATING
     if status is not Status.DECLARED and incident.acknowledged_at is None:
         incident.acknowledged_at = now
@@ -480,6 +475,8 @@ def change_status(ctx: Ctx, ref: str, *, actor: str, status: Status, note: str =
     if previous.is_open and not status.is_open:
         paging.resolve_pages(ctx, incident)
     verb = "Reopened" if reopening else f"Status {previous.value} → {status.value}"
+    if left:
+        verb = f"Resolved with {left.summary()} open (was {previous.value})"
     text = f"{verb}: {plain(note)}" if plain(note) else verb
     record(
         ctx,
@@ -488,13 +485,14 @@ def change_status(ctx: Ctx, ref: str, *, actor: str, status: Status, note: str =
         actor=actor,
         text=text,
         audit_action="incident.reopen" if reopening else "incident.status",
-        data={"from": previous.value, "to": status.value},
+        data={"from": previous.value, "to": status.value, **({"left_open": left.as_data()} if left else {})},
     )
     return incident
 
 
-def resolve(ctx: Ctx, ref: str, *, actor: str, note: str = "") -> Incident:
-    return change_status(ctx, ref, actor=actor, status=Status.RESOLVED, note=note)
+def resolve(ctx: Ctx, ref: str, *, actor: str, note: str = "", confirmed: bool = True) -> Incident:
+    """See :func:`change_status` for ``confirmed``."""
+    return change_status(ctx, ref, actor=actor, status=Status.RESOLVED, note=note, confirmed=confirmed)
 
 
 def close(ctx: Ctx, ref: str, *, actor: str, note: str = "") -> Incident:

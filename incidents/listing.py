@@ -14,12 +14,12 @@ from incidents.access.reading import visible
 from incidents.context import Ctx
 from incidents.enums import Severity, Status, Tier
 from incidents.models import Clock
-from incidents.party_tokens import party_tokens
+from incidents.parties.tokens import party_tokens
 from incidents.people import people_by_key
 from incidents.privacy.scan import findings
 from incidents.queries import IncidentFilter, list_incidents
 from incidents.reviews.document import neutral_title
-from incidents.reviews.metrics import time_open
+from incidents.reviews.figures import time_open
 from incidents.reviews.redact import Redactor, role_tokens
 
 

@@ -116,6 +116,8 @@ class Incident(Base):
     the row every change already updates (and version-checks), so numbering an entry costs no query."""
     pii: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     """Where personal data sits in this row's free text (:mod:`incidents.privacy.scan`); None until scanned."""
+    leadership_title: Mapped[str | None] = mapped_column(Text)
+    """The title as leadership reads it (:mod:`incidents.leadership_title`); None until made."""
 
     types: Mapped[list[IncidentType]] = relationship(
         back_populates="incident", cascade="all, delete-orphan", order_by="IncidentType.type"

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from incidents.context import deliver_on_commit
 from incidents.db import Base, UTCDateTime
 
 _QUEUED_KEYS = "vigil.outbox.queued_dedup_keys"
@@ -63,6 +64,8 @@ class Topic(StrEnum):
     """Queued for the page's acknowledgement deadline: escalate if nobody acknowledged; payload ``{"page_id"}``."""
     PAGE_ON_CALL = "page.on_call"
     """Ask the paging service who is on call for a sent page and invite them to the channel; payload ``{"page_id"}``."""
+    RECORD_ANCHOR = "record.anchor"
+    """Post a checkpoint's hash to the record channel, outside the database; payload ``{"seq": int}``."""
     # The scheduler's nudges, one topic per NudgeKind (its ``topic``); payload ``{"nudge_id": int}``.
     NUDGE_UPDATE_DUE = "nudge.update_due"
     NUDGE_CLOCK_REMINDER = "nudge.clock_reminder"
@@ -113,19 +116,22 @@ def enqueue(
     now: datetime,
     incident_id: int | None = None,
     payload: dict[str, Any] | None = None,
-    dedup_key: str | None = None,
+    once_for: int | str | None = None,
 ) -> OutboxMessage | None:
     """Record a side effect to deliver after commit.
 
-    With ``dedup_key``, a message with the same key still waiting to be claimed makes this a no-op (e.g. one
+    With ``once_for`` (what the message is about: an incident's, action's or group's id), a message of the same
+    topic about the same thing still waiting to be claimed makes this a no-op (e.g. one
     "refresh the card" is enough however many changes happen before it is delivered). A message already claimed
     (or waiting on a backoff) does not count: its handler may have read the state before this change, so the
     change gets its own delivery. Returns the new row, or None. Keys queued earlier in the same unit of work are
-    remembered on the session, so the database is asked (without flushing) at most once per key.
+    remembered on the session, so the database is asked (without flushing) at most once per key. A row queued
+    wakes the dispatcher when the unit of work commits (:func:`incidents.context.deliver_on_commit`).
 
     A ``topic`` that is not a :class:`Topic` raises ValueError here, before anything is written.
     """
     topic = Topic(topic)
+    dedup_key = None if once_for is None else f"{topic}:{once_for}"
     if dedup_key is not None:
         queued: set[str] = session.info.setdefault(_QUEUED_KEYS, set())
         if dedup_key in queued:
@@ -152,4 +158,5 @@ def enqueue(
         available_at=now,
     )
     session.add(message)
+    deliver_on_commit(session)
     return message

@@ -38,6 +38,11 @@ _CLI_KEY = re.compile(r"cli:[\w.\-]{1,60}")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 
+def is_email(text: str) -> bool:
+    """Whether ``text`` is written as an e-mail address."""
+    return bool(_EMAIL.fullmatch(text))
+
+
 def is_directory_id(key: str) -> bool:
     """Whether ``key`` is someone Slack can describe (``users.info``), rather than a terminal or API key."""
     return bool(_DIRECTORY_ID.fullmatch(key))
@@ -55,6 +60,14 @@ def upsert_person(ctx: Ctx, key: str, *, display_name: str | None = None, email:
         person.email = email.strip()[:320]
     ctx.session.flush()
     return person
+
+
+def person_by_email(ctx: Ctx, email: str | None) -> str | None:
+    """The Vigil person with this e-mail (case-insensitive), if exactly one."""
+    if not email:
+        return None
+    keys = list(ctx.session.scalars(select(Person.key).where(func.lower(Person.email) == email.lower()).limit(2)))
+    return keys[0] if len(keys) == 1 else None
 
 
 def record_learned(ctx: Ctx, key: str, *, display_name: str | None, email: str | None) -> None:

@@ -21,6 +21,7 @@ from incidents.lifecycle import TRANSITIONS, change_status
 from incidents.mentions import MENTIONS_KEY, Mention, anchored, mentions_data
 from incidents.models import StatusUpdate, TimelineEntry
 from incidents.queries import load_incident
+from incidents.reported_by import reporter_data
 
 
 def add_note(
@@ -33,9 +34,11 @@ def add_note(
     sensitive: bool = False,
     source_url: str | None = None,
     mentions: Sequence[Mention] = (),
+    reported_by: str | None = None,
 ) -> TimelineEntry:
     """A note on the timeline. ``at`` back-dates it to when the thing happened; ``sensitive`` puts it behind a
-    content warning (and out of leadership reviews); ``mentions`` are the people its text names."""
+    content warning (and out of leadership reviews); ``mentions`` are the people its text names; ``reported_by``
+    is who reported it in another system, kept beside the text (:mod:`incidents.reported_by`)."""
     incident = load_incident(ctx, ref)
     text, mentioned = anchored(text, mentions)
     text = required_text(text, "text", label="The note")
@@ -49,7 +52,7 @@ def add_note(
         at=at,
         sensitive=sensitive,
         source_url=source_url,
-        data={MENTIONS_KEY: mentions_data(mentioned)},
+        data={MENTIONS_KEY: mentions_data(mentioned), **reporter_data(reported_by)},
         announce=False,
     )
     ctx.session.flush()  # callers show the entry, with its id
@@ -154,11 +157,13 @@ def post_update(
     next_steps: str = "",
     next_update_in: timedelta | None = None,
     mentions: Sequence[Mention] = (),
+    confirmed: bool = True,
 ) -> StatusUpdate:
     """A status update. The next one falls due per the severity's cadence unless ``next_update_in`` says so;
     ``mentions`` are the people its summary names.
 
-    A status given here moves the incident along the state machine in the same unit of work.
+    A status given here moves the incident along the state machine in the same unit of work (``confirmed``: see
+    :func:`incidents.lifecycle.change_status`).
     """
     incident = load_incident(ctx, ref)
     if not incident.status.is_open:
@@ -170,7 +175,7 @@ def post_update(
             raise VigilError(
                 f"{incident.ref} cannot move from {incident.status.value} to {status.value}.", field="status"
             )
-        change_status(ctx, ref, actor=actor, status=status)
+        change_status(ctx, ref, actor=actor, status=status, confirmed=confirmed)
     if next_update_in is not None and next_update_in <= timedelta(0):
         raise VigilError("The next update must be in the future.", field="next_update_in")
     cadence = ctx.policy.update_cadence_minutes(incident.severity)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,23 +15,26 @@ from incidents.db import make_engine, make_sessionmaker
 from incidents.policy import load_policy
 from incidents.privacy.detector import detector
 from incidents.timesource import ManualTime
-from tests.dbs import BACKENDS, empty_tables, fresh_database
+from tests.dbs import BACKENDS, empty_tables, fresh_database, postgresql_unreachable
 from vigil.process import settle_heap
 
 START = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 
 
-@pytest.fixture(scope="session", autouse=True)
+@pytest.fixture(scope="session")
 def personal_data_detector() -> None:
-    """Built once per test process and then moved out of the garbage collector's view, as ``vigil serve`` does at
-    start (:func:`vigil.process.settle_heap`): no test's first write pays for it, and full collections do not walk
-    Presidio's and spaCy's objects in the middle of a test's acks."""
+    """Built once per test process, before its first test with a database (the tests that write text), and then
+    moved out of the garbage collector's view, as ``vigil serve`` does at start (:func:`vigil.process.settle_heap`):
+    no test's first write pays for it, and full collections do not walk Presidio's and spaCy's objects in the middle
+    of a test's acks. A process that runs no such test (the emulators', the parsers') never builds it."""
     detector()
     settle_heap()
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
-def db_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def db_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, personal_data_detector: None
+) -> Iterator[str]:
     with fresh_database(request.param, tmp_path_factory.mktemp("db")) as url:
         yield url
 
@@ -65,7 +69,28 @@ def backend(engine: Engine) -> str:
     return engine.dialect.name
 
 
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Under CI=true the PostgreSQL half must run: a server that does not answer fails the run, in one line."""
+    if os.environ.get("CI") == "true" and not hasattr(session.config, "workerinput"):
+        reason = postgresql_unreachable()
+        if reason:
+            pytest.exit(reason, returncode=pytest.ExitCode.TESTS_FAILED)
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "tests/emulators" in str(Path(str(item.fspath))):
             item.add_marker(pytest.mark.emulator)
+        callspec = getattr(item, "callspec", None)
+        if callspec is not None and "postgresql" in callspec.params.values():
+            item.add_marker(pytest.mark.postgresql)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Locally, a PostgreSQL that does not answer skips the tests that need it before their fixtures try it; the
+    summary says why in one line (the skips all come from here)."""
+    if item.get_closest_marker("postgresql") and os.environ.get("CI") != "true":
+        reason = postgresql_unreachable()
+        if reason:
+            pytest.skip(f"{reason}. The PostgreSQL half of the suite is skipped")

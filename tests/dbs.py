@@ -6,6 +6,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
 
 import psycopg
@@ -30,12 +31,11 @@ def fresh_database(backend: str, tmp_dir: Path) -> Iterator[str]:
     try:
         admin = psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=5)
     except psycopg.OperationalError as exc:
-        raise RuntimeError(
-            f"PostgreSQL is not reachable at {PG_ADMIN_URL} ({exc}). Start it with: "
-            "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start"
-        ) from None
+        raise RuntimeError(_unreachable(exc)) from None
     with admin:
         admin.execute(f'CREATE DATABASE "{name}"')
+        # A test database is thrown away: its commits need not wait for the disk.
+        admin.execute(f'ALTER DATABASE "{name}" SET synchronous_commit TO off')
     base = PG_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://", 1)
     url = f"{base}/{name}"
     try:
@@ -46,8 +46,28 @@ def fresh_database(backend: str, tmp_dir: Path) -> Iterator[str]:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+@cache
+def postgresql_unreachable() -> str | None:
+    """Why the tests cannot reach PostgreSQL, in one line; None when it answers. Asked once per test process."""
+    try:
+        psycopg.connect(PG_ADMIN_URL, connect_timeout=5).close()
+    except psycopg.OperationalError as exc:
+        return _unreachable(exc)
+    return None
+
+
+def _unreachable(exc: psycopg.OperationalError) -> str:
+    reason = " ".join(str(exc).split())
+    return (
+        f"PostgreSQL is not reachable at {PG_ADMIN_URL} ({reason}); start it with: "
+        "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start"
+    )
+
+
 def empty_tables(engine: Engine) -> None:
-    """Remove every row but keep the schema: much faster than migrating again for each test."""
+    """Remove every row but keep the schema: much faster than migrating again for each test. PostgreSQL's TRUNCATE
+    (about 0.2 s here) rather than DELETE (a few ms), because it leaves each table as new: rows read without an
+    ORDER BY come back in the order they were written, which DELETE's reused space would not keep."""
     tables = [t.name for t in reversed(metadata.sorted_tables)]
     with engine.begin() as connection:
         if engine.dialect.name == "postgresql":

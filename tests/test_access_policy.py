@@ -20,17 +20,20 @@ from sqlalchemy import event
 
 from bot.ids import Purpose
 from bot.review_port import Target
-from incidents import apikeys, lifecycle, parties, referrals, timeline
+from incidents import lifecycle, timeline
 from incidents.access import Act, Audience, ViewerKind, Who, allows, counts_restricted
 from incidents.access.reading import open_incident
 from incidents.access.viewers import make_viewer
-from incidents.apikeys import READ, WRITE
+from incidents.apikeys import service as apikeys
+from incidents.apikeys.service import READ, WRITE
 from incidents.context import Domain
 from incidents.enums import Severity, Tier
 from incidents.errors import NotFound, VigilError
-from incidents.party_models import PartyRole
+from incidents.parties import service as parties
+from incidents.parties.models import PartyRole
 from incidents.people import upsert_person
 from incidents.queries import IncidentFilter, list_incidents
+from incidents.referrals import service as referrals
 from incidents.reviews import (
     Format,
     ReviewFields,
@@ -343,6 +346,7 @@ def slack_surface(domain: Domain, refs: dict[Tier, str], templates: ReviewTempla
     return seen
 
 
+@pytest.mark.slow  # the whole table through every surface; the other tests here take one case each
 def test_every_surface_answers_as_the_policy_says(
     domain: Domain, db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -10,7 +10,11 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
+import pytest
+
 from bench.chaos import Chaos, Outcome, run_chaos
+
+pytestmark = [pytest.mark.slow, pytest.mark.postgresql]
 
 SHORT = Chaos(
     incidents=24,

@@ -254,7 +254,8 @@ def test_reading_never_creates_a_database(bare: Run, tmp_path: Path) -> None:
     assert list(tmp_path.iterdir()) == []
     code, out, _ = bare("db", "upgrade")
     assert code == 0 and out.startswith(f"Created the database {tmp_path / 'vigil.db'} at revision ")
-    assert bare("list") == (0, "No open incidents (--all includes resolved and closed ones).\n", "")
+    default = f"vigil: using the default database {tmp_path / 'vigil.db'} (set VIGIL_DATABASE_URL to choose)\n"
+    assert bare("list") == (0, "No open incidents (--all includes resolved and closed ones).\n", default)
     assert "nothing to do" in bare("db", "upgrade")[1]
 
 
@@ -285,6 +286,7 @@ def empty_postgresql_database() -> Iterator[str]:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+@pytest.mark.postgresql
 def test_postgresql_mistakes_are_one_line(bare: Run, monkeypatch: pytest.MonkeyPatch) -> None:
     server = PG_ADMIN_URL.rsplit("/", 1)[0]
     monkeypatch.setenv("VIGIL_DATABASE_URL", f"{server}/vigil_never_created")
@@ -304,6 +306,7 @@ def test_postgresql_mistakes_are_one_line(bare: Run, monkeypatch: pytest.MonkeyP
         assert code == 1 and one_line(err) and "lacks Vigil's tables" in err and "run `vigil db upgrade`" in err
 
 
+@pytest.mark.postgresql
 def test_serve_migrates_sqlite_itself_and_refuses_an_old_postgresql_schema(
     bare: Run, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

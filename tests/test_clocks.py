@@ -3,10 +3,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from incidents import clocks, metrics
-from incidents.clock_state import ClockState, clock_standing
+from incidents import figures
+from incidents.clocks import service as clocks
+from incidents.clocks.deadlines import add_business_days
+from incidents.clocks.standing import ClockState, clock_standing
 from incidents.context import Domain
-from incidents.deadlines import add_business_days
 from incidents.errors import NotFound, VigilError
 from incidents.queries import get_incident
 from incidents.timesource import FrozenTime, ManualTime
@@ -159,7 +160,7 @@ def test_the_trends_count_clocks_by_the_same_rule(domain: Domain, clock: ManualT
     ref = clocks_on_the_edges(domain, clock, margin)
     with domain.unit() as ctx:
         now = ctx.now()
-        outcomes = metrics.clock_outcomes(ctx, START - timedelta(days=30), now)
+        outcomes = figures.clock_outcomes(ctx, START - timedelta(days=30), now)
         counted = {c.regime: (c.met, c.missed, c.running) for c in outcomes}
         shown = {c.regime: clock_standing(c, now).state for c in get_incident(ctx, ref).clocks}
     as_counts = {

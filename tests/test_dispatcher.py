@@ -43,8 +43,8 @@ def test_rows_store_the_topics_value(domain: Domain) -> None:
     assert stored == "incident.declared" and type(stored) is str
 
 
-def test_dedup_key_coalesces_pending_messages(domain: Domain) -> None:
-    _queue(domain, 3, dedup_key="card:1")
+def test_once_for_coalesces_pending_messages(domain: Domain) -> None:
+    _queue(domain, 3, once_for=1)
     assert len(_states(domain)) == 1
 
 
@@ -163,16 +163,18 @@ def test_a_live_holder_keeps_its_rows_past_the_lease(domain: Domain) -> None:
     _queue(live, 2)
     delivered = Counter[int]()
     lease = timedelta(seconds=0.3)
+    started = threading.Event()
 
     def slow(message: OutboxMessage) -> None:
         delivered[message.id] += 1
+        started.set()
         time.sleep(1.0)
 
     holder = Dispatcher(live.factory, {TOPIC: slow}, live.clock, lease=lease)
     other = Dispatcher(live.factory, {TOPIC: slow}, live.clock, lease=lease)
     thread = threading.Thread(target=holder.run_once)
     thread.start()
-    time.sleep(0.1)
+    assert started.wait(10), "the holder never started delivering"
     while thread.is_alive():
         assert other.run_once() == 0
         time.sleep(0.05)
@@ -184,10 +186,11 @@ def test_a_row_queued_during_a_slow_delivery_is_delivered_without_waiting_for_it
     """A declare's provisioning must not wait behind a slow delivery (a review upload, a Slack call held by a
     429): the running dispatcher hands a new row to a free worker at once, and a stop lets the slow one finish."""
     live = Domain(domain.engine, domain.factory, domain.policy, SystemTime())
-    release, finished = threading.Event(), Counter[str]()
+    slow_started, release, finished = threading.Event(), threading.Event(), Counter[str]()
 
     def handler(message: OutboxMessage) -> None:
         if message.payload["i"] == 0:
+            slow_started.set()
             release.wait(10)
         finished[str(message.payload["i"])] += 1
 
@@ -197,7 +200,7 @@ def test_a_row_queued_during_a_slow_delivery_is_delivered_without_waiting_for_it
     runner = threading.Thread(target=dispatcher.run_forever, kwargs={"poll": 5.0})
     runner.start()
     try:
-        time.sleep(0.2)  # the slow row is claimed and its handler waits
+        assert slow_started.wait(10), "the slow row was never claimed"
         with live.unit() as ctx:
             enqueue(ctx.session, TOPIC, now=ctx.now(), payload={"i": 1})
         deadline = time.monotonic() + 3

@@ -20,7 +20,8 @@ from bot.ids import ViewId
 from emulators.jira import JiraEmulator
 from emulators.jira.testing import running
 from emulators.slack import SlackEmulator
-from incidents import actions, apikeys
+from incidents import actions
+from incidents.apikeys import service as apikeys
 from incidents.context import Domain
 from incidents.links import web_url
 from incidents.people import upsert_person

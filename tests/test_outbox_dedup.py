@@ -22,8 +22,8 @@ def _rows(domain: Domain) -> list[OutboxMessage]:
 
 def test_due_message_absorbs_later_ones(domain: Domain, clock: ManualTime) -> None:
     with domain.unit() as ctx:
-        enqueue(ctx.session, TOPIC, now=clock.now(), dedup_key="k")
-        enqueue(ctx.session, TOPIC, now=clock.now(), dedup_key="k")
+        enqueue(ctx.session, TOPIC, now=clock.now(), once_for="k")
+        enqueue(ctx.session, TOPIC, now=clock.now(), once_for="k")
     assert len(_rows(domain)) == 1
 
 
@@ -33,11 +33,11 @@ def test_change_during_delivery_gets_its_own_message(domain: Domain, clock: Manu
     def handler(message: OutboxMessage) -> None:
         if not seen:
             with domain.unit() as ctx:  # a change committed while this delivery is in flight
-                enqueue(ctx.session, TOPIC, now=clock.now(), dedup_key="k")
+                enqueue(ctx.session, TOPIC, now=clock.now(), once_for="k")
         seen.append(message.id)
 
     with domain.unit() as ctx:
-        enqueue(ctx.session, TOPIC, now=clock.now(), dedup_key="k")
+        enqueue(ctx.session, TOPIC, now=clock.now(), once_for="k")
     dispatcher = Dispatcher(domain.factory, {TOPIC: handler}, clock, lease=timedelta(seconds=60))
     dispatcher.drain()
     assert len(seen) == 2

@@ -8,18 +8,20 @@ import re
 import pytest
 from sqlalchemy import select, text
 
-from incidents import actions, referrals, tasks, timeline
+from incidents import actions, timeline
 from incidents.context import Domain
 from incidents.errors import NotFound, VigilError
 from incidents.models import AuditEvent
-from incidents.parties import NotMember, add_party, erase_party, list_parties, parse_role
-from incidents.party_models import PartyRole
-from incidents.party_tokens import party_tokens
+from incidents.parties.models import PartyRole
+from incidents.parties.service import NotMember, add_party, erase_party, list_parties, parse_role
+from incidents.parties.tokens import party_tokens
 from incidents.queries import get_incident
-from incidents.referral_models import Referral
+from incidents.referrals import service as referrals
+from incidents.referrals.models import Referral
 from incidents.reviews import ReviewFields, get_or_start_review, update_review
 from incidents.schema import metadata
-from incidents.task_models import Task
+from incidents.tasks import service as tasks
+from incidents.tasks.models import Task
 from tests.helpers import declared_ref
 
 JANE = {"name": "Jane Doe", "handle": "@jdoe_99", "account_id": "acc-4471", "contact": "jane.doe@example.org"}

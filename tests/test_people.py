@@ -216,6 +216,7 @@ def test_the_actions_digest_names_owners_without_slack(domain: Domain, clock: Ma
     assert isinstance(listed, list) and listed[0]["owner_name"] == "Ana Lima"
 
 
+@pytest.mark.slow  # plays the whole demo
 def test_the_demo_record_names_its_people(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.delenv("VIGIL_DATABASE_URL", raising=False)
     assert main(["demo"]) == 0

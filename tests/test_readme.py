@@ -10,6 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from web.api.schemas import DeclareRequest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -24,6 +26,7 @@ def _first_block(text: str) -> str:
     return re.search(r"```sh\n(.*?)```", text, re.DOTALL).group(1)  # type: ignore[union-attr]
 
 
+@pytest.mark.slow
 def test_the_terminal_walkthrough_runs_as_written(tmp_path: Path) -> None:
     script = _first_block(_section("Running an incident from the terminal"))
     env = {k: v for k, v in os.environ.items() if not k.startswith(("VIGIL_", "SLACK_", "JIRA_"))}

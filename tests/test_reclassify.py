@@ -9,13 +9,14 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from incidents import lifecycle, tasks
+from incidents import lifecycle
 from incidents.context import Domain
 from incidents.enums import Severity, Status, Tier, TimelineKind
 from incidents.errors import VigilError
 from incidents.models import AuditEvent
 from incidents.queries import get_incident
 from incidents.reviews import Audience, Format, load_templates, render_review
+from incidents.tasks import service as tasks
 from incidents.timesource import ManualTime
 from tests.conftest import START
 from tests.helpers import declared_ref

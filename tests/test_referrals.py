@@ -8,13 +8,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from incidents import referrals
 from incidents.context import Domain
 from incidents.errors import ConfigError, NotFound, VigilError
 from incidents.policy import load_policy
 from incidents.queries import get_incident
-from incidents.referral_models import ReferralStatus
-from incidents.referrals import UNSET, ReferralChanges
+from incidents.referrals import service as referrals
+from incidents.referrals.models import ReferralStatus
+from incidents.referrals.service import UNSET, ReferralChanges
 from incidents.scheduling.config import SchedulingSettings
 from incidents.scheduling.models import Nudge, NudgeKind
 from incidents.scheduling.tick import tick

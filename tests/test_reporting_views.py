@@ -20,25 +20,32 @@ import pytest
 from sqlalchemy import Engine, inspect, text
 from sqlalchemy.engine import make_url
 
-from incidents import actions, clocks, lifecycle, migrate, referrals, tasks, timeline
-from incidents.clock_state import clock_standing
+from incidents import actions, lifecycle, migrate, timeline
+from incidents.clocks import service as clocks
+from incidents.clocks.standing import clock_standing
 from incidents.context import Ctx, Domain
 from incidents.db import make_engine, make_sessionmaker
 from incidents.enums import ActionPriority, ActionStatus, Severity, Status, SyncState, Tier
-from incidents.metrics import clock_outcomes
+from incidents.figures import clock_outcomes
 from incidents.models import Clock
+from incidents.parties import service as parties
+from incidents.parties.models import PartyRole
 from incidents.policy import load_policy
-from incidents.referral_models import ReferralStatus
-from incidents.referrals import ReferralChanges
+from incidents.privacy.rescan import rescan
+from incidents.referrals import service as referrals
+from incidents.referrals.models import ReferralStatus
+from incidents.referrals.service import ReferralChanges
 from incidents.schema import metadata
-from incidents.task_models import Task
+from incidents.tasks import service as tasks
+from incidents.tasks.models import Task
 from incidents.timesource import ManualTime
 from tests.dbs import fresh_database
 from tests.helpers import declare
 from vigil.cli import main
 
+pytestmark = pytest.mark.postgresql
 ALICE = "U_ALICE"
-MIGRATION = "b3c5d7e9f1a2"
+MIGRATION = "170bcf39e71d"
 BEFORE = "c6e8a0b2d4f3"
 VERSION_1_HEAD = "a2b4c6d8e0f1"
 """The last migration before version 2 of the views."""
@@ -74,6 +81,7 @@ WRITTEN = (
     "DSP-4411",  # a referral's external reference
     "LE-REF-4242",  # a restricted incident's referral's external reference
     "Person declined contact",  # a referral's reason to decline
+    "John Smith",  # a party named in a standard incident's title
 )
 """Text people wrote, and who they are: none of it may reach a view."""
 
@@ -116,7 +124,7 @@ def scenario(pg_url: str) -> Iterator[Scenario]:
         ).ref
         named = declare(
             ctx,
-            title="Threats against the host named John Smith",
+            title="John Smith threatened a host",
             types=["fraud_scam"],
             severity=Severity.SEV3,
             region=None,
@@ -139,6 +147,7 @@ def scenario(pg_url: str) -> Iterator[Scenario]:
         (55, partial(_finished_action, ref=standard)),
         (60, partial(_tracked_action, ref=restricted, key="SAFE-2", due=None)),
         (70, partial(lifecycle.change_tier, ref=made_restricted, tier=Tier.RESTRICTED, reason="a minor", actor=ALICE)),
+        (75, partial(parties.add_party, ref=named, actor=ALICE, role=PartyRole.AFFECTED_PERSON, name="John Smith")),
         (
             120,
             partial(lifecycle.change_severity, ref=standard, severity=Severity.SEV3, reason="contained", actor=ALICE),
@@ -222,7 +231,7 @@ def by_ref(engine: Engine, view: str, ref: str, order: str = "1") -> list[dict[s
 
 
 def test_the_version_names_its_migration_and_its_documentation(reporting: Engine) -> None:
-    assert rows(reporting, "version") == [{"version": 2, "migration": MIGRATION, "documentation": "docs/reporting.md"}]
+    assert rows(reporting, "version") == [{"version": 3, "migration": MIGRATION, "documentation": "docs/reporting.md"}]
 
 
 def test_incidents_show_restricted_ones_as_leadership_sees_them(reporting: Engine, scenario: Scenario) -> None:
@@ -254,11 +263,11 @@ def test_incidents_show_restricted_ones_as_leadership_sees_them(reporting: Engin
         True,
     )
     assert restricted["jurisdictions"] == "EU, US" and restricted["seconds_to_resolve"] is None
-    # A standard title in which the scan found personal data gives way to the neutral one, as does the title of an
-    # incident made restricted after it was declared.
+    # A standard title reads as leadership reads it (its parties and the personal data the scan found masked); a
+    # restricted incident's, even one made restricted after it was declared, gives way to the neutral title.
     assert (incidents[scenario.named]["title"], incidents[scenario.named]["title_is_neutral"]) == (
-        "fraud_scam · SEV3",
-        True,
+        "Affected person threatened a host",
+        False,
     )
     assert incidents[scenario.made_restricted]["title"] == "fraud_scam · SEV3 · APAC"
 
@@ -551,6 +560,14 @@ def timeless(engine: Engine) -> dict[str, list[dict[str, Any]]]:
     }
 
 
+def _rescan(url: str) -> None:
+    """``vigil redaction rescan``, which makes the titles leadership reads for rows migrated without them."""
+    engine = make_engine(url)
+    with Domain(engine, make_sessionmaker(engine), load_policy(), ManualTime(START)).unit() as ctx:
+        rescan(ctx)
+    engine.dispose()
+
+
 def test_the_views_come_back_after_a_downgrade_and_the_role_after_renewal(
     reporting: Engine,
     scenario: Scenario,
@@ -566,6 +583,9 @@ def test_the_views_come_back_after_a_downgrade_and_the_role_after_renewal(
     with reporting.connect() as connection:
         assert connection.execute(text("SELECT count(*) FROM pg_namespace WHERE nspname = 'reporting'")).scalar() == 0
     migrate.upgrade(scenario.url)
+    titles = {r["ref"]: (r["title"], r["title_is_neutral"]) for r in rows(reporting, "incidents")}
+    assert titles[scenario.named] == ("fraud_scam · SEV3", True), "until a rescan stores it, never the title as typed"
+    _rescan(scenario.url)
     after = timeless(reporting)
     # the downgrade dropped the tables of tasks and referrals (made after version 1), and their rows with them
     assert (after.pop("tasks"), after.pop("referrals")) == ([], [])

@@ -9,10 +9,11 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Engine, text
 
-from incidents import migrate
+from incidents import migrate, timeline
 from incidents.context import Domain
 from incidents.db import make_engine
 from incidents.models import AuditEvent
+from incidents.queries import get_incident
 from incidents.schema import metadata
 from incidents.settings import Settings
 from tests.dbs import BACKENDS, fresh_database
@@ -61,6 +62,43 @@ def test_migrating_keeps_the_rows_that_hang_off_an_incident(backend: str, tmp_pa
         engine.dispose()
         assert before[0] > 0 and before[1] > 0
         assert after == before
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_who_reported_an_api_note_moves_beside_its_text_and_back(backend: str, tmp_path: Path) -> None:
+    """Notes the intake API wrote before 170bcf39e71d held ``reported_by`` inside their text; upgrading moves it into
+    the entry's data (which leadership reads as "the reporter"), downgrading puts it back. Notes people wrote keep
+    their words, whatever they say."""
+    with fresh_database(backend, tmp_path) as url:
+        domain = Domain.from_settings(Settings(database_url=url))
+        ref = declared_ref(domain)
+        with domain.unit() as ctx:
+            timeline.add_note(
+                ctx, ref, actor="api:hotline", text="Caller called back", reported_by="zorblat quinnamere"
+            )
+            timeline.add_note(ctx, ref, actor="U_ALICE", text="Reported by a neighbour: loud music")
+        domain.engine.dispose()
+        notes = text("SELECT author, text FROM timeline_entries WHERE kind = 'note' ORDER BY id")
+        engine = make_engine(url)
+        migrate.downgrade(url, "5a61cd41a822")
+        with engine.connect() as connection:
+            assert [tuple(row) for row in connection.execute(notes)] == [
+                ("api:hotline", "Reported by zorblat quinnamere: Caller called back"),
+                ("U_ALICE", "Reported by a neighbour: loud music"),
+            ]
+        migrate.upgrade(url)
+        with engine.connect() as connection:
+            assert [tuple(row) for row in connection.execute(notes)] == [
+                ("api:hotline", "Caller called back"),
+                ("U_ALICE", "Reported by a neighbour: loud music"),
+            ]
+        engine.dispose()
+        domain = Domain.from_settings(Settings(database_url=url))
+        with domain.unit() as ctx:
+            entries = [e for e in get_incident(ctx, ref).timeline if e.kind == "note"]
+            assert [e.data.get("reported_by") for e in entries] == ["zorblat quinnamere", None]
+            assert entries[0].pii is None, "its old scan's offsets were the old text's: it is scanned again"
+        domain.engine.dispose()
 
 
 def test_audit_events_are_append_only(domain: Domain) -> None:

@@ -6,13 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from incidents import lifecycle, tasks
+from incidents import lifecycle
 from incidents.context import Domain
 from incidents.enums import Severity, Tier, TimelineKind
 from incidents.errors import ConfigError, NotFound, VigilError
 from incidents.policy import load_policy
 from incidents.queries import get_incident
-from incidents.task_models import TaskStatus
+from incidents.tasks import service as tasks
+from incidents.tasks.models import TaskStatus
 from incidents.timesource import ManualTime
 from tests.conftest import START
 from tests.helpers import declared_ref

@@ -5,6 +5,7 @@ not at the dispatcher's next poll."""
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,17 +20,19 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from emulators.slack import SlackEmulator
-from incidents import apikeys
-from incidents.context import Domain
+from incidents.apikeys import service as apikeys
+from incidents.context import ATTEMPTS, Domain
+from incidents.dispatcher import Dispatcher
 from incidents.enums import Severity, TimelineKind
+from incidents.errors import VigilError
 from incidents.models import Incident, TimelineEntry
+from incidents.outbox import Topic, enqueue
 from incidents.queries import get_incident
 from incidents.scheduling.config import SchedulingSettings
 from incidents.scheduling.models import Nudge
 from incidents.scheduling.tick import tick
 from incidents.settings import Settings
 from incidents.timesource import ManualTime, SystemTime
-from incidents.unit import ATTEMPTS
 from tests.api.conftest import DECLARE, WEB_BASE, client_for
 from tests.bot.conftest import TEST_BACKOFF, bot_settings
 from tests.helpers import declared_ref
@@ -180,3 +183,40 @@ def test_an_api_declare_reaches_slack_without_waiting_for_the_dispatchers_poll(
 def _channel_of(domain: Domain, ref: str) -> str | None:
     with domain.unit() as ctx:
         return ctx.session.scalar(select(Incident.slack_channel_id).where(Incident.ref == ref))
+
+
+def test_a_unit_that_queued_a_delivery_wakes_the_dispatcher_once_it_has_committed(domain: Domain) -> None:
+    """Whatever queues a row (a service, here the outbox itself), the commit of its unit wakes the dispatcher,
+    which finds the row; a unit that queued nothing, or was rolled back, leaves it asleep until its poll."""
+    live = Domain(domain.engine, domain.factory, domain.policy, SystemTime())
+    delivered: list[str | None] = []
+    dispatcher = Dispatcher(live.factory, {Topic.INCIDENT_CHANGED: lambda m: delivered.append(m.dedup_key)}, live.clock)
+    woken = 0
+
+    def poke() -> None:
+        nonlocal woken
+        woken += 1
+        dispatcher.poke()
+
+    live.poke = poke
+    runner = threading.Thread(target=dispatcher.run_forever, kwargs={"poll": 30.0})
+    runner.start()
+    try:
+        time.sleep(0.2)  # the dispatcher's first look has found nothing: it now sleeps for its poll
+        with live.unit():
+            pass
+        with pytest.raises(VigilError), live.unit() as ctx:
+            enqueue(ctx.session, Topic.INCIDENT_CHANGED, now=ctx.now(), once_for="rolled back")
+            raise VigilError("refused after queueing")
+        assert woken == 0
+        started = time.monotonic()
+        with live.unit() as ctx:
+            enqueue(ctx.session, Topic.INCIDENT_CHANGED, now=ctx.now(), once_for="committed")
+        while not delivered and time.monotonic() - started < 3:
+            time.sleep(0.02)
+        took = time.monotonic() - started
+    finally:
+        dispatcher.stop()
+        runner.join(10)
+    assert (delivered, woken) == ([f"{Topic.INCIDENT_CHANGED}:committed"], 1)
+    assert took < 1.0, f"the row was delivered {took:.2f} s after its unit committed"

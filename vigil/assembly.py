@@ -16,6 +16,7 @@ from datetime import timedelta
 from slack_sdk import WebClient
 
 from bot.adapter import SlackAdapter
+from bot.record_anchor import anchor_handlers
 from bot.socket_mode import SocketModeHandler
 from incidents.context import Domain
 from incidents.dispatcher import LEASE, Backoff, Dispatcher
@@ -55,6 +56,7 @@ class Runtime:
         handlers |= self.slack.triage_handlers()  # posts about groups, not incidents
         self.pager = pager or build_pager(domain, settings)
         handlers |= paging_handlers(domain, self.pager)
+        handlers |= anchor_handlers(self.client, domain, settings)  # the record's checkpoints, posted
         self.dispatcher = Dispatcher(
             domain.factory,
             handlers,

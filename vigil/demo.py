@@ -68,6 +68,9 @@ class Demo:
                 None,
             )
         )
+        asked = next((b["text"]["text"] for b in view.view["blocks"] if b["type"] == "section"), None)
+        if asked:
+            print(f"  the form asks {who}: {self.named(asked)}")
         self.emu.submit_view(view.id, user, {str(k): {str(k): v} for k, v in values.items()})
         shown = {str(k): [self.names.get(x, x) for x in v] if isinstance(v, list) else v for k, v in values.items()}
         print(f"  {who} fills in the form: {shown}")
@@ -230,7 +233,8 @@ def _play(demo: Demo, general: str) -> str:
     print("  sam accepts command with the button")
     demo.settle()
     demo.say("sam", channel, "status mitigated no further contact possible")
-    demo.say("sam", channel, "resolve host safe; police informed")
+    demo.say("sam", channel, "resolve host safe; police informed")  # steps are still open: a form asks first
+    demo.modal("sam", ViewId.RESOLVE, {Field.NOTE: "host safe; police informed; legal follows up the steps"})
     return ref
 
 

@@ -1,8 +1,9 @@
 """``vigil serve``: run the bot (Socket Mode by default, ``--http`` for HTTP mode) with the outbox dispatcher.
 
-Refuses to start, with one line naming what is missing, when a token is absent or the database is not at the
-latest schema. The process keeps no incident state in memory, so several replicas may serve one database.
-:class:`Bot` is the running bot as ``vigil serve`` and ``vigil try`` both start it.
+Refuses to start, with one line saying what to fix and exit status 2, when a setting is unknown (a typo), a token
+is absent, of the wrong kind or refused by Slack, or the database is not at the latest schema. The process keeps
+no incident state in memory, so several replicas may serve one database. :class:`Bot` is the running bot as
+``vigil serve`` and ``vigil try`` both start it.
 
 SIGTERM stops it gracefully and exits 0: it stops taking work (HTTP mode stops accepting and lets requests under
 way finish; Socket Mode closes its connection, so Slack sends to the other replicas), steps down from the scheduler
@@ -18,6 +19,7 @@ import signal
 import sys
 import threading
 from collections.abc import Callable
+from importlib import metadata
 from types import TracebackType
 from typing import TYPE_CHECKING
 
@@ -25,32 +27,23 @@ from slack_bolt.error import BoltError
 from slack_sdk.errors import SlackApiError
 
 from incidents.context import Domain
+from incidents.db import database_location
+from incidents.errors import VigilError
 from incidents.observability import log_as_json
-from incidents.privacy.detector import detector
 from incidents.scheduling.service import start_scheduler
-from incidents.settings import Settings, load_settings
+from incidents.settings import Settings, database_notice, load_settings, unknown_settings
+from vigil import slack_tokens
 from vigil.assembly import Runtime
+from vigil.warm import warm
 
 if TYPE_CHECKING:
+    from bot.socket_mode import SocketModeHandler
     from web.server import WebServer
 
-MANIFEST_HINT = "create the Slack app from slack-app-manifest.yaml (README, 'Run it in Slack') and export it"
 QUIET_LIBRARIES = ("presidio-analyzer",)
 """Libraries that narrate their start at INFO (Presidio lists its thirty recognizers): kept to warnings, so the
 start-up log says what Vigil is doing."""
-
-
-def missing_configuration(settings: Settings, *, http: bool) -> str | None:
-    """The first missing variable as a sentence, or None when the bot can start in this mode."""
-    needed = [("SLACK_BOT_TOKEN", settings.slack_bot_token)]
-    if http:
-        needed.append(("SLACK_SIGNING_SECRET", settings.slack_signing_secret))
-    else:
-        needed.append(("SLACK_APP_TOKEN", settings.slack_app_token))
-    for name, value in needed:
-        if not value:
-            return f"{name} is not set; {MANIFEST_HINT}."
-    return None
+log = logging.getLogger(__name__)
 
 
 def settle_heap() -> None:
@@ -62,25 +55,35 @@ def settle_heap() -> None:
 
 
 class SlackUnreachable(Exception):
-    """Slack refused the bot's token or did not answer at start; the message is one line saying which."""
+    """Slack refused one of the app's tokens or did not answer at start; the message is one line saying which."""
+
+    @classmethod
+    def at_start(cls, exc: BoltError | SlackApiError | OSError, token: str, api_url: str) -> SlackUnreachable:
+        """``exc``, raised while Slack was asked with ``token`` (the variable holding it), as one line. Bolt
+        reports a refused bot token as a BoltError raised while handling Slack's answer, which it keeps."""
+        answer = exc if isinstance(exc, SlackApiError) else exc.__context__
+        reason = answer.response.get("error") if isinstance(answer, SlackApiError) else None
+        if reason in slack_tokens.AUTH_ERRORS:
+            return cls(slack_tokens.refused(token, str(reason)))
+        return cls(f"Slack at {api_url} refused or did not answer ({reason or exc}).")
 
 
 class Bot:
     """The bot: the Slack app and its outbox dispatcher, the personal-data detector and the scheduler. Built (which
-    checks the token with Slack), then run inside ``with``; leaving it stops the scheduler and the dispatcher."""
+    checks the token with Slack, then pays what the first request would otherwise pay: :mod:`vigil.warm`), then
+    run inside ``with``; leaving it stops the scheduler and the dispatcher."""
 
     def __init__(self, settings: Settings, domain: Domain) -> None:
         self.settings, self.domain = settings, domain
         try:
             self.runtime = Runtime(settings, domain)
         except (BoltError, SlackApiError, OSError) as exc:
-            reason = exc.response.get("error") if isinstance(exc, SlackApiError) else exc
-            raise SlackUnreachable(f"Slack at {settings.slack_api_url} refused or did not answer ({reason}).") from None
+            raise SlackUnreachable.at_start(exc, slack_tokens.BOT_TOKEN, settings.slack_api_url) from None
+        warm(domain, self.runtime.templates)  # before any request can arrive
 
     def __enter__(self) -> Bot:
         self.runtime.start_dispatcher()
-        detector()  # built now (about two seconds), not by the first request that writes text
-        settle_heap()
+        settle_heap()  # before HTTP mode answers (Socket Mode has settled before connecting: this one is short)
         self.scheduler = start_scheduler(self.domain, self.settings)
         return self
 
@@ -104,12 +107,28 @@ class Bot:
 
         return WebServer(build_web_app(self.domain), host=host, port=port)
 
-    def run_socket_mode(self, stopping: threading.Event, operator: WebServer | None) -> None:
-        """Serve over Socket Mode (and ``operator``, if any) until ``stopping`` is set."""
+    def connect_socket_mode(self) -> SocketModeHandler:
+        """Open the Socket Mode connection before anything else starts, so a refused app-level token stops the
+        start with one line (:class:`SlackUnreachable` naming SLACK_APP_TOKEN). A request arriving before the bot
+        is entered leaves its deliveries in the outbox for the dispatcher to take up."""
+        settle_heap()  # now, not in ``with`` (after Slack can send): the full collection pauses every thread
+        connection = self.runtime.socket_mode()
+        sdk_log = connection.client.logger
+        sdk_log.addFilter(_nothing)  # the SDK logs the refusal, then raises it: said once, below, in one line
+        try:
+            connection.connect()
+        except (BoltError, SlackApiError, OSError) as exc:
+            raise SlackUnreachable.at_start(exc, slack_tokens.APP_TOKEN, self.settings.slack_api_url) from None
+        finally:
+            sdk_log.removeFilter(_nothing)
+        return connection
+
+    def run_socket_mode(
+        self, connection: SocketModeHandler, stopping: threading.Event, operator: WebServer | None
+    ) -> None:
+        """Serve over the connection (and ``operator``, if any) until ``stopping`` is set."""
         if operator is not None:
             operator.start()
-        connection = self.runtime.socket_mode()
-        connection.connect()
         try:
             while not stopping.wait(timeout=1.0):
                 pass
@@ -119,17 +138,29 @@ class Bot:
                 operator.stop()
 
 
-def stop_on_sigterm() -> threading.Event:
-    """An event that SIGTERM sets (it would otherwise end the process at once, mid-delivery)."""
-    stopping = threading.Event()
+def _nothing(_record: logging.LogRecord) -> bool:
+    """A log filter that lets nothing through."""
+    return False
 
-    def handle(_signal: int, _frame: object) -> None:
+
+def stopping_on(*signals: signal.Signals) -> threading.Event:
+    """An event that any of ``signals`` sets (each would otherwise end the process at once, mid-delivery, leaving
+    behind what it should have cleaned up)."""
+    stopping = threading.Event()
+    stop_also_on(stopping, *signals)
+    return stopping
+
+
+def stop_also_on(stopping: threading.Event, *signals: signal.Signals) -> None:
+    """From now on ``signals`` set ``stopping`` too."""
+
+    def handle(number: int, _frame: object) -> None:
         if not stopping.is_set():
-            logging.getLogger(__name__).info("SIGTERM: taking no new work; finishing what is under way")
+            log.info("%s: taking no new work; finishing what is under way", signal.Signals(number).name)
         stopping.set()
 
-    signal.signal(signal.SIGTERM, handle)
-    return stopping
+    for each in signals:
+        signal.signal(each, handle)
 
 
 SWITCH_INTERVAL_S = 0.0005
@@ -142,12 +173,48 @@ at 100 commands a second (bench/bot_ack_latency.py --modal)."""
 def serve(*, http: bool, host: str, http_port: int, prepare_database: Callable[[Settings], str | None]) -> int:
     """Serve Slack over Socket Mode, or with ``http`` over HTTP on ``host:http_port`` (Socket Mode's operator server
     listens on ``host`` too). ``prepare_database`` readies the database once the configuration is complete (the
-    command decides how: migrate, or refuse), or says in a sentence why the bot cannot use it."""
-    settings = load_settings()
-    problem = missing_configuration(settings, http=http) or prepare_database(settings)
-    if problem is not None:
-        print(f"vigil serve: {problem}", file=sys.stderr)
-        return 2
+    command decides how: migrate, or refuse), or says in a sentence why the bot cannot use it.
+
+    Every mistake in the configuration or the credentials stops it with one line and exit status 2, before it
+    takes any request: a setting it does not know, a token of the wrong kind, one Slack refuses."""
+    stopping = stopping_on(signal.SIGTERM)  # first: a SIGTERM while it starts stops it as gracefully
+    try:
+        settings = load_settings()
+        problem = unknown_settings() or slack_tokens.token_problem(settings, http=http) or prepare_database(settings)
+        if problem is not None:
+            raise VigilError(problem)
+        _configure_logging(settings)
+        bot = Bot(settings, Domain.from_settings(settings))
+    except VigilError as exc:
+        return _refuse(exc.message)
+    except SlackUnreachable as exc:
+        return _refuse(str(exc))
+    port, hint = (http_port, "pass --port") if http else (settings.metrics_port, "set another VIGIL_METRICS_PORT")
+    build = bot.http_server if http else bot.operator_server
+    try:
+        server = build(host, port) if port is not None else None
+    except OSError as exc:
+        bot.runtime.stop()
+        return _refuse(f"cannot listen on {host}:{port} ({exc.strerror}); {hint}.")
+    if not http:  # Ctrl-C too, once the connection opens: from then on only leaving `with bot` closes everything
+        stop_also_on(stopping, signal.SIGINT)
+    try:
+        connection = None if http else bot.connect_socket_mode()
+    except SlackUnreachable as exc:
+        bot.runtime.stop()
+        return _refuse(str(exc))
+    with bot:
+        _log_start(settings)
+        if connection is None:
+            assert server is not None
+            server.serve_forever()  # uvicorn handles SIGTERM itself, then passes it on to ``stopping``
+        else:
+            bot.run_socket_mode(connection, stopping, server)
+    return 0
+
+
+def _configure_logging(settings: Settings) -> None:
+    """The bot's log: INFO and up, as text or JSON lines, without the libraries' narration."""
     sys.setswitchinterval(SWITCH_INTERVAL_S)
     logging.getLogger().setLevel(logging.INFO)
     for library in QUIET_LIBRARIES:
@@ -155,23 +222,21 @@ def serve(*, http: bool, host: str, http_port: int, prepare_database: Callable[[
     if settings.log_format == "json":
         log_as_json()
 
+
+def _log_start(settings: Settings) -> None:
+    """Once everything has started: the version and the database it serves (never its password), and where that
+    came from when the environment does not name it."""
+    location = database_location(settings.database_url)
+    log.info("Vigil %s; %s", _version(), database_notice(settings, location) or f"using the database {location}")
+
+
+def _version() -> str:
     try:
-        bot = Bot(settings, Domain.from_settings(settings))
-    except SlackUnreachable as exc:
-        print(f"vigil serve: {exc}", file=sys.stderr)
-        return 2
-    port, hint = (http_port, "pass --port") if http else (settings.metrics_port, "set another VIGIL_METRICS_PORT")
-    build = bot.http_server if http else bot.operator_server
-    try:
-        server = build(host, port) if port is not None else None
-    except OSError as exc:
-        bot.runtime.stop()
-        print(f"vigil serve: cannot listen on {host}:{port} ({exc.strerror}); {hint}.", file=sys.stderr)
-        return 2
-    stopping = stop_on_sigterm()
-    with bot:
-        if http and server is not None:
-            server.serve_forever()  # uvicorn handles SIGTERM itself, then passes it on to ``stopping``
-        else:
-            bot.run_socket_mode(stopping, server)
-    return 0
+        return metadata.version("vigil")
+    except metadata.PackageNotFoundError:
+        return "(not installed as a package)"
+
+
+def _refuse(problem: str) -> int:
+    print(f"vigil serve: {problem}", file=sys.stderr)
+    return 2

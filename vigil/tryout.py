@@ -8,7 +8,8 @@ the API, how to type ``/incident`` as one of the emulated people, and how to see
 PagerDuty has an app, not an address one can ``curl``, so a small console stands in for it: ``GET /`` lists the
 pages, ``POST /acknowledge`` presses Acknowledge as the person on call; the acknowledgement comes back to the
 incident's channel through PagerDuty's webhook, as in production. Everything runs on loopback, on a scratch SQLite
-database in a temporary directory that is deleted when Ctrl-C stops it all.
+database in a temporary directory that is deleted when Ctrl-C stops it all (or SIGTERM, or SIGHUP: a closed
+terminal, a process manager, ``kill``).
 
 The environment is not read: it may hold a real workspace's or Jira's credentials, and nothing here may reach them.
 """
@@ -21,8 +22,8 @@ import json
 import os
 import secrets
 import shlex
+import signal
 import tempfile
-import threading
 from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -35,23 +36,20 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 from bot.http import SLACK_EVENTS_PATH
 from emulators.pagerduty import PagerDutyEmulator
 from emulators.slack import SlackEmulator
-from incidents import apikeys, migrate
+from emulators.slack.playground import CHANNELS, PEOPLE, SIGNED_IN, email, seed
+from incidents import migrate
+from incidents.apikeys import service as apikeys
 from incidents.context import Domain
 from incidents.errors import VigilError
 from incidents.paging.delivery import Pager
 from incidents.paging.wiring import paging_handlers
 from vigil.emulated import EmulatedPaging, emulated_settings
-from vigil.process import Bot, SlackUnreachable
+from vigil.process import Bot, SlackUnreachable, stopping_on
 from web.server import WebServer
 
 T = TypeVar("T")
 
 LOOPBACK = "127.0.0.1"
-PEOPLE = ("maya", "sam", "lee")
-SIGNED_IN = "maya"
-"""Who the emulator's "Sign in with Slack" signs in, with no password: the playground answers on loopback only."""
-CHANNELS = ("general", "triage", "incidents")
-"""Everyone is in each; reports wait for triage in the second, incidents are announced in the last."""
 EXAMPLE_DECLARE: dict[str, Any] = {
     "title": "Coordinated harassment of a creator after a livestream",
     "types": ["hate_harassment"],
@@ -162,21 +160,22 @@ class Playground:
 
 
 def try_everything(args: argparse.Namespace) -> int:
+    stopping = stopping_on(signal.SIGTERM, signal.SIGHUP)  # first: stopped while starting, it still cleans up
     with ExitStack() as stack:
         database = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="vigil-try-"))) / "vigil-try.db"
         url = f"sqlite:///{database}"
         migrate.upgrade(url)
         emulator = SlackEmulator(host=LOOPBACK, port=args.slack_port)
         emu = _bound(lambda: stack.enter_context(emulator), args.slack_port, "--slack-port")
-        triage, announce = _seed(emu)
-        on_call = (ON_CALL.title(), _email(ON_CALL))
+        workspace = seed(emu)
+        on_call = (ON_CALL.title(), email(ON_CALL))
         paging = EmulatedPaging.start(stack.enter_context(PagerDutyEmulator()), on_call)
         base_url = f"http://{LOOPBACK}:{args.port}"
         settings = emulated_settings(
             emu,
             url,
-            announce_channel=announce,
-            triage_channel=triage,
+            announce_channel=workspace.announce,
+            triage_channel=workspace.triage,
             oidc_discovery_url=emu.oidc_configuration_url,
             oidc_client_id=emu.client_id,
             oidc_client_secret=emu.client_secret,
@@ -206,21 +205,9 @@ def try_everything(args: argparse.Namespace) -> int:
         playground = Playground(base_url, emu.base_url, database, token, channels, console.url, paged)
         print(playground.instructions(), flush=True)
         with contextlib.suppress(KeyboardInterrupt):
-            threading.Event().wait()  # until Ctrl-C
+            stopping.wait()  # until Ctrl-C, SIGTERM or SIGHUP
     print("Stopped; the scratch database is gone.")
     return 0
-
-
-def _email(name: str) -> str:
-    return f"{name}@example.com"
-
-
-def _seed(emu: SlackEmulator) -> tuple[str, str]:
-    """The workspace's people and channels; returns the triage and announcements channels' ids."""
-    people = [emu.add_user(name, name.title(), _email(name)) for name in PEOPLE]
-    emu.oidc_login_as(people[PEOPLE.index(SIGNED_IN)])
-    _general, triage, announce = (emu.add_channel(name, members=people) for name in CHANNELS)
-    return triage, announce
 
 
 def _bound(start: Callable[[], T], port: int, option: str) -> T:

@@ -10,6 +10,7 @@ without the body. Slack's own payloads stay well under the cap.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -28,30 +29,47 @@ class BodyLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        declared = _content_length(scope)
-        received = 0
-        refused = False
+        logged = False
 
-        def refuse(what: str) -> HTTPException:
-            nonlocal refused
-            if not refused:
+        def log_once(what: str) -> None:
+            nonlocal logged
+            if not logged:
                 client = scope.get("client") or ("?",)
                 log.warning("refused a request to %s from %s: body too large (%s)", _path(scope), client[0], what)
-                refused = True
-            return HTTPException(413, f"The request body is larger than {_size(self.max_bytes)}; send less.")
+                logged = True
 
-        async def limited_receive() -> Message:
-            nonlocal received
-            if refused or (declared is not None and declared > self.max_bytes):
-                raise refuse(f"Content-Length {declared}")
-            message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > self.max_bytes:
-                    raise refuse(f"{received} bytes streamed")
-            return message
+        await self.app(scope, limited(scope, receive, self.max_bytes, on_refusal=log_once), send)
 
-        await self.app(scope, limited_receive, send)
+
+def limited(
+    scope: Scope, receive: Receive, max_bytes: int, *, on_refusal: Callable[[str], None] | None = None
+) -> Receive:
+    """``receive`` that refuses a body over ``max_bytes`` with ``HTTPException(413)``: on the first read when its
+    Content-Length says so, else as soon as the bytes streamed pass it. The app-wide cap and each intake API
+    operation's own (smaller) cap both read through it."""
+    declared = _content_length(scope)
+    received = 0
+    refused = False
+
+    def refuse(what: str) -> HTTPException:
+        nonlocal refused
+        refused = True
+        if on_refusal is not None:
+            on_refusal(what)
+        return HTTPException(413, f"The request body is larger than {_size(max_bytes)}; send less.")
+
+    async def limited_receive() -> Message:
+        nonlocal received
+        if refused or (declared is not None and declared > max_bytes):
+            raise refuse(f"Content-Length {declared}")
+        message = await receive()
+        if message["type"] == "http.request":
+            received += len(message.get("body", b""))
+            if received > max_bytes:
+                raise refuse(f"{received} bytes streamed")
+        return message
+
+    return limited_receive
 
 
 def _content_length(scope: Scope) -> int | None:
@@ -68,4 +86,6 @@ def _path(scope: Scope) -> str:
 
 
 def _size(n: int) -> str:
-    return f"{n // (1024 * 1024)} MiB" if n % (1024 * 1024) == 0 else f"{n} bytes"
+    if n % (1024 * 1024) == 0:
+        return f"{n // (1024 * 1024)} MiB"
+    return f"{n // 1024} KiB" if n % 1024 == 0 else f"{n} bytes"

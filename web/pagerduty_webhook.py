@@ -22,11 +22,9 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
-from sqlalchemy import select
 
-from incidents.context import Ctx, Domain
+from incidents.context import Domain
 from incidents.paging import service
-from incidents.paging.models import Page
 from web.refusal import refuse, signed_json_object
 
 log = logging.getLogger(__name__)
@@ -80,23 +78,15 @@ def apply_event(domain: Domain, event: dict[str, Any], received: datetime) -> bo
     if kind not in ("incident.acknowledged", "incident.resolved") or not isinstance(key, str):
         return False
     agent = event.get("agent") if isinstance(event.get("agent"), dict) else None
+    if kind == "incident.resolved" and agent is not None and agent.get("type") == "service_reference":
+        return False  # an Events API resolve: Vigil's own, coming back
     by = str(agent.get("summary") or "") if agent is not None else ""
     at = min(_when(event.get("occurred_at")) or received, received)
-
-    def work(ctx: Ctx) -> bool:
-        if kind == "incident.acknowledged":
-            before = _acknowledged_at(ctx, key)
-            found = service.acknowledged(ctx, key, by=by or "someone", at=at)
-            return found is not None and before is None and found.acknowledged_at is not None
-        if agent is not None and agent.get("type") == "service_reference":
-            return False  # an Events API resolve: Vigil's own, coming back
-        return service.resolved_remotely(ctx, key, by=by, at=at) is not None
-
-    return domain.run(work, received=received)
-
-
-def _acknowledged_at(ctx: Ctx, key: str) -> datetime | None:
-    return ctx.session.scalar(select(Page.acknowledged_at).where(Page.dedup_key == key))
+    resolved = kind == "incident.resolved"
+    return domain.run(
+        lambda ctx: service.answered(ctx, key, resolved=resolved, by=by, at=at, provider="PagerDuty"),
+        received=received,
+    )
 
 
 def _when(value: object) -> datetime | None:

@@ -1,5 +1,5 @@
-"""How the unauthenticated edges in ``web`` (Jira's and PagerDuty's webhooks) refuse a request: one log line, one
-small answer; :mod:`bot.http` refuses Slack's events the same way.
+"""How the unauthenticated edges in ``web`` (Jira's, PagerDuty's and JSM's webhooks) refuse a request: one log
+line, one small answer; :mod:`bot.http` refuses Slack's events the same way.
 
 The log line names the caller's address and the reason, never the body, a token or a header's value: these
 endpoints are open to anyone, and whatever they log, anyone can write. A 401 answers only "unauthorized" so a

@@ -30,11 +30,12 @@ from bot.blocks.text import (
     section,
     when,
 )
-from incidents.clock_state import clock_standing
+from incidents.clocks.standing import clock_standing
 from incidents.enums import ActionStatus
 from incidents.models import Clock, Incident
 from incidents.paging.models import Page
 from incidents.policy import Policy
+from incidents.record.models import LegalHold
 from incidents.scheduling.plan import next_update_due
 from incidents.signals.queries import GroupView
 
@@ -93,9 +94,10 @@ def card(
     *,
     signals: Sequence[GroupView] = (),
     pages: Sequence[Page] = (),
+    holds: Sequence[LegalHold] = (),
 ) -> Rendered:
     """``signals``: the groups of signals attached to the incident (its "Signals: …" line); ``pages``: its pages
-    (the "Paging" section)."""
+    (the "Paging" section); ``holds``: its legal holds in place."""
     labels = ", ".join(policy.types[t].label for t in incident.type_names if t in policy.types)
     severity = policy.severities[incident.severity]
     fields = [
@@ -132,6 +134,17 @@ def card(
     if signals_text is not None:
         blocks.append(section(signals_text))
     blocks += pages_section(pages, policy)
+    for hold in holds:
+        blocks.append(
+            section(
+                md(
+                    ":lock: *Legal hold* for {}, placed by {} on {}",
+                    hold.matter,
+                    mention(hold.placed_by),
+                    when(hold.placed_at),
+                )
+            )
+        )
     blocks += progress_section(incident, now)
     blocks += referrals_section(incident, policy, now.date())
     blocks += [divider(), context(md("Updated {} · `/incident help` for commands", when(incident.updated_at)))]

@@ -121,7 +121,7 @@ def sync_failed(action: Action, commander: str | None, reason: str) -> Rendered:
     who = md("{} ", mention(commander)) if commander else ""
     text = md(
         ":warning: {}the action “{}” could not be synced to Jira ({}). It is kept in Vigil; "
-        "`vigil actions resync` tries again.",
+        "`vigil jira resync` tries again.",
         who,
         action.title,
         reason,

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from bot.blocks.text import Block, clip, context, link, md, option, plain, section
+from bot.blocks.text import Block, Mrkdwn, clip, context, link, md, mention, option, plain, section, when
 from bot.ids import Field, ViewId
 from incidents.enums import Status, Tier
 from incidents.guards import TITLE_MAX
+from incidents.left_open import LeftOpen, OpenItem
 from incidents.lifecycle import TRANSITIONS
 from incidents.models import Incident
-from incidents.party_models import PartyRole
+from incidents.parties.models import PartyRole
 from incidents.policy import Policy, SeverityGuidance
 from incidents.severity_guidance import Suggestion
 
@@ -238,6 +239,40 @@ def referral_modal(incident: Incident, policy: Policy, origin: Origin) -> Block:
             _input(Field.NOTE, "Note", _text(multiline=True, max_length=3000), optional=True),
         ],
     }
+
+
+def resolve_modal(ref: str, left: LeftOpen, note: str, origin: Origin) -> Block:
+    """Resolving would leave work open: what is, and the note typed with the command, before resolving anyway
+    (or keeping the incident open, which changes nothing)."""
+    items = [
+        *(md("• Step #{}: {} ({}){}", s.id, s.text, s.owner, _due(s)) for s in left.steps),
+        *(
+            md("• Referral #{}: {}{}{}", r.id, r.text, md(", with {}", mention(r.owner)) if r.owner else "", _due(r))
+            for r in left.referrals
+        ),
+        *(md("• Clock #{}: {} ({}){}", c.id, c.text, c.owner, _due(c)) for c in left.clocks),
+    ]
+    return {
+        "type": "modal",
+        "callback_id": ViewId.RESOLVE,
+        "title": plain(f"Resolve {ref}", 24),
+        "submit": plain("Resolve anyway"),
+        "close": plain("Keep it open"),
+        "private_metadata": origin.dump(),
+        "blocks": [
+            section(md("*{} still has {} open:*", ref, left.summary())),
+            section(Mrkdwn("\n".join(items))),
+            context("Resolving leaves them open, and the timeline records what was left."),
+            _input(Field.NOTE, "Note", _text(multiline=True, initial=note, max_length=3000), optional=True),
+        ],
+    }
+
+
+def _due(item: OpenItem) -> Mrkdwn:
+    if item.due is None:
+        return Mrkdwn("")
+    due = when(item.due) if isinstance(item.due, datetime) else md("{}", item.due.isoformat())
+    return md(", due {}{}", due, " (late)" if item.late else "")
 
 
 def done_modal(title: str, text: str) -> Block:

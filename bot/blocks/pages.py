@@ -1,7 +1,7 @@
-"""The card's paging: each page (service, where it stands, who acknowledged) and who is on call.
+"""The card's paging: each page (service or person paged, where it stands, who acknowledged) and who is on call.
 
 The card is seen by everyone in the incident channel, who may all see the incident; the names are the
-responders the paging service gave, never anyone the incident is about.
+responders the paging service gave or the people paged by hand, never anyone the incident is about.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 from bot.blocks.text import Block, Mrkdwn, join, md, section, when
 from incidents.paging.models import Page, PageState
+from incidents.paging.people import addressee_of, page_name
 from incidents.policy import Policy
 
 
@@ -18,16 +19,14 @@ def pages_section(found: Sequence[Page], policy: Policy) -> list[Block]:
     if not found:
         return []
     lines = [_line(p, policy) for p in found]
-    on_call = [person["name"] or person["email"] for p in found for person in p.on_call]
+    on_call = [person["name"] or person["email"] for p in found if addressee_of(p) is None for person in p.on_call]
     if on_call:
         lines.append(md("On call: {}", ", ".join(dict.fromkeys(on_call))))
     return [section(join("\n", [Mrkdwn("*Paging*"), *lines]))]
 
 
 def _line(page: Page, policy: Policy) -> Mrkdwn:
-    known = policy.paging.services.get(page.service)
-    name = known.label if known is not None else page.service
-    return md("• {}: {}", name, _standing(page))
+    return md("• {}: {}", page_name(page, policy.paging), _standing(page))
 
 
 def _standing(page: Page) -> Mrkdwn:

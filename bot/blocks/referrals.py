@@ -11,8 +11,8 @@ from datetime import date
 from bot.blocks.text import Block, Mrkdwn, join, md, mention, section
 from incidents.models import Incident
 from incidents.policy import Policy
-from incidents.referral_models import Referral
-from incidents.referrals import is_overdue, kind_label, referrals_of
+from incidents.referrals.models import Referral
+from incidents.referrals.service import is_overdue, kind_label, referrals_of
 
 CARD_LIMIT = 10
 """Open referrals listed by name; more are counted (a section holds at most 3,000 characters)."""

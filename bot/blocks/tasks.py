@@ -9,8 +9,8 @@ from datetime import datetime
 from bot.blocks.text import Block, Mrkdwn, context, header, md, plain, section, when
 from bot.ids import ActionId, Field, ViewId
 from incidents.models import Incident
-from incidents.task_models import Task, TaskStatus
-from incidents.tasks import progress, tasks_of
+from incidents.tasks.models import Task, TaskStatus
+from incidents.tasks.service import progress, tasks_of
 
 MAX_OPEN_SHOWN = 20
 """Each open step takes two blocks (its text, its buttons) and a message holds at most 50."""

@@ -16,7 +16,6 @@ from incidents.context import Ctx
 from incidents.inbound import first_time
 from incidents.people import people_by_key
 from incidents.queries import find_by_channel
-from incidents.unit import lock_incident
 
 
 @dataclass(frozen=True)
@@ -62,7 +61,7 @@ def capture(
     permalink = client.chat_getPermalink(channel=channel, message_ts=ts).get("permalink")
 
     def work(ctx: Ctx) -> Captured:
-        lock_incident(ctx, ref=ref)
+        ctx.lock_incident(ref=ref)
         if event_id is not None and not first_time(ctx, "slack", event_id):
             return Captured(ref, added=False)
         if still_wanted is not None and not still_wanted():
@@ -81,7 +80,7 @@ def capture(
         )
         return Captured(ref, added=entry is not None)
 
-    return vigil.run(work)
+    return vigil.domain.run(work)
 
 
 def known_names(ctx: Ctx, slack_text: str) -> dict[str, str]:
@@ -97,9 +96,9 @@ def uncapture(
     concurrent reaction events settle on Slack's final state whatever order they run in)."""
 
     def work(ctx: Ctx) -> bool:
-        lock_incident(ctx, ref=ref)
+        ctx.lock_incident(ref=ref)
         if not first_time(ctx, "slack", event_id) or still_wanted():
             return False
         return timeline.remove_captured(ctx, ref, actor=actor, external_id=external_id(channel, ts))
 
-    return vigil.run(work)
+    return vigil.domain.run(work)

@@ -13,10 +13,10 @@ from bot.context import Vigil, received_at
 from bot.forms import party_form
 from bot.ids import Field, ViewId
 from bot.listeners.common import errors_beside_fields
-from incidents import parties
 from incidents.access import Who
 from incidents.context import Ctx
 from incidents.errors import VigilError
+from incidents.parties import service as parties
 
 
 def register(app: App, vigil: Vigil) -> None:
@@ -31,6 +31,7 @@ def register(app: App, vigil: Vigil) -> None:
             incident_ref = ref
 
             def add(ctx: Ctx) -> str:
+                ctx.lock_incident(ref=incident_ref)
                 added = parties.add_party(
                     ctx,
                     incident_ref,
@@ -43,7 +44,7 @@ def register(app: App, vigil: Vigil) -> None:
                 )
                 return added.token
 
-            token = vigil.run(add, received=received_at(context), lock=incident_ref)
+            token = vigil.domain.run(add, received=received_at(context))
         if ack.response is not None:
             return
         text = md("Added to {} as *{}*. `/incident parties` lists them.", incident_ref, token)

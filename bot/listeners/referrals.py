@@ -14,9 +14,9 @@ from bot.context import Vigil, received_at
 from bot.forms import referral_form
 from bot.ids import Field, ViewId
 from bot.listeners.common import errors_beside_fields
-from incidents import referrals
 from incidents.context import Ctx
 from incidents.errors import VigilError
+from incidents.referrals import service as referrals
 
 
 def register(app: App, vigil: Vigil) -> None:
@@ -31,6 +31,7 @@ def register(app: App, vigil: Vigil) -> None:
             incident_ref = ref
 
             def refer(ctx: Ctx) -> tuple[int, str, str]:
+                ctx.lock_incident(ref=incident_ref)
                 referral = referrals.open_referral(
                     ctx,
                     incident_ref,
@@ -44,7 +45,7 @@ def register(app: App, vigil: Vigil) -> None:
                 due = referral.due_date.isoformat() if referral.due_date else "no due date"
                 return referral.id, referrals.kind_label(ctx.policy, referral.kind), due
 
-            number, label, due = vigil.run(refer, received=received_at(context), lock=incident_ref)
+            number, label, due = vigil.domain.run(refer, received=received_at(context))
         if ack.response is not None:
             return
         text = md(

@@ -33,6 +33,7 @@ from incidents.reviews import (
     Audience,
     Review,
     ReviewStatus,
+    gate_findings,
     get_or_start_review,
     mark_not_personal,
     publish_review,
@@ -40,8 +41,7 @@ from incidents.reviews import (
     submit_for_review,
     update_review,
 )
-from incidents.reviews.gate import PersonalDataFound, digest, review_findings
-from incidents.unit import lock_incident
+from incidents.reviews.gate import PersonalDataFound, digest
 
 log = logging.getLogger(__name__)
 
@@ -66,13 +66,14 @@ def register(app: App, vigil: Vigil) -> None:
             changes, ticked = form_fields(view["state"]["values"]), form_not_personal(view["state"]["values"])
 
             def save(ctx: Ctx) -> dict[str, Any]:
+                ctx.lock_incident(ref=ref)
                 review = update_review(ctx, ref, changes, actor=user)
                 if ticked:  # what was rewritten in the same save is no longer a finding, so there is nothing to mark
-                    texts = [f.text for f in review_findings(review) if digest(f.text) in ticked]
+                    texts = [f.text for f in gate_findings(ctx, review) if digest(f.text) in ticked]
                     mark_not_personal(ctx, ref, texts, actor=user)
                 return _preview(ctx, ref, user, notice="Saved. This is how the summary will read in the channel.")
 
-            preview = vigil.run(save, received=received_at(context), lock=ref)
+            preview = vigil.domain.run(save, received=received_at(context))
         except VigilError as exc:
             field = exc.field if exc.field in FORM_FIELDS else FALLBACK_FIELD
             ack(response_action="errors", errors={field: exc.message})
@@ -97,7 +98,7 @@ def register(app: App, vigil: Vigil) -> None:
             user, ref = body["user"]["id"], str(action.get("value") or "")
 
             def run(ctx: Ctx) -> dict[str, Any]:
-                lock_incident(ctx, ref=ref)
+                ctx.lock_incident(ref=ref)
                 step(ctx, ref, actor=user)
                 return _preview(ctx, ref, user, notice=done)
 
@@ -134,10 +135,10 @@ def _outcome(
     """The modal after a button: ``run``'s preview (as of ``received``, the click); the form with the findings
     when the publish gate refused; or the refusal shown above the unchanged preview."""
     try:
-        return vigil.run(run, received=received)
+        return vigil.domain.run(run, received=received)
     except PersonalDataFound as exc:
         try:
-            with vigil.unit() as ctx:
+            with vigil.domain.unit() as ctx:
                 return review_form(ref, get_or_start_review(ctx, ref, actor=user), findings=exc.findings)
         except Exception:
             log.exception("could not show the findings of the review of %s", ref)
@@ -148,7 +149,7 @@ def _outcome(
         log.exception("review step on %s failed", ref)
         refusal = UNEXPECTED
     try:
-        with vigil.unit() as ctx:
+        with vigil.domain.unit() as ctx:
             return _preview(ctx, ref, user, notice=refusal)
     except Exception:
         return done_modal(f"Review {ref}", refusal)

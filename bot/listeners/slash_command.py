@@ -4,7 +4,9 @@ Commands in an incident channel are acknowledged at once and answered through th
 (ephemeral), so the ack never waits on the database. A quick declare is the exception: its reply, with the new
 reference, rides on the ack itself, so the declarer learns it even while Slack's Web API is failing. Forms
 (declare, update) are opened with views.open after the ack (``/incident review`` starts the review first, so
-the form is pre-filled). Text that does not parse is refused on the ack.
+the form is pre-filled). Text that does not parse is refused on the ack. A resolve (or ``status resolved``) that
+would leave playbook steps, referrals or clocks open resolves nothing: it opens a form listing them, whose submit
+resolves anyway.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot.blocks import messages
-from bot.blocks.modals import Origin, declare_modal, party_modal, referral_modal, update_modal
+from bot.blocks.modals import Origin, declare_modal, party_modal, referral_modal, resolve_modal, update_modal
 from bot.blocks.tasks import task_list
 from bot.blocks.text import md, mention, people, safe
 from bot.command_grammar import (
@@ -31,6 +33,7 @@ from bot.command_grammar import (
     EraseParty,
     HandOff,
     Help,
+    Hold,
     ListClocks,
     ListParties,
     ListReferrals,
@@ -54,14 +57,20 @@ from bot.context import Vigil, received_at
 from bot.ids import Command
 from bot.listeners.common import open_view, reply_on_error
 from bot.listeners.reviews import review_modal
-from incidents import actions, clocks, lifecycle, parties, referrals, roles, tasks, timeline
+from bot.people import PeopleDirectory
+from incidents import actions, lifecycle, roles, timeline
 from incidents.access import Who
+from incidents.clocks import service as clocks
 from incidents.context import Ctx
 from incidents.errors import VigilError
+from incidents.left_open import WorkLeftOpen
 from incidents.models import Incident
 from incidents.paging import service as paging
+from incidents.parties import service as parties
 from incidents.queries import find_by_channel, get_incident
-from incidents.unit import lock_incident
+from incidents.record import holds
+from incidents.referrals import service as referrals
+from incidents.tasks import service as tasks
 
 log = logging.getLogger(__name__)
 
@@ -73,12 +82,13 @@ def register(app: App, vigil: Vigil) -> None:
         with reply_on_error(ack=ack):
             request = parse(text)
             if isinstance(request, Help):
-                with vigil.unit() as ctx:
+                with vigil.domain.unit() as ctx:
                     here = find_by_channel(ctx, channel)
                     ack(**messages.help_message(here.ref if here else None).as_kwargs())
             elif isinstance(request, QuickDeclare):
                 declare = request
-                ack(text=safe(vigil.run(lambda ctx: _declare(ctx, declare, user), received=received_at(context))))
+                declared = vigil.domain.run(lambda ctx: _declare(ctx, declare, user), received=received_at(context))
+                ack(text=safe(declared))
             else:
                 ack()
 
@@ -96,41 +106,50 @@ def register(app: App, vigil: Vigil) -> None:
             if isinstance(request, OpenDeclareModal):
                 modal = declare_modal(vigil.domain.policy, Origin(channel=channel), title=request.title)
             elif isinstance(request, OpenUpdateModal):
-                with vigil.unit() as ctx:
+                with vigil.domain.unit() as ctx:
                     incident = _incident_here(ctx, channel, "update")
                     modal = update_modal(incident, ctx.policy, Origin(channel=channel, ref=incident.ref))
             elif isinstance(request, OpenPartyModal):
-                with vigil.unit() as ctx:
+                with vigil.domain.unit() as ctx:
                     incident = _incident_here(ctx, channel, "party")
                     parties.require_member(incident, Who.person(user))
                     modal = party_modal(incident, Origin(channel=channel, ref=incident.ref))
             elif isinstance(request, OpenReferralModal):
-                with vigil.unit() as ctx:
+                with vigil.domain.unit() as ctx:
                     incident = _incident_here(ctx, channel, "refer")
                     modal = referral_modal(incident, ctx.policy, Origin(channel=channel, ref=incident.ref))
             elif isinstance(request, ListTasks):
-                listed = vigil.run(lambda ctx: _tasks(ctx, channel), received=received)
+                listed = vigil.domain.run(lambda ctx: _tasks(ctx, channel), received=received)
                 respond(response_type="ephemeral", replace_original=False, **listed)
                 return
             elif isinstance(request, OpenReviewModal):
-                modal = vigil.run(
+                modal = vigil.domain.run(
                     lambda ctx: review_modal(ctx, vigil, _incident_here(ctx, channel, "review"), user),
                     received=received,
                 )
             else:
+                if isinstance(request, PageService) and request.person:
+                    # their e-mail addresses, by which PagerDuty knows people: asked of Slack outside the unit
+                    PeopleDirectory(client, vigil.domain).learn([request.person, user])
                 verb = subcommand(text)
-                reply = vigil.run(
-                    lambda ctx: _run(ctx, vigil, _incident_here(ctx, channel, verb), request, user), received=received
-                )
-                respond(text=safe(reply), response_type="ephemeral", replace_original=False)
-                return
+                try:
+                    reply = vigil.domain.run(
+                        lambda ctx: _run(ctx, vigil, _incident_here(ctx, channel, verb), request, user),
+                        received=received,
+                    )
+                except WorkLeftOpen as refused:  # resolving would leave work open: list it, and ask first
+                    note = request.note if isinstance(request, (Resolve, ChangeStatus)) else ""
+                    modal = resolve_modal(refused.ref, refused.left, note, Origin(channel=channel, ref=refused.ref))
+                else:
+                    respond(text=safe(reply), response_type="ephemeral", replace_original=False)
+                    return
             open_view(client, respond, command["trigger_id"], modal)
 
     app.command(Command.INCIDENT)(ack=answer_now, lazy=[answer_later])
 
 
 def _incident_here(ctx: Ctx, channel: str, verb: str) -> Incident:
-    lock_incident(ctx, channel=channel)
+    ctx.lock_incident(channel=channel)
     incident = find_by_channel(ctx, channel)
     if incident is None:
         raise VigilError(
@@ -153,6 +172,7 @@ def _declare(ctx: Ctx, request: QuickDeclare, user: str) -> str:
         types=request.types,
         severity=request.severity,
         tier=request.tier,
+        region=request.region,
     )
     return md(
         "Declared *{}* ({}, {}): {}. I'm creating its channel and will add you. "
@@ -174,6 +194,18 @@ def _reclassified(done: lifecycle.Reclassified) -> str:
     return "\n".join(lines)
 
 
+def _hold(ctx: Ctx, ref: str, matter: str | None, reason: str, release: bool, who: Who) -> str:
+    """Legal holds, for the incident's legal role: placed, released, or listed."""
+    if release:
+        released = holds.release_hold(ctx, ref, actor=who, matter=matter)
+        return "\n".join(f"Released the legal hold on {ref} for {hold.matter}." for hold in released)
+    if matter is not None:
+        hold = holds.place_hold(ctx, ref, actor=who, matter=matter, reason=reason)
+        return f"{ref} is under legal hold for {hold.matter}: nothing of it is erased or purged until it is released."
+    placed = holds.active_holds(ctx.session, get_incident(ctx, ref).id)
+    return "\n".join(f"• {holds.describe_hold(ref, hold)}" for hold in placed) or f"{ref} has no legal holds."
+
+
 def _run(ctx: Ctx, vigil: Vigil, incident: Incident, request: Request, user: str) -> str:
     ref = incident.ref
     match request:
@@ -191,7 +223,7 @@ def _run(ctx: Ctx, vigil: Vigil, incident: Incident, request: Request, user: str
                 lifecycle.reclassify(ctx, ref, actor=user, types=types, jurisdictions=places, reason=reason)
             )
         case ChangeStatus(status=status, note=note):
-            lifecycle.change_status(ctx, ref, actor=user, status=status, note=note)
+            lifecycle.change_status(ctx, ref, actor=user, status=status, note=note, confirmed=False)
             return f"{ref} is now {status.value}."
         case AddNote(text=note, mentions=mentions):
             entry = timeline.add_note(ctx, ref, actor=user, text=note, mentions=mentions)
@@ -223,6 +255,8 @@ def _run(ctx: Ctx, vigil: Vigil, incident: Incident, request: Request, user: str
             return f"Parties to {ref} (members only; this look is recorded):\n{lines}"
         case EraseParty(party=party):
             return parties.erase_party(ctx, ref, party, actor=Who.person(user)).message
+        case Hold(matter=matter, reason=reason, release=release):
+            return _hold(ctx, ref, matter, reason, release, Who.person(user))
         case ListReferrals():
             referred = referrals.referrals_of(incident)
             if not referred:
@@ -231,13 +265,18 @@ def _run(ctx: Ctx, vigil: Vigil, incident: Incident, request: Request, user: str
             return md("Referrals of {}:\n{}", ref, people(lines, {r.owner for r in referred if r.owner}))
         case MoveReferral(number=number, status=status, said=said):
             return referrals.move_referral(ctx, number, status, actor=user, said=said, ref=ref)[1]
-        case PageService(service=name):
-            paged = paging.page(ctx, ref, service=name, actor=user, reason="paged from Slack")
+        case PageService(service=name, person=person):
+            reason = "paged from Slack"
+            paged = (
+                paging.page(ctx, ref, service=name, actor=user, reason=reason)
+                if person is None
+                else paging.page_person(ctx, ref, person=person, actor=user, reason=reason, settings=vigil.settings)
+            )
             if paged.new:
                 return md("Paging {} for {}. The channel hears when someone acknowledges.", paged.label, ref)
             return md("{} was already paged for {} ({}); nothing sent again.", paged.label, ref, paged.page.state.value)
         case Resolve(note=note):
-            lifecycle.resolve(ctx, ref, actor=user, note=note)
+            lifecycle.resolve(ctx, ref, actor=user, note=note, confirmed=False)
             return f"{ref} is resolved. Close it with `/incident close` once the follow-up is done."
         case Close(note=note):
             lifecycle.close(ctx, ref, actor=user, note=note)

@@ -14,8 +14,8 @@ from bot.blocks.text import md
 from bot.context import Vigil, received_at
 from bot.ids import ActionId, Field, ViewId
 from bot.listeners.common import after_ack, errors_beside_fields, open_view, reply_on_error
-from incidents import tasks
 from incidents.context import Ctx
+from incidents.tasks import service as tasks
 
 
 def register(app: App, vigil: Vigil) -> None:
@@ -27,12 +27,12 @@ def register(app: App, vigil: Vigil) -> None:
             return task_list(task.incident.ref, tasks.tasks_of(task.incident), ctx.now())
 
         with reply_on_error(respond=respond):
-            listed = vigil.run(complete, received=received_at(context))
+            listed = vigil.domain.run(complete, received=received_at(context))
             respond(replace_original=True, response_type="ephemeral", **listed)
 
     def skip(body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond) -> None:
         with reply_on_error(respond=respond):
-            with vigil.unit() as ctx:
+            with vigil.domain.unit() as ctx:
                 modal = skip_modal(tasks.get_task(ctx, int(action["value"])))
             open_view(client, respond, body["trigger_id"], modal)
 
@@ -45,7 +45,7 @@ def register(app: App, vigil: Vigil) -> None:
                 task = tasks.skip_task(ctx, int(view["private_metadata"]), actor=user, reason=reason)
                 return task.incident.ref, task.text
 
-            ref, text = vigil.run(skip_it, received=received_at(context))
+            ref, text = vigil.domain.run(skip_it, received=received_at(context))
         if ack.response is None:
             done_text = md("Skipped on {}: *{}*. `/incident tasks` lists the rest.", ref, text)
             ack(response_action="update", view=done_modal("Step skipped", done_text))

@@ -25,7 +25,7 @@ def register(app: App, vigil: Vigil) -> None:
     def declare(body: dict[str, Any], action: dict[str, Any], respond: Respond, context: BoltContext) -> None:
         user = body["user"]["id"]
         with reply_on_error(respond=respond):
-            ref = vigil.run(
+            ref = vigil.domain.run(
                 lambda ctx: triage.declare_group(ctx, int(action["value"]), actor=user).ref,
                 received=received_at(context),
             )
@@ -35,7 +35,7 @@ def register(app: App, vigil: Vigil) -> None:
     def form(builder: Callable[[GroupView], Block]) -> Callable[..., None]:
         def open_form(body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond) -> None:
             with reply_on_error(respond=respond):
-                with vigil.unit() as ctx:
+                with vigil.domain.unit() as ctx:
                     modal = builder(group_view(ctx, int(action["value"])))
                 open_view(client, respond, body["trigger_id"], modal)
 
@@ -50,7 +50,7 @@ def register(app: App, vigil: Vigil) -> None:
             def attach(ctx: Ctx) -> str:
                 return triage.attach(ctx, group_id, ref, actor=user).ref
 
-            attached = vigil.run(attach, received=received_at(context))
+            attached = vigil.domain.run(attach, received=received_at(context))
         if ack.response is None:
             ack(response_action="update", view=done_modal("Signals attached", md("Attached to *{}*.", attached)))
 
@@ -58,7 +58,7 @@ def register(app: App, vigil: Vigil) -> None:
         user, group_id = body["user"]["id"], int(view["private_metadata"])
         reason = view["state"]["values"][Field.SKIP_REASON][Field.SKIP_REASON].get("value") or ""
         with errors_beside_fields(ack, Field.SKIP_REASON, "dismissing signals"):
-            vigil.run(
+            vigil.domain.run(
                 lambda ctx: triage.dismiss(ctx, group_id, actor=user, reason=reason), received=received_at(context)
             )
         if ack.response is None:

@@ -18,10 +18,14 @@ webhooks with retries, rate-limits events and fails on demand::
     emu.stop()
 
 :mod:`emulators.pagerduty.testing` builds clients with the client's own retries turned off. JSM alerts are served
-by the same process under ``/jsm/ops/integration/v2/alerts`` (``Authorization: GenieKey <emu.jsm_api_key>``). The
-modules: ``server`` (life cycle, test API), ``state`` and ``model`` (the account), ``events_validate`` and
-``routes_events`` (Events API), ``ratelimit``, ``routes_rest`` and ``render`` (REST), ``webhooks``, ``faults``,
-``tls``, ``jsm_state`` and ``jsm`` (JSM).
+by the same process under ``/jsm/ops/integration/v2/alerts`` (``Authorization: GenieKey <emu.jsm_api_key>``), and
+its outgoing webhooks go to ``emu.jsm_subscribe(url, headers)`` when an alert is acted on
+(``emu.jsm_acknowledge(alias, by="sam@example.org")``). A person is paged as PagerDuty's REST API allows:
+``POST /incidents`` assigned to their user.
+
+The modules: ``server`` (life cycle, test API), ``state`` and ``model`` (the account), ``events_validate`` and
+``routes_events`` (Events API), ``ratelimit``, ``routes_rest``, ``routes_incidents`` and ``render`` (REST),
+``webhooks``, ``faults``, ``tls``, ``jsm_state``, ``jsm`` and ``jsm_webhooks`` (JSM).
 """
 
 from emulators.pagerduty.faults import RequestRecord

@@ -5,6 +5,10 @@ a ``requestId``, and what actually happened (created, de-duplicated, "Alert does
 ``GET .../alerts/requests/{requestId}``. The emulator processes at once but keeps exactly that split, so a client
 that treats 202 as "done" is not rewarded for it. An open alert with the alias of a new one is de-duplicated: its
 ``count`` goes up and no alert is created.
+
+Each alert action (``Create``, ``Acknowledge``, ``Close``), by an integration or by a person in JSM's app, is handed
+to the listeners as a :class:`JsmChange` while the lock is held, as JSM's outgoing webhooks see it
+(:mod:`emulators.pagerduty.jsm_webhooks`).
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from __future__ import annotations
 import secrets
 import threading
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -84,6 +89,19 @@ class AlertRequest:
         return data
 
 
+@dataclass(frozen=True)
+class JsmChange:
+    """One alert action as JSM's webhooks report it: ``action`` (``Create``, ``Acknowledge``, ``Close``), who did
+    it (``username``: a person's e-mail, or an integration's name) and through what (``source``: ``web`` for a
+    person in JSM's app, ``API`` for an integration)."""
+
+    action: str
+    alert: Alert
+    username: str
+    source: dict[str, str]
+    at: datetime
+
+
 class JsmState:
     """Integrations, alerts and processed requests, under one lock (handlers and tests both touch them)."""
 
@@ -92,6 +110,7 @@ class JsmState:
         self.integrations: dict[str, JsmIntegration] = {}
         self.alerts: list[Alert] = []
         self.requests: dict[str, AlertRequest] = {}
+        self.listeners: list[Callable[[JsmChange], None]] = []
 
     def add_integration(self, name: str, enabled: bool = True) -> JsmIntegration:
         """A new API integration with a fresh key (a UUID, as JSM's are)."""
@@ -153,6 +172,7 @@ class JsmState:
                 notes=[fields["note"]] if fields.get("note") else [],
             )
             self.alerts.append(alert)
+            self._emit("Create", alert, fields.get("user") or integration.name, _api(integration))
             return self._record("Create", integration, "Created alert", alert)
 
     def act(
@@ -163,16 +183,37 @@ class JsmState:
         with self.lock:
             if alert is None or alert.status == "closed":
                 return self._record(label, integration, "Alert does not exist", None)
-            if action == "close":
-                alert.status = "closed"
-            else:
-                alert.acknowledged = True
-                alert.owner = fields.get("user") or alert.owner
-            alert.updated_at = now()
-            if fields.get("note"):
-                alert.notes.append(fields["note"])
+            self._apply(label, alert, fields.get("user") or integration.name, _api(integration), fields.get("note"))
             status = "Closed alert" if action == "close" else "Acknowledged alert"
             return self._record(label, integration, status, alert)
+
+    def by_person(self, action: str, alert: Alert, username: str) -> None:
+        """``username`` (a person's e-mail) acknowledges or closes ``alert`` in JSM's app."""
+        with self.lock:
+            if alert.status == "closed":
+                raise ValueError(f"alert {alert.tiny_id} is closed")
+            self._apply(action, alert, username, {"name": "", "type": "web"}, None)
+
+    def _apply(self, action: str, alert: Alert, username: str, source: dict[str, str], note: str | None) -> None:
+        if action == "Close":
+            alert.status = "closed"
+        else:
+            alert.acknowledged = True
+            alert.owner = username
+        alert.updated_at = now()
+        if note:
+            alert.notes.append(note)
+        self._emit(action, alert, username, source)
+
+    def _emit(self, action: str, alert: Alert, username: str, source: dict[str, str]) -> None:
+        change = JsmChange(action, alert, username, source, alert.updated_at)
+        for listener in self.listeners:
+            listener(change)
+
+
+def _api(integration: JsmIntegration) -> dict[str, str]:
+    """The ``source`` of an action an API integration took."""
+    return {"name": integration.name, "type": "API"}
 
 
 def new_key() -> str:

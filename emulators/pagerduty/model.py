@@ -105,7 +105,8 @@ class IncidentEvent:
 
 @dataclass
 class Incident:
-    """An incident on a service, opened by a trigger event (one alert per incident, as with default grouping)."""
+    """An incident on a service, opened by a trigger event (one alert per incident, as with default grouping) or by
+    a person through the REST API."""
 
     id: str
     number: int
@@ -122,6 +123,11 @@ class Incident:
     assignees: list[User] = field(default_factory=list)
     acknowledged_by: User | None = None
     events: list[IncidentEvent] = field(default_factory=list)
+    urgency: str = "high"
+    details: Any = None
+    """The ``body.details`` of an incident opened through the REST API (``POST /incidents``)."""
+    created_by: User | None = None
+    """Who opened it through the REST API (its ``From``); None for one an Events API event opened."""
 
     @property
     def is_open(self) -> bool:

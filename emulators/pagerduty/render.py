@@ -136,7 +136,19 @@ def incident_json(state: PagerDutyState, incident: Incident) -> dict[str, Any]:
         "escalation_policy": policy_ref(state, incident.service.escalation_policy),
         "teams": [],
         "priority": None,
-        "urgency": "high",
+        "urgency": incident.urgency,
         "conference_bridge": None,
         "resolve_reason": None,
+    }
+
+
+def incident_rest_json(state: PagerDutyState, incident: Incident) -> dict[str, Any]:
+    """An ``incident`` as the REST API answers it (``POST /incidents``, ``GET /incidents``)."""
+    shown = incident_json(state, incident)
+    del shown["number"]
+    return shown | {
+        "summary": f"[#{incident.number}] {incident.summary}",
+        "incident_number": incident.number,
+        "assignments": [{"at": iso(incident.created_at), "assignee": user_ref(state, u)} for u in incident.assignees],
+        "body": {"type": "incident_body", "details": incident.details},
     }

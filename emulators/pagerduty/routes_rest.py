@@ -39,7 +39,7 @@ def error(status: int, message: str, code: int, errors: list[str] | None = None)
     return web.json_response({"error": body}, status=status)
 
 
-def _authenticated(handler: Handler) -> Handler:
+def authenticated(handler: Handler) -> Handler:
     """Wrap a handler with the token check and the error envelope."""
 
     async def wrapped(request: web.Request) -> web.Response:
@@ -80,7 +80,7 @@ def page(request: web.Request, wrapper: str, items: list[dict[str, Any]]) -> web
     return web.json_response({wrapper: chunk, "limit": limit, "offset": offset, "more": more, "total": total})
 
 
-def _not_found() -> RestError:
+def not_found() -> RestError:
     return RestError(404, "Not Found", 2100)
 
 
@@ -140,7 +140,7 @@ def _one(wrapper: str, objects: Objects[T], render: Render[T]) -> Handler:
         state = request.app[STATE]
         found = objects(state).get(request.match_info["id"])
         if found is None:
-            raise _not_found()
+            raise not_found()
         return web.json_response({wrapper: render(state, found)})
 
     return handler
@@ -165,4 +165,4 @@ def register(router: web.UrlDispatcher) -> None:
         "/escalation_policies/{id}": get_policy,
     }
     for path, handler in routes.items():
-        router.add_get(path, _authenticated(handler))
+        router.add_get(path, authenticated(handler))

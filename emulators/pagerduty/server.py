@@ -11,21 +11,29 @@ from __future__ import annotations
 import secrets
 import ssl
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import timedelta
 from typing import Self
 
 from aiohttp import web
 
 from emulators.loopback import LoopbackServer
-from emulators.pagerduty import jsm, routes_events, routes_rest, tls
+from emulators.pagerduty import jsm, routes_events, routes_incidents, routes_rest, tls
 from emulators.pagerduty.faults import FAULTS, Fault, FaultPlan, RequestRecord, fault_middleware
 from emulators.pagerduty.jsm_state import Alert, JsmIntegration, JsmState
+from emulators.pagerduty.jsm_webhooks import JsmWebhooks
 from emulators.pagerduty.keys import API_TOKENS, JSM, LIMITER, STATE
 from emulators.pagerduty.model import EscalationPolicy, Incident, OnCall, Schedule, Service, User, new_id, now
 from emulators.pagerduty.ratelimit import SlidingWindowLimiter
 from emulators.pagerduty.state import PagerDutyState
-from emulators.pagerduty.webhooks import DEFAULT_RETRY_DELAYS, Delivery, Subscription, Webhook, WebhookDispatcher
+from emulators.pagerduty.webhooks import (
+    DEFAULT_RETRY_DELAYS,
+    Delivery,
+    Subscription,
+    Webhook,
+    WebhookDeliverer,
+    WebhookDispatcher,
+)
 
 
 class PagerDutyEmulator(LoopbackServer):
@@ -51,6 +59,7 @@ class PagerDutyEmulator(LoopbackServer):
         self.webhooks = WebhookDispatcher(self.state, webhook_retry_delays)
         self.jsm = JsmState()
         self.jsm_integration = self.jsm.add_integration("Vigil")
+        self.jsm_webhooks = JsmWebhooks(self.jsm, webhook_retry_delays)
         self.faults = FaultPlan()
 
     # lifecycle -------------------------------------------------------------------------------------------
@@ -71,16 +80,18 @@ class PagerDutyEmulator(LoopbackServer):
         self.state.base_url = self.url
         assert self._loop is not None
         self.webhooks.attach(self._loop)
+        self.jsm_webhooks.attach(self._loop)
         return self
 
     def _stopping(self) -> None:
         self.webhooks.detach()
+        self.jsm_webhooks.detach()
 
     def _app(self) -> web.Application:
         app = web.Application(middlewares=[fault_middleware])
         app[STATE], app[LIMITER], app[FAULTS], app[JSM] = self.state, self.limiter, self.faults, self.jsm
         app[API_TOKENS] = {self.api_token}
-        for module in (routes_events, routes_rest, jsm):
+        for module in (routes_events, routes_rest, routes_incidents, jsm):
             module.register(app.router)
         return app
 
@@ -217,14 +228,7 @@ class PagerDutyEmulator(LoopbackServer):
 
     def wait_for_webhooks(self, count: int, timeout: float = 5.0) -> list[Webhook]:
         """Block until at least ``count`` webhooks are done (delivered, dropped or given up); returns those."""
-        deadline = time.monotonic() + timeout
-        while True:
-            done = [w for w in self.webhooks.webhooks if w.done.is_set()]
-            if len(done) >= count:
-                return done
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"only {len(done)} of {count} webhooks are done")
-            time.sleep(0.01)
+        return _done(self.webhooks, count, timeout)
 
     # Jira Service Management -----------------------------------------------------------------------------
 
@@ -242,3 +246,37 @@ class PagerDutyEmulator(LoopbackServer):
         """Every JSM alert, oldest first."""
         with self.jsm.lock:
             return list(self.jsm.alerts)
+
+    def jsm_alert(self, alias: str) -> Alert:
+        """The newest alert with this alias."""
+        with self.jsm.lock:
+            return next(a for a in reversed(self.jsm.alerts) if a.alias == alias)
+
+    def jsm_acknowledge(self, alias: str, by: str) -> None:
+        """``by`` (a person's e-mail) presses Acknowledge on the alert in JSM's app: webhooks go out."""
+        self.jsm.by_person("Acknowledge", self.jsm_alert(alias), by)
+
+    def jsm_close(self, alias: str, by: str) -> None:
+        """``by`` closes the alert in JSM's app."""
+        self.jsm.by_person("Close", self.jsm_alert(alias), by)
+
+    def jsm_subscribe(
+        self, url: str, headers: Mapping[str, str], actions: Iterable[str] | None = None, name: str = "Webhook"
+    ) -> Subscription:
+        """Add a JSM webhook integration posting alert ``actions`` (default: all) to ``url`` with ``headers``."""
+        return self.jsm_webhooks.subscribe(url, headers, actions, name)
+
+    def wait_for_jsm_webhooks(self, count: int, timeout: float = 5.0) -> list[Webhook]:
+        """Block until at least ``count`` JSM webhooks are done; returns those."""
+        return _done(self.jsm_webhooks, count, timeout)
+
+
+def _done(deliverer: WebhookDeliverer, count: int, timeout: float) -> list[Webhook]:
+    deadline = time.monotonic() + timeout
+    while True:
+        done = [w for w in deliverer.webhooks if w.done.is_set()]
+        if len(done) >= count:
+            return done
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"only {len(done)} of {count} webhooks are done")
+        time.sleep(0.01)

@@ -115,6 +115,42 @@ class PagerDutyState:
         self._emit("incident.triggered", incident, service)
         return incident
 
+    # REST API -------------------------------------------------------------------------------------------
+
+    def open_by_hand(
+        self,
+        service: Service,
+        *,
+        title: str,
+        incident_key: str | None,
+        urgency: str,
+        details: Any,
+        assignees: list[User],
+        by: User,
+    ) -> Incident:
+        """Open an incident as ``POST /incidents`` does (the caller checked that no open incident on ``service``
+        has ``incident_key``): assigned to ``assignees``, else to the first level of the service's policy."""
+        with self.lock:
+            incident = Incident(
+                id=new_id("Q", 14),
+                number=len(self.incidents) + 1,
+                service=service,
+                dedup_key=incident_key or uuid.uuid4().hex,
+                summary=title,
+                severity="",
+                source="",
+                custom_details={},
+                links=[],
+                created_at=now(),
+                assignees=assignees or service.escalation_policy.users_at(1),
+                urgency=urgency,
+                details=details,
+                created_by=by,
+            )
+            self.incidents.append(incident)
+            self._emit("incident.triggered", incident, by)
+            return incident
+
     # people acting in PagerDuty -------------------------------------------------------------------------
 
     def acknowledge(self, incident: Incident, by: User | Service | None) -> None:

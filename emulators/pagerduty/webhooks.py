@@ -7,6 +7,9 @@ all; dropped at once on any other 4xx; ``X-Webhook-Id`` is the same on every att
 Each attempt is signed afresh with every secret the subscription holds, so a rotation shows up as two ``v1=``
 signatures. The backoff between attempts is ``retry_delays`` (PagerDuty spreads its retries over ~20 minutes; the
 emulator defaults to seconds, and tests set milliseconds). Every attempt is recorded as a :class:`Delivery`.
+
+The delivery itself (:class:`WebhookDeliverer`) is shared with JSM's outgoing webhooks
+(:mod:`emulators.pagerduty.jsm_webhooks`), which differ in what they send and how they authenticate.
 """
 
 from __future__ import annotations
@@ -41,13 +44,15 @@ DEFAULT_RETRY_DELAYS = (0.5, 1.0, 2.0, 4.0)
 
 @dataclass
 class Subscription:
-    """A webhook subscription: where to POST, the signing secrets (newest first), which events, which service."""
+    """A webhook subscription: where to POST, the signing secrets (newest first), which events, which service, and
+    custom headers sent with every call."""
 
     id: str
     url: str
     secrets: list[str]
     events: tuple[str, ...]
     service: Service | None = None
+    headers: dict[str, str] = field(default_factory=dict)
 
     def wants(self, change: Change) -> bool:
         """Whether this subscription's event types and filter match the change."""
@@ -113,11 +118,11 @@ def _retryable(status: int) -> bool:
     return status == 429 or status >= 500
 
 
-class WebhookDispatcher:
-    """Turns incident changes into webhooks and delivers them from the emulator's loop, one worker per subscription."""
+class WebhookDeliverer:
+    """Delivers webhooks from the emulator's loop, one worker per subscription, each in order and retried as
+    PagerDuty does; subclasses say what headers each attempt carries and queue webhooks with :meth:`queue`."""
 
-    def __init__(self, state: PagerDutyState, retry_delays: tuple[float, ...] = DEFAULT_RETRY_DELAYS) -> None:
-        self.state = state
+    def __init__(self, retry_delays: tuple[float, ...] = DEFAULT_RETRY_DELAYS) -> None:
         self.retry_delays = retry_delays
         self.timeout = 5.0  # PagerDuty expects a 2xx within 5 seconds
         self.subscriptions: list[Subscription] = []
@@ -126,28 +131,23 @@ class WebhookDispatcher:
         self._handoff = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._queues: dict[str, asyncio.Queue[Webhook]] = {}
-        state.listeners.append(self.on_change)
 
-    def subscribe(
-        self, url: str, secret: str | None, events: Iterable[str] | None, service: Service | None
-    ) -> Subscription:
-        """Register a subscription; without ``secret`` one is generated, as PagerDuty does."""
-        chosen = tuple(events) if events is not None else INCIDENT_EVENTS
-        sub = Subscription(new_id("P"), url, [secret or secrets.token_urlsafe(48)], chosen, service)
+    def headers(self, webhook: Webhook) -> dict[str, str]:
+        """The headers of one attempt (signed afresh each time, where the service signs)."""
+        return {"Content-Type": "application/json", **webhook.subscription.headers}
+
+    def add(self, subscription: Subscription) -> Subscription:
         with self._handoff:
-            self.subscriptions.append(sub)
-        return sub
+            self.subscriptions.append(subscription)
+        return subscription
 
-    def on_change(self, change: Change) -> None:
-        """State listener (called under the state lock): render now, deliver later."""
-        subscribers = [s for s in self.subscriptions if s.wants(change)]
-        body = build_body(self.state, change) if subscribers else b""  # one event id, whoever receives it
-        for sub in subscribers:
-            webhook = Webhook(str(uuid.uuid4()), sub, change.event_type, body)
-            with self._handoff:
-                self.webhooks.append(webhook)
-                if self._loop is not None:
-                    self._loop.call_soon_threadsafe(self._enqueue, webhook)
+    def queue(self, subscription: Subscription, event_type: str, body: bytes) -> None:
+        """Deliver ``body`` to ``subscription`` after what is queued for it already."""
+        webhook = Webhook(str(uuid.uuid4()), subscription, event_type, body)
+        with self._handoff:
+            self.webhooks.append(webhook)
+            if self._loop is not None:
+                self._loop.call_soon_threadsafe(self._enqueue, webhook)
 
     def attach(self, loop: asyncio.AbstractEventLoop) -> None:
         """Start delivering on ``loop``, beginning with what queued up before."""
@@ -194,19 +194,50 @@ class WebhookDispatcher:
 
     async def _attempt(self, session: aiohttp.ClientSession, webhook: Webhook) -> Delivery:
         sub = webhook.subscription
-        headers = {
-            "Content-Type": "application/json",
-            "User-Agent": USER_AGENT,
-            "X-Webhook-Id": webhook.id,
-            "X-Webhook-Subscription": sub.id,
-            "X-PagerDuty-Signature": signature(sub.secrets, webhook.body),
-        }
         attempt = len(webhook.attempts) + 1
         delivery = Delivery(
-            webhook.id, sub.id, webhook.event_type, attempt, url=sub.url, body=webhook.body, headers=headers
+            webhook.id,
+            sub.id,
+            webhook.event_type,
+            attempt,
+            url=sub.url,
+            body=webhook.body,
+            headers=self.headers(webhook),
         )
         await delivery.send(session)
         with self._handoff:
             webhook.attempts.append(delivery)
             self.deliveries.append(delivery)
         return delivery
+
+
+class WebhookDispatcher(WebhookDeliverer):
+    """Turns PagerDuty incident changes into v3 webhooks, signed with each subscription's secrets."""
+
+    def __init__(self, state: PagerDutyState, retry_delays: tuple[float, ...] = DEFAULT_RETRY_DELAYS) -> None:
+        super().__init__(retry_delays)
+        self.state = state
+        state.listeners.append(self.on_change)
+
+    def subscribe(
+        self, url: str, secret: str | None, events: Iterable[str] | None, service: Service | None
+    ) -> Subscription:
+        """Register a subscription; without ``secret`` one is generated, as PagerDuty does."""
+        chosen = tuple(events) if events is not None else INCIDENT_EVENTS
+        return self.add(Subscription(new_id("P"), url, [secret or secrets.token_urlsafe(48)], chosen, service))
+
+    def on_change(self, change: Change) -> None:
+        """State listener (called under the state lock): render now, deliver later."""
+        subscribers = [s for s in self.subscriptions if s.wants(change)]
+        body = build_body(self.state, change) if subscribers else b""  # one event id, whoever receives it
+        for sub in subscribers:
+            self.queue(sub, change.event_type, body)
+
+    def headers(self, webhook: Webhook) -> dict[str, str]:
+        sub = webhook.subscription
+        return super().headers(webhook) | {
+            "User-Agent": USER_AGENT,
+            "X-Webhook-Id": webhook.id,
+            "X-Webhook-Subscription": sub.id,
+            "X-PagerDuty-Signature": signature(sub.secrets, webhook.body),
+        }

@@ -1,17 +1,23 @@
 """`python -m emulators.slack --port 3001`: run the emulator standalone, e.g. for a `vigil serve` of your own (README,
-"Try it without Slack"); its console (`/console`) lets a person type slash commands and read the channels."""
+"Try it without Slack"), with the workspace `vigil try` has (:mod:`emulators.slack.playground`). It prints the
+settings a bot needs as `export` lines to paste into the shell that runs it; its console (`/console`) lets a person
+type slash commands and read the channels."""
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import secrets
+import shlex
 import threading
+from urllib.parse import urlsplit
 
 from emulators.slack.emulator import SlackEmulator
+from emulators.slack.playground import CHANNELS, PEOPLE, SIGNED_IN, Workspace, seed
 
 
 def main() -> None:
-    """Start an emulator with a demo user and channel and print how to reach it."""
+    """Start an emulator with the playground's people and channels and print how to point a bot at it."""
     parser = argparse.ArgumentParser(description="Local Slack emulator (Web API, Socket Mode, OIDC).")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=3001)
@@ -27,20 +33,40 @@ def main() -> None:
     )
     emu.http_target = options.http_target
     with emu:
-        alice = emu.add_user("alice", "Alice Example", "alice@example.com")
-        emu.oidc_login_as(alice)
-        channel = emu.add_channel("general", members=[alice])
-        print(f"Web API base URL   {emu.web_api_url}")
-        print(f"SLACK_BOT_TOKEN    {emu.bot_token}")
-        print(f"SLACK_APP_TOKEN    {emu.app_token}")
-        print(f"SLACK_SIGNING_SECRET {emu.signing_secret}")
-        print(f"OIDC client        {emu.client_id} / {emu.client_secret}")
-        print(f"OIDC discovery     {emu.oidc_configuration_url}")
-        print(f"users              alice={alice} (OIDC sign-in user); channel #general={channel}")
-        print(f"Console            {emu.base_url}console (type /incident as alice; needs --http-target or Socket Mode)")
-        print("Ctrl-C to stop.", flush=True)
+        print(instructions(emu, seed(emu), options.http_target), flush=True)
         with contextlib.suppress(KeyboardInterrupt):
             threading.Event().wait()
+
+
+def instructions(emu: SlackEmulator, workspace: Workspace, http_target: str | None) -> str:
+    """The workspace as comments, then the bot's settings as `export` lines: pasted into a shell, they are the
+    environment `vigil serve` (or `vigil serve --http`, given ``http_target``) needs to run against ``emu``."""
+    settings = {
+        "SLACK_API_URL": emu.web_api_url,
+        "SLACK_BOT_TOKEN": emu.bot_token,
+        "SLACK_APP_TOKEN": emu.app_token,
+        "SLACK_SIGNING_SECRET": emu.signing_secret,
+        "VIGIL_ANNOUNCE_CHANNEL": workspace.announce,
+        "VIGIL_TRIAGE_CHANNEL": workspace.triage,
+        "VIGIL_OIDC_CLIENT_ID": emu.client_id,
+        "VIGIL_OIDC_CLIENT_SECRET": emu.client_secret,
+        "VIGIL_OIDC_DISCOVERY_URL": emu.oidc_configuration_url,
+        "VIGIL_WEB_SESSION_SECRET": secrets.token_urlsafe(32),
+    }
+    if http_target:
+        target = urlsplit(http_target)
+        settings["VIGIL_WEB_BASE_URL"] = f"{target.scheme}://{target.netloc}"
+    mode = "vigil serve --http" if http_target else "vigil serve"
+    return "\n".join(
+        [
+            f"# Slack emulator at {emu.base_url} with {', '.join(PEOPLE)} in "
+            f"{', '.join('#' + name for name in CHANNELS)};",
+            f'# its "Sign in with Slack" signs in as {SIGNED_IN}. Type /incident at {emu.base_url}console.',
+            f"# For `{mode}`, paste these lines into its shell:",
+            *(f"export {name}={shlex.quote(value)}" for name, value in settings.items()),
+            "# Ctrl-C stops the emulator.",
+        ]
+    )
 
 
 if __name__ == "__main__":

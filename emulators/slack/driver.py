@@ -15,7 +15,7 @@ from emulators.slack import payloads
 from emulators.slack.errors import AckTimeoutError
 from emulators.slack.http_mode import post_signed
 from emulators.slack.interactions import apply_response_action
-from emulators.slack.models import Ack, Message, Reaction, View
+from emulators.slack.models import Ack, Ephemeral, Message, Reaction, View
 from emulators.slack.serialize import view_json
 from emulators.slack.server import EmulatorServer
 from emulators.slack.socket_mode import SocketHub
@@ -203,19 +203,22 @@ class Driver:
     def block_action(
         self,
         user_id: str,
-        view_or_message: View | Message | str,
+        view_or_message: View | Message | Ephemeral | str,
         action_id: str,
         value: Any = None,
         block_id: str | None = None,
         transport: str | None = None,
     ) -> Ack:
-        """The user clicks/picks an element of a stored view (View or view id) or message."""
+        """The user clicks/picks an element of a stored view (View or view id), a stored message, or an ephemeral
+        message as the user sees it (a reply to them: what the app posted, as its later replacements left it)."""
         with self._ws.lock:
-            source: View | Message
+            source: View | Message | Ephemeral
             if isinstance(view_or_message, str):
                 source = self._ws.views[view_or_message]
             elif isinstance(view_or_message, View):
                 source = self._ws.views[view_or_message.id]
+            elif isinstance(view_or_message, Ephemeral):
+                source = view_or_message
             else:
                 source = self._ws.message(view_or_message.channel, view_or_message.ts)
             blocks = (source.view.get("blocks") if isinstance(source, View) else source.blocks) or []
@@ -229,6 +232,20 @@ class Driver:
                 state = source.state
             payload = payloads.block_actions(self._ws, self._server_base(), user_id, source, action, state)
         return self._wait(self._send("interactive", payload, transport))
+
+    def enter_in_view(self, view_id: str, user_id: str, values: dict[str, dict[str, Any]]) -> None:
+        """The user types or picks in an open modal without submitting it (``values`` as :meth:`submit_view`
+        takes them): Slack keeps it as the view's state, sends it with the modal's next block action and keeps it
+        across the app's views.update."""
+        with self._ws.lock:
+            view = self._ws.views[view_id]
+            if view.closed or view.type != "modal" or view.user != user_id:
+                raise ValueError(f"{user_id} has no open modal {view_id}")
+            blocks = view.view.get("blocks", [])
+            for block_id, actions in values.items():
+                for action_id, value in actions.items():
+                    _, element = find_element(blocks, action_id, block_id)
+                    view.state.setdefault(block_id, {})[action_id] = element_state(element, value, given=True)
 
     def submit_view(
         self,

@@ -164,6 +164,11 @@ class ResponseUrlPost:
     body: dict[str, Any]
     url_key: str = ""
     """Which response_url was used (its last path segment), to match a post with the request that issued it."""
+    ts: str = ""
+    """When it was posted, as a message ts (to show it among the channel's messages)."""
+    message_ts: str | None = None
+    """The message (stored or ephemeral) whose interaction issued the response_url: the one replace_original and
+    delete_original act on."""
 
 
 @dataclass

@@ -10,7 +10,7 @@ import secrets
 import time
 from typing import Any
 
-from emulators.slack.models import Message, View
+from emulators.slack.models import Ephemeral, Message, View
 from emulators.slack.serialize import message_json, view_json
 from emulators.slack.state import ResponseUrl, Workspace
 
@@ -123,9 +123,15 @@ def message_action(ws: Workspace, base_url: str, user_id: str, message: Message,
 
 
 def block_actions(
-    ws: Workspace, base_url: str, user_id: str, source: View | Message, action: dict[str, Any], state: dict[str, Any]
+    ws: Workspace,
+    base_url: str,
+    user_id: str,
+    source: View | Message | Ephemeral,
+    action: dict[str, Any],
+    state: dict[str, Any],
 ) -> dict[str, Any]:
-    """A block_actions payload for one action on a view or on a message."""
+    """A block_actions payload for one action on a view, a message or an ephemeral message (which Slack does not
+    send back: only where it is, and a response_url that can replace it)."""
     with ws.lock:
         payload = {
             **_interaction(ws, "block_actions", user_id),
@@ -141,10 +147,11 @@ def block_actions(
             "type": "message",
             "message_ts": source.ts,
             "channel_id": channel.id,
-            "is_ephemeral": False,
+            "is_ephemeral": isinstance(source, Ephemeral),
         }
         payload["channel"] = {"id": channel.id, "name": channel.name}
-        payload["message"] = message_json(ws, source)
+        if isinstance(source, Message):
+            payload["message"] = message_json(ws, source)
         payload["response_url"] = issue_response_url(ws, base_url, channel.id, user_id, source.ts)
         return payload
 

@@ -53,6 +53,8 @@ class Routes:
                     delete_original=bool(body.get("delete_original")),
                     body=body,
                     url_key=request.match_info["key"],
+                    ts=self.ws.next_ts(),
+                    message_ts=target.message_ts,
                 )
             )
             self._apply(target.channel, target.message_ts, body, response_type)

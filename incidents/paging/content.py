@@ -14,13 +14,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from incidents.enums import Severity
+from incidents.leadership_title import leadership_title
 from incidents.links import WebAddress, incident_page
 from incidents.models import Incident
-from incidents.party_tokens import party_tokens
 from incidents.policy import Policy
-from incidents.privacy.scan import findings
 from incidents.reviews.document import neutral_title
-from incidents.reviews.redact import masked
 
 SUMMARY_LIMIT = 1024
 """PagerDuty's limit for ``payload.summary``."""
@@ -79,13 +77,29 @@ class PageContent:
             "source": self.source,
         }
 
+    def as_incident(self, incident_key: str, service_id: str, user_id: str) -> dict[str, Any]:
+        """A PagerDuty REST ``POST /incidents`` body with the same words, assigned to one user (how a person is
+        paged): the summary as ``title``, the structured facts (the link among them) as the body's ``details``.
+        Always high urgency: someone chose to wake this person."""
+        return {
+            "type": "incident",
+            "title": self.summary,
+            "service": {"id": service_id, "type": "service_reference"},
+            "urgency": "high",
+            "incident_key": incident_key,
+            "body": {
+                "type": "incident_body",
+                "details": "\n".join(f"{k}: {v}" for k, v in self.custom_details.items()),
+            },
+            "assignments": [{"assignee": {"id": user_id, "type": "user_reference"}}],
+        }
+
 
 def page_title(incident: Incident, policy: Policy) -> str:
     """How a page names the incident: the neutral name of a restricted one, the leadership title of another."""
     if incident.tier.is_restricted:
         return neutral_title(incident, policy)
-    title = masked(incident.title, findings(incident.pii, "title", incident.title), party_tokens(incident))
-    return f"{title} · {incident.severity.value}"
+    return f"{leadership_title(incident)} · {incident.severity.value}"
 
 
 def page_content(incident: Incident, policy: Policy, web: WebAddress | None) -> PageContent:

@@ -6,7 +6,7 @@ nothing for a page already sent or overtaken by its incident's resolution, telli
 late (on its second try, or two minutes after it was asked for), recording a refusal at once (retrying a wrong key
 or a malformed request cannot help), and recording the page sent. An adapter only speaks its provider's API, and
 sorts each failure into :class:`RetryLater` (no answer, 5xx, 408, 429: the outbox retries with its backoff) or
-:class:`Refused` (any other status).
+:class:`Refused` (any other status; :class:`NoAccount` when the person a page is for has no account there).
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from incidents.paging import service
 from incidents.paging.config import PROVIDERS
 from incidents.paging.content import PageContent, page_content
 from incidents.paging.models import Page, PageState
+from incidents.paging.people import PersonPage, person_page
 from incidents.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -41,15 +42,20 @@ class Refused(Exception):
     """The provider refused the request; retrying it unchanged cannot help."""
 
 
+class NoAccount(Refused):
+    """The person a page is for has no account at the provider: nobody can be paged."""
+
+
 @dataclass(frozen=True)
 class Outgoing:
-    """A trigger to send: the service's key, the de-duplication key (PagerDuty's ``dedup_key``, JSM's ``alias``)
-    and what the page may say."""
+    """A trigger to send: the service's key, the de-duplication key (PagerDuty's ``dedup_key``, JSM's ``alias``),
+    what the page may say and, for a person's page, who it is for."""
 
     page_id: int
     key: str
     dedup_key: str
     content: PageContent
+    person: PersonPage | None = None
 
 
 def failure(
@@ -82,9 +88,13 @@ class Adapter(ABC):
         """Open (or, for the same de-duplication key, add to) the provider's alert."""
 
     @abstractmethod
-    def withdraw(self, key: str, dedup_key: str) -> None:
+    def withdraw(self, key: str, dedup_key: str, person: PersonPage | None) -> None:
         """Resolve the provider's alert; one it has no open alert for must be accepted (a resolve that overtook its
         trigger, or is delivered twice, is harmless)."""
+
+    def key_for(self, page: Page) -> str | None:
+        """The key ``page`` is sent with: its service's (None: none is configured here, and it is not sent)."""
+        return self.keys.get(page.service)
 
     def looks_up_on_call(self, ctx: Ctx, page: Page) -> bool:
         """Whether a sent page queues the look-up of who is on call (:meth:`on_call`)."""
@@ -112,6 +122,11 @@ class Adapter(ABC):
             return
         try:
             self.send(wanted)
+        except NoAccount:
+            log.warning("%s has no account for the person of page #%s", self.name, page_id)
+            with self.domain.unit() as ctx:
+                service.no_account(ctx, page_id)
+            return
         except Refused as exc:
             log.warning("%s refused page #%s: %s", self.name, page_id, exc)
             with self.domain.unit() as ctx:
@@ -142,12 +157,13 @@ class Adapter(ABC):
             found = ctx.session.get(Page, page_id)
             if found is None:
                 return
-            key, dedup_key = self.keys.get(found.service), found.dedup_key
+            key, dedup_key = self.key_for(found), found.dedup_key
+            person = person_page(ctx, found, self.settings)
         if key is None:
             log.warning("no %s key for the paging service of page #%s any more: not resolved", self.name, page_id)
             return
         try:
-            self.withdraw(key, dedup_key)
+            self.withdraw(key, dedup_key, person)
         except Refused as exc:
             log.warning("%s refused to resolve page #%s: %s", self.name, page_id, exc)
 
@@ -156,12 +172,12 @@ class Adapter(ABC):
             found = ctx.session.get(Page, page_id)
             if found is None or found.sent_at is not None or found.state is not PageState.QUEUED:
                 return None
-            key = self.keys.get(found.service)
+            key = self.key_for(found)
             if key is None:
                 log.error("no %s key for paging service %r: page #%s is not sent", self.name, found.service, page_id)
                 return None
             content = page_content(found.incident, ctx.policy, self.settings)
-            return Outgoing(page_id, key, found.dedup_key, content)
+            return Outgoing(page_id, key, found.dedup_key, content, person_page(ctx, found, self.settings))
 
     def _note_if_late(self, message: OutboxMessage, page_id: int, error: str) -> None:
         with self.domain.unit() as ctx:

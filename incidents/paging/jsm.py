@@ -28,6 +28,7 @@ from incidents.context import Domain
 from incidents.paging.config import jsm_keys
 from incidents.paging.content import SOURCE
 from incidents.paging.delivery import LATE_AFTER, TIMEOUT_S, Adapter, Outgoing, failure
+from incidents.paging.people import PersonPage
 from incidents.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -71,7 +72,7 @@ class Jsm(Adapter):
     def send(self, outgoing: Outgoing) -> None:
         self._post(self.alerts_url, outgoing.key, outgoing.content.as_alert(outgoing.dedup_key), "sending a page")
 
-    def withdraw(self, key: str, dedup_key: str) -> None:
+    def withdraw(self, key: str, dedup_key: str, person: PersonPage | None = None) -> None:
         """Close the open alert with the page's alias (JSM accepts a close of none, and says so only in the
         request's status)."""
         url = f"{self.alerts_url}/{quote(dedup_key, safe='')}/close"

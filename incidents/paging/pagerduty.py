@@ -10,6 +10,13 @@ including a try whose answer was lost after PagerDuty had processed it.
 
 A 4xx other than 429 is a refusal (a wrong routing key, a malformed event): retrying cannot help, so the channel is
 told at once and the delivery ends.
+
+A person is paged through the REST API instead (the Events API pages services only): their PagerDuty user is found
+by e-mail (``GET /users?query=``; none: :class:`~incidents.paging.delivery.NoAccount`) and an incident opened on a
+service and assigned to them (``POST /incidents`` with a ``From`` header), its ``incident_key`` the page's
+de-duplication key. PagerDuty refuses a second open incident with that key, so a refused retry is checked against
+the open incidents with the key: one there means an earlier try got through and only its answer was lost. Resolving
+the page resolves those incidents (``PUT /incidents/{id}``).
 """
 
 from __future__ import annotations
@@ -27,13 +34,15 @@ from incidents.dispatcher import RetryLater
 from incidents.outbox import OutboxMessage
 from incidents.paging import service
 from incidents.paging.config import events_base_url, routing_keys
-from incidents.paging.delivery import LATE_AFTER, TIMEOUT_S, Adapter, Outgoing, Refused, failure
+from incidents.paging.delivery import LATE_AFTER, TIMEOUT_S, Adapter, NoAccount, Outgoing, Refused, failure
 from incidents.paging.models import Page, PageState
+from incidents.paging.people import PersonPage, is_person_page
 from incidents.settings import Settings
 
 log = logging.getLogger(__name__)
 
 ON_CALL_WAIT_S = 30.0
+OPEN_STATUSES = ["triggered", "acknowledged"]
 
 
 def without_retries(client: Any) -> None:
@@ -59,11 +68,14 @@ def _failure(exc: pagerduty.Error, doing: str) -> RetryLater | Refused:
 
 
 def _reason(response: Any, status: int) -> str:
-    """PagerDuty's own words for a refusal (its ``errors`` list), never the event we sent."""
+    """PagerDuty's own words for a refusal (its ``errors`` list: the Events API's at the top, the REST API's in its
+    ``error`` object), never the event we sent."""
     try:
         body = response.json()
     except ValueError:
         body = {}
+    if isinstance(body, dict) and isinstance(body.get("error"), dict):
+        body = body["error"]
     errors = body.get("errors") if isinstance(body, dict) else None
     if isinstance(errors, list) and errors:
         return f"{status}: " + "; ".join(str(e) for e in errors)[:300]
@@ -114,7 +126,16 @@ class PagerDuty(Adapter):
                 self._events[routing_key] = client
             return client
 
+    def key_for(self, page: Page) -> str | None:
+        """A person's page goes through the REST API, with its token."""
+        if is_person_page(page):
+            return self.settings.pagerduty_api_token if self.rest is not None else None
+        return super().key_for(page)
+
     def send(self, outgoing: Outgoing) -> None:
+        if outgoing.person is not None:
+            self._page_person(outgoing, outgoing.person)
+            return
         content = outgoing.content
         try:
             self.events(outgoing.key).trigger(
@@ -128,12 +149,57 @@ class PagerDuty(Adapter):
         except pagerduty.Error as exc:
             raise _failure(exc, "sending a page") from exc
 
-    def withdraw(self, key: str, dedup_key: str) -> None:
+    def withdraw(self, key: str, dedup_key: str, person: PersonPage | None = None) -> None:
         """A key PagerDuty has no open incident for is accepted."""
         try:
-            self.events(key).resolve(dedup_key)
+            if person is None:
+                self.events(key).resolve(dedup_key)
+                return
+            rest, sender = self._person_rest(person)
+            for incident in self._open_incidents(rest, dedup_key):
+                resolved = {"incident": {"type": "incident_reference", "status": "resolved"}}
+                rest.rput(f"/incidents/{incident['id']}", json=resolved, headers={"From": sender})
         except pagerduty.Error as exc:
             raise _failure(exc, "resolving a page") from exc
+
+    def _page_person(self, outgoing: Outgoing, person: PersonPage) -> None:
+        rest, sender = self._person_rest(person)
+        if person.service_id is None:
+            raise Refused("no PagerDuty service to open it on: give a paging service its pagerduty_service_id")
+        try:
+            found: Any = rest.find("users", person.addressee.email, attribute="email")
+        except pagerduty.Error as exc:
+            raise _failure(exc, "looking up the person to page") from exc
+        if found is None:
+            raise NoAccount("no PagerDuty user has their e-mail address")
+        body = outgoing.content.as_incident(outgoing.dedup_key, person.service_id, str(found["id"]))
+        try:
+            rest.rpost("/incidents", json={"incident": body}, headers={"From": sender})
+        except pagerduty.Error as exc:
+            refusal = _failure(exc, "paging a person")
+            if isinstance(refusal, Refused) and self._already_open(rest, outgoing.dedup_key):
+                return
+            raise refusal from exc
+
+    def _person_rest(self, person: PersonPage) -> tuple[pagerduty.RestApiV2Client, str]:
+        """The REST client and the ``From`` a person's page is sent with, or the refusal saying which is missing."""
+        if self.rest is None:
+            raise Refused("VIGIL_PAGERDUTY_API_TOKEN is not set")
+        if person.sender is None:
+            raise Refused("no PagerDuty user to page as: set VIGIL_PAGERDUTY_FROM_EMAIL")
+        return self.rest, person.sender
+
+    def _already_open(self, rest: pagerduty.RestApiV2Client, dedup_key: str) -> bool:
+        """Whether PagerDuty holds an open incident with the page's key (a refused retry of a page that went
+        through). Not knowing is worth retrying: the retry is refused again and asks again."""
+        try:
+            return bool(self._open_incidents(rest, dedup_key))
+        except pagerduty.Error as exc:
+            raise _failure(exc, "checking a refused page") from exc
+
+    @staticmethod
+    def _open_incidents(rest: pagerduty.RestApiV2Client, dedup_key: str) -> list[Any]:
+        return rest.list_all("incidents", params={"incident_key": dedup_key, "statuses[]": OPEN_STATUSES})
 
     def looks_up_on_call(self, ctx: Ctx, page: Page) -> bool:
         known = ctx.policy.paging.services.get(page.service)

@@ -8,11 +8,13 @@ none configured, nothing here records anything.
 A page is unique per incident and service, and its de-duplication key at the paging service is
 ``<REF>/<service>``: asking twice, retrying a trigger whose answer was lost, or two replicas delivering the same
 row all end in one incident at PagerDuty (one open alert at Jira Service Management, where it is the alert's alias).
+A person is paged the same way (:func:`page_person`; what makes a page a person's is in
+:mod:`incidents.paging.people`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -26,8 +28,19 @@ from incidents.observability import observer
 from incidents.outbox import Topic, enqueue
 from incidents.paging.config import DEFAULT_SERVICE, PROVIDERS
 from incidents.paging.models import Page, PageState
+from incidents.paging.people import (
+    PERSON_SETTINGS,
+    Addressee,
+    is_person_page,
+    is_person_service,
+    page_name,
+    person_service,
+    ready_to_page,
+)
+from incidents.people import display, is_email, person_by_email
 from incidents.policy.paging import PagingRoute
 from incidents.queries import load_incident
+from incidents.settings import Settings
 
 SYSTEM_ACTOR = "vigil"
 OPEN_PAGE = frozenset({PageState.QUEUED, PageState.SENT, PageState.ACKNOWLEDGED, PageState.ESCALATED})
@@ -47,6 +60,10 @@ def label(ctx: Ctx, service: str) -> str:
     """How people name the service ("Trust & Safety on-call")."""
     known = ctx.policy.paging.services.get(service)
     return known.label if known is not None else service
+
+
+def named(ctx: Ctx, page: Page) -> str:
+    return page_name(page, ctx.policy.paging)
 
 
 def dedup_key(ref: str, service: str) -> str:
@@ -98,30 +115,61 @@ def page(ctx: Ctx, ref: str, *, service: str | None, actor: str, reason: str) ->
     ``new`` is False. Refuses a closed or resolved incident, and a service that is unknown or has no routing key,
     in one line naming the services that can be paged.
     """
+    incident = _open_incident(ctx, ref)
+    name = _service_named(ctx, incident, service)
+    return _requested(ctx, incident, name, label(ctx, name), actor=actor, reason=reason)
+
+
+def page_person(ctx: Ctx, ref: str, *, person: str, actor: str, reason: str, settings: Settings) -> Paged:
+    """Page one person (``person``: a Slack id, an e-mail, ``@name`` or ``cli:name``) for the open incident
+    ``ref``, through PagerDuty's REST API (see :mod:`incidents.paging.people`). Idempotent per incident and person,
+    as :func:`page` is per service. Refused in one line, recording nothing, when the settings or the pack lack
+    what a person's page needs or Vigil does not know the person's e-mail."""
+    incident = _open_incident(ctx, ref)
+    whom = ready_to_page(ctx, incident, person, actor=actor, settings=settings)
+    return _requested(ctx, incident, person_service(whom.email), whom.name, actor=actor, reason=reason, person=whom)
+
+
+def _open_incident(ctx: Ctx, ref: str) -> Incident:
     incident = load_incident(ctx, ref)
     if not incident.status.is_open:
         raise VigilError(f"{incident.ref} is {incident.status.value}; reopen it before paging anyone.")
-    name = _service_named(ctx, incident, service)
+    return incident
+
+
+def _requested(
+    ctx: Ctx,
+    incident: Incident,
+    name: str,
+    shown: str,
+    *,
+    actor: str,
+    reason: str,
+    person: Addressee | None = None,
+) -> Paged:
+    """Page ``name`` (shown as ``shown``) unless it is paged already, and say so on the timeline."""
     reason = " ".join(reason.split())[:200] or "paged by hand"
     existing = ctx.session.scalar(select(Page).where(Page.incident_id == incident.id, Page.service == name))
     if existing is not None and existing.state is not PageState.RESOLVED:
-        return Paged(existing, label(ctx, name), new=False)
+        return Paged(existing, named(ctx, existing), new=False)
     if existing is None:
         paged = _new_page(ctx, incident, name, actor=actor, reason=reason)
         ctx.session.flush()
     else:
         paged = _repage(ctx, existing, actor=actor, reason=reason)
+    if person is not None:
+        paged.on_call = [asdict(person)]
     _queue_trigger(ctx, paged)
     record(
         ctx,
         incident,
         kind=TimelineKind.PAGE,
         actor=actor,
-        text=f"Paging {label(ctx, name)}: {reason}.",
+        text=f"Paging {shown}: {reason}.",
         audit_action="page.request",
         data={"page_id": paged.id, "service": name},
     )
-    return Paged(paged, label(ctx, name), new=True)
+    return Paged(paged, shown, new=True)
 
 
 def resolve_pages(ctx: Ctx, incident: Incident) -> list[Page]:
@@ -167,7 +215,7 @@ def sent(ctx: Ctx, page_id: int, *, at: datetime, look_up_on_call: bool = False)
             incident,
             kind=TimelineKind.PAGE,
             actor=SYSTEM_ACTOR,
-            text=f"The page to {label(ctx, found.service)} went through at {_clock(at)}, {late_by} min late.",
+            text=f"The page to {named(ctx, found)} went through at {_clock(at)}, {late_by} min late.",
             data={"page_id": page_id, "service": found.service},
         )
     else:
@@ -190,7 +238,7 @@ def late(ctx: Ctx, page_id: int, *, error: str) -> bool:
         found.incident,
         kind=TimelineKind.PAGE,
         actor=SYSTEM_ACTOR,
-        text=f"The page to {label(ctx, found.service)} is late: {PROVIDERS[found.provider].name} is not answering; "
+        text=f"The page to {named(ctx, found)} is late: {PROVIDERS[found.provider].name} is not answering; "
         "Vigil keeps trying.",
         data={"page_id": page_id, "service": found.service},
     )
@@ -205,15 +253,36 @@ def refused(ctx: Ctx, page_id: int, *, error: str) -> None:
         return
     found.last_error = error[:2000]
     provider = PROVIDERS[found.provider]
+    check = f"Check {PERSON_SETTINGS}" if is_person_page(found) else f"Check its key ({provider.key_settings})"
     record(
         ctx,
         found.incident,
         kind=TimelineKind.PAGE,
         actor=SYSTEM_ACTOR,
-        text=f"{provider.name} refused the page to {label(ctx, found.service)} ({error[:300].rstrip('.')}); nobody "
-        f"was paged. Check its key ({provider.key_settings}).",
+        text=f"{provider.name} refused the page to {named(ctx, found)} ({error[:300].rstrip('.')}); nobody "
+        f"was paged. {check}.",
         audit_action="page.refused",
         data={"page_id": page_id, "service": found.service},
+    )
+
+
+def no_account(ctx: Ctx, page_id: int) -> None:
+    """PagerDuty has no user with the paged person's e-mail, so nobody can be paged: the channel is told in one
+    line and the page dropped, so that asking again once they have an account pages them."""
+    found = ctx.session.get(Page, page_id)
+    if found is None or found.sent_at is not None:
+        return
+    incident, name, service = found.incident, named(ctx, found), found.service
+    ctx.session.delete(found)
+    record(
+        ctx,
+        incident,
+        kind=TimelineKind.PAGE,
+        actor=SYSTEM_ACTOR,
+        text=f"{name} has no PagerDuty account (no PagerDuty user has their e-mail address), so nobody was paged; "
+        "page their service instead.",
+        audit_action="page.refused",
+        data={"page_id": page_id, "service": service},
     )
 
 
@@ -262,11 +331,30 @@ def resolved_remotely(ctx: Ctx, key: str, *, by: str | None, at: datetime, provi
         found.incident,
         kind=TimelineKind.PAGE,
         actor=SYSTEM_ACTOR,
-        text=f"The page to {label(ctx, found.service)} was resolved in {provider}{who}; the incident stays open.",
+        text=f"The page to {named(ctx, found)} was resolved in {provider}{who}; the incident stays open.",
         at=at,
         data={"page_id": found.id, "service": found.service},
     )
     return found
+
+
+def answered(ctx: Ctx, key: str, *, resolved: bool, by: str, at: datetime, provider: str) -> bool:
+    """A paging service's webhook says the page with de-duplication key ``key`` was acknowledged (or, with
+    ``resolved``, resolved there) by ``by``: a name, or an e-mail address, shown as the name of the person Vigil
+    knows by it. Whether this changed anything (redeliveries, Vigil's own resolves coming back and keys Vigil never
+    sent change nothing)."""
+    found = ctx.session.scalar(select(Page).where(Page.dedup_key == key))
+    if found is None:
+        return False
+    known = person_by_email(ctx, by) if is_email(by) else None
+    name = display(ctx, known) if known is not None else by
+    if resolved:
+        was_open = found.state is not PageState.RESOLVED
+        resolved_remotely(ctx, key, by=name, at=at, provider=provider)
+        return was_open
+    was_unacknowledged = found.acknowledged_at is None
+    acknowledged(ctx, key, by=name or "someone", at=at, provider=provider)
+    return was_unacknowledged
 
 
 def ack_due(ctx: Ctx, page_id: int) -> Page | None:
@@ -283,7 +371,7 @@ def ack_due(ctx: Ctx, page_id: int) -> Page | None:
     found.escalated_at = ctx.now()
     minutes = ctx.policy.paging.acknowledge_within_minutes.get(incident.severity)
     within = f" within {minutes} min" if minutes is not None else ""
-    missed = f"Nobody acknowledged the page to {label(ctx, found.service)} sent at {_clock(found.sent_at)}{within}"
+    missed = f"Nobody acknowledged the page to {named(ctx, found)} sent at {_clock(found.sent_at)}{within}"
     following = _next_service(ctx, incident)
     if following is None:
         record(
@@ -297,7 +385,7 @@ def ack_due(ctx: Ctx, page_id: int) -> Page | None:
         return None
     found.state = PageState.ESCALATED
     observer().pages("escalated")
-    reason = f"escalated: {label(ctx, found.service)} did not acknowledge{within}"
+    reason = f"escalated: {named(ctx, found)} did not acknowledge{within}"
     existing = ctx.session.scalar(select(Page).where(Page.incident_id == incident.id, Page.service == following))
     if existing is None:
         escalation = _new_page(ctx, incident, following, actor=SYSTEM_ACTOR, reason=reason, level=found.level + 1)
@@ -385,7 +473,7 @@ def _new_page(ctx: Ctx, incident: Incident, service: str, *, actor: str, reason:
     created = Page(
         incident=incident,
         service=service,
-        provider=ctx.policy.paging.services[service].provider,
+        provider="pagerduty" if is_person_service(service) else ctx.policy.paging.services[service].provider,
         dedup_key=dedup_key(incident.ref, service),
         state=PageState.QUEUED,
         level=level,

@@ -21,9 +21,10 @@ from incidents.settings import Settings
 
 
 def build_pager(domain: Domain, settings: Settings, *, verify: ssl.SSLContext | bool = True) -> Pager | None:
-    """The paging handlers, with an adapter for each provider that has a key set; None when none has."""
+    """The paging handlers, with an adapter for each provider that has a key set (PagerDuty's REST API token
+    counts: it pages people); None when none has."""
     adapters: dict[str, Adapter] = {}
-    if routing_keys(settings):
+    if routing_keys(settings) or settings.pagerduty_api_token:
         from incidents.paging.pagerduty import PagerDuty
 
         adapters["pagerduty"] = PagerDuty(domain, settings, verify=verify)

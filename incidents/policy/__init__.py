@@ -19,6 +19,7 @@ from incidents.enums import DeadlineKind, Severity, Tier
 from incidents.errors import ConfigError
 from incidents.policy.paging import PagingPolicy
 from incidents.policy.referral_kinds import ReferralKindPolicy
+from incidents.policy.retention import RetentionPolicy
 from incidents.policy.signals import SignalPolicy
 
 DEFAULT_POLICY_FILE = Path(__file__).with_name("default.yaml")
@@ -223,6 +224,9 @@ class Policy(_Strict):
     )
     signals: SignalPolicy = Field(default_factory=SignalPolicy, description="grouping reports and declaring from them")
     paging: PagingPolicy = Field(default_factory=PagingPolicy, description="who is paged for which incidents")
+    retention: RetentionPolicy = Field(
+        default_factory=RetentionPolicy, description="how long free text and personal data outlive the incident"
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> Policy:
@@ -249,6 +253,9 @@ class Policy(_Strict):
                     raise ValueError(f"clocks.{name}.starts: unknown clock {child!r}")
         _check_playbooks(self)
         _check_paging(self)
+        for name in self.retention.types:
+            if name not in self.types:
+                raise ValueError(f"retention.types.{name}: unknown incident type {name!r}")
         return self
 
     @cached_property

@@ -1,18 +1,18 @@
 """Find personal data in free text: where it is and what kind, so each audience can be shown a masked copy.
 
 Built on maintained libraries where they exist: Microsoft Presidio's predefined pattern recognizers (e-mail,
-Luhn-checked payment cards, IBAN, IPv4/IPv6 validated with :mod:`ipaddress`, URLs, and the checksum-validated
-national ids of many countries) and Google's libphonenumber (:mod:`phonenumbers`) for phone numbers written the
-way each country writes them. Presidio runs here without a spaCy model (none can be installed from PyPI under its
-official name), so it has no named-entity recognition; the patterns below add what a Trust & Safety incident holds
-and Presidio does not look for: obfuscated e-mails, handles and platform accounts, profile URLs without a scheme,
-street addresses and postcodes, precise coordinates, dates of birth, labelled ids, Slack user ids, and names
-introduced by a title or a word such as "named".
+Luhn-checked payment cards, IBAN, IPv4/IPv6 validated with :mod:`ipaddress`, crypto wallets, and the
+checksum-validated national ids of many countries) and Google's libphonenumber (:mod:`phonenumbers`) for phone
+numbers written the way each country writes them. Presidio runs here without a spaCy model (none can be installed
+from PyPI under its official name), so it has no named-entity recognition; the patterns below add what a Trust &
+Safety incident holds and Presidio does not look for: obfuscated e-mails, handles in every written form, profile
+links (a bare host such as "crates.io" names a service and is left alone), street addresses and postcodes,
+coordinates, dates of birth, labelled ids and Slack user ids; :mod:`incidents.privacy.names` finds people's names.
 
 Masking errs on the side of the reader who must not see: a number that might be a phone or an id is masked, a
-date that might be a birth date (a labelled one, or one more than twelve years back) is masked. Names of people
-nobody told Vigil about, written without such a cue, are not found: the known people of an incident (Slack users,
-recorded parties) are masked by value at render time instead (:func:`incidents.reviews.redact.masked`).
+date that might be a birth date (a labelled one, or one more than twelve years back) is masked. The known people of
+an incident (Slack users, recorded parties) are also masked by value at render time
+(:func:`incidents.reviews.redact.masked`), whatever the detector reads.
 """
 
 from __future__ import annotations
@@ -22,12 +22,14 @@ import re
 import threading
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 import phonenumbers
 
 from incidents.privacy.findings import Finding
+from incidents.privacy.lexicon import lexicon
+from incidents.privacy.names import find_names
 
 PHONE_REGIONS = ("US", "GB", "IN", "DE", "FR", "BR", "AU", "JP", "NG", "MX", "ES", "IT", "CA", "PH", "ZA", "NL")
 """Regions tried for numbers written without a country code; a ``+``/``00`` number needs none."""
@@ -56,7 +58,6 @@ _PRESIDIO_ENTITIES = {
     "CREDIT_CARD": "card",
     "IBAN_CODE": "bank",
     "IP_ADDRESS": "ip",
-    "URL": "url",
     "CRYPTO": "bank",
 }
 _PRESIDIO_NATIONAL_IDS = (
@@ -86,45 +87,105 @@ _PRESIDIO_NATIONAL_IDS = (
 _MIN_SCORE = 0.3
 
 _TLD = r"(?:com|org|net|edu|gov|io|co|me|info|biz|app|dev|ai|us|uk|de|fr|es|it|nl|ca|au|in|br|jp|ru|ch|se|no|pl)"
-_AT = r"(?:\s*[\(\[\{<]\s*(?:at|@)\s*[\)\]\}>]\s*|\s+at\s+|\s+@\s+|\s*@\s+|\s+@\s*)"
-_DOT = r"(?:\s*[\(\[\{<]\s*(?:dot|\.)\s*[\)\]\}>]\s*|\s+dot\s+|\s*\.\s+|\s+\.\s*|\.)"
+_AT = r"(?:\s*[\(\[\{<]\s*(?:at|@)\s*[\)\]\}>]\s*|\s+@\s+|\s*@\s+|\s+@\s*)"
+_SPELLED_DOT = r"(?:\s*[\(\[\{<]\s*(?:dot|\.)\s*[\)\]\}>]\s*|\s+dot\s+)"
+_DOT = rf"(?:{_SPELLED_DOT}|\s*\.\s+|\s+\.\s*|\.)"
 _STREET_TYPES = (
     r"street|st|road|rd|avenue|ave|av|lane|ln|drive|dr|boulevard|blvd|way|court|ct|place|pl|terrace|terr|close|"
     r"crescent|cres|square|sq|highway|hwy|parkway|pkwy|circle|cir|trail|mews|gardens|grove|row|alley|plaza|loop|"
     r"path|walk|hill|green|quay|wharf|heights|rise|vale"
 )
 _PLATFORMS = (
-    r"instagram|insta|ig|twitter|tiktok|snapchat|snap|discord|telegram|reddit|facebook|fb|youtube|yt|twitch|kik|"
-    r"whatsapp|threads|bluesky|bsky|mastodon|steam|roblox|xbox|psn|github|linkedin|onlyfans"
+    r"instagram|insta|ig|twitter|tiktok|tik tok|snapchat|snap|discord|telegram|reddit|facebook|fb|youtube|yt|twitch|"
+    r"kik|whatsapp|threads|bluesky|bsky|mastodon|steam|roblox|xbox|psn|github|linkedin|onlyfans|pinterest|tumblr|vk|"
+    r"weibo|wechat|skype|minecraft|fortnite|cash ?app|venmo|paypal"
 )
+_PLATFORM_ABBREVIATIONS = r"tt|sc|dc|tg|wa|gh|masto|fedi|kick|x"
+"""Short names of platforms that are words or letters too: a handle follows only after ":" or "/" ("tt: name")."""
+_NOT_HANDLES = (
+    r"issue|issues|pr|prs|pull|ticket|case|bug|no|nr|num|number|item|inc|incident|task|step|page|line|room|build|run|"
+    r"job|v|version|sev|p|story|req|request|order|invoice|ref|row|slide|channel|comment|post|thread|section|rule|"
+    r"check|test|part|phase|batch|node|shard|pod|host|server|cluster|region|zone|rack|port|entry|note|tweet|commit|"
+    r"release|mr|change|cl|gh|jira|sprint|week|day|team|group|level|tier|q|question|answer|figure|fig|table|option|"
+    r"stage|round|attempt|try|cohort|wave|report|reports|signal|alert|event|episode|chapter|vol|volume|appendix"
+)
+"""Words before ``#1234`` that make it a number of something ("issue#1234", "PR#881") rather than a Discord tag."""
+_LOCATION_CUE = (
+    r"geo-?tag(?:ged)?|geo-?locat(?:ion|ed)|geo|location|loc|coords?|co-?ordinates|lat(?:itude)?\s*[/,&]\s*"
+    r"(?:long(?:itude)?|lng|lon)|lat-?(?:long|lng|lon)|latlng|gps|position|pinned(?:\s+at)?|pin|located\s+at|"
+    r"last\s+(?:seen|known)(?:\s+(?:location|position))?(?:\s+at)?|ubicación|localização|standort|"
+    r"coordonnées|posizione"
+)
+_DEGREES = (
+    r"(?:[NSEW]\s?)?[-+\u2212]?\d{1,3}"
+    r"(?:[.,]\d+(?:\s*°)?|\s*°(?:\s*\d{1,2}\s*['\u2032](?:\s*\d{1,2}(?:\.\d+)?\s*[\"\u2033])?)?)"
+)
+"""One coordinate at any precision: a fraction ("-27.3", "48,85") or degrees ("51°", "40° 26' 46\"")."""
 _MONTHS = r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"  # noqa: E501
 
 _DIGIT = re.compile(r"\d")
 """Numbers are what national ids, dates and phone numbers need: text without a digit skips their recognizers."""
+_AT_SIGN = re.compile(r"[@\uff20\ufe6b]")
+_MANY_DIGITS = re.compile(r"(?:\d\D{0,3}){12}")
+"""A card or an account number holds at least twelve digits (once dates and times are set aside)."""
+_ID_SHAPED = re.compile(r"(?:\d[\s.\-/]?){6}|\b(?=(?:[a-z]*\d){3})(?=(?:\d*[a-z]){3})[a-z0-9]{8,16}\b", re.IGNORECASE)
+"""What a national id needs: six digits in a row (spaces, dots, dashes or slashes between them allowed), or one token
+of letters with at least three digits ("ABCDE1234F")."""
+_LONG_TOKEN = re.compile(r"\w{25}")
+"""A wallet address is one long token."""
+_REMEMBERED = 4096
+_REMEMBER_UP_TO = 500
+"""The findings of the last :data:`_REMEMBERED` short texts are kept: a wave's in-app reports share a few report
+reasons, an alert repeats its annotations, every declare writes the same playbook steps, and each would otherwise
+cost up to a millisecond of detection again. Long texts are one person's own words, rarely written twice."""
+_NUMBERED = frozenset({"coordinates", "address", "national_id", "slack_id"})
+"""Categories whose patterns all need a digit."""
+_USER_HOSTS = (
+    r"\.(?:tumblr\.com|blogspot\.[a-z.]+|wordpress\.com|github\.io|gitlab\.io|substack\.com|neocities\.org|"
+    r"carrd\.co|medium\.com|livejournal\.com|deviantart\.com|itch\.io|netlify\.app|vercel\.app|pages\.dev|web\.app|"
+    r"wixsite\.com|weebly\.com|squarespace\.com|myshopify\.com|fc2\.com|over-blog\.com|skyrock\.com)"
+)
+"""Hosts whose subdomains are people's own pages ("janedoe.tumblr.com")."""
 _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     (category, re.compile(pattern, flags))
     for category, pattern, flags in (
         # "jane.doe at example dot com", "jane [at] example [dot] co [dot] uk", "jane @ example . com"
         ("email", rf"\b[\w.+-]+(?:{_DOT}[\w+-]+)*{_AT}[\w-]+(?:{_DOT}[\w-]+)*{_DOT}{_TLD}\b", re.IGNORECASE),
+        ("email", rf"\b[\w.+-]+(?:{_DOT}[\w+-]+)*\s+at\s+[\w-]+(?:{_DOT}[\w-]+)*{_SPELLED_DOT}{_TLD}\b", re.IGNORECASE),
         ("email", r"[\w.+-]+\s?[@\uff20\ufe6b]\s?[\w-]+(?:\.[\w-]+)+", 0),
         # Any scheme, userinfo included; and bare hosts with a path ("name.tumblr.com/post/1").
         ("url", r"\b[a-z][a-z0-9+.-]{1,15}://[^\s<>\"']+", re.IGNORECASE),
         ("url", r"\bwww\d{0,3}\.[^\s<>\"']+", re.IGNORECASE),
         ("url", r"\b(?:[\w-]+\.)+[a-z]{2,24}/[^\s<>\"']*", re.IGNORECASE),
+        ("url", rf"\b[\w-]+(?:\.[\w-]+)*{_USER_HOSTS}\b", re.IGNORECASE),
         # Handles: @name (not an e-mail), u/name and r/… style, and platform-labelled accounts.
         ("handle", r"(?<![\w@.+-])@[A-Za-z0-9_](?:[A-Za-z0-9_.-]{0,38}[A-Za-z0-9_])?", 0),
         ("handle", r"(?<![\w/])/?u/[A-Za-z0-9_-]{2,30}", 0),
+        # Fediverse and Bluesky: @name@instance.social, name.bsky.social
+        ("handle", r"(?<![\w@])@?[A-Za-z0-9_.-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+", 0),
+        ("handle", r"(?<![\w.@])@?[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*\.bsky\.(?:social|team)\b", re.IGNORECASE),
+        # Discord tags: name#1234 (not "issue#1234")
+        ("handle", rf"(?<![\w#.])(?!(?:{_NOT_HANDLES})#)[A-Za-z0-9_.]{{2,32}}#\d{{4}}(?!\d)", re.IGNORECASE),
         (
             "handle",
-            rf"\b(?:{_PLATFORMS})(?:\s+(?:handle|account|username|user(?:\s?name)?|id|name|profile))?"
-            r"(?:\s*[:=]\s*@?|\s+@|\s+(?:is\s+)?(?=[a-z0-9_.]*[0-9_.#])|\s+(?:is|as)\s+@?)[A-Za-z0-9_][A-Za-z0-9_.#-]{1,38}",
+            rf"\b(?:{_PLATFORMS})(?:\s+(?:handle|account|username|user(?:\s?name)?|id|name|profile|tag))?"
+            r"(?:\s*[:=]\s*@?|\s*/\s*@?|\s+@|\s+(?:is\s+)?(?=[a-z0-9_.]*(?:[0-9_#]|\.\w))|\s+(?:is|as)\s+@?|"
+            r"\s*[\(\[]\s*@?)[A-Za-z0-9_][A-Za-z0-9_.#-]{1,38}"
+            rf"|\b(?:{_PLATFORM_ABBREVIATIONS})\s*[:/]\s*@?[A-Za-z0-9_][A-Za-z0-9_.#-]{{1,38}}",
             re.IGNORECASE,
+        ),
+        # The handle before its platform: "xXemberNovaXx on TikTok", "ember_99 (ig)"
+        (
+            "handle",
+            r"(?<![\w@])@?(?=[A-Za-z0-9_.#-]*(?:[0-9_#]|\.\w|[a-z][A-Z]))[A-Za-z0-9_][A-Za-z0-9_.#-]{1,38}"
+            rf"(?=\s+(?:on|via)\s+(?i:{_PLATFORMS})\b|\s*[\(\[]\s*(?i:{_PLATFORMS})\s*[\)\]])",
+            0,
         ),
         (
             "handle",
-            r"\b(?:handle|username|user\s?name|screen\s?name|gamertag|account\s+name)\s*(?::|=|\bis\b)?\s*@?"
-            r"[A-Za-z0-9_][A-Za-z0-9_.#-]{1,38}"
-            r"|\b(?:account|profile|user)\s+(?=[a-z0-9.]*[0-9_])[A-Za-z0-9_][A-Za-z0-9_.#-]{1,38}",
+            r"\b(?:handle|username|user\s?name|screen\s?name|gamertag|account\s+name)"
+            r"(?:\s*(?::|=|\bis\b)\s*@?|\s+@|\s+(?=[a-z0-9_.#-]*(?:[0-9_#]|\.\w)))[A-Za-z0-9_][A-Za-z0-9_.#-]{1,38}"
+            r"|\b(?:account|profile|user)\s+(?!\d{1,2}:\d{2})(?=[a-z0-9.]*[0-9_])[A-Za-z0-9_][A-Za-z0-9_.#-]{1,38}",
             re.IGNORECASE,
         ),
         ("slack_id", r"(?<![\w@])[UW](?=[A-Z0-9]*\d)[A-Z0-9]{8,11}\b", 0),
@@ -144,6 +205,12 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ),
         ("coordinates", r"\b[NS]\s?\d{1,2}\.\d{3,}°?\W{1,3}[EW]\s?\d{1,3}\.\d{3,}", 0),
         ("coordinates", r"\bgeo:[-+]?\d+(?:\.\d+)?,[-+]?\d+(?:\.\d+)?", re.IGNORECASE),
+        # Any precision after a word that says a place follows: "geotag -27.3187, -29.1875", "GPS 51.5 -0.1"
+        (
+            "coordinates",
+            rf"\b(?:{_LOCATION_CUE})\W{{0,4}}?(?P<pii>{_DEGREES}(?:\s*[NS]\b)?\s*[,;/ ]\s*{_DEGREES}(?:\s*[EW]\b)?)",
+            re.IGNORECASE,
+        ),
         (
             "coordinates",
             r"\blat(?:itude)?\W{0,3}[-+]?\d{1,2}\.\d{2,}\W{1,4}(?:lon|lng|long|longitude)\W{0,3}[-+]?\d{1,3}\.\d{2,}",
@@ -152,7 +219,7 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         # 221B Baker Street · 1600 Pennsylvania Avenue NW · 12 rue de Rivoli · Hauptstraße 5 · Calle Mayor 3
         (
             "address",
-            rf"\b\d{{1,5}}[A-Za-z]?(?:[-/]\d{{1,5}})?,?\s+(?:(?:\d{{1,3}}(?:st|nd|rd|th)|[A-Za-zÀ-ÿ'.-]+)\s+){{1,4}}"
+            rf"(?<!:)\b\d{{1,5}}[A-Za-z]?(?:[-/]\d{{1,5}})?,?\s+(?:(?:\d{{1,3}}(?:st|nd|rd|th)|[A-Za-zÀ-ÿ'.-]+)\s+){{1,4}}"
             rf"(?:{_STREET_TYPES})\b\.?"
             r"(?:\s+(?:N|S|E|W|NE|NW|SE|SW)\b)?",
             re.IGNORECASE,
@@ -186,21 +253,11 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("address", r"\b[A-Z]{2},?\s+\d{5}(?:-\d{4})?\b", 0),
         ("address", r"\b[A-Z]\d[A-Z]\s?\d[A-Z]\d\b", 0),
         ("address", r"\b\d{4}\s?[A-Z]{2}\b(?=\s+[A-Z][a-z])", 0),
-        # Names introduced by a title or by a word that says a name follows.
+        # Names introduced by a title (names introduced by other words: incidents.privacy.names).
         (
             "name",
             r"\b(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Sir|Dame|Lady|Lord|Rev|Officer|Detective|Det|Sgt|Sergeant|Constable|"
             r"Agent|Judge)\.?\s+[A-Z][\w'\u2019-]+(?:\s+[A-Z][\w'\u2019-]+){0,2}",
-            0,
-        ),
-        (
-            "name",
-            r"(?i:\b(?:named|called|name(?:d| is|:)|known as|aka|a\.k\.a\.|victim|reporter|suspect|minor|child|"
-            r"student|user|mother|father|parent|guardian|daughter|son|wife|husband|partner|teacher|witness|"
-            r"neighbou?r|friend|sister|brother|person|contact(?:ed)?|(?:spoke|talked|met|chatted) (?:to|with)|emailed|"
-            r"messaged|texted|(?:reported|posted|flagged|sent|called|harassed|threatened|targeted|contacted|messaged|"
-            r"raised|filed|submitted|uploaded|shared|stalked|doxx?ed) by):?)"
-            r"\s+[A-Z][\w'\u2019-]+(?:\s+(?:de\s+|van\s+|von\s+|del\s+|da\s+)?[A-Z][\w'\u2019-]+){1,2}",
             0,
         ),
         # Ids introduced by a label: "SSN 078-05-1120", "passport no. X1234567", "DNI: 12345678Z".
@@ -221,7 +278,7 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
 )
 
 _DATE = re.compile(
-    r"(?<![\d./-])(?:\d{4}[-./]\d{1,2}[-./]\d{1,2}|\d{1,2}[/.-]\d{1,2}[/.-](?:\d{4}|\d{2})|"
+    r"(?<![\d./-])(?:\d{4}[-./]\d{1,2}[-./]\d{1,2}|0?[1-9]\d?[/.-]0?[1-9]\d?[/.-](?:\d{4}|\d{2})|"
     rf"\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTHS}\s*,?\s*\d{{4}}|{_MONTHS}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s*\d{{4}})"
     r"(?![\d]|[-./]\d)",
     re.IGNORECASE,
@@ -230,6 +287,11 @@ _BIRTH_CUE = re.compile(
     r"(?:born|birth|b\.|dob|d\.o\.b\.?|birthday|date of birth|birthdate|age[ds]?)\W{0,3}(?:\w+\W{1,3}){0,2}$",
     re.IGNORECASE,
 )
+_VERSION_CUE = re.compile(
+    r"\b(?:versions?|releases?|v|rev|build|patch|tag)\W{0,3}(?:[\w.-]+(?:\s*,\s*(?:and\s+)?|\s+(?:and|or|to)\s+))*$",
+    re.IGNORECASE,
+)
+"""What makes "8.3.41" a version rather than a date ("versions 8.3.41, 8.3.42 and 8.3.45")."""
 _YEAR = re.compile(r"(\d{4})|\b(\d{2})$")
 _ORGANISATION = re.compile(
     r"\b(?:Ops|Operations|Team|Teams|Safety|Trust|Legal|Support|Engineering|Policy|Police|Department|Dept|Services?|"
@@ -257,26 +319,46 @@ class Detector:
         os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
         from presidio_analyzer import predefined_recognizers as presidio
 
-        generic = [presidio.EmailRecognizer(), presidio.CreditCardRecognizer(), presidio.IbanRecognizer()]
-        generic += [presidio.IpRecognizer(), presidio.UrlRecognizer(), presidio.CryptoRecognizer()]
-        self._generic = [(r, r.supported_entities) for r in generic]
+        generic = [
+            (presidio.EmailRecognizer(), _AT_SIGN),
+            (presidio.CreditCardRecognizer(), _MANY_DIGITS),
+            (presidio.IbanRecognizer(), _MANY_DIGITS),
+            (presidio.IpRecognizer(), _DIGIT),
+            (presidio.CryptoRecognizer(), _LONG_TOKEN),
+        ]
+        self._generic = [(r, r.supported_entities, needs) for r, needs in generic]
         self._national = [getattr(presidio, name)() for name in _PRESIDIO_NATIONAL_IDS]
+        lexicon()  # the name lists, read now rather than by the first write
+        self._remembered = lru_cache(maxsize=_REMEMBERED)(self._detect)
 
     def detect(self, text: str, *, today: datetime | None = None) -> list[Finding]:
         """Non-overlapping findings in ``text``, in order."""
         if not text or not text.strip():
             return []
+        year = (today or datetime.now(UTC)).year
+        if len(text) > _REMEMBER_UP_TO:
+            return list(self._detect(text, year))
+        return list(self._remembered(text, year))
+
+    def _detect(self, text: str, this_year: int) -> tuple[Finding, ...]:
         found: list[Finding] = []
-        for recognizer, entities in self._generic:
-            found += self._presidio(recognizer, text, entities)
-        if _DIGIT.search(text):
-            for recognizer in self._national:
-                found += [Finding(f.start, f.end, "national_id") for f in self._presidio(recognizer, text, None)]
-            found += _dates_and_numbers(text, (today or datetime.now(UTC)).year)
+        digits = _DIGIT.search(text) is not None
+        numbers = _without_dates_and_times(text) if digits else text
+        for recognizer, entities, needs in self._generic:
+            if needs.search(numbers):
+                found += self._presidio(recognizer, text, entities)
+        if digits:
+            if _ID_SHAPED.search(numbers):
+                for recognizer in self._national:
+                    found += [Finding(f.start, f.end, "national_id") for f in self._presidio(recognizer, numbers, None)]
+            found += _dates_and_numbers(text, this_year)
         for category, pattern in _PATTERNS:
-            found += (Finding(m.start(), m.end(), category) for m in pattern.finditer(text))
+            if digits or category not in _NUMBERED:
+                group = "pii" if "pii" in pattern.groupindex else 0
+                found += (Finding(m.start(group), m.end(group), category) for m in pattern.finditer(text))
+        found += find_names(text)
         found = [f for f in found if f.category != "name" or not _ORGANISATION.search(text, f.start, f.end)]
-        return merge(_trimmed(text, found))
+        return tuple(merge(_trimmed(text, found)))
 
     @staticmethod
     def _presidio(recognizer: Any, text: str, entities: list[str] | None) -> Iterator[Finding]:
@@ -295,7 +377,11 @@ def _dates_and_numbers(text: str, this_year: int) -> list[Finding]:
         blanked[start:end] = " " * (end - start)
 
     for match in _DATE.finditer(text):
-        cue = _BIRTH_CUE.search(text[max(0, match.start() - 30) : match.start()])
+        before = text[max(0, match.start() - 30) : match.start()]
+        if _VERSION_CUE.search(text, max(0, match.start() - 80), match.start()) and not _BIRTH_CUE.search(before):
+            blank(match.start(), match.end())
+            continue
+        cue = _BIRTH_CUE.search(before)
         if cue or _year(match.group(0), this_year) <= this_year - 12:
             found.append(Finding(match.start(), match.end(), "date_of_birth"))
         blank(match.start(), match.end())
@@ -320,6 +406,13 @@ def _dates_and_numbers(text: str, this_year: int) -> list[Finding]:
         elif digits >= 9:
             found.append(Finding(match.start(), end, "number"))
     return found
+
+
+def _without_dates_and_times(text: str) -> str:
+    """``text`` with its dates and times blanked (same length): what the national-id recognizers need to read. A
+    timeline entry's timestamps then cost them nothing."""
+    blanked = _DATE.sub(lambda m: " " * len(m.group(0)), text)
+    return _TIME.sub(lambda m: " " * len(m.group(0)), blanked)
 
 
 def _year(date_text: str, this_year: int) -> int:

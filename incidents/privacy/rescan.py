@@ -1,7 +1,9 @@
 """``vigil redaction rescan``: store a fresh scan for every row the current detector has not scanned.
 
 Reviews re-detect stale rows when they are read, so nothing leaks meanwhile; a rescan makes reading fast again
-after a detector upgrade (and fills in rows written before scanning existed).
+after a detector upgrade (and fills in rows written before scanning existed). What is made from an incident's scan
+and stored beside it, the title leadership reads (:mod:`incidents.leadership_title`, which the analysts' views
+show), is made again with it, and made for incidents written before it was stored.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from typing import TypeVar
 from sqlalchemy import select
 
 from incidents.context import Ctx
+from incidents.leadership_title import store_leadership_title
 from incidents.models import Action, Incident, TimelineEntry
 from incidents.privacy.findings import DETECTOR_VERSION
 from incidents.privacy.scan import is_current, scan
@@ -58,11 +61,14 @@ def _rescan_rows(ctx: Ctx, model: type[_Scanned], *, batch: int) -> tuple[int, i
         if not rows:
             break
         for row in rows:
-            if is_current(row.pii):
-                current += 1
-            else:
+            stale = not is_current(row.pii)
+            if stale:
                 scan(row)
                 rescanned += 1
+            else:
+                current += 1
+            if isinstance(row, Incident) and (stale or row.leadership_title is None):
+                store_leadership_title(row)
         ctx.session.flush()
         last_id = rows[-1].id
     return rescanned, current

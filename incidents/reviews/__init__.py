@@ -13,6 +13,7 @@ from incidents.reviews.export import parse_audience, parse_format, render_review
 from incidents.reviews.models import Minors, Review, ReviewStatus
 from incidents.reviews.service import (
     ReviewFields,
+    gate_findings,
     get_or_start_review,
     mark_not_personal,
     parse_minors,
@@ -32,6 +33,7 @@ __all__ = [
     "ReviewFields",
     "ReviewStatus",
     "ReviewTemplates",
+    "gate_findings",
     "get_or_start_review",
     "load_templates",
     "mark_not_personal",

@@ -18,15 +18,17 @@ from typing import Any, Protocol
 
 from incidents.access.policy import Act, ViewerKind, allows
 from incidents.access.policy import Audience as Audience
-from incidents.clock_state import ClockStanding, ClockState
+from incidents.clocks.standing import ClockStanding, ClockState
 from incidents.enums import SyncState, TimelineKind
 from incidents.models import Action, Incident, Person
 from incidents.paging.models import Page
 from incidents.policy import Policy
 from incidents.privacy.scan import findings
-from incidents.referral_models import Referral, ReferralStatus
-from incidents.referrals import is_overdue, kind_label
-from incidents.reviews import metrics as metrics_module
+from incidents.record.models import LegalHold
+from incidents.referrals.models import Referral, ReferralStatus
+from incidents.referrals.service import is_overdue, kind_label
+from incidents.reported_by import with_reporter
+from incidents.reviews import figures
 from incidents.reviews.chart import ChartInput, severity_chart
 from incidents.reviews.formatting import DASH, day, duration, items, paragraphs, short, since, when
 from incidents.reviews.models import Review, ReviewStatus
@@ -48,7 +50,7 @@ from incidents.reviews.views import (
     StepView,
 )
 from incidents.signals.queries import SignalSummary
-from incidents.task_models import Task, TaskStatus
+from incidents.tasks.models import Task, TaskStatus
 
 
 class TimelineRecord(Protocol):
@@ -120,27 +122,33 @@ def build_document(
     referrals: Sequence[Referral] = (),
     tasks: Sequence[Task] = (),
     sensitive: bool | None = None,
+    parties: bool = False,
     pages: Sequence[Page] = (),
     signals: SignalSummary | None = None,
+    holds: Sequence[LegalHold] = (),
+    record: str | None = None,
 ) -> ReviewDocument:
     """``identifiers`` are other things that identify someone (the incident's parties: name, handle, contact → their
     role token), masked by value wherever they were typed. ``sensitive``: whether the reader may see the entries
     marked sensitive (:attr:`incidents.access.Act.SEE_SENSITIVE_ENTRIES`); None shows them in the team version.
-    The leadership version never shows them."""
+    The leadership version never shows them. ``parties``: whether the reader may see the case's parties
+    (:attr:`incidents.access.Act.SEE_PARTIES`), and so who reported an entry (:mod:`incidents.reported_by`); the
+    leadership version never names them. ``holds``: the legal holds in place (the leadership version of a
+    restricted incident counts them); ``record``: what verifying its record found."""
     leadership = audience is Audience.LEADERSHIP
     sensitive_shown = not leadership and (sensitive is None or sensitive)
     allowlist = leadership and not allows(ViewerKind.LEADERSHIP, incident.tier, False, Act.SEE_ENTRIES)
     tokens = role_tokens(incident, policy.roles) if leadership else None
     redactor = Redactor(people, tokens, mask_pii=leadership, identifiers=identifiers)
-    first_cadence = policy.update_cadence_minutes(metrics_module.initial_severity(incident))
-    measured = metrics_module.compute(incident, now, first_update_minutes=first_cadence, pages=pages)
+    first_cadence = policy.update_cadence_minutes(figures.initial_severity(incident))
+    measured = figures.compute(incident, now, first_update_minutes=first_cadence, pages=pages)
     entries = [e for e in timeline if e.in_review]
     shown = [e for e in entries if sensitive_shown or not e.sensitive]
     if allowlist:
         shown = [e for e in shown if e.kind in MILESTONES]
     commander = redactor.name(incident.commander or _last_commander(incident))
     owner = redactor.name(review.owner) if review and review.owner else DASH
-    phases = _phases(incident, shown, redactor, structured=allowlist)
+    phases = _phases(incident, shown, redactor, structured=allowlist, reporters=parties and not leadership)
     status = review.status if review else ReviewStatus.DRAFT
     narrative_shown = review is not None and (not allowlist or review.leadership_cleared)
     notices = _notices(leadership, allowlist, len(entries) - len(shown), narrative_withheld=not narrative_shown)
@@ -222,6 +230,17 @@ def build_document(
         referrals=tuple(_referral(incident, r, policy, redactor, now, allowlist) for r in referrals),
         playbook_steps=_playbook_steps(tasks, redactor, now, counts_only=allowlist),
         signals=_signals(incident, signals, policy, counts_only=leadership),
+        holds=_holds(holds, redactor, counts_only=allowlist),
+        record=record or "",
+    )
+
+
+def _holds(holds: Sequence[LegalHold], redactor: Redactor, *, counts_only: bool) -> tuple[str, ...]:
+    if counts_only:
+        return (f"{len(holds)} in place.",) if holds else ()
+    return tuple(
+        f"{redactor.text(hold.matter)}, placed by {redactor.name(hold.placed_by)} on {day(hold.placed_at.date())}"
+        for hold in holds
     )
 
 
@@ -244,7 +263,7 @@ def _signals(
 
 
 def _phases(
-    incident: Incident, entries: list[TimelineRecord], redactor: Redactor, *, structured: bool
+    incident: Incident, entries: list[TimelineRecord], redactor: Redactor, *, structured: bool, reporters: bool
 ) -> tuple[PhaseView, ...]:
     grouped: dict[str, list[EntryView]] = {key: [] for key, _ in PHASES}
     days: dict[date, str] = {}
@@ -260,7 +279,7 @@ def _phases(
                 kind=entry.kind.value,
                 kind_label=KIND_LABELS.get(entry.kind, entry.kind.value.capitalize()),
                 author=redactor.name(entry.author),
-                text=milestone_text(entry, redactor) if structured else _free_text(entry, redactor),
+                text=milestone_text(entry, redactor) if structured else _free_text(entry, redactor, reporters),
                 sensitive=entry.sensitive,
                 milestone=entry.kind in MILESTONES,
                 link=redactor.link(entry.source_url),
@@ -269,12 +288,15 @@ def _phases(
     return tuple(PhaseView(key, title, tuple(grouped[key])) for key, title in PHASES if grouped[key])
 
 
-def _free_text(entry: TimelineRecord, redactor: Redactor) -> str:
-    """One entry that cannot be prepared for its audience is withheld; it never takes the whole review down."""
+def _free_text(entry: TimelineRecord, redactor: Redactor, reporters: bool) -> str:
+    """One entry that cannot be prepared for its audience is withheld; it never takes the whole review down.
+    ``reporters``: whether who reported it is named (else it reads as its role)."""
     try:
         if redactor.pseudonymous:
-            return redactor.text(entry.text, findings(entry.pii, "text", entry.text))
-        return redactor.text(entry.text, data=entry.data)
+            text = redactor.text(entry.text, findings(entry.pii, "text", entry.text))
+        else:
+            text = redactor.text(entry.text, data=entry.data)
+        return with_reporter(text, entry.data, named=reporters)
     except Exception:
         logger.exception("timeline entry withheld: it could not be prepared for this audience")
         return WITHHELD
@@ -402,7 +424,7 @@ def _impact(incident: Incident, review: Review | None, text: Callable[[str], str
     )
 
 
-def _metric(span: metrics_module.Span) -> MetricView:
+def _metric(span: figures.Span) -> MetricView:
     return MetricView(
         key=span.key,
         label=span.label,
@@ -416,7 +438,7 @@ def _metric(span: metrics_module.Span) -> MetricView:
     )
 
 
-def _cadence(cadence: metrics_module.Cadence) -> CadenceView:
+def _cadence(cadence: figures.Cadence) -> CadenceView:
     promised = cadence.kept + cadence.missed
     summary = f"{cadence.kept} of {promised} updates on time" if promised else "No update was due"
     if cadence.missed:
@@ -475,7 +497,7 @@ def _referral(
 ) -> ReferralView:
     """Kind, status and times for every audience; the note, the decision's text and the external reference are
     masked for leadership and left out altogether where only structured facts may be shown."""
-    to_referral, to_decision = metrics_module.referral_spans(incident, referral)
+    to_referral, to_decision = figures.referral_spans(incident, referral)
     column = "reason" if referral.status is ReferralStatus.DECLINED else "outcome"
     outcome = None if allowlist or not getattr(referral, column) else _written(redactor, referral, column)
     return ReferralView(

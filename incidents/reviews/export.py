@@ -14,7 +14,7 @@ from dataclasses import fields
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, null, select
+from sqlalchemy import case, null, or_, select
 from sqlalchemy.orm import selectinload
 
 from incidents.access import Act, Standing, Who, acting, permits, standing
@@ -22,19 +22,22 @@ from incidents.context import Ctx
 from incidents.effects import audit
 from incidents.enums import TimelineKind
 from incidents.errors import VigilError
+from incidents.guards import choice
 from incidents.models import Incident, TimelineEntry
 from incidents.paging.service import pages_of
-from incidents.party_tokens import party_tokens
+from incidents.parties.tokens import party_tokens
 from incidents.people import Names, people_by_key, people_of
 from incidents.queries import get_incident, no_incident
-from incidents.referrals import referrals_of
+from incidents.record.checks import record_line
+from incidents.record.holds import active_holds
+from incidents.referrals.service import referrals_of
 from incidents.reviews.document import Audience, build_document
 from incidents.reviews.models import Review
 from incidents.reviews.service import ReviewFields, find_review
 from incidents.reviews.templating import Format, ReviewTemplates
 from incidents.reviews.views import ReviewDocument
 from incidents.signals.queries import incident_summary
-from incidents.tasks import tasks_of
+from incidents.tasks.service import tasks_of
 
 TIMELINE_COLUMNS = (
     TimelineEntry.at,
@@ -48,17 +51,11 @@ TIMELINE_COLUMNS = (
 
 
 def parse_audience(value: str) -> Audience:
-    try:
-        return Audience(value.strip().lower())
-    except ValueError:
-        raise VigilError(f"Unknown audience {value!r}: use team or leadership.", field="audience") from None
+    return choice(Audience, value, what="audience", field="audience")
 
 
 def parse_format(value: str) -> Format:
-    try:
-        return Format(value.strip().lower().lstrip(".").replace("markdown", "md"))
-    except ValueError:
-        raise VigilError(f"Unknown review format {value!r}: use md or html.", field="format") from None
+    return choice(Format, value.strip().lstrip(".").replace("markdown", "md"), what="review format", field="format")
 
 
 def review_document(ctx: Ctx, ref: str, *, actor: str | Who, audience: Audience) -> ReviewDocument:
@@ -96,8 +93,11 @@ def review_document(ctx: Ctx, ref: str, *, actor: str | Who, audience: Audience)
         referrals=referrals_of(incident),
         tasks=tasks_of(incident),
         sensitive=permits(who, found, Act.SEE_SENSITIVE_ENTRIES),
+        parties=permits(who, found, Act.SEE_PARTIES),
         pages=pages_of(ctx, incident.id),
         signals=incident_summary(ctx, incident.id),
+        holds=active_holds(ctx.session, incident.id),
+        record=record_line(ctx.session, incident.id, incident.ref),
     )
 
 
@@ -123,11 +123,13 @@ def render_review(
 
 
 def _leadership_columns(incident: Incident, audience: Audience) -> tuple[Any, Any]:
-    """``data`` (who is mentioned; milestones' facts) and ``pii`` (stored findings) only where the audience's
-    rendering reads them: decoding two JSON values per entry is a tenth of a long review's time. The team reads
-    ``data`` only to name the people an entry mentions, so only for entries with an ``@`` in them."""
+    """``data`` (who is mentioned; who reported it; milestones' facts) and ``pii`` (stored findings) only where the
+    audience's rendering reads them: decoding two JSON values per entry is a tenth of a long review's time. The team
+    reads ``data`` only to name the people an entry mentions, so only for entries with an ``@`` in them, and for
+    those the intake API wrote (``api:<key>``), which may say who reported them (:mod:`incidents.reported_by`)."""
     leadership = audience is Audience.LEADERSHIP
-    mentioning = case((TimelineEntry.text.contains("@"), TimelineEntry.data), else_=null())
+    named = or_(TimelineEntry.text.contains("@"), TimelineEntry.author.startswith("api:"))
+    mentioning = case((named, TimelineEntry.data), else_=null())
     data = TimelineEntry.data if leadership else mentioning.label("data")
     pii = TimelineEntry.pii if leadership and not incident.tier.is_restricted else null().label("pii")
     return data, pii

@@ -3,20 +3,23 @@ it finds blocks the submission until the author rewrites it or marks it as not p
 
 The author is a member of the incident and may see their own text, so a finding carries the text found (to be shown
 beside its field); the audit of a "not personal data" mark keeps only the text's SHA-256 (:func:`digest`).
-Slack mentions (``<@U…>``) are not findings: every audience's renderer replaces them by the person's name or role
-token (:mod:`incidents.reviews.redact`), whatever the detector would make of the id inside.
+Slack mentions (``<@U…>``) are not findings, nor the names of the incident's own people (its responders, as Vigil
+knows them): leadership's renderer replaces both by the person's role token (:mod:`incidents.reviews.redact`),
+whatever the detector would make of them.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from incidents.errors import VigilError
+from incidents.models import Person
 from incidents.privacy.detector import LABELS, detect
 from incidents.reviews.models import Review
+from incidents.reviews.redact import Redactor
 
 NARRATIVE_FIELDS: tuple[str, ...] = Review.__personal_text__
 _MENTION = re.compile(r"<@[^<>|\s]+(?:\|[^<>]*)?>")
@@ -60,30 +63,33 @@ def field_label(name: str) -> str:
     return name.replace("_", " ").capitalize()
 
 
-def review_findings(review: Review) -> list[GateFinding]:
-    """Every finding in the narrative, once per field and text, in the form's order (marked ones included)."""
+def review_findings(review: Review, people: Mapping[str, Person]) -> list[GateFinding]:
+    """Every finding in the narrative, once per field and text, in the form's order (marked ones included).
+    ``people``: the incident's own, whose names are not findings."""
+    known = Redactor(people, {}, mask_pii=True)
     found: list[GateFinding] = []
     for name in NARRATIVE_FIELDS:
         value = str(getattr(review, name) or "")
-        mentions = [m.span() for m in _MENTION.finditer(value)] if "<@" in value else []
+        replaced = [m.span() for m in _MENTION.finditer(value)] if "<@" in value else []
+        replaced += known.known_spans(value)
         texts: dict[str, str] = {}
         for finding in detect(value):
-            if any(start <= finding.start and finding.end <= end for start, end in mentions):
+            if any(start <= finding.start and finding.end <= end for start, end in replaced):
                 continue
             texts.setdefault(value[finding.start : finding.end], finding.category)
         found += (GateFinding(name, category, text) for text, category in texts.items())
     return found
 
 
-def blocking(review: Review) -> list[GateFinding]:
+def blocking(review: Review, people: Mapping[str, Person]) -> list[GateFinding]:
     """The findings the author has not marked as not personal data."""
     marked = set(review.not_personal or ())
-    return [f for f in review_findings(review) if f.text not in marked]
+    return [f for f in review_findings(review, people) if f.text not in marked]
 
 
-def check(review: Review) -> None:
+def check(review: Review, people: Mapping[str, Person]) -> None:
     """Refuse (:class:`PersonalDataFound`) while anything in the narrative blocks it."""
-    found = blocking(review)
+    found = blocking(review, people)
     if found:
         raise PersonalDataFound(review.incident.ref, found)
 

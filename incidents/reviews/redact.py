@@ -26,6 +26,10 @@ from incidents.privacy.findings import Finding
 _SLACK_MARKUP = re.compile(r"<(?:([@#!])|(?=(?:https?|mailto|ftp):))([^<>|\s]+)(?:\|([^<>]*))?>", re.IGNORECASE)
 _SLACK_ENTITIES = (("&lt;", "<"), ("&gt;", ">"), ("&amp;", "&"))
 _SPECIAL_ROLE_LABELS = {"sme": "SME", "regional_lead": "Regional lead"}
+UNLABELLED = "[personal data]"
+"""What a finding reads as when its category has no label of its own."""
+MASKS = (*LABELS.values(), UNLABELLED)
+"""Everything a finding may read as once masked."""
 
 
 def role_label(role: str) -> str:
@@ -99,8 +103,7 @@ class Redactor:
             plain = _SLACK_MARKUP.sub(self._markup, raw) if "<" in raw else raw
             return without_bidi(_unescape(plain))
         spans = [
-            (f.start, f.end, 0, LABELS.get(f.category, "[personal data]"))
-            for f in (detect(raw) if found is None else found)
+            (f.start, f.end, 0, LABELS.get(f.category, UNLABELLED)) for f in (detect(raw) if found is None else found)
         ]
         if "<" in raw:
             spans += [(m.start(), m.end(), 2, self._markup(m)) for m in _SLACK_MARKUP.finditer(raw)]
@@ -113,6 +116,10 @@ class Redactor:
             position = end
         out.append(_unescape(raw[position:]))
         return without_bidi("".join(out))
+
+    def known_spans(self, raw: str) -> list[tuple[int, int]]:
+        """Where ``raw`` names someone this redactor replaces by their token (a pseudonymous one only)."""
+        return [m.span() for m in self._known.finditer(raw)] if self._known is not None else []
 
     def link(self, url: str | None) -> str | None:
         """Links to the record (permalinks, case systems) are left out of a masked version."""

@@ -22,9 +22,10 @@ from incidents.context import Ctx
 from incidents.effects import audit, record
 from incidents.enums import TimelineKind
 from incidents.errors import VigilError
-from incidents.guards import plain
-from incidents.models import Incident
+from incidents.guards import choice, plain
+from incidents.models import Incident, Person
 from incidents.outbox import Topic, enqueue
+from incidents.people import people_by_key, people_of
 from incidents.queries import get_incident, no_incident
 from incidents.reviews import gate
 from incidents.reviews.models import Minors, Review, ReviewStatus
@@ -52,10 +53,7 @@ class ReviewFields:
 
 
 def parse_minors(value: str) -> Minors:
-    try:
-        return Minors(value.strip().lower())
-    except ValueError:
-        raise VigilError("Minors involved: answer yes, no or unknown.", field="minors_involved") from None
+    return choice(Minors, value, what="answer to minors involved", field="minors_involved")
 
 
 def check_access(incident: Incident, actor: str | Who) -> None:
@@ -150,7 +148,7 @@ def submit_for_review(ctx: Ctx, ref: str, *, actor: str) -> Review:
         raise VigilError("Write the executive summary before submitting the review.", field="executive_summary")
     if not review.owner:
         raise VigilError("Name the review's owner before submitting it.", field="owner")
-    gate.check(review)
+    gate.check(review, _own_people(ctx, review))
     again = review.status is ReviewStatus.IN_REVIEW
     now = ctx.now()
     review.status, review.submitted_at, review.updated_at = ReviewStatus.IN_REVIEW, now, now
@@ -160,6 +158,15 @@ def submit_for_review(ctx: Ctx, ref: str, *, actor: str) -> Review:
     return review
 
 
+def gate_findings(ctx: Ctx, review: Review) -> list[gate.GateFinding]:
+    """What the publish gate finds in the review's narrative, the incident's own people left out."""
+    return gate.review_findings(review, _own_people(ctx, review))
+
+
+def _own_people(ctx: Ctx, review: Review) -> dict[str, Person]:
+    return people_by_key(ctx, people_of(review.incident))
+
+
 def mark_not_personal(ctx: Ctx, ref: str, texts: Iterable[str], *, actor: str) -> Review:
     """The author says these findings of the gate are not personal data (a product name, a public address), so they
     no longer block the submission and leadership reads them as written. Only current findings can be marked;
@@ -167,7 +174,7 @@ def mark_not_personal(ctx: Ctx, ref: str, texts: Iterable[str], *, actor: str) -
     review = get_or_start_review(ctx, ref, actor=actor)
     _require_editable(review)
     found: dict[str, list[gate.GateFinding]] = {}
-    for finding in gate.review_findings(review):
+    for finding in gate_findings(ctx, review):
         found.setdefault(finding.text, []).append(finding)
     wanted = list(dict.fromkeys(texts))
     unknown = next((text for text in wanted if text not in found), None)

@@ -242,6 +242,11 @@ class ReviewDocument:
     """None when no playbook applied to the incident."""
     signals: SignalsView | None = None
     """None when no reports reached the incident."""
+    holds: tuple[str, ...] = ()
+    """The legal holds in place (:mod:`incidents.record.holds`), one line each."""
+    record: str = ""
+    """What the latest verification of the incident's record found (:func:`incidents.record.checks.record_line`);
+    empty before it was first verified under a checkpoint."""
 
 
 ALL_VIEWS: tuple[type, ...] = (

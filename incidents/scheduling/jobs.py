@@ -16,11 +16,9 @@ from sqlalchemy.orm import selectinload
 
 from incidents.context import Ctx, Domain
 from incidents.enums import OPEN_STATUSES, ActionStatus, Severity, Tier
+from incidents.leadership_title import leadership_title
 from incidents.models import Action, Clock, Incident
-from incidents.party_tokens import party_tokens
 from incidents.people import Names
-from incidents.privacy.scan import findings
-from incidents.reviews.redact import masked
 from incidents.scheduling.config import Boundary, SchedulingSettings
 from incidents.scheduling.models import Nudge, NudgeKind
 from incidents.scheduling.nudges import Due, record_due, recorded
@@ -195,7 +193,7 @@ def weekly_summary(ctx: Ctx, end: datetime) -> dict[str, object]:
         "notable": [
             {
                 "ref": i.ref,
-                "title": masked(i.title, findings(i.pii, "title", i.title), party_tokens(i)),
+                "title": leadership_title(i),
                 "severity": i.severity.value,
                 "status": i.status.value,
             }

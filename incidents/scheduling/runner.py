@@ -26,11 +26,14 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import Engine
 
-from incidents.apikeys import expire_idempotency_records
+from incidents.apikeys.service import expire_idempotency_records
 from incidents.context import Domain
 from incidents.db import make_engine
 from incidents.errors import ConfigError
 from incidents.observability import observer
+from incidents.record.checks import check_logs
+from incidents.record.delivery import checkpoint_if_due
+from incidents.record.retention import purge_due
 from incidents.scheduling import jobs
 from incidents.scheduling.config import WEEKDAYS, parse_boundary
 from incidents.scheduling.jobs import DIGEST_GRACE, HANDOFF_GRACE
@@ -72,6 +75,15 @@ class SchedulerRuntime:
             recorded = []
         elif job == "leadership_digest":
             recorded = jobs.leadership_digest(self.domain, config, self.settings.leadership_channel)
+        elif job == "record_checkpoint":
+            checkpoint_if_due(self.domain, self.settings)
+            recorded = []
+        elif job == "retention_purge":
+            purge_due(self.domain)
+            recorded = []
+        elif job == "record_verify":
+            check_logs(self.domain, self.settings)
+            recorded = []
         else:
             raise LookupError(f"unknown scheduler job {job!r}")
         self.runs[job] += 1
@@ -114,6 +126,16 @@ def wanted_jobs(settings: Settings, name: str) -> dict[str, JobSpec]:
         specs[f"{JOB_PREFIX}tracker_reconcile"] = JobSpec(
             IntervalTrigger(seconds=settings.jira_reconcile_seconds), [name, "tracker_reconcile"], None
         )
+    if settings.record_signing_key or settings.record_signing_key_file:
+        specs[f"{JOB_PREFIX}record_checkpoint"] = JobSpec(
+            IntervalTrigger(seconds=config.tick_seconds), [name, "record_checkpoint"], None
+        )
+        specs[f"{JOB_PREFIX}record_verify"] = JobSpec(
+            CronTrigger(hour=4, minute=0, timezone=UTC), [name, "record_verify"], DIGEST_GRACE_S
+        )
+    specs[f"{JOB_PREFIX}retention_purge"] = JobSpec(
+        CronTrigger(hour=3, minute=0, timezone=UTC), [name, "retention_purge"], DIGEST_GRACE_S
+    )
     for boundary, text in zip(config.boundaries, config.handoff_boundaries, strict=True):
         trigger = CronTrigger(hour=boundary.at.hour, minute=boundary.at.minute, timezone=UTC)
         specs[boundary.job_id] = JobSpec(trigger, [name, "handoff", text], HANDOFF_GRACE_S)

@@ -17,13 +17,13 @@ from sqlalchemy.orm import selectinload
 from incidents.context import Ctx, Domain
 from incidents.enums import OPEN_STATUSES, ActionStatus, HandoffState, Severity, Status
 from incidents.models import Action, Clock, Handoff, Incident, RoleAssignment, TimelineEntry
-from incidents.referrals import referral_reminders
+from incidents.referrals.service import referral_reminders
 from incidents.reviews.models import Review, ReviewStatus
 from incidents.scheduling import plan
 from incidents.scheduling.config import SchedulingSettings
 from incidents.scheduling.models import Nudge, NudgeKind
 from incidents.scheduling.nudges import Due, record_due
-from incidents.tasks import task_reminders
+from incidents.tasks.service import task_reminders
 
 LONG_SHIFT_SEVERITIES = (Severity.SEV0, Severity.SEV1)
 HOUR = timedelta(hours=1)

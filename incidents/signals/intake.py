@@ -82,10 +82,13 @@ def receive(ctx: Ctx, reports: Sequence[Report], *, actor: str) -> list[Received
     now = ctx.now()
     hints = check_reports(ctx, reports)
     firsts = _first_of_each(reports)
+    rows = {n: _row(reports[n], actor, now) for n in firsts}  # the detector's work, before any lock is taken
     keys = {n: group_key(reports[n]) for n in firsts}
-    groups = _groups_for(ctx, {keys[n]: reports[n] for n in reversed(firsts)}, now)
+    declaring = any(hint in ctx.policy.signals.declare_at_once for hint in hints)
+    groups = _groups_for(ctx, {keys[n]: reports[n] for n in reversed(firsts)}, now, exclusive=declaring)
     group_of = {n: groups[keys[n]] for n in firsts}
-    rows = {n: _row(reports[n], group_of[n].id, actor, now) for n in firsts}
+    for number, row in rows.items():
+        row["group_id"] = group_of[number].id
     stored = _insert(ctx, reports, rows)
     worst: dict[int, Severity] = {}
     for number in stored:
@@ -123,12 +126,11 @@ def _first_of_each(reports: Sequence[Report]) -> list[int]:
     return firsts
 
 
-def _row(report: Report, group_id: int, actor: str, now: datetime) -> dict[str, Any]:
-    """The report as a row, with where personal data sits in its text."""
+def _row(report: Report, actor: str, now: datetime) -> dict[str, Any]:
+    """The report as a row (but for its group), with where personal data sits in its text."""
     probe = Signal(text=report.text)
     scan(probe)
     return {
-        "group_id": group_id,
         "source": report.source,
         "external_ref": report.external_ref,
         "type": report.type,
@@ -152,8 +154,9 @@ def _insert(ctx: Ctx, reports: Sequence[Report], rows: dict[int, dict[str, Any]]
     with_ref = [n for n in rows if reports[n].identity is not None]
     without = [n for n in rows if reports[n].identity is None]
     if with_ref:
-        statement = insert_or_nothing(ctx.session, Signal, [rows[n] for n in with_ref], ["source", "external_ref"])
-        returned = ctx.session.execute(statement.returning(Signal.id, Signal.source, Signal.external_ref))
+        statement = insert_or_nothing(ctx.session, Signal, ["source", "external_ref"])
+        returning = statement.returning(Signal.id, Signal.source, Signal.external_ref)
+        returned = ctx.session.execute(returning, [rows[n] for n in with_ref])
         ids: dict[tuple[str, str | None], int] = {(r.source, r.external_ref): r.id for r in returned}
         stored |= {n: ids[reports[n].identity] for n in with_ref if reports[n].identity in ids}  # type: ignore[index]
     if without:
@@ -182,16 +185,22 @@ def _received(signal_id: int, group: SignalGroup, *, repeat: bool) -> Received:
     return Received(signal_id, group.id, repeat, group.state, incident.ref if incident else None, restricted)
 
 
-def _groups_for(ctx: Ctx, first_reports: dict[str, Report], now: datetime) -> dict[str, SignalGroup]:
+def _groups_for(
+    ctx: Ctx, first_reports: dict[str, Report], now: datetime, *, exclusive: bool
+) -> dict[str, SignalGroup]:
     """The open group of each key, share-locked; a new one (of the type and region of the key's first report)
-    where there is none or its window has passed."""
+    where there is none or its window has passed.
+
+    A batch that may declare at once (a hint in the policy's ``declare_at_once``) changes its group's row, so it
+    takes the row exclusively from the start: two such batches each holding it shared and then asking for it
+    exclusively would deadlock, and PostgreSQL takes a second (``deadlock_timeout``) to notice."""
     keys = set(first_reports)
     found = {
         g.open_key: g
         for g in ctx.session.scalars(
             select(SignalGroup)
             .where(SignalGroup.open_key.in_(keys))
-            .with_for_update(read=True)
+            .with_for_update(read=not exclusive)
             .order_by(SignalGroup.id)
         )
     }

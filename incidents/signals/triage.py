@@ -33,14 +33,17 @@ NOTE_EVERY = timedelta(minutes=1)
 
 
 def after_signals(ctx: Ctx, group: SignalGroup, hint: Severity | None, *, actor: str) -> None:
-    """Act on a group that just took signals (its row is locked): note them on its incident, declare it when the
-    policy says so, or bring its triage post up to date."""
+    """Act on a group that just took signals: note them on its incident, declare it at once when a hint says so
+    (its row is then held exclusively, see :func:`incidents.signals.intake.receive`), or bring its triage post up
+    to date and have :func:`check_threshold` count it.
+
+    The threshold is counted by the outbox, never here: the reports of concurrent calls hold the group's row
+    shared, and a call that declared would have to take it exclusively while they wait for it in turn."""
     if group.state is GroupState.ATTACHED:
         _queue_note(ctx, group, ctx.now() + NOTE_EVERY)
     elif group.state is GroupState.WAITING:
-        severity = _declares_by_itself(ctx, group, hint)
-        if severity is not None:
-            _declare(ctx, group, actor=SYSTEM, severity=severity, why=f"by policy, on signals from {actor}")
+        if hint is not None and hint in ctx.policy.signals.declare_at_once:
+            _declare(ctx, group, actor=SYSTEM, severity=hint, why=f"by policy, on signals from {actor}")
             return
         _queue_triage_post(ctx, group)
         if ctx.policy.signals.declare_when is not None:
@@ -53,9 +56,14 @@ def check_threshold(ctx: Ctx, group_id: int) -> Incident | None:
     group = ctx.session.scalar(select(SignalGroup).where(SignalGroup.id == group_id).with_for_update())
     if group is None or group.state is not GroupState.WAITING:
         return None
-    severity = _declares_by_itself(ctx, group, None)
-    if severity is None:
+    threshold = ctx.policy.signals.declare_when
+    if threshold is None:
         return None
+    since = ctx.now() - threshold.window
+    recent = ctx.session.scalar(select(func.count()).where(Signal.group_id == group.id, Signal.received_at >= since))
+    if (recent or 0) < threshold.count:
+        return None
+    severity = _worst_hint(ctx, group)
     return _declare(ctx, group, actor=SYSTEM, severity=severity, why="by policy, on the reports counted together")
 
 
@@ -174,8 +182,8 @@ def _queue_note(ctx: Ctx, group: SignalGroup, due: datetime) -> None:
     note takes it exclusively, so a report is either seen by the note being written or queues the next one."""
     if group.id is None:
         ctx.session.flush()
-    marker = insert_or_nothing(ctx.session, SignalNoteDue, [{"group_id": group.id, "due_at": due}], ["group_id"])
-    if ctx.session.execute(marker.returning(SignalNoteDue.group_id)).first() is None:
+    marker = insert_or_nothing(ctx.session, SignalNoteDue, ["group_id"]).returning(SignalNoteDue.group_id)
+    if ctx.session.execute(marker, [{"group_id": group.id, "due_at": due}]).first() is None:
         return
     message = enqueue(
         ctx.session, Topic.SIGNALS_NOTE, now=ctx.now(), incident_id=group.incident_id, payload={"group_id": group.id}
@@ -192,19 +200,7 @@ def _queue_once(ctx: Ctx, topic: Topic, group: SignalGroup) -> None:
     """Queue ``topic`` for the group unless a row for it is still waiting (it will read the group as it is)."""
     if group.id is None:
         ctx.session.flush()
-    enqueue(ctx.session, topic, now=ctx.now(), payload={"group_id": group.id}, dedup_key=f"{topic}:{group.id}")
-
-
-def _declares_by_itself(ctx: Ctx, group: SignalGroup, hint: Severity | None) -> Severity | None:
-    policy = ctx.policy.signals
-    if hint is not None and hint in policy.declare_at_once:
-        return hint
-    threshold = policy.declare_when
-    if threshold is None:
-        return None
-    since = ctx.now() - threshold.window
-    recent = ctx.session.scalar(select(func.count()).where(Signal.group_id == group.id, Signal.received_at >= since))
-    return _worst_hint(ctx, group) if (recent or 0) >= threshold.count else None
+    enqueue(ctx.session, topic, now=ctx.now(), payload={"group_id": group.id}, once_for=group.id)
 
 
 def _worst_hint(ctx: Ctx, group: SignalGroup) -> Severity:

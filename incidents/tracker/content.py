@@ -16,7 +16,7 @@ from incidents.enums import ActionPriority, ActionStatus
 from incidents.links import DEFAULT_WEB_PATH_PREFIX, incident_page
 from incidents.models import Action, Incident
 from incidents.policy import Policy
-from incidents.referral_models import Referral, ReferralStatus
+from incidents.referrals.models import Referral, ReferralStatus
 from incidents.settings import Settings
 
 PRIORITIES: dict[ActionPriority, str] = {

@@ -11,25 +11,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from incidents.actions import ActionChanges, update_action
 from incidents.context import Ctx, Domain
-from incidents.models import Action, Person
+from incidents.models import Action
+from incidents.people import person_by_email
 from incidents.tracker.models import TrackerCursor, TrackerLink
 from incidents.tracker.port import TicketState, Tracker
 from incidents.tracker.sync import theirs_of
 
 TRACKER_ACTOR = "jira"
 _OURS_NAME = {"assignee": "owner"}  # the tracker's assignee is pushed from Vigil's owner
-
-
-def person_by_email(ctx: Ctx, email: str | None) -> str | None:
-    """The Vigil person with this e-mail (case-insensitive), if exactly one."""
-    if not email:
-        return None
-    keys = list(ctx.session.scalars(select(Person.key).where(func.lower(Person.email) == email.lower()).limit(2)))
-    return keys[0] if len(keys) == 1 else None
 
 
 def apply_remote(ctx: Ctx, state: TicketState, *, actor: str = TRACKER_ACTOR) -> bool:

@@ -18,7 +18,7 @@ from typing import Any, ClassVar, cast
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from incidents.actions import get_action, record_sync
+from incidents.actions import get_action, queue_sync, record_sync
 from incidents.context import Ctx, Domain
 from incidents.db import Base
 from incidents.dispatcher import Handler, RetryLater
@@ -26,8 +26,8 @@ from incidents.effects import audit, changed, record
 from incidents.enums import ActionStatus, SyncState, TimelineKind
 from incidents.models import Action, Person
 from incidents.outbox import OutboxMessage, Topic, enqueue
-from incidents.referral_models import Referral
-from incidents.referrals import kind_label
+from incidents.referrals.models import Referral
+from incidents.referrals.service import kind_label
 from incidents.tracker.content import (
     SyncConfig,
     desired,
@@ -148,7 +148,7 @@ class ActionSubject(Subject):
             now=ctx.now(),
             incident_id=action.incident_id,
             payload={"action_id": subject_id, "reason": reason[:500]},
-            dedup_key=f"{Topic.ACTION_SYNC_FAILED}:{subject_id}",
+            once_for=subject_id,
         )
         changed(ctx, action.incident)
 
@@ -404,12 +404,5 @@ def resync(domain: Domain, *, include_local: bool = False) -> int:
         queued = list(ctx.session.scalars(select(Action).where(Action.sync_state.in_(states)).order_by(Action.id)))
         for action in queued:
             action.sync_state = SyncState.PENDING
-            enqueue(
-                ctx.session,
-                Topic.ACTION_CHANGED,
-                now=ctx.now(),
-                incident_id=action.incident_id,
-                payload={"action_id": action.id},
-                dedup_key=f"{Topic.ACTION_CHANGED}:{action.id}",
-            )
+            queue_sync(ctx, action)
         return len(queued)

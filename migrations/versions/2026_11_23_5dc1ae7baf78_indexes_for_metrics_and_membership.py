@@ -1,6 +1,6 @@
 """indexes for metrics and membership
 
-ix_incidents_severity_resolved serves incidents.metrics.resolve_time_by_severity_month: each (severity, month)
+ix_incidents_severity_resolved serves incidents.figures.resolve_time_by_severity_month: each (severity, month)
 median reads one range of it. ix_role_assignments_person serves "incidents this person is a member of" (the
 visible_to filter on restricted incidents), which otherwise scans every role assignment.
 

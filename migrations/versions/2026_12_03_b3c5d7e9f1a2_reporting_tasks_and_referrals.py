@@ -25,7 +25,7 @@ VERSION = 2
 PREVIOUS = (1, "d7f9b1c3e5a4")
 """The version and migration that ``reporting.version`` names again after a downgrade."""
 
-# Late as incidents.task_models.Task.is_late has it: finished after the due time, or still open past it. A step's
+# Late as incidents.tasks.models.Task.is_late has it: finished after the due time, or still open past it. A step's
 # text is the policy pack's (playbook and step_key find it there); a skip's reason is people's, and stays out.
 _TASKS = """
 CREATE VIEW reporting.tasks AS
@@ -52,8 +52,8 @@ SELECT
 FROM tasks AS t JOIN incidents AS i ON i.id = t.incident_id
 """
 
-# Overdue as incidents.referrals.is_overdue has it (open, with a due date before today, UTC); the spans as
-# incidents.reviews.metrics.referral_spans measures them (a refusal settles a referral as a decision does).
+# Overdue as incidents.referrals.service.is_overdue has it (open, with a due date before today, UTC); the spans as
+# incidents.reviews.figures.referral_spans measures them (a refusal settles a referral as a decision does).
 _REFERRALS = """
 CREATE VIEW reporting.referrals AS
 SELECT

@@ -122,7 +122,7 @@ FROM timeline_entries AS e JOIN incidents AS i ON i.id = e.incident_id
 GROUP BY e.incident_id, i.ref, e.kind
 """
 
-# The one clock rule (incidents.clock_state.clock_standing, and the CASEs of incidents.metrics.clock_outcomes):
+# The one clock rule (incidents.clocks.standing.clock_standing, and the CASEs of incidents.figures.clock_outcomes):
 # met when satisfied at or before the deadline, missed when satisfied after it, overdue when still open after it,
 # running while open at or before it. "outcome" folds overdue into missed, as the trends chart counts them.
 _CLOCKS = """
@@ -158,7 +158,7 @@ SELECT
 FROM clocks AS c JOIN incidents AS i ON i.id = c.incident_id
 """
 
-# Overdue as incidents.metrics.overdue_actions counts it: unfinished, with a due date before today (UTC).
+# Overdue as incidents.figures.overdue_actions counts it: unfinished, with a due date before today (UTC).
 _ACTIONS = """
 CREATE VIEW reporting.actions AS
 SELECT

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 import httpx
 import pytest
 
-from incidents import apikeys
+from incidents.apikeys import service as apikeys
 from incidents.context import Domain
 from incidents.settings import Settings
 from web.api import build_api_router

@@ -7,7 +7,7 @@ from datetime import timedelta
 import httpx
 from sqlalchemy import select
 
-from incidents import apikeys
+from incidents.apikeys import service as apikeys
 from incidents.context import Domain
 from incidents.models import AuditEvent, Incident
 from incidents.timesource import ManualTime

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
 from incidents import lifecycle
-from incidents.apikey_models import IdempotencyRecord
+from incidents.apikeys.models import IdempotencyRecord
 from incidents.context import Ctx, Domain
 from incidents.lifecycle import Declaration
 from incidents.models import AuditEvent, Incident

@@ -8,8 +8,8 @@ from datetime import timedelta
 import httpx
 from sqlalchemy import func, select
 
-from incidents.apikey_models import IdempotencyRecord
-from incidents.apikeys import IDEMPOTENCY_TTL
+from incidents.apikeys.models import IdempotencyRecord
+from incidents.apikeys.service import IDEMPOTENCY_TTL
 from incidents.context import Domain
 from incidents.models import Incident, TimelineEntry
 from incidents.outbox import OutboxMessage

@@ -7,7 +7,8 @@ from datetime import timedelta
 import httpx
 from sqlalchemy import select
 
-from incidents import actions, clocks
+from incidents import actions
+from incidents.clocks import service as clocks
 from incidents.context import Domain
 from incidents.models import AuditEvent, Person
 from incidents.outbox import OutboxMessage, Topic
@@ -88,10 +89,10 @@ def test_timeline_entries_are_the_keys_own_and_keep_time_flag_and_reporter(
     with domain.unit() as ctx:
         notes = [e for e in get_incident(ctx, ref).timeline if e.kind == "note"]
         assert [(e.author, e.text, e.sensitive, e.at.isoformat()) for e in notes] == [
-            ("api:hotline", "Reported by omar@example.org: Caller called back with the exact time", True,
-             "2026-11-23T11:55:00+00:00"),
+            ("api:hotline", "Caller called back with the exact time", True, "2026-11-23T11:55:00+00:00"),
             ("api:hotline", "Police informed", False, "2026-11-23T12:00:00+00:00"),
-        ]  # fmt: skip
+        ]
+        assert notes[0].data["reported_by"] == "omar@example.org", "kept beside the text, never inside it"
         assert notes[0].source_url == "https://cases.example.org/7"
 
 
@@ -182,7 +183,8 @@ def test_the_list_pages_in_order_of_change_and_filters(client: httpx.Client, clo
     for n in range(5):
         refs.append(_declare(client, title=f"Threat report number {n}")["ref"])
         clock.advance(timedelta(minutes=1))
-    client.post(f"/api/v1/incidents/{refs[0]}/updates", json={"summary": "Done", "status": "resolved"})
+    resolved = {"summary": "Done", "status": "resolved", "confirm_open_work": True}  # its playbook steps stay open
+    assert client.post(f"/api/v1/incidents/{refs[0]}/updates", json=resolved).status_code == 201
     seen, url = [], "/api/v1/incidents?limit=2"
     while url:
         page = client.get(url).json()

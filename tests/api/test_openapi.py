@@ -45,6 +45,7 @@ def test_the_document_describes_security_errors_and_links() -> None:
         *("list_referrals", "open_referral", "change_referral"),
         *("list_tasks", "complete_task", "skip_task"),
         *("send_signals", "alertmanager_webhook"),
+        *("list_holds", "place_hold", "release_hold"),
     }
     for op in operations.values():
         assert op["security"] and {"401", "403", "422", "429"} <= set(op["responses"])

@@ -17,7 +17,8 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.http import SLACK_EVENTS_PATH
-from emulators.slack import Ack, Channel, SlackEmulator
+from bot.ids import Field, ViewId
+from emulators.slack import Ack, Channel, SlackEmulator, View
 from incidents.context import Domain
 from incidents.dispatcher import Backoff
 from incidents.models import Incident
@@ -61,6 +62,20 @@ class BotUnderTest:
             return str(text)
         posts = self.wait_for(lambda: self.emu.replies_to(ack))
         return str(posts[0].text or "")
+
+    def resolve(self, channel: str, *, user: str | None = None, note: str = "") -> None:
+        """``/incident resolve``, as a commander who means it: when work is still open, "Resolve anyway" in the
+        form that lists it."""
+        user = user or self.people.alice
+        ack = self.command(f"resolve {note}".rstrip(), user=user, channel=channel)
+
+        def answered() -> list[Any]:
+            asked = [v for v in self.emu.views.values() if v.view.get("callback_id") == ViewId.RESOLVE and not v.closed]
+            return [*self.emu.replies_to(ack), *asked]
+
+        first = self.wait_for(answered)[0]
+        if isinstance(first, View):
+            self.emu.submit_view(first.id, user, {Field.NOTE: {Field.NOTE: note}})
 
     def settle(self, timeout: float = 15.0) -> None:
         """Wait until the outbox has nothing left to deliver."""

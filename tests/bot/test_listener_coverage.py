@@ -31,24 +31,25 @@ from emulators.slack import Ack, SlackEmulator
 from incidents import actions, lifecycle, roles, timeline
 from incidents.context import Ctx, Domain
 from incidents.enums import Severity, Status
+from incidents.left_open import left_open
 from incidents.outbox import Topic
 from incidents.queries import get_incident
 from incidents.reviews import (
     Audience,
     ReviewFields,
+    gate_findings,
     get_or_start_review,
     mark_not_personal,
     review_document,
     submit_for_review,
     update_review,
 )
-from incidents.reviews.gate import review_findings
 from incidents.scheduling.config import SchedulingSettings
 from incidents.scheduling.models import Nudge, NudgeKind
 from incidents.settings import Settings
 from incidents.signals.models import GroupState
 from incidents.signals.queries import GroupView
-from incidents.tasks import list_tasks
+from incidents.tasks.service import list_tasks
 from tests.bot.conftest import BotUnderTest, People, bot_settings, start_runtime
 from tests.helpers import outbox_topics
 
@@ -168,6 +169,7 @@ def everything_vigil_shows(ctx: Ctx, scene: Scene, people: People, settings: Set
     b.show("modal", modals.update_modal, incident, ctx.policy, origin)
     b.show("modal", modals.party_modal, incident, origin)
     b.show("modal", modals.referral_modal, incident, ctx.policy, origin)
+    b.show("modal", modals.resolve_modal, scene.open_ref, left_open(incident, ctx.policy, now), "Fixed", origin)
     b.show("modal", modals.done_modal, "Declared", "INC-2026-0001 is declared.")
     steps = list_tasks(ctx, scene.open_ref)[1]
     b.show("message", tasks.task_list, scene.open_ref, steps, now)
@@ -183,7 +185,7 @@ def everything_vigil_shows(ctx: Ctx, scene: Scene, people: People, settings: Set
     document = review_document(ctx, ref, actor=alice, audience=Audience.TEAM)
     b.show("message", review_blocks.review_summary, document, file_name="review.html")
     b.show("modal", review_blocks.review_form, ref, review)
-    findings = review_findings(review)
+    findings = gate_findings(ctx, review)
     b.show("modal", review_blocks.review_form, ref, review, findings=findings)
     b.show("modal", review_blocks.review_preview, document, notice="Saved.")
     mark_not_personal(ctx, ref, [f.text for f in findings], actor=alice)

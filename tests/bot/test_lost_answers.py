@@ -142,6 +142,7 @@ def test_a_handoff_prompt_whose_answer_was_lost_is_sent_once(bot: BotUnderTest) 
     assert len(bot.emu.dms(bot.people.bob)) == 1
 
 
+@pytest.mark.slow  # waits out the topic interval in real time
 def test_twenty_rapid_changes_set_the_topic_a_handful_of_times_and_end_right(bot: BotUnderTest) -> None:
     ref, channel = bot.declare()
     before = len(bot.emu.calls_to("conversations.setTopic"))

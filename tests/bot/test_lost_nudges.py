@@ -10,7 +10,7 @@ from incidents import actions
 from incidents.scheduling.config import SchedulingSettings
 from incidents.scheduling.jobs import actions_digest
 from incidents.scheduling.tick import tick
-from incidents.tasks import list_tasks
+from incidents.tasks.service import list_tasks
 from tests.bot.conftest import BotUnderTest
 
 

@@ -193,6 +193,7 @@ def _claimed(domain: Domain, topic: Topic) -> bool:
     return any(row.topic == topic and row.state == PENDING and row.available_at > soon for row in _rows(domain))
 
 
+@pytest.mark.slow
 def test_sigterm_finishes_the_delivery_under_way_and_exits_0(
     monkeypatch: pytest.MonkeyPatch, db_url: str, domain: Domain, emu: SlackEmulator, tmp_path: Path
 ) -> None:

@@ -22,6 +22,7 @@ def emu() -> Iterator[SlackEmulator]:
         yield emulator
 
 
+@pytest.mark.slow  # waits out Slack's rate-limit windows in real time
 def test_burst_of_declares_all_get_channels(bot: BotUnderTest) -> None:
     emu = bot.emu
     futures = []
@@ -46,6 +47,7 @@ def test_burst_of_declares_all_get_channels(bot: BotUnderTest) -> None:
         assert {m.state for m in ctx.session.scalars(select(OutboxMessage))} == {"done"}
 
 
+@pytest.mark.slow  # waits out nine Retry-Afters in real time
 def test_a_step_told_to_wait_more_often_than_the_retry_budget_still_happens(bot: BotUnderTest) -> None:
     """Slack's 429s say when to come back; they do not use up the attempts a failing step gets (8), so a burst
     longer than that cannot leave an incident's channel without its topic (found by bench/chaos.py)."""

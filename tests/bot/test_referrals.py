@@ -12,7 +12,8 @@ import httpx
 import pytest
 
 from bot.ids import Field, ViewId
-from incidents import apikeys, referrals
+from incidents.apikeys import service as apikeys
+from incidents.referrals import service as referrals
 from incidents.reviews import Audience, Format, load_templates, render_review, review_document
 from incidents.scheduling.tick import tick
 from incidents.settings import Settings

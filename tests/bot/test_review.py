@@ -72,11 +72,14 @@ def _click(bot: BotUnderTest, view_id: str, user: str, action: ActionId, expect:
 
 
 def _publish(bot: BotUnderTest, ref: str, channel: str, user: str, summary: str) -> View:
-    """Write, submit, resolve and publish through Slack, as a commander would."""
+    """Write, submit, resolve and publish through Slack, as a commander would (resolving may ask in a form of its
+    own, so the review is opened again to publish)."""
     view = _open_review(bot, channel, user)
     bot.emu.submit_view(view.id, user, {"executive_summary": {"executive_summary": summary}})
     _click(bot, view.id, user, ActionId.REVIEW_SUBMIT, "Submitted for review")
-    bot.reply(bot.command("resolve", channel=channel, user=user))  # returns once the command has been carried out
+    bot.resolve(channel, user=user)
+    view = _open_review(bot, channel, user)
+    bot.emu.submit_view(view.id, user, {"executive_summary": {"executive_summary": summary}})
     view = _click(bot, view.id, user, ActionId.REVIEW_PUBLISH, "Published")
     bot.settle()
     return view

@@ -11,7 +11,8 @@ import pytest
 from bot.command_grammar import AddNote, parse
 from bot.slack_text import from_slack
 from emulators.slack.models import Message
-from incidents import actions, apikeys
+from incidents import actions
+from incidents.apikeys import service as apikeys
 from incidents.context import Domain
 from incidents.enums import TimelineKind
 from incidents.mentions import Mention

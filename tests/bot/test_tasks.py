@@ -9,8 +9,8 @@ from typing import Any
 from bot.ids import ActionId, Field, ViewId
 from emulators.slack.models import Message
 from incidents.scheduling.tick import tick
-from incidents.task_models import TaskStatus
-from incidents.tasks import list_tasks
+from incidents.tasks.models import TaskStatus
+from incidents.tasks.service import list_tasks
 from tests.bot.conftest import BotUnderTest
 
 

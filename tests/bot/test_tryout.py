@@ -121,6 +121,7 @@ def running(tmp_path: Path) -> Iterator[Running]:
         process.wait()
 
 
+@pytest.mark.slow
 def test_everything_printed_works_as_printed_and_ctrl_c_stops_it_all(running: Running) -> None:
     database = Path(running.field("Database"))
     assert database.is_file() and database.name != "vigil.db"

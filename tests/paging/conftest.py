@@ -196,3 +196,46 @@ def pending_deliveries(dispatcher: Dispatcher) -> int:
 def events_sent(account: Account) -> list[int | None]:
     """The status of each Events API request the emulator saw (None: its answer was lost on purpose)."""
     return [r.status for r in account.emu.requests if r.path == "/v2/enqueue"]
+
+
+def jsm_policy(domain: Domain) -> PagingPolicy:
+    """The escalating policy with ``default`` on JSM (``leads`` stays on PagerDuty)."""
+    policy = escalating_policy(domain)
+    default = policy.services["default"].model_copy(update={"provider": "jsm"})
+    return policy.model_copy(update={"services": {**policy.services, "default": default}})
+
+
+def jsm_settings(account: Account, **extra: object) -> Settings:
+    values: dict[str, object] = {
+        "jsm_api_url": account.emu.url,
+        "jsm_api_key": account.emu.jsm_api_key,
+        "pagerduty_events_url": f"{account.emu.url}/v2/enqueue",
+        "pagerduty_routing_keys": {"leads": account.leads.integration_key},
+        "web_base_url": "https://vigil.example.org",
+    }
+    return Settings(**(values | extra))  # type: ignore[arg-type]
+
+
+@dataclass
+class Jsm:
+    domain: Domain
+    dispatcher: Dispatcher
+    pager: Pager | None
+
+
+def wire(domain: Domain, settings: Settings, account: Account, channel: Channel, clock: ManualTime) -> Jsm:
+    """The domain with :func:`jsm_policy`, paging what ``settings`` configure, and its dispatcher."""
+    domain.policy = domain.policy.model_copy(update={"paging": jsm_policy(domain)})
+    domain.paging = configured_services(settings, domain.policy.paging)
+    pager = build_pager(domain, settings, verify=account.emu.ssl_context())
+    return Jsm(domain, make_dispatcher(domain, pager, channel, clock), pager)
+
+
+@pytest.fixture
+def jsm(paging: Domain, account: Account, channel: Channel, clock: ManualTime) -> Iterator[Jsm]:
+    """``default`` paged through JSM, ``leads`` through PagerDuty, both over the emulator."""
+    wired = wire(paging, jsm_settings(account), account, channel, clock)
+    assert wired.domain.paging == frozenset({"default", "leads"})
+    yield wired
+    if wired.pager is not None:
+        wired.pager.close()

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import json
 
-from incidents import parties
 from incidents.context import Domain
 from incidents.enums import Severity, Tier
 from incidents.paging.content import page_content
-from incidents.party_models import PartyRole
+from incidents.parties import service as parties
+from incidents.parties.models import PartyRole
 from incidents.queries import get_incident
 from incidents.settings import Settings
 from tests.helpers import declared_ref

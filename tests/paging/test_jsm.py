@@ -4,82 +4,24 @@ the incident; a refusal is told once; pages of one incident go to each service's
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import select
 
 from emulators.pagerduty.jsm_state import Alert
 from incidents import lifecycle
 from incidents.context import Domain
-from incidents.dispatcher import Dispatcher
 from incidents.enums import Severity, Tier
 from incidents.paging import service as paging_service
-from incidents.paging.config import configured_services
-from incidents.paging.delivery import Pager
 from incidents.paging.jsm import ALERTS_PATH
 from incidents.paging.models import Page
 from incidents.paging.wiring import build_pager
-from incidents.policy.paging import PagingPolicy
 from incidents.settings import Settings
 from incidents.timesource import ManualTime
 from tests.helpers import declared_ref
-from tests.paging.conftest import (
-    Account,
-    Channel,
-    escalating_policy,
-    events_sent,
-    make_dispatcher,
-    page_entries,
-    settle,
-)
+from tests.paging.conftest import Account, Channel, Jsm, events_sent, jsm_settings, page_entries, settle, wire
 
 LINK = "https://vigil.example.org/web/incidents/{ref}"
-
-
-def jsm_policy(domain: Domain) -> PagingPolicy:
-    """The escalating policy with ``default`` on JSM (``leads`` stays on PagerDuty)."""
-    policy = escalating_policy(domain)
-    default = policy.services["default"].model_copy(update={"provider": "jsm"})
-    return policy.model_copy(update={"services": {**policy.services, "default": default}})
-
-
-def jsm_settings(account: Account, **extra: object) -> Settings:
-    values: dict[str, object] = {
-        "jsm_api_url": account.emu.url,
-        "jsm_api_key": account.emu.jsm_api_key,
-        "pagerduty_events_url": f"{account.emu.url}/v2/enqueue",
-        "pagerduty_routing_keys": {"leads": account.leads.integration_key},
-        "web_base_url": "https://vigil.example.org",
-    }
-    return Settings(**(values | extra))  # type: ignore[arg-type]
-
-
-@dataclass
-class Jsm:
-    domain: Domain
-    dispatcher: Dispatcher
-    pager: Pager | None
-
-
-def wire(domain: Domain, settings: Settings, account: Account, channel: Channel, clock: ManualTime) -> Jsm:
-    """The domain with :func:`jsm_policy`, paging what ``settings`` configure, and its dispatcher."""
-    domain.policy = domain.policy.model_copy(update={"paging": jsm_policy(domain)})
-    domain.paging = configured_services(settings, domain.policy.paging)
-    pager = build_pager(domain, settings, verify=account.emu.ssl_context())
-    return Jsm(domain, make_dispatcher(domain, pager, channel, clock), pager)
-
-
-@pytest.fixture
-def jsm(paging: Domain, account: Account, channel: Channel, clock: ManualTime) -> Iterator[Jsm]:
-    """``default`` paged through JSM, ``leads`` through PagerDuty, both over the emulator."""
-    wired = wire(paging, jsm_settings(account), account, channel, clock)
-    assert wired.domain.paging == frozenset({"default", "leads"})
-    yield wired
-    if wired.pager is not None:
-        wired.pager.close()
 
 
 def alerts_sent(account: Account) -> list[int | None]:

@@ -7,6 +7,7 @@ handle without its platform, a name's parts).
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass
 
 import phonenumbers
@@ -118,12 +119,27 @@ people = st.builds(Person, st.sampled_from(_FIRST), st.sampled_from(_LAST))
 @st.composite
 def handles(draw: st.DrawFn) -> Planted:
     handle = draw(st.builds(lambda w, n: f"{w}_{n}", _word(4, 8), st.integers(1, 9999)))
+    tag = draw(st.integers(1, 9999))
     form = draw(
         st.sampled_from(
-            [f"@{handle}", f"u/{handle}", f"instagram: {handle}", f"TikTok @{handle}", f"twitter handle {handle}"]
+            [
+                f"@{handle}",
+                f"u/{handle}",
+                f"instagram: {handle}",
+                f"TikTok @{handle}",
+                f"twitter handle {handle}",
+                f"{handle}#{tag:04d}",
+                f"discord {handle}#{tag:04d}",
+                f"@{handle}@mastodon.social",
+                f"{handle.replace('_', '-')}.bsky.social",
+                f"ig/{handle}",
+                f"tt: {handle}",
+                f"{handle} on TikTok",
+            ]
         )
     )
-    return Planted("handle", f"posted from {form}", (handle,))
+    secret = handle.replace("_", "-") if ".bsky." in form else handle
+    return Planted("handle", f"posted from {form}", (secret,))
 
 
 @st.composite
@@ -208,8 +224,21 @@ def national_ids(draw: st.DrawFn) -> Planted:
 def coordinates(draw: st.DrawFn) -> Planted:
     lat = draw(st.floats(-80, 80)).__round__(5)
     lon = draw(st.floats(-170, 170)).__round__(5)
-    written = draw(st.sampled_from([f"{lat:.5f}, {lon:.5f}", f"lat {lat:.5f} lon {lon:.5f}", f"{lat:.6f},{lon:.6f}"]))
-    return Planted("coordinates", f"phone last seen at {written}", (written, f"{lat:.5f}"))
+    places = draw(st.integers(1, 6))
+    pair = f"{lat:.{places}f}, {lon:.{places}f}"
+    written, secret = draw(
+        st.sampled_from(
+            [
+                (f"{lat:.5f}, {lon:.5f}", f"{lat:.5f}"),
+                (f"lat {lat:.5f} lon {lon:.5f}", f"{lat:.5f}"),
+                (f"{lat:.6f},{lon:.6f}", f"{lat:.6f}"),
+                (f"geotag {pair}", pair),
+                (f"GPS {lat:.{places}f} {lon:.{places}f}", f"{lat:.{places}f} {lon:.{places}f}"),
+                (f"coords: {pair}", pair),
+            ]
+        )
+    )
+    return Planted("coordinates", f"phone last seen at {written}", (written, secret))
 
 
 @st.composite
@@ -218,12 +247,21 @@ def slack_ids(draw: st.DrawFn) -> Planted:
     return Planted("slack_id", f"flagged by {key} in the queue", (key,))
 
 
+_CUES = [
+    "victim", "a user named", "Mr.", "Ms", "reporter", "her mother", "the victim is", "his brother", "contacted by",
+    "su madre", "a vítima é", "das Opfer ist", "la victime est",
+]  # fmt: skip
+
+
 @st.composite
 def named_people(draw: st.DrawFn) -> Planted:
-    """A name introduced the way incident notes introduce people ("victim Maria Garcia", "Mr. Diego Tanaka")."""
+    """A name introduced the way incident notes introduce people ("victim Maria Garcia", "her mother maria garcia"),
+    in the languages of the policy pack's regions."""
     person = draw(people)
-    cue = draw(st.sampled_from(["victim", "a user named", "Mr.", "Ms", "reporter", "her mother"]))
-    return Planted("name", f"{cue} {person.name} asked for help", (person.name, person.last))
+    cue = draw(st.sampled_from(_CUES))
+    lower = draw(st.booleans()) and not cue.startswith(("Mr", "Ms"))
+    name, last = (person.name.lower(), person.last.lower()) if lower else (person.name, person.last)
+    return Planted("name", f"{cue} {name} asked for help", (name, last))
 
 
 ANY = st.one_of(
@@ -242,3 +280,49 @@ ANY = st.one_of(
 )
 TITLE_SAFE = st.one_of(addresses(), handles(), named_people())
 """Categories a title may hold (titles refuse e-mail addresses and anything shaped like a phone number)."""
+
+
+# --- held apart: names and forms the detector was never developed against (tests/privacy/test_names.py) ----------
+
+_HELD_OUT_GIVEN = [
+    "Aleksandra", "Bogdan", "Chiamaka", "Dagny", "Eleni", "Farhan", "Giedrė", "Hamza", "Ingeborg", "Joaquín", "Kwame",
+    "Leilani", "Mateusz", "Nadia", "Oskar", "Pooja", "Quentin", "Rania", "Siobhán", "Thiago", "Ulla", "Valentina",
+    "Wojciech", "Ximena", "Yusuf", "Zeynep", "Björn", "Camille", "Dimitra", "Emeka", "Fernanda", "Gustavo", "Hiroshi",
+    "Ifeoma", "Jovana", "Kateryna", "Luca", "Mariam", "Nikolai", "Olga", "Paulo", "Rafael", "Svetlana", "Tariq",
+    "Vikram", "Wanjiru", "Yara", "Zoltán", "Ananya", "Bilal", "Chidi", "Esra", "Florin", "Gabriela", "Henrik", "Ilse",
+    "Jarrah", "Keanu", "Lamar", "Mireille", "Nkechi",
+]  # fmt: skip
+_HELD_OUT_SURNAMES = [
+    "Nowakowska", "Petrović", "Okeke", "Haugen", "Papadopoulou", "Rahman", "Kazlauskienė", "Aziz", "Lindahl",
+    "Fuentes", "Mensah", "Kahananui", "Wiśniewski", "Benali", "Sjöberg", "Bhatt", "Lefebvre", "Farouk", "Carvalho",
+    "Juhász", "Mwangi", "Yilmaz", "Nakamura", "Eze", "Fernandes", "Hoffmann", "Ivanova", "Jensen", "Kaya", "Laurent",
+    "Marinescu", "Nguyen", "Ortega", "Quispe", "Rossi", "Schulz", "Tkachenko", "Usman", "Varga", "Wójcik", "Zhou",
+    "Abubakar", "Bergström", "Castellanos", "Dlamini", "Esposito", "Ferreira", "Grünewald", "Horvat", "Iyer",
+    "Jovanović", "Lombardi", "Moyo", "Novák", "Oyelaran", "Popescu", "Achterberg", "Delacroix", "Gallagher",
+]  # fmt: skip
+_HELD_OUT_FORMS = (
+    ("{G} {S} kept posting after the ban", "{G} {S}"),
+    ("screenshots from {g} {s} were attached", "{g} {s}"),
+    ("{G} {I}. {S} reported the stream", "{G} {I}. {S}"),
+    ("escalated: {S}, {G} (a minor)", "{S}, {G}"),
+    ("{G} {S}'s followers piled on", "{G} {S}"),
+    ("{G} {S}-{S2} was doxxed", "{G} {S}-{S2}"),
+    ("thread started by {SU} {G}", "{SU} {G}"),
+    ("we believe {g} {s} runs the alt", "{g} {s}"),
+    ("case notes mention {G} {G2} {S} twice", "{G} {G2} {S}"),
+    ("the clip shows {G} {S} and her car", "{G} {S}"),
+)
+
+
+def held_out_people(rng: random.Random) -> tuple[str, list[str]]:
+    """A sentence naming someone without a cue, and what of it must not be readable (the name, its surname)."""
+    given, second = rng.sample(_HELD_OUT_GIVEN, 2)
+    surname, other = rng.sample(_HELD_OUT_SURNAMES, 2)
+    sentence, written = rng.choice(_HELD_OUT_FORMS)
+    values = {
+        "G": given, "G2": second, "S": surname, "S2": other, "g": given.lower(), "s": surname.lower(),
+        "SU": surname.upper(), "I": rng.choice("ABCDEFGHJKLMNPRSTW"),
+    }  # fmt: skip
+    name = written.format(**values)
+    shown_surname = surname.upper() if "{SU}" in written else surname.lower() if "{s}" in written else surname
+    return sentence.format(**values), [name, shown_surname]

@@ -2,11 +2,13 @@
 
 Hypothesis plants personal data of every category (tests/privacy/pii.py) through Slack (slash commands and the party
 modal, against the emulator), the intake API (over HTTP) and the CLI, into incidents of every tier: in titles,
-summaries, notes, status updates, action titles, the API's reported_by, playbook steps' skip reasons, referrals'
-notes and decisions (the API), reports sent as signals (their text, reporter and subject, through the API), and as
-recorded parties mentioned in free text. Every leadership surface is then
-rendered (tests/privacy/surfaces.py) and must hold none of it; the team's version must hold all of it, which proves
-each planted value really reached the incident.
+summaries, notes, status updates, action titles, playbook steps' skip reasons, referrals' notes and decisions (the
+API), reports sent as signals (their text, reporter and subject, through the API), and as recorded parties mentioned
+in free text. Every leadership surface is then rendered (tests/privacy/surfaces.py) and must hold none of it; the
+team's version must hold all of it, which proves each planted value really reached the incident.
+
+Fields that hold a person by definition (the API's reported_by, a report's reporter) get names no detector could
+know for one: only their structure keeps them from leadership, and from everyone beyond the incident's members.
 """
 
 from __future__ import annotations
@@ -22,19 +24,21 @@ from hypothesis import strategies as st
 
 from bot.ids import Field, ViewId
 from incidents import actions
-from incidents.apikeys import SCOPES
+from incidents.apikeys.service import SCOPES
 from incidents.context import Domain
 from incidents.enums import Tier
 from incidents.signals import triage
 from tests.api.conftest import MakeKey, client_for
 from tests.bot.conftest import BotUnderTest
 from tests.privacy.pii import ANY, TITLE_SAFE, Person, Planted, people
-from tests.privacy.surfaces import leadership_text, readable, team_text
+from tests.privacy.surfaces import beyond_members_text, leadership_text, readable, team_text
+from tests.privacy.unknown_people import unknown_people
 from vigil.cli import main
 from web.api import build_api_router
 from web.app import build_web_app
 from web.server import WebServer
 
+pytestmark = pytest.mark.slow  # a sweep over every way in and every category; tests/privacy/test_*.py each case
 FUZZ = settings(
     max_examples=40,
     deadline=None,
@@ -59,6 +63,7 @@ class Plan:
     outcome: Planted
     report: Planted
     reporter: Planted
+    reported_by: Planted
 
 
 plans = st.builds(
@@ -75,7 +80,8 @@ plans = st.builds(
     referral_note=ANY,
     outcome=ANY,
     report=ANY,
-    reporter=ANY,
+    reporter=st.one_of(ANY, unknown_people()),
+    reported_by=unknown_people(),
 )
 
 
@@ -95,11 +101,14 @@ def _party_note(plan: Plan) -> str:
     return f"{plan.party.name} (@{plan.party_handle}) says {plan.party.first} is scared"
 
 
-def check(domain: Domain, way: WayIn, plan: Plan, *extra: Planted) -> None:
+def check(domain: Domain, way: WayIn, plan: Plan, *extra: Planted, persons: tuple[Planted, ...] = ()) -> None:
+    """``extra``: what else ``way`` planted; ``persons``: what it planted in fields that hold a person, which no one
+    beyond the members may read."""
     ref = way.run(plan)
     team = team_text(domain, ref, way.member)
     leadership = leadership_text(domain, ref)
-    planted = [plan.title, plan.summary, plan.note, plan.update, plan.action, *extra]
+    written = [plan.title, plan.summary, plan.note, plan.update, plan.action, *extra]
+    planted = [*written, *persons]
     secrets = [s for p in planted for s in p.secrets]
     secrets += [plan.party.name, plan.party_handle]
     for secret in secrets:
@@ -107,6 +116,10 @@ def check(domain: Domain, way: WayIn, plan: Plan, *extra: Planted) -> None:
         assert readable(secret) in team, f"control: {secret!r} (planted in {source!r}) never reached {ref}"
     leaked = [s for s in secrets if readable(s) in leadership]
     assert not leaked, f"{plan.tier.value} {ref}: {leaked} reached leadership"
+    beyond = beyond_members_text(domain, ref, way.member)
+    typed = readable(" ".join([*(p.text for p in written), _party_note(plan)]))  # read as typed, by everyone
+    leaked = [s for p in persons for s in p.secrets if readable(s) in beyond and readable(s) not in typed]
+    assert not leaked, f"{plan.tier.value} {ref}: {leaked} reached readers beyond its members"
 
 
 # --- the intake API ---------------------------------------------------------------------------------------------
@@ -133,7 +146,8 @@ class ApiWay:
         for path, payload in (
             (f"/api/v1/incidents/{ref}/parties", {"role": "affected_person", "name": plan.party.name}),
             (f"/api/v1/incidents/{ref}/parties", {"role": "subject_account", "handle": plan.party_handle}),
-            (f"/api/v1/incidents/{ref}/timeline", {"text": plan.note.text, "reported_by": _party_note(plan)}),
+            (f"/api/v1/incidents/{ref}/timeline", {"text": plan.note.text, "reported_by": plan.reported_by.text}),
+            (f"/api/v1/incidents/{ref}/timeline", {"text": _party_note(plan)}),
             (f"/api/v1/incidents/{ref}/updates", {"summary": plan.update.text}),
         ):
             answer = self.http.post(path, json=payload)
@@ -179,7 +193,8 @@ def test_nothing_planted_through_the_api_reaches_leadership(domain: Domain, api_
     _fuzz(
         domain,
         api_way,
-        also=lambda plan: [plan.skip_reason, plan.referral_note, plan.outcome, plan.report, plan.reporter],
+        also=lambda plan: [plan.skip_reason, plan.referral_note, plan.outcome, plan.report],
+        persons=lambda plan: [plan.reporter, plan.reported_by],
     )
 
 
@@ -288,12 +303,14 @@ def _fuzz(
     way: Any,
     examples: int = FUZZ.max_examples,
     also: Callable[[Plan], list[Planted]] = lambda plan: [],
+    persons: Callable[[Plan], list[Planted]] = lambda plan: [],
 ) -> None:
-    """``also``: what else ``way`` plants beyond what every way plants."""
+    """``also``: what else ``way`` plants beyond what every way plants; ``persons``: what it plants in fields that
+    hold a person."""
 
     @settings(FUZZ, max_examples=examples)
     @given(plan=plans)
     def planted_anywhere(plan: Plan) -> None:
-        check(domain, way, plan, *also(plan))
+        check(domain, way, plan, *also(plan), persons=tuple(persons(plan)))
 
     planted_anywhere()

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from incidents import actions, clocks, lifecycle, roles, timeline
+from incidents import actions, lifecycle, roles, timeline
+from incidents.clocks import service as clocks
 from incidents.context import Ctx, Domain
 from incidents.enums import ActionCategory, ActionPriority, ActionStatus, Severity, Status, SyncState, Tier
 from incidents.people import upsert_person

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from incidents import tasks
 from incidents.context import Domain
+from incidents.tasks import service as tasks
 from incidents.timesource import ManualTime
 from tests.helpers import declared_ref
 from tests.reviews.conftest import Render

@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from incidents import clocks
+from incidents.clocks import service as clocks
+from incidents.clocks.deadlines import add_business_days
 from incidents.context import Domain
-from incidents.deadlines import add_business_days
 from incidents.enums import Severity
 from incidents.errors import ConfigError
 from incidents.scheduling.config import SchedulingSettings

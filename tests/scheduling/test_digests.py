@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from incidents import actions, clocks, lifecycle
+from incidents import actions, lifecycle
+from incidents.clocks import service as clocks
 from incidents.context import Domain
 from incidents.enums import Severity, Status
 from incidents.scheduling.config import SchedulingSettings

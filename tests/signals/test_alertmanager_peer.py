@@ -16,7 +16,7 @@ import pytest
 import yaml
 from sqlalchemy import func, select
 
-from incidents import apikeys
+from incidents.apikeys import service as apikeys
 from incidents.context import Domain
 from incidents.enums import TimelineKind
 from incidents.models import Incident, TimelineEntry

@@ -7,7 +7,6 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from incidents import parties
 from incidents.context import Domain
 from incidents.dispatcher import Dispatcher
 from incidents.enums import Severity, Tier, TimelineKind
@@ -15,7 +14,8 @@ from incidents.errors import VigilError
 from incidents.lifecycle import declare
 from incidents.models import Incident, TimelineEntry
 from incidents.outbox import OutboxMessage, Topic
-from incidents.party_models import PartyRole
+from incidents.parties import service as parties
+from incidents.parties.models import PartyRole
 from incidents.signals.delivery import signal_handlers
 from incidents.signals.intake import Report, receive
 from incidents.signals.models import GroupState, Signal, SignalGroup
@@ -43,11 +43,16 @@ def send(domain: Domain, *reports: Report) -> list[object]:
     return domain.run(lambda ctx: receive(ctx, reports, actor=API))
 
 
-def deliver_notes(domain: Domain, clock: ManualTime) -> None:
+def deliver(domain: Domain, clock: ManualTime, *, after: timedelta = timedelta(0)) -> None:
+    """Deliver what the outbox holds for signals (threshold checks, notes) once ``after`` has passed."""
     handlers = {topic: (lambda _m: None) for topic in Topic} | signal_handlers(domain)
     dispatcher = Dispatcher(domain.factory, handlers, clock)
-    clock.advance(timedelta(minutes=1, seconds=1))
+    clock.advance(after)
     dispatcher.drain()
+
+
+def deliver_notes(domain: Domain, clock: ManualTime) -> None:
+    deliver(domain, clock, after=timedelta(minutes=1, seconds=1))
 
 
 def entries(domain: Domain, kind: TimelineKind) -> list[TimelineEntry]:
@@ -96,8 +101,10 @@ def test_a_life_now_hint_declares_at_once_and_notes_every_signal(domain: Domain,
 
 def test_the_threshold_declares_once_and_later_reports_are_coalesced(domain: Domain, clock: ManualTime) -> None:
     send(domain, *[report(n) for n in range(49)])
+    deliver(domain, clock)
     assert count(domain, Incident) == 0
     send(domain, report(49))
+    deliver(domain, clock)
     assert count(domain, Incident) == 1
     deliver_notes(domain, clock)
     for n in range(50, 87):

@@ -11,12 +11,14 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from incidents import apikeys
+from incidents.apikeys import service as apikeys
 from incidents.context import Domain
 from incidents.enums import TimelineKind
 from incidents.models import Incident, TimelineEntry
 from incidents.signals.models import GroupState, Signal, SignalGroup
+from incidents.timesource import ManualTime
 from tests.api.conftest import MakeKey, client_for
+from tests.signals.test_grouping import deliver
 from web.server import WebServer
 
 
@@ -43,16 +45,18 @@ def rows(domain: Domain, model: type) -> int:
         return ctx.session.scalar(select(func.count()).select_from(model)) or 0
 
 
-def test_one_signal_and_a_batch_join_one_group(hotline: httpx.Client, domain: Domain) -> None:
+def test_one_signal_and_a_batch_join_one_group(hotline: httpx.Client, domain: Domain, clock: ManualTime) -> None:
     one = hotline.post("/api/v1/signals", json=call(1))
     assert one.status_code == 201, one.text
     batch = hotline.post("/api/v1/signals", json={"signals": [call(n) for n in range(2, 300)]})
     assert batch.status_code == 201, batch.text
     groups = {s["group"] for s in batch.json()["signals"]} | {one.json()["signals"][0]["group"]}
     assert len(groups) == 1
-    assert one.json()["signals"][0]["state"] == "waiting"
-    assert {s["state"] for s in batch.json()["signals"]} == {"attached"}, "past the policy's 50 in 10 minutes"
-    assert rows(domain, Signal) == 299 and rows(domain, Incident) == 1
+    assert {s["state"] for s in [*one.json()["signals"], *batch.json()["signals"]]} == {"waiting"}
+    deliver(domain, clock)
+    assert rows(domain, Signal) == 299 and rows(domain, Incident) == 1, "past the policy's 50 in 10 minutes"
+    later = hotline.post("/api/v1/signals", json=call(300)).json()["signals"][0]
+    assert later["state"] == "attached" and later["incident"]
 
 
 def test_a_repeat_is_answered_with_the_first_signal(hotline: httpx.Client, domain: Domain) -> None:

@@ -1,4 +1,4 @@
-"""``vigil actions resync`` / ``reconcile`` from a terminal, and the rule that only the adapter imports ``jira``."""
+"""``vigil jira resync`` / ``reconcile`` from a terminal, and the rule that only the adapter imports ``jira``."""
 
 from __future__ import annotations
 
@@ -53,11 +53,11 @@ def test_resync_and_reconcile_from_the_terminal(
 ) -> None:
     action_id = add_action(domain, incident_ref)
     sync.mark_failed(Topic.ACTION_CHANGED, action_id, "Jira was down for a day")
-    assert vigil("actions", "resync") == (0, "1 action(s) queued for Jira; the running Vigil delivers them.\n", "")
+    assert vigil("jira", "resync") == (0, "1 action(s) queued for Jira; the running Vigil delivers them.\n", "")
     settle(dispatcher, clock)
     [key] = emu.issues
     emu.transition(key, "In Progress")
-    assert vigil("actions", "reconcile") == (0, "1 action(s) updated from Jira.\n", "")
+    assert vigil("jira", "reconcile") == (0, "1 action(s) updated from Jira.\n", "")
     with domain.unit() as ctx:
         action = ctx.session.get(Action, action_id)
         assert action is not None and (action.status, action.sync_state) == (ActionStatus.IN_PROGRESS, SyncState.SYNCED)
@@ -67,5 +67,5 @@ def test_reconcile_without_jira_says_so(db_url: str, monkeypatch: pytest.MonkeyP
     monkeypatch.setenv("VIGIL_DATABASE_URL", db_url)
     for name in ("JIRA_URL", "JIRA_EMAIL", "JIRA_API_TOKEN", "JIRA_TOKEN", "VIGIL_JIRA_PROJECT"):
         monkeypatch.delenv(name, raising=False)
-    assert main(["actions", "reconcile"]) != 0
+    assert main(["jira", "reconcile"]) != 0
     assert "Jira is not configured" in capsys.readouterr().err

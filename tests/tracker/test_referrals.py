@@ -11,14 +11,15 @@ from sqlalchemy import select
 
 from emulators.jira import JiraEmulator
 from emulators.jira.model import Issue
-from incidents import parties, referrals
 from incidents.context import Domain
 from incidents.dispatcher import Dispatcher
 from incidents.enums import Tier
 from incidents.models import TimelineEntry
 from incidents.outbox import DONE, OutboxMessage, Topic
-from incidents.party_models import PartyRole
-from incidents.referral_models import Referral, ReferralStatus
+from incidents.parties import service as parties
+from incidents.parties.models import PartyRole
+from incidents.referrals import service as referrals
+from incidents.referrals.models import Referral, ReferralStatus
 from incidents.timesource import ManualTime
 from incidents.tracker import TrackerSync, reconcile, tracker_handlers
 from incidents.tracker.content import wiki_text

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from emulators.slack import SlackEmulator
-from incidents import actions, clocks, lifecycle, roles, timeline
+from incidents import actions, lifecycle, roles, timeline
+from incidents.clocks import service as clocks
 from incidents.context import Ctx, Domain
 from incidents.enums import ActionPriority, Severity, Status, SyncState
 from incidents.people import upsert_person

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import update
+from sqlalchemy import select
 
 from incidents.context import Domain
 from incidents.models import Incident
@@ -20,7 +20,7 @@ def test_a_right_to_left_override_in_a_title_reaches_no_page_and_no_csv(
     sign_in: SignIn, world: World, domain: Domain
 ) -> None:
     with domain.unit() as ctx:
-        ctx.session.execute(update(Incident).where(Incident.ref == world.standard).values(title=TITLE))
+        ctx.session.scalars(select(Incident).where(Incident.ref == world.standard)).one().title = TITLE
     client = sign_in(world.bob)
     listed, page = client.get("/incidents").text, client.get(f"/incidents/{world.standard}").text
     csv = client.get("/export/incidents.csv").text

@@ -26,6 +26,7 @@ from vigil.cli import main
 from web.server import WebServer
 
 playwright_api = pytest.importorskip("playwright.sync_api")
+pytestmark = pytest.mark.slow
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -175,7 +176,7 @@ def test_a_terminal_only_incident_reads_on_its_own_on_the_web_and_in_its_review(
     vigil("--as", omar, "note", ref, "Host reached by phone; safe for now")
     vigil("--as", maya, "severity", ref, "SEV2", "--reason", "Host is safe")
     vigil("--as", maya, "update", ref, "Host moved to safety; police informed", "--status", "mitigated")
-    vigil("--as", maya, "resolve", ref, after=4)
+    vigil("--as", maya, "resolve", ref, "--yes", after=4)  # its playbook steps stay open
     vigil("--as", maya, "review", "edit", ref, "--field", "executive_summary", "--from-file", str(summary), after=0)
     assert clock.now() - start == timedelta(seconds=19)
 

@@ -12,8 +12,9 @@ import pytest
 
 from bot.blocks.card import card
 from emulators.slack import SlackEmulator
-from incidents import apikeys, lifecycle, timeline
-from incidents.clock_state import ClockState
+from incidents import lifecycle, timeline
+from incidents.apikeys import service as apikeys
+from incidents.clocks.standing import ClockState
 from incidents.context import Domain
 from incidents.enums import Severity
 from incidents.queries import get_incident

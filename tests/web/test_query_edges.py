@@ -44,6 +44,7 @@ SECURITY_HEADERS = {
 }
 
 
+@pytest.mark.slow  # a sweep of every page with every kind of odd value
 def test_no_query_value_makes_a_page_fail(sign_in: SignIn, world: World) -> None:
     client = sign_in(world.alice)
     failures = []

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
+from pathlib import Path
 
 import httpx
+import yaml
 from sqlalchemy import select
 
 from emulators.slack import SlackEmulator
@@ -103,3 +106,18 @@ def test_any_openid_provider_maps_people_by_verified_email(
     assert refused.url.path == "/web/signin" and "not linked to anyone Vigil knows" in refused.text
     with domain.unit() as ctx:
         assert ctx.session.scalar(select(AuditEvent.actor).where(AuditEvent.action == "web.sign_in")) == "U0KNOWN"
+
+
+def test_sign_in_asks_slack_for_what_the_app_manifest_grants(
+    domain: Domain, web_config: WebConfig, review_templates: ReviewTemplates
+) -> None:
+    """The README's Production section creates the Slack app from the manifest: Slack refuses a redirect URL or a
+    scope the app was not given, so both must be in it as the sign-in asks for them."""
+    manifest = yaml.safe_load((Path(__file__).resolve().parents[2] / "slack-app-manifest.yaml").read_text())
+    [redirect] = manifest["oauth_config"]["redirect_urls"]
+    host = httpx.URL(redirect).copy_with(path="/")
+    config = replace(web_config, base_url=str(host).rstrip("/"))
+    with serve(domain, config, review_templates) as running, httpx.Client(base_url=running.url + "/web") as client:
+        authorize = httpx.URL(client.get("/signin/start").headers["location"])
+    assert authorize.params["redirect_uri"] == redirect
+    assert set(authorize.params["scope"].split()) == set(manifest["oauth_config"]["scopes"]["user"])

@@ -8,8 +8,9 @@ from datetime import UTC, date, datetime, timedelta
 
 import httpx
 
-from incidents import clocks, lifecycle, metrics
+from incidents import figures, lifecycle
 from incidents.actions import add_action
+from incidents.clocks import service as clocks
 from incidents.context import Domain
 from incidents.enums import ActionPriority, Severity
 from incidents.timesource import ManualTime
@@ -43,15 +44,15 @@ def test_weekly_counts_response_times_clocks_and_actions(domain: Domain, clock: 
     clock.set(MONDAY + 60 * H)
     with domain.unit() as ctx:
         since, now = MONDAY - timedelta(days=7), ctx.now()
-        by_severity = metrics.weekly_counts(ctx, "severity", since, now)
-        by_type = metrics.weekly_counts(ctx, "type", since, now)
-        by_region = metrics.weekly_counts(ctx, "region", since, now)
-        times = metrics.response_times(ctx, since)
-        outcomes = metrics.clock_outcomes(ctx, since, now)
+        by_severity = figures.weekly_counts(ctx, "severity", since, now)
+        by_type = figures.weekly_counts(ctx, "type", since, now)
+        by_region = figures.weekly_counts(ctx, "region", since, now)
+        times = figures.response_times(ctx, since)
+        outcomes = figures.clock_outcomes(ctx, since, now)
         add_action(ctx, "INC-2026-0001", actor="U1", title="late", due_date=date(2026, 11, 19),
                    priority=ActionPriority.HIGH)  # fmt: skip
         add_action(ctx, "INC-2026-0001", actor="U1", title="fine", due_date=date(2026, 12, 30))
-        overdue = {a.priority: (a.unfinished, a.overdue) for a in metrics.overdue_actions(ctx, date(2026, 11, 20))}
+        overdue = {a.priority: (a.unfinished, a.overdue) for a in figures.overdue_actions(ctx, date(2026, 11, 20))}
     week0, week1 = MONDAY.date() - timedelta(days=7), MONDAY.date()
     assert [(c.week, c.key, c.count) for c in by_severity] == [
         (week0, "SEV2", 1),
@@ -62,7 +63,7 @@ def test_weekly_counts_response_times_clocks_and_actions(domain: Domain, clock: 
         (week0, "fraud_scam", 1), (week1, "drugs", 2), (week1, "fraud_scam", 1), (week1, "threat_violence", 1),
     ]  # fmt: skip
     assert [(c.key, c.count) for c in by_region if c.week == week1] == [("AMS", 1), ("EMEA", 2)]
-    assert [(c.key, c.count) for c in by_region if c.week == week0] == [(metrics.UNSPECIFIED, 1)]
+    assert [(c.key, c.count) for c in by_region if c.week == week0] == [(figures.UNSPECIFIED, 1)]
     ack = [r for r in times if r.measure == "acknowledge"]
     assert [(r.month, r.severity, r.count, r.median, r.p90) for r in ack] == [
         (date(2026, 11, 1), Severity.SEV2, 3, 3 * H, timedelta(hours=4, minutes=36))
@@ -80,7 +81,7 @@ def test_a_met_clock_and_a_running_one(domain: Domain, clock: ManualTime) -> Non
         clocks.satisfy_clock(ctx, met, actor="U1", regime="eu_dsa_art18", reference_id="X-1")
     _incident(domain, clock, MONDAY + 2 * H, Severity.SEV1, None, None, types=["threat_violence"], jurisdictions=["EU"])
     with domain.unit() as ctx:
-        outcomes = metrics.clock_outcomes(ctx, MONDAY, ctx.now())
+        outcomes = figures.clock_outcomes(ctx, MONDAY, ctx.now())
     assert [(o.met, o.missed, o.running) for o in outcomes] == [(1, 0, 1)]
 
 

@@ -16,7 +16,7 @@ from collections.abc import Iterator, Sequence
 
 from incidents.errors import VigilError
 from vigil.cli.parser import Handler, build_parser
-from vigil.cli.terminal import one_line
+from vigil.cli.terminal import new_command, notice, one_line
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -40,11 +40,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _run(argv: Sequence[str] | None, *, loading: contextlib.AbstractContextManager[None]) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    new_command()
     parser, commands = build_parser()
     try:
         with loading:
             commands.define_named(sys.argv[1:] if argv is None else argv)  # imports the command's module
             args = parser.parse_args(argv)
+        if args.command not in REFUSING_UNKNOWN_SETTINGS:
+            _warn_about_unknown_settings()
         handler: Handler = args.handler
         return handler(args)
     except VigilError as exc:
@@ -52,6 +55,19 @@ def _run(argv: Sequence[str] | None, *, loading: contextlib.AbstractContextManag
         return 1
     except KeyboardInterrupt:
         return 130
+
+
+REFUSING_UNKNOWN_SETTINGS = frozenset({"serve"})
+"""Commands that refuse to start with a setting Vigil does not know (a long-running bot must not run half
+configured); every other command warns and goes on."""
+
+
+def _warn_about_unknown_settings() -> None:
+    from incidents.settings import unknown_settings  # here: `vigil --help` never loads pydantic
+
+    unknown = unknown_settings()
+    if unknown is not None:
+        notice(f"{unknown}; ignored.")
 
 
 @contextlib.contextmanager

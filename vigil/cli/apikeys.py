@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from incidents import apikeys
+from incidents.apikeys import service as apikeys
 from incidents.context import Ctx
 from vigil.cli.database import acting, reading
 from vigil.cli.parser import Definition

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from incidents import clocks
+from incidents.clocks import service as clocks
 from incidents.context import Ctx
 from incidents.queries import load_incident
 from vigil.cli import render

@@ -13,13 +13,13 @@ from pathlib import Path
 from typing import TypeVar
 
 from incidents.context import Ctx, Domain
-from incidents.db import database_errors, sqlite_file
+from incidents.db import database_errors, database_location, sqlite_file
 from incidents.errors import VigilError
 from incidents.people import resolve_person
 from incidents.queries import normalise_ref
-from incidents.settings import Settings, load_settings
+from incidents.settings import Settings, database_notice, load_settings
 from vigil.cli.parser import Handler
-from vigil.cli.terminal import printable
+from vigil.cli.terminal import notice, printable
 
 T = TypeVar("T")
 Work = Callable[[Ctx, argparse.Namespace], str]
@@ -42,6 +42,15 @@ def require_database(settings: Settings) -> None:
         raise VigilError(
             f"No database at {file}: create it with `vigil db upgrade`, or set VIGIL_DATABASE_URL to the one to use."
         )
+    say_which_database(settings)
+
+
+def say_which_database(settings: Settings) -> None:
+    """Say on standard error which database the command works on when the environment does not name it (the
+    default file, or the config file's): a misspelt or forgotten VIGIL_DATABASE_URL must not go unnoticed."""
+    said = database_notice(settings, database_location(settings.database_url))
+    if said is not None:
+        notice(said)
 
 
 def open_domain(settings: Settings) -> Domain:
@@ -68,21 +77,25 @@ def unit_of_work(settings: Settings | None = None) -> Iterator[Ctx]:
         yield ctx
 
 
-def run(work: Callable[[Ctx], T], *, lock: str | None = None) -> T:
-    """``work`` in the domain's unit of work on the configured database, as every way in runs it: queued on the
-    lock of incident ``lock`` and run again if another writer (the bot, the API) changed the incident meanwhile."""
+def run(work: Callable[[Ctx], T]) -> T:
+    """``work`` in the domain's unit of work on the configured database, as every way in runs it: run again if
+    another writer (the bot, the API) changed the incident meanwhile."""
     with _opened(load_settings()) as domain:
-        return domain.run(work, lock=lock)
+        return domain.run(work)
 
 
 def acting(work: Work) -> Handler:
     """A command that changes something, done as the ``--as`` person (a name or e-mail becomes their key)."""
 
     def handler(args: argparse.Namespace) -> int:
+        ref = _incident_named(args)
+
         def act(ctx: Ctx) -> str:
+            if ref is not None:
+                ctx.lock_incident(ref=ref)
             return work(ctx, argparse.Namespace(**{**vars(args), "actor": resolve_person(ctx, args.actor)}))
 
-        print(printable(run(act, lock=_incident_named(args)), multiline=True))
+        print(printable(run(act), multiline=True))
         return 0
 
     return handler

@@ -19,6 +19,7 @@ from incidents.severity_guidance import SeverityAnswers, suggest
 from vigil.cli import render
 from vigil.cli.database import Work, acting
 from vigil.cli.parser import REF_HELP, Definition
+from vigil.cli.resolving import asking_first
 from vigil.cli.terminal import printable
 from vigil.cli.values import one_of, parsed_by, policy, time
 
@@ -187,8 +188,10 @@ def _definition(
     value: tuple[str, Callable[[str], object], str] | None = None,
     note: bool = False,
     reason: str | None = None,
+    may_resolve: bool = False,
 ) -> Definition:
-    """``REF`` and, as the command needs them, the new value, ``--note`` or a required ``--reason``."""
+    """``REF`` and, as the command needs them, the new value, ``--note`` or a required ``--reason``; a command that
+    ``may_resolve`` lists the work a resolve would leave open when it refuses (:func:`asking_first`)."""
 
     def define(p: argparse.ArgumentParser) -> None:
         p.add_argument("ref", help=REF_HELP)
@@ -199,9 +202,23 @@ def _definition(
             p.add_argument("--note", default="", help="a note for the timeline")
         if reason is not None:
             p.add_argument("--reason", required=True, help=reason)
-        p.set_defaults(handler=acting(work))
+        p.set_defaults(handler=asking_first(acting(work)) if may_resolve else acting(work))
 
     return define
+
+
+def _define_resolve(p: argparse.ArgumentParser) -> None:
+    _definition(
+        _moving(lambda ctx, a: lifecycle.resolve(ctx, a.ref, actor=a.actor, note=a.note, confirmed=a.yes)),
+        note=True,
+        may_resolve=True,
+    )(p)
+    p.add_argument(
+        "--yes",
+        action="store_true",
+        help="resolve even with playbook steps, referrals or clocks still open (without it they are listed, and "
+        "nothing changes)",
+    )
 
 
 WHY = "why (the timeline and the review keep it)"
@@ -212,13 +229,16 @@ DEFINITIONS: dict[str, Definition] = {
     "tier": _definition(_tier, value=("tier", lifecycle.parse_tier, one_of(Tier)), reason=WHY),
     "reclassify": _define_reclassify,
     "status": _definition(
-        _moving(lambda ctx, a: lifecycle.change_status(ctx, a.ref, actor=a.actor, status=a.status, note=a.note)),
+        _moving(
+            lambda ctx, a: lifecycle.change_status(
+                ctx, a.ref, actor=a.actor, status=a.status, note=a.note, confirmed=False
+            )
+        ),
         value=("status", lifecycle.parse_status, one_of(Status)),
         note=True,
+        may_resolve=True,
     ),
-    "resolve": _definition(
-        _moving(lambda ctx, a: lifecycle.resolve(ctx, a.ref, actor=a.actor, note=a.note)), note=True
-    ),
+    "resolve": _define_resolve,
     "close": _definition(_moving(lambda ctx, a: lifecycle.close(ctx, a.ref, actor=a.actor, note=a.note)), note=True),
     "provision": _definition(_provision),
     "reopen": _definition(

@@ -12,6 +12,7 @@ import getpass
 import importlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from importlib import metadata
 from typing import Any, NoReturn
 
 Handler = Callable[[argparse.Namespace], int]
@@ -51,7 +52,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("update", "vigil.cli.timeline", "post a status update (sets when the next one is due)"),
     Command("action", "vigil.cli.actions", "add or change an incident's corrective actions"),
     Command("clock", "vigil.cli.clocks", "start or satisfy an incident's regulatory clocks"),
-    Command("page", "vigil.cli.paging", "page an incident's on-call responders (PagerDuty), once per service"),
+    Command("page", "vigil.cli.paging", "page an incident's on-call responders or one person (PagerDuty), once each"),
     Command("tasks", "vigil.cli.tasks", "an incident's playbook steps: done, skipped, open and late"),
     Command("task", "vigil.cli.tasks", "mark a playbook step done, or skip it with a reason"),
     Command("refer", "vigil.cli.referrals", "hand part of an incident to another process (dispute, claim...)"),
@@ -66,19 +67,23 @@ COMMANDS: tuple[Command, ...] = (
     Command("review", "vigil.cli.reviews", "render, edit, submit or publish an incident's post-incident review"),
     Command("export", "vigil.cli.web", "CSV of incidents, or of the figures behind a trends chart"),
     Command("api-keys", "vigil.cli.apikeys", "keys for the intake API (/api/v1)"),
-    Command("actions", "vigil.cli.actions_sync", "Jira sync of corrective actions (resync, reconcile)"),
+    Command("jira", "vigil.cli.jira", "Jira sync of corrective actions (resync, reconcile)"),
     Command("redaction", "vigil.cli.redaction", "personal-data detection kept with the text (rescan)"),
+    Command("verify", "vigil.cli.record", "check the record: every entry, link and checkpoint, one line per problem"),
+    Command("hold", "vigil.cli.record", "place a legal hold on an incident (or release it): no erasure, no purge"),
+    Command("holds", "vigil.cli.record", "the legal holds in place"),
     Command("db", "vigil.cli.schema", "create or upgrade the database schema (Alembic)"),
     Command("serve", "vigil.cli.serve", "run the Slack bot (Socket Mode; --http for HTTP mode)"),
     Command("web", "vigil.cli.web", "serve the web view (incidents, reviews, trends) on its own port"),
     Command("try", "vigil.cli.serve", "try everything without a workspace: Slack emulator, bot, web view and API"),
     Command("demo", "vigil.demo", "play a scripted incident against a local Slack emulator"),
+    Command("help", "vigil.cli.help", "describe a command (vigil help COMMAND), or list them all"),
 )
 
 DESCRIPTION = """Run incidents from a terminal, manage the database, and start the bot.
 
 Every command drives the same domain services the bot does, on the database VIGIL_DATABASE_URL names
-(default: ./vigil.db; create it with `vigil db upgrade`). `vigil COMMAND --help` describes a command."""
+(default: ./vigil.db; create it with `vigil db upgrade`). `vigil help COMMAND` describes a command."""
 
 
 class HelpFormatter(argparse.RawDescriptionHelpFormatter):
@@ -97,6 +102,21 @@ class VigilArgumentParser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         self.exit(2, f"{self.prog}: {message.rstrip('.')} (see `{self.prog} --help`)\n")
+
+
+class PackageVersion(argparse.Action):
+    """``--version``: the installed package's version, read from its metadata when asked, not at every start."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, help: str | None = None) -> None:
+        super().__init__(option_strings, dest=argparse.SUPPRESS, default=argparse.SUPPRESS, nargs=0, help=help)
+
+    def __call__(self, parser: argparse.ArgumentParser, *_args: Any, **_kwargs: Any) -> NoReturn:
+        try:
+            version = metadata.version("vigil")
+        except metadata.PackageNotFoundError:
+            version = "(unknown: Vigil is not installed as a package; pip install -e . installs it)"
+        print(f"vigil {version}")
+        parser.exit()
 
 
 class LazySubcommands:
@@ -131,6 +151,7 @@ class LazySubcommands:
 def build_parser() -> tuple[VigilArgumentParser, LazySubcommands]:
     """The ``vigil`` parser, and its commands (to define them all, e.g. to check every option has help)."""
     parser = VigilArgumentParser(prog="vigil", description=DESCRIPTION)
+    parser.add_argument("--version", action=PackageVersion, help="the version of Vigil installed")
     parser.add_argument(
         "--as",
         dest="actor",

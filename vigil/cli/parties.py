@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import argparse
 
-from incidents import parties
 from incidents.context import Ctx
-from incidents.party_models import PartyRole
+from incidents.parties import service as parties
+from incidents.parties.models import PartyRole
 from vigil.cli.database import acting
 from vigil.cli.parser import REF_HELP, Definition
 from vigil.cli.values import one_of, parsed_by

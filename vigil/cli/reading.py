@@ -37,8 +37,13 @@ def _show(ctx: Ctx, a: argparse.Namespace) -> str:
     if found is None or not permits(who, found, Act.SEE_INCIDENT):
         raise no_incident(a.ref)
     incident = get_incident(ctx, found.ref)
-    sensitive = permits(who, found, Act.SEE_SENSITIVE_ENTRIES)
-    return render.incident_detail(incident, ctx.now(), Names.of_incident(ctx, incident), sensitive=sensitive)
+    return render.incident_detail(
+        incident,
+        ctx.now(),
+        Names.of_incident(ctx, incident),
+        sensitive=permits(who, found, Act.SEE_SENSITIVE_ENTRIES),
+        parties=permits(who, found, Act.SEE_PARTIES),
+    )
 
 
 def _define_list(p: argparse.ArgumentParser) -> None:

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import argparse
 
-from incidents import referrals
 from incidents.context import Ctx
 from incidents.errors import VigilError
 from incidents.people import Names, resolve_person
 from incidents.queries import load_incident
-from incidents.referral_models import Referral, ReferralStatus
+from incidents.referrals import service as referrals
+from incidents.referrals.models import Referral, ReferralStatus
 from vigil.cli.database import acting, reading
 from vigil.cli.parser import PERSON_HELP, REF_HELP, Definition
 from vigil.cli.terminal import printable

@@ -6,10 +6,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from incidents.clock_state import clock_standing
+from incidents.clocks.standing import clock_standing
 from incidents.models import Clock, Incident
 from incidents.people import Names
 from incidents.policy import Policy
+from incidents.reported_by import with_reporter
 from incidents.scheduling.plan import next_update_due
 from vigil.cli.terminal import one_line, printable, when
 
@@ -21,9 +22,12 @@ def incident_row(incident: Incident, names: Names) -> str:
     )
 
 
-def incident_detail(incident: Incident, now: datetime, names: Names, *, sensitive: bool = True) -> str:
+def incident_detail(
+    incident: Incident, now: datetime, names: Names, *, sensitive: bool = True, parties: bool = False
+) -> str:
     """``names`` names everyone the incident mentions (:meth:`Names.of_incident`); ``sensitive``: whether the
-    reader may see the entries marked sensitive (shown with ``[CW]``), else each is shown as withheld."""
+    reader may see the entries marked sensitive (shown with ``[CW]``), else each is shown as withheld; ``parties``:
+    whether the reader may see the case's parties, and so who reported an entry (:mod:`incidents.reported_by`)."""
     lines = [
         f"{incident.ref}: {printable(incident.title)}",
         f"  severity {incident.severity.value} · status {incident.status.value} · tier {incident.tier.value}"
@@ -57,7 +61,8 @@ def incident_detail(incident: Incident, now: datetime, names: Names, *, sensitiv
     lines.append("Timeline:")
     for entry in incident.timeline:
         flag = " [CW]" if entry.sensitive else ""
-        text = one_line(names.text(entry.text, entry.data)) if sensitive or not entry.sensitive else "(withheld)"
+        shown = with_reporter(names.text(entry.text, entry.data), entry.data, named=parties)
+        text = one_line(shown) if sensitive or not entry.sensitive else "(withheld)"
         lines.append(
             f"  {when(entry.at)}  {entry.kind.value:<9} {printable(names.display(entry.author))}:{flag} {text}"
         )

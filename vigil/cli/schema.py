@@ -14,11 +14,12 @@ from incidents import migrate, reporting
 from incidents.db import database_errors, database_location, make_engine
 from incidents.errors import VigilError
 from incidents.settings import Settings, load_settings
-from vigil.cli.database import database_file, require_database
+from vigil.cli.database import database_file, require_database, say_which_database
 from vigil.cli.parser import Definition
 
 
 def _upgrade(args: argparse.Namespace, settings: Settings) -> str:
+    say_which_database(settings)
     url, where = settings.database_url, database_location(settings.database_url)
     before = migrate.schema_state(url) if _exists(settings) else None
     migrate.upgrade(url, args.revision)
@@ -53,6 +54,7 @@ def _revision(args: argparse.Namespace, settings: Settings) -> str:
 def _reporting_role(args: argparse.Namespace, settings: Settings) -> str:
     if database_file(settings) is not None:
         raise VigilError(reporting.NEEDS_POSTGRESQL)  # before a password is asked for
+    say_which_database(settings)
     password = _password_from_stdin() if args.password_stdin else None
     engine = make_engine(settings.database_url)
     try:

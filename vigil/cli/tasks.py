@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import argparse
 
-from incidents import tasks
 from incidents.context import Ctx
-from incidents.task_models import Task, TaskStatus
+from incidents.tasks import service as tasks
+from incidents.tasks.models import Task, TaskStatus
 from vigil.cli.database import acting, reading
 from vigil.cli.parser import REF_HELP, Definition
 from vigil.cli.terminal import when

@@ -9,6 +9,7 @@ window title, hide a hyperlink or reverse the text around it. (Light on purpose:
 from __future__ import annotations
 
 import re
+import sys
 from datetime import datetime
 
 _ESCAPE_SEQUENCE = re.compile(
@@ -37,3 +38,19 @@ def one_line(text: str) -> str:
 
 def when(moment: datetime | None) -> str:
     return f"{moment:%Y-%m-%d %H:%M} UTC" if moment else "-"
+
+
+_noticed: set[str] = set()
+"""What this command has said on standard error already (:func:`notice`)."""
+
+
+def notice(line: str) -> None:
+    """Say ``line`` on standard error, once per command however many of the command's steps come upon it."""
+    if line not in _noticed:
+        _noticed.add(line)
+        print(f"vigil: {line}", file=sys.stderr)
+
+
+def new_command() -> None:
+    """Forget what was said: a new command is starting (several run in one process in the tests)."""
+    _noticed.clear()

@@ -12,6 +12,7 @@ from incidents.lifecycle import parse_status
 from incidents.queries import load_incident
 from vigil.cli.database import acting
 from vigil.cli.parser import REF_HELP, Definition
+from vigil.cli.resolving import asking_first
 from vigil.cli.terminal import when
 from vigil.cli.values import one_of, parsed_by, positive, time
 
@@ -33,6 +34,7 @@ def _update(ctx: Ctx, a: argparse.Namespace) -> str:
         impact=a.impact,
         next_steps=a.next_steps,
         next_update_in=timedelta(minutes=a.next_in) if a.next_in else None,
+        confirmed=False,
     )
     moved = f"; status {before.value} → {update.status.value}" if update.status is not before else ""
     due = f"next update due {when(update.next_update_due)}" if update.next_update_due else "no further update due"
@@ -56,7 +58,7 @@ def _define_update(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--next-in", type=positive, metavar="MINUTES", help="minutes until the next update (default: severity cadence)"
     )
-    p.set_defaults(handler=acting(_update))
+    p.set_defaults(handler=asking_first(acting(_update)))
 
 
 DEFINITIONS: dict[str, Definition] = {"note": _define_note, "update": _define_update}

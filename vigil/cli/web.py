@@ -11,10 +11,10 @@ from pathlib import Path
 from incidents.access import counts_restricted, make_viewer
 from incidents.db import database_errors
 from incidents.errors import VigilError
-from incidents.exports import CHARTS, chart_csv, collect_trends, incident_csv
 from incidents.listing import all_incident_rows
 from incidents.people import resolve_person
 from incidents.settings import load_settings
+from incidents.spreadsheets import CHARTS, chart_csv, collect_trends, incident_csv
 from vigil.cli.database import require_database, unit_of_work
 from vigil.cli.parser import Definition
 from vigil.cli.terminal import printable

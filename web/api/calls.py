@@ -19,8 +19,8 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from incidents import idempotency, lifecycle
-from incidents.apikey_models import IdempotencyRecord
-from incidents.apikeys import Admission, Principal, admit
+from incidents.apikeys.models import IdempotencyRecord
+from incidents.apikeys.service import Admission, Principal, admit
 from incidents.context import Ctx, Domain
 from incidents.effects import audit
 from incidents.errors import VigilError
@@ -110,8 +110,11 @@ class Calls:
         another writer changed it meanwhile; a conflict that outlasts its retries answers 409."""
         principal: Principal = request.state.principal
         attempt = _attempt(request, payload, idempotency_key)
+        ref = _incident_named(request)
 
         def unit(ctx: Ctx) -> JSONResponse:
+            if ref is not None:
+                ctx.lock_incident(ref=ref)
             record = idempotency.claim(ctx, [attempt])[attempt.claimant] if attempt else None
             earlier = idempotency.earlier_answer(record, attempt) if record and attempt else None
             if earlier is not None:
@@ -119,7 +122,7 @@ class Calls:
             view, incident = work(ctx)
             return _created(ctx, request, principal, idempotency_key, record, view, incident)
 
-        return self.domain.run(unit, received=_received(request), lock=_incident_named(request))
+        return self.domain.run(unit, received=_received(request))
 
     async def declare(
         self, request: Request, payload: BaseModel, idempotency_key: str | None, prepare: PrepareDeclare

@@ -9,7 +9,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from incidents.apikeys import Principal
+from incidents.apikeys.service import Principal
 from incidents.links import WebAddress
 from web.api.calls import Calls
 
@@ -31,7 +31,7 @@ async def intake(request: Request) -> Intake:
 
 
 async def caller(request: Request) -> Principal:
-    """The API key's principal, admitted by :class:`web.api.route.ApiRoute` before the operation runs."""
+    """The API key's principal, admitted by :class:`web.api.admission.ApiRoute` before the operation runs."""
     principal: Principal = request.state.principal
     return principal
 

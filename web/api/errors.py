@@ -1,7 +1,7 @@
 """Every refusal the API makes, in one shape: ``{"errors": [{"field": ..., "message": ...}]}``.
 
 :class:`ApiProblem` is raised anywhere under an operation; :func:`problem_for` turns validation, domain and HTTP
-errors into one (:class:`web.api.route.ApiRoute` answers with it).
+errors into one (:class:`web.api.admission.ApiRoute` answers with it).
 """
 
 from __future__ import annotations
@@ -16,7 +16,11 @@ from starlette.exceptions import HTTPException
 from incidents.errors import Conflict, Forbidden, NotFound, VigilError
 from web.api.schemas import PATTERN_MESSAGES, ErrorBody, FieldError
 
-_DOMAIN_FIELDS = {"next_update_in": "next_update_in_minutes", "role": "commander_email"}
+_DOMAIN_FIELDS = {
+    "next_update_in": "next_update_in_minutes",
+    "role": "commander_email",
+    "confirmed": "confirm_open_work",
+}
 
 CONFLICT_RETRY_AFTER = 1
 """Seconds a caller whose write kept colliding with others on the same incident should wait before sending it

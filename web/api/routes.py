@@ -17,19 +17,24 @@ from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 
-from incidents import lifecycle, parties, referrals, tasks, timeline
-from incidents.apikeys import READ, WRITE, Principal
+from incidents import lifecycle, timeline
+from incidents.apikeys.service import READ, WRITE, Principal
 from incidents.context import Ctx
 from incidents.lifecycle import Declaration
 from incidents.links import WebAddress, incident_page
 from incidents.models import Incident
+from incidents.parties import service as parties
+from incidents.referrals import service as referrals
+from incidents.reported_by import with_reporter
+from incidents.tasks import service as tasks
 from web.api import views
+from web.api.admission import ApiRoute
 from web.api.calls import REPLAYED_HEADER, Answer
 from web.api.dependencies import Caller, IntakeDep
 from web.api.errors import ApiProblem
+from web.api.holds import router as holds_router
 from web.api.openapi import document
 from web.api.operations import IdempotencyKey, operation
-from web.api.route import ApiRoute
 from web.api.schemas import (
     AddedParty,
     DeclaredIncident,
@@ -173,16 +178,17 @@ def add_timeline_entry(
             ctx,
             incident.ref,
             actor=principal.actor,
-            text=body.note_text(),
+            text=body.text,
             at=body.at,
             sensitive=body.sensitive,
             source_url=body.source_url,
+            reported_by=body.reported_by,
         )
         view = TimelineEntryView(
             id=entry.id,
             at=entry.at,
             author=entry.author,
-            text=entry.text,
+            text=with_reporter(entry.text, entry.data, named=True),  # the caller's own words, back to it
             sensitive=entry.sensitive,
             source_url=entry.source_url,
         )
@@ -220,6 +226,7 @@ def post_update(
             impact=body.impact,
             next_steps=body.next_steps,
             next_update_in=timedelta(minutes=minutes) if minutes else None,
+            confirmed=body.confirm_open_work,
         )
         ctx.session.flush()
         view = UpdateView(
@@ -545,6 +552,7 @@ async def no_operation(request: Request) -> Response:
 
 
 router.include_router(signals_router)
+router.include_router(holds_router)
 
 # Last, so that it answers only what no operation does (any method at a known path goes here, not to Starlette's 405).
 router.add_route(

@@ -16,12 +16,12 @@ from typing import Annotated
 from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 from pydantic_core import PydanticCustomError
 
-from incidents.clock_state import ClockState
+from incidents.clocks.standing import ClockState
 from incidents.enums import ActionPriority, ActionStatus, Severity, Status, Tier
 from incidents.guards import TITLE_MAX
-from incidents.party_models import PartyRole
-from incidents.referral_models import ReferralStatus
-from incidents.task_models import TaskStatus
+from incidents.parties.models import PartyRole
+from incidents.referrals.models import ReferralStatus
+from incidents.tasks.models import TaskStatus
 
 _ANY_TEXT = r"^[^\x00]*$"
 _SOME_TEXT = r"^[^\x00]*[^\x00\s][^\x00]*$"
@@ -95,8 +95,9 @@ class TimelineRequest(_Request):
     at: Moment | None = Field(None, description="When it happened (default: now); never in the future.")
     reported_by: Label | None = Field(
         None,
-        description="Who reported it in the calling system. The entry is always the API key's own; this is kept in "
-        'its text, as "Reported by <reported_by>: <text>".',
+        description="Who reported it in the calling system. The entry is always the API key's own; this is kept "
+        'beside its text, read as "Reported by <reported_by>: <text>" by the incident\'s members and as '
+        '"Reported by the reporter: <text>" by everyone else (leadership included).',
     )
     author: Label | None = Field(
         None, deprecated=True, description="Removed: a request that sends it is refused; send reported_by instead."
@@ -109,11 +110,6 @@ class TimelineRequest(_Request):
     def _author_removed(cls, _value: object) -> None:
         """``author`` once let a key write as any user; refused (not ignored) so callers notice."""
         raise PydanticCustomError("author_removed", "author is no longer accepted: send reported_by instead.")
-
-    def note_text(self) -> str:
-        """The note as stored: who reported it is free text like the rest, so it is masked like the rest."""
-        reporter = " ".join((self.reported_by or "").split())
-        return f"Reported by {reporter}: {self.text.strip()}" if reporter else self.text
 
 
 class TimelineEntryView(BaseModel):
@@ -131,6 +127,11 @@ class UpdateRequest(_Request):
     impact: Annotated[str, text(4000)] = ""
     next_steps: Annotated[str, text(4000)] = ""
     next_update_in_minutes: Annotated[int | None, Field(ge=1, le=10080)] = None
+    confirm_open_work: bool = Field(
+        False,
+        description="Resolve even though playbook steps, referrals or regulatory clocks are still open. Without it, "
+        "such a resolve is refused (422 naming this field, its message listing what is open) and nothing changes.",
+    )
 
 
 class UpdateView(BaseModel):

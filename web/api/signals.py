@@ -11,14 +11,14 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Request
 from fastapi.responses import JSONResponse
 
-from incidents.apikeys import SIGNALS_WRITE
+from incidents.apikeys.service import SIGNALS_WRITE
 from incidents.context import Ctx
 from incidents.models import Incident
 from incidents.signals.intake import Report, receive
 from incidents.signals.resolved import note_resolved
+from web.api.admission import ApiRoute
 from web.api.dependencies import Caller, IntakeDep
 from web.api.operations import IdempotencyKey, operation
-from web.api.route import ApiRoute
 from web.api.signal_schemas import (
     AlertmanagerAlert,
     AlertmanagerWebhook,

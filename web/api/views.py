@@ -12,18 +12,18 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from incidents.access import Act, ViewerKind, Who, allows, permits, standing
-from incidents.apikeys import Principal
-from incidents.clock_state import clock_standing
+from incidents.apikeys.service import Principal
+from incidents.clocks.standing import clock_standing
 from incidents.context import Ctx
 from incidents.enums import Status, Tier
 from incidents.errors import NotFound
 from incidents.links import WebAddress, incident_page
 from incidents.models import Incident, Person
-from incidents.parties import ListedParty
+from incidents.parties.service import ListedParty
 from incidents.queries import IncidentFilter, get_incident, matching, no_incident
-from incidents.referral_models import Referral
-from incidents.task_models import Task
-from incidents.tasks import progress
+from incidents.referrals.models import Referral
+from incidents.tasks.models import Task
+from incidents.tasks.service import progress
 from web.api.errors import ApiProblem
 from web.api.schemas import (
     ActionView,

@@ -18,8 +18,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from incidents.effects import audit
 from incidents.errors import VigilError
-from incidents.people import upsert_person
-from incidents.tracker.inbound import person_by_email
+from incidents.people import person_by_email, upsert_person
 from incidents.web_sessions import SessionPerson, end_session, start_session
 from web.pages.authlib_client import OAuth, OAuthError
 from web.pages.base import RETURN_KEY, SESSION_KEY, Pages

@@ -9,8 +9,8 @@ from fastapi.responses import Response
 from incidents.access import counts_restricted
 from incidents.effects import audit
 from incidents.errors import NotFound
-from incidents.exports import CHARTS, chart_csv, collect_trends, incident_csv
 from incidents.listing import all_incident_rows
+from incidents.spreadsheets import CHARTS, chart_csv, collect_trends, incident_csv
 from web.pages.base import Pages, SignedIn
 from web.pages.incident_list import parse_query
 from web.pages.trends import parse_weeks

@@ -15,15 +15,18 @@ from sqlalchemy import select
 
 from incidents.access import Act, Sight
 from incidents.access.reading import open_incident
-from incidents.clock_state import ClockState, clock_standing
+from incidents.clocks.standing import ClockState, clock_standing
 from incidents.context import Ctx
 from incidents.models import Clock, Incident
-from incidents.party_tokens import party_tokens
+from incidents.parties.tokens import party_tokens
 from incidents.people import people_by_key
 from incidents.privacy.scan import findings
+from incidents.record.checks import record_line
+from incidents.record.holds import active_holds
+from incidents.reported_by import with_reporter
 from incidents.reviews.document import MILESTONES, milestone_text, neutral_title
 from incidents.reviews.export import people_in
-from incidents.reviews.metrics import time_open
+from incidents.reviews.figures import time_open
 from incidents.reviews.models import Review, ReviewStatus
 from incidents.reviews.redact import Redactor, role_label, role_tokens
 from incidents.scheduling.plan import next_update_due
@@ -65,6 +68,7 @@ def incident_view(ctx: Ctx, incident: Incident, seen: Sight, team: str | None) -
     )
     name = redactor.name
     structured = seen.structured_only
+    reporters = seen.may(Act.SEE_PARTIES)
 
     def text(raw: str, row: Any = None, column: str = "text", data: dict[str, Any] | None = None) -> str:
         """Free text for this viewer: none at all for a restricted incident seen by leadership (the allowlist of
@@ -115,7 +119,9 @@ def incident_view(ctx: Ctx, incident: Incident, seen: Sight, team: str | None) -
                 "at": e.at,
                 "kind": e.kind.value,
                 "author": name(e.author),
-                "text": milestone_text(e, redactor) if structured else text(e.text, e, data=e.data),
+                "text": milestone_text(e, redactor)
+                if structured
+                else with_reporter(text(e.text, e, data=e.data), e.data, named=reporters),
                 "sensitive": e.sensitive,
                 "link": redactor.link(e.source_url),
             }
@@ -150,6 +156,11 @@ def incident_view(ctx: Ctx, incident: Incident, seen: Sight, team: str | None) -
         "signals": _signals(ctx, incident) if seen.may(Act.SEE_SIGNALS) else None,
         "review_status": review.label if review else None,
         "review_readable": review is not None and (review is ReviewStatus.PUBLISHED or seen.may(Act.SEE_DRAFT_REVIEW)),
+        "holds": [
+            {"matter": text(h.matter), "by": name(h.placed_by), "at": h.placed_at}
+            for h in active_holds(ctx.session, incident.id)
+        ],
+        "record": record_line(ctx.session, incident.id, incident.ref),
     }
 
 

@@ -16,12 +16,12 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from markupsafe import Markup
 
-from incidents import metrics
+from incidents import figures
 from incidents.access import counts_restricted
 from incidents.enums import Severity
-from incidents.exports import CHARTS, Trends, collect_trends
 from incidents.policy import Policy
 from incidents.reviews.formatting import duration
+from incidents.spreadsheets import CHARTS, Trends, collect_trends
 from web.pages import params as read
 from web.pages.base import Pages, SignedIn
 from web.pages.charts import PALETTE, SEVERITY_COLOURS, Series, duration_lines, horizontal_bars, stacked_weeks
@@ -38,7 +38,7 @@ def parse_weeks(value: str | None) -> int:
     return read.one_of(value, "weeks", PERIODS, DEFAULT_WEEKS)
 
 
-def _weekly_series(trends: Trends, dimension: metrics.Dimension, policy: Policy) -> list[Series]:
+def _weekly_series(trends: Trends, dimension: figures.Dimension, policy: Policy) -> list[Series]:
     by_key: dict[str, dict[date, float]] = defaultdict(lambda: defaultdict(float))
     for c in trends.weekly[dimension]:
         by_key[c.key][c.week] += c.count
@@ -68,10 +68,10 @@ def trends_view(trends: Trends, policy: Policy) -> dict[str, Any]:
     weeks, months = trends.weeks, _months(trends)
     weekly = {
         d: stacked_weeks(f"Incidents per week by {d}", weeks, _weekly_series(trends, d, policy))
-        for d in metrics.DIMENSIONS
+        for d in figures.DIMENSIONS
     }
     response: dict[str, Markup] = {}
-    for measure in metrics.MEASURES:
+    for measure in figures.MEASURES:
         rows = [r for r in trends.response if r.measure == measure]
         series: list[Series] = []
         for s in Severity:

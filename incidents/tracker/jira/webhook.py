@@ -13,7 +13,8 @@ from pydantic import BaseModel, ValidationError
 
 from incidents.context import Ctx, Domain
 from incidents.inbound import first_time
-from incidents.tracker.inbound import TRACKER_ACTOR, apply_remote, person_by_email
+from incidents.people import person_by_email
+from incidents.tracker.inbound import TRACKER_ACTOR, apply_remote
 from incidents.tracker.jira.payload import ticket_state, webhook_identity
 from incidents.tracker.port import TicketState
 
