@@ -5,6 +5,7 @@ web templates, the emulators the demo plays against) ships in the wheel, and the
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import re
@@ -22,7 +23,7 @@ import pytest
 from emulators.slack import SlackEmulator
 from tests.bot.test_tryout import free_port
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("wheel")]  # one worker builds and installs it, once
+pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[1]
 NOT_IN_A_CHECKOUT = shutil.ignore_patterns(
@@ -65,18 +66,29 @@ def _run(*argv: str | Path) -> None:
     assert done.returncode == 0, f"{' '.join(map(str, argv))}:\n{done.stdout}\n{done.stderr}"
 
 
-@pytest.fixture(scope="module")
-def installed(tmp_path_factory: pytest.TempPathFactory) -> Install:
+@pytest.fixture(scope="session")
+def installed(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Install:
     """Built from a copy of the checkout (setuptools would otherwise leave ``build/`` in it), installed with pip's
-    ordinary resolution: runtime dependencies, no extras."""
-    work = tmp_path_factory.mktemp("install")
+    ordinary resolution: runtime dependencies, no extras. Once per run, shared by the xdist workers through a lock
+    in the run's temporary directory (pytest 9 left ``--dist loadgroup`` grouping nothing: pytest-xdist#1386)."""
+    shared = tmp_path_factory.getbasetemp()
+    if hasattr(request.config, "workerinput"):
+        shared = shared.parent  # the run's directory, above each worker's own
+    work = shared / "wheel-install"
+    with (shared / "wheel-install.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (work / "venv" / "bin" / "vigil").exists():
+            _build_and_install(work)
+    return Install(work / "venv", tmp_path_factory.mktemp("run"))
+
+
+def _build_and_install(work: Path) -> None:
+    shutil.rmtree(work, ignore_errors=True)
     shutil.copytree(ROOT, work / "source", ignore=NOT_IN_A_CHECKOUT)
     _run(sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "--wheel-dir", work / "dist", work / "source")
     [wheel] = (work / "dist").glob("vigil-*.whl")
     _run(sys.executable, "-m", "venv", work / "venv")
     _run(work / "venv" / "bin" / "python", "-m", "pip", "install", "--quiet", wheel)
-    (work / "run").mkdir()
-    return Install(work / "venv", work / "run")
 
 
 @pytest.fixture
