@@ -54,16 +54,14 @@ def serve(url: str, port: int, threads: int, *, signals: bool = False) -> None:
     for the signals' own domain work (threshold checks, timeline notes) as ``vigil serve`` would, so that work's
     CPU counts as the replica's; what would go to Slack or a pager is dropped."""
     from incidents.dispatcher import Dispatcher
-    from incidents.outbox import Topic
-    from incidents.signals.delivery import signal_handlers
+    from incidents.signals.delivery import signal_handlers_only
     from web.api import build_api_router
     from web.app import build_web_app
     from web.server import WebServer
 
     domain = bench_domain(url)
     if signals:
-        handlers = {topic: (lambda _m: None) for topic in Topic} | signal_handlers(domain)
-        dispatcher = Dispatcher(domain.factory, handlers, SystemTime())
+        dispatcher = Dispatcher(domain.factory, signal_handlers_only(domain), SystemTime())
         domain.poke = dispatcher.poke
         threading.Thread(target=dispatcher.run_forever, name="vigil-outbox", daemon=True).start()
     app = build_web_app(domain, [build_api_router(domain)], worker_threads=threads)

@@ -26,7 +26,7 @@ from incidents.db import make_engine, make_sessionmaker
 from incidents.figures import resolve_time_by_severity_month
 from incidents.migrate import upgrade
 from incidents.policy import load_policy
-from incidents.queries import IncidentFilter, get_incident, list_incidents
+from incidents.queries import IncidentFilter, incident_to_show, list_incidents
 from incidents.timesource import SystemTime
 
 TARGET_MS = 100.0
@@ -76,7 +76,7 @@ def _open_list_for(person: str) -> Callable[[Ctx], object]:
 
 def _history(ref: str, expected: int) -> Callable[[Ctx], object]:
     def read(ctx: Ctx) -> int:
-        incident = get_incident(ctx, ref)
+        incident = incident_to_show(ctx, ref)
         assert len(incident.timeline) == expected, (ref, len(incident.timeline))
         return len(incident.timeline) + len(incident.roles) + len(incident.actions) + len(incident.updates)
 

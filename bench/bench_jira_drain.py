@@ -59,8 +59,8 @@ def main() -> None:
     if not args.database_url:
         upgrade(url)
     engine = make_engine(url)
-    clock = ManualTime(datetime.now(UTC))
-    domain = Domain(engine, make_sessionmaker(engine), load_policy(), clock)
+    time_source = ManualTime(datetime.now(UTC))
+    domain = Domain(engine, make_sessionmaker(engine), load_policy(), time_source)
     emu = JiraEmulator("Cloud").start()
     emu.add_project(key="SAFE", name="Safety", issue_types=["Task"])
     settings = Settings(
@@ -69,7 +69,9 @@ def main() -> None:
     sync = build_sync(domain, settings)
     assert sync is not None
     ignore = {t: (lambda _m: None) for t in (Topic.INCIDENT_DECLARED, Topic.INCIDENT_CHANGED, Topic.TIMELINE_ADDED)}
-    dispatcher = Dispatcher(domain.factory, {**sync.handlers(), **ignore}, clock, workers=args.workers, max_attempts=50)
+    dispatcher = Dispatcher(
+        domain.factory, {**sync.handlers(), **ignore}, time_source, workers=args.workers, max_attempts=50
+    )
     try:
         emu.go_down()
         started = time.perf_counter()
@@ -81,12 +83,12 @@ def main() -> None:
         served_while_down = len(emu.requests)
         assert not emu.issues
         emu.come_up()
-        clock.advance(timedelta(hours=1))
+        time_source.advance(timedelta(hours=1))
         requests_before = len(emu.requests)
         started, cpu = time.perf_counter(), time.process_time()
         while pending(domain):
             dispatcher.drain(timeout=3600)
-            clock.advance(timedelta(minutes=10))
+            time_source.advance(timedelta(minutes=10))
         drain_s, drain_cpu = time.perf_counter() - started, time.process_time() - cpu
         with domain.unit() as ctx:
             synced = ctx.session.scalar(

@@ -39,7 +39,7 @@ from incidents.models import Action, StatusUpdate, TimelineEntry
 from incidents.people import upsert_person
 from incidents.policy import load_policy
 from incidents.privacy.detector import detect, detector
-from incidents.queries import get_incident
+from incidents.queries import incident_to_show
 from incidents.reviews import Audience, Format, load_templates, render_review, review_document
 from incidents.timesource import ManualTime
 
@@ -48,7 +48,7 @@ START = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 KINDS = [TimelineKind.NOTE, TimelineKind.MESSAGE, TimelineKind.MESSAGE, TimelineKind.ACTION, TimelineKind.ROLE]
 
 
-def build(domain: Domain, clock: ManualTime) -> str:
+def build(domain: Domain, time_source: ManualTime) -> str:
     with domain.unit() as ctx:
         for n in range(40):
             upsert_person(ctx, f"U{n:04d}", display_name=f"Responder {n} Example", email=f"r{n}@example.com")
@@ -114,7 +114,7 @@ def build(domain: Domain, clock: ManualTime) -> str:
                     sync_state=SyncState.SYNCED,
                 )
             )
-    clock.set(START + timedelta(seconds=30 * ENTRIES + 60))
+    time_source.set(START + timedelta(seconds=30 * ENTRIES + 60))
     with domain.unit() as ctx:
         lifecycle.resolve(ctx, ref, actor="U0000")
     return ref
@@ -124,7 +124,7 @@ def detection_cost(domain: Domain, ref: str) -> None:
     """Detection per entry as a write pays it (the flush hook runs the same ``detect``)."""
     with domain.unit() as ctx:
         texts = ctx.session.scalars(
-            select(TimelineEntry.text).where(TimelineEntry.incident_id == get_incident(ctx, ref).id).limit(2000)
+            select(TimelineEntry.text).where(TimelineEntry.incident_id == incident_to_show(ctx, ref).id).limit(2000)
         ).all()
     timings = []
     for text in texts:
@@ -144,11 +144,11 @@ def main() -> None:
     url = sys.argv[1] if len(sys.argv) > 1 else f"sqlite:///{Path(tempfile.mkdtemp()) / 'bench.db'}"
     upgrade(url)
     engine = make_engine(url)
-    clock = ManualTime(START)
-    domain = Domain(engine, make_sessionmaker(engine), load_policy(), clock)
+    time_source = ManualTime(START)
+    domain = Domain(engine, make_sessionmaker(engine), load_policy(), time_source)
     detector()
     started = time.perf_counter()
-    ref = build(domain, clock)
+    ref = build(domain, time_source)
     print(
         f"built {ENTRIES} entries, {ACTIONS} actions on {engine.dialect.name} in {time.perf_counter() - started:.1f} s"
     )
@@ -156,7 +156,7 @@ def main() -> None:
     templates = load_templates()
     with domain.unit() as ctx:
         began = time.perf_counter()
-        get_incident(ctx, ref)
+        incident_to_show(ctx, ref)
         print(f"load incident alone: {1000 * (time.perf_counter() - began):.0f} ms")
     renderers: dict[str, Callable[[Ctx, Audience], str]] = {
         fmt.value: lambda ctx, audience, fmt=fmt: render_review(

@@ -15,7 +15,7 @@ from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import Engine, create_engine, func, select
 
 from emulators.slack import SlackEmulator
 from incidents.context import Domain
@@ -31,15 +31,15 @@ class Bench:
     alice: str
     general: str
     announce: str
+    watcher: Engine
+    """Reads what the benches poll for without a unit's ``BEGIN IMMEDIATE`` on SQLite: that takes the write lock,
+    and Vigil's writers meeting it wait in SQLite's busy handler, which sleeps in steps of milliseconds."""
 
     def pending(self) -> int:
-        with self.domain.unit() as ctx:
-            return (
-                ctx.session.scalar(
-                    select(func.count()).select_from(OutboxMessage).where(OutboxMessage.state == PENDING)
-                )
-                or 0
-            )
+        """Outbox rows still to deliver: polled every 20 ms while a declare provisions."""
+        with self.watcher.connect() as connection:
+            query = select(func.count()).select_from(OutboxMessage).where(OutboxMessage.state == PENDING)
+            return connection.scalar(query) or 0
 
 
 @contextmanager
@@ -60,6 +60,7 @@ def running_bot(
         announce = emu.add_channel("incidents", members=[alice])
         settings = emulated_settings(emu, url, slack_app_token=emu.app_token, announce_channel=announce)
         domain = Domain.from_settings(settings)
+        watcher = create_engine(url)
         env = {
             **os.environ,
             "VIGIL_DATABASE_URL": url,
@@ -73,10 +74,13 @@ def running_bot(
         )
         try:
             emu.wait_for(lambda: emu.socket_connections > 0, timeout=30)
-            yield Bench(emu, domain, alice, general, announce)
+            bench = Bench(emu, domain, alice, general, announce, watcher)
+            bench.pending()  # the load generator's own first query, paid before the first request, not while timing it
+            yield bench
         finally:
             bot.send_signal(signal.SIGINT)
             bot.wait(timeout=30)
+            watcher.dispose()
             domain.engine.dispose()
 
 

@@ -20,6 +20,7 @@ follow in the same process: those are warm. The issue's targets: a cold ack unde
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import tempfile
 import time
@@ -97,6 +98,10 @@ def main() -> None:
         f"first on an empty database), {args.runs} warm declares after each one's first"
     )
     print(f"critical path (create → post card → pin): {critical:.0f} ms; target ready ≤ {TARGET * critical:.0f} ms")
+    print(
+        f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs at the end: above the CPU count, timings "
+        "include waits for a CPU (a shared machine's, not Vigil's)"
+    )
     for label, declared in (("cold (first declare)", cold), ("warm (the ones after)", warm)):
         ready = [d.ready_ms for d in declared]
         ratio = statistics.median(ready) / critical

@@ -63,7 +63,10 @@ class SlackAdapter:
         """A Socket Mode connection (``connect()`` for background, ``start()`` to block)."""
         assert self.settings.slack_app_token, "SLACK_APP_TOKEN is required for Socket Mode"
         self._socket = SocketModeHandler(
-            self.app, self.settings.slack_app_token, concurrency=SOCKET_MODE_THREADS, clock=self.domain.clock
+            self.app,
+            self.settings.slack_app_token,
+            concurrency=SOCKET_MODE_THREADS,
+            time_source=self.domain.time_source,
         )
         return self._socket
 

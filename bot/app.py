@@ -19,6 +19,7 @@ from slack_sdk import WebClient
 from bot.context import Vigil, web_client
 from bot.listeners import (
     events,
+    filings,
     handoff_buttons,
     modals,
     parties,
@@ -89,6 +90,7 @@ def build_app(
         events,
         shortcuts,
         handoff_buttons,
+        filings,
     ):
         module.register(app, vigil)
     tasks.register(app, vigil)

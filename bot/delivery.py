@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.ids import CARD_EVENT
+from bot.ids import CARD_EVENT, Purpose
 from incidents.context import Ctx, Domain
 from incidents.dispatcher import RetryLater
 from incidents.effects import changed
@@ -24,7 +24,7 @@ from incidents.models import Incident
 from incidents.observability import annotate
 from incidents.outbox import OutboxMessage
 from incidents.postings import find_posting, record_posting
-from incidents.queries import load_incident
+from incidents.queries import incident_to_change
 
 log = logging.getLogger(__name__)
 
@@ -118,7 +118,7 @@ def incident_by_id(ctx: Ctx, incident_id: int | None) -> Incident:
     if incident is None:
         raise NotFound(f"incident #{incident_id} no longer exists")
     annotate(incident=incident.ref)
-    return load_incident(ctx, incident.ref)
+    return incident_to_change(ctx, incident.ref)
 
 
 def refresh_if_newer(ctx: Ctx, incident_id: int, shown: int) -> None:
@@ -132,7 +132,39 @@ def refresh_if_newer(ctx: Ctx, incident_id: int, shown: int) -> None:
         changed(ctx, incident)
 
 
-def record(domain: Domain, incident_id: int, purpose: str, channel: str, external_id: str) -> None:
+def card_shown(ctx: Ctx, incident_id: int, channel: str) -> str:
+    """The record :func:`remember_card` keeps of what the incident's card shows ("" before the first)."""
+    posting = find_posting(ctx, incident_id, Purpose.CARD_AS, channel)
+    return posting.external_id if posting is not None else ""
+
+
+def shows(record: str, fingerprint: str) -> bool:
+    """Whether the card's ``record`` (:func:`card_shown`) says Slack shows the card whose fingerprint this is."""
+    return record.partition(":")[2] == fingerprint
+
+
+def remember_card(ctx: Ctx, incident_id: int, channel: str, fingerprint: str, *, read: str) -> None:
+    """Once an edit of the card to the card whose ``fingerprint`` this is has landed, remember that Slack shows it,
+    so that a refresh that would send the same card again does not: ``chat.update`` is Tier 3 (about 50 calls a
+    minute for the whole workspace) and most changes, notes and actions among them, leave the card as it is.
+    Spending the budget on those had every card's refresh told to wait out the minute.
+
+    Edits of one card can land in either order, so the card is remembered only when no edit that landed after this
+    one can show something else: nobody wrote the record since the refresh ``read`` it, or it already says this
+    card. Otherwise it is voided, and the next refresh sends the card again. Every call writes the record and counts
+    itself into it, so an edit whose record was written since it read it never takes the record for its own. Call
+    it under the incident's lock (:func:`refresh_if_newer` takes it)."""
+    posting = find_posting(ctx, incident_id, Purpose.CARD_AS, channel)
+    record = posting.external_id if posting is not None else ""
+    writes = int(record.partition(":")[0] or 0) + 1
+    value = f"{writes}:{fingerprint if record == read or shows(record, fingerprint) else ''}"
+    if posting is None:
+        record_posting(ctx, incident_id, Purpose.CARD_AS, channel, value)
+    else:
+        posting.external_id = value
+
+
+def remember_step(domain: Domain, incident_id: int, purpose: str, channel: str, external_id: str) -> None:
     """Remember that a step is done (idempotent: a second record of the same step is ignored)."""
     with domain.unit() as ctx:
         posting = find_posting(ctx, incident_id, purpose, channel)

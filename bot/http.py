@@ -64,14 +64,17 @@ def _refuse(request: Request, status: int, reason: str) -> JSONResponse:
     return JSONResponse({"error": "unauthorized" if status == 401 else reason}, status_code=status)
 
 
-def slack_router(bolt: App, signing_secret: str | None, clock: TimeSource) -> APIRouter:
-    """``clock`` stamps each request as it arrives: what it records takes that time
-    (:meth:`incidents.context.Domain.unit`), whichever of the thread pool's workers gets to it first."""
+def slack_router(bolt: App, signing_secret: str | None, time_source: TimeSource) -> APIRouter:
+    """``time_source`` stamps each request as it arrives: what it records takes that time
+    (:meth:`incidents.context.Domain.unit`), whichever of the thread pool's workers gets to it first. Arrival is
+    when the event loop reads the request: requests on different connections keep their order only down to the
+    loop's latency, as a busy loop reads one on an open keep-alive connection a few turns before one on a
+    connection it has yet to accept (Socket Mode's one connection keeps Slack's order exactly)."""
     router = APIRouter()
 
     @router.post(SLACK_EVENTS_PATH)
     async def slack_events(request: Request) -> Response:
-        arrived, received = time.perf_counter(), clock.now()
+        arrived, received = time.perf_counter(), time_source.now()
         body = await request.body()
         reason = _refusal(request.headers, body, signing_secret, time.time())
         if reason is not None:

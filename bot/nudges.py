@@ -19,6 +19,7 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.blocks.filings import draft_button
 from bot.blocks.text import (
     Block,
     Mrkdwn,
@@ -173,7 +174,8 @@ def _update_due(nudge: Nudge, incident: Incident | None, _p: Policy, _s: Setting
     )
 
 
-def _clock(nudge: Nudge, incident: Incident | None, _p: Policy, _s: Settings) -> Post:
+def _clock(nudge: Nudge, incident: Incident | None, policy: Policy, _s: Settings) -> Post:
+    """A clock's owners, in the incident channel; a clock with a filing packet gets a button that drafts it."""
     name, due = nudge.details["name"], _at(nudge.details["due_at"])
     if nudge.kind == NudgeKind.CLOCK_OVERDUE:
         text = md(
@@ -184,7 +186,12 @@ def _clock(nudge: Nudge, incident: Incident | None, _p: Policy, _s: Settings) ->
         )
     else:
         text = md(":hourglass_flowing_sand: {} *{}* is due {}.", _who(nudge), name, due)
-    return _simple(text, f"Record it with `{USAGE['clock']}` once it is done.")
+    post = _simple(text, f"Record it with `{USAGE['clock']}` once it is done.")
+    clock = next((c for c in incident.clocks if c.id == nudge.details.get("clock_id")), None) if incident else None
+    regime = policy.clocks.get(clock.regime) if clock is not None else None
+    if clock is None or regime is None or regime.filing is None:
+        return post
+    return Post(post.text, [*post.blocks, draft_button(clock.incident.ref, clock.id)])
 
 
 def _task(nudge: Nudge, incident: Incident | None, _p: Policy, _s: Settings) -> Post:

@@ -28,8 +28,9 @@ from bot.delivery import (
     incident_by_id,
     invite,
     post_once,
-    record,
     refresh_if_newer,
+    remember_card,
+    remember_step,
     slack_call,
 )
 from bot.ids import Purpose
@@ -161,34 +162,11 @@ class Provisioner:
 
     def _head(self, message: OutboxMessage) -> Head:
         with self.domain.unit() as ctx:
-            incident = ctx.session.get(Incident, message.incident_id)
-            if incident is None:
-                raise NotFound(f"incident #{message.incident_id} no longer exists")
-            return Head(
-                ref=incident.ref,
-                name=incident_channel_name(self.settings, incident),
-                restricted=incident.tier.is_restricted,
-                channel=incident.slack_channel_id,
-            )
+            return read_head(ctx, self.settings, message)
 
     def _plan(self, message: OutboxMessage) -> Plan:
         with self.domain.unit() as ctx:
-            incident = incident_by_id(ctx, message.incident_id)
-            done = frozenset(p.purpose for p in list_postings(ctx, incident.id))
-            declared = next((e for e in incident.timeline if e.kind is TimelineKind.DECLARED), None)
-            return Plan(
-                incident_id=incident.id,
-                ref=incident.ref,
-                restricted=incident.tier.is_restricted,
-                declared_at=incident.declared_at.timestamp() - 1,
-                done=done,
-                invite=tuple(message.payload.get("invite", [])),
-                card=current_card(ctx, incident),
-                version=incident.version,
-                purpose=cards.purpose(incident),
-                announcement=partial(cards.announcement, incident),
-                source_url=declared.source_url if declared else None,
-            )
+            return read_plan(ctx, message)
 
     def _create_channel(self, head: Head) -> tuple[str, bool]:
         """The incident's new channel, and whether an earlier try may have posted in it: a channel found by its
@@ -262,10 +240,13 @@ class Provisioner:
         shown = recorded.result() if recorded is not None else plan.version
         with self.domain.unit() as ctx:
             ctx.lock_incident(ref=plan.ref)  # a change committing meanwhile either sees the card or is seen here
+            first = find_posting(ctx, plan.incident_id, Purpose.CARD) is None  # so no refresh can have edited it
             for purpose in (Purpose.CARD, Purpose.PIN):
                 if find_posting(ctx, plan.incident_id, purpose) is None:
                     record_posting(ctx, plan.incident_id, purpose, channel, ts)
             refresh_if_newer(ctx, plan.incident_id, shown)  # refreshes that ran before the card did nothing
+            if first:
+                remember_card(ctx, plan.incident_id, channel, plan.card.fingerprint(), read="")
 
     def _posting_ts(self, incident_id: int, purpose: str) -> str | None:
         with self.domain.unit() as ctx:
@@ -276,7 +257,7 @@ class Provisioner:
         users = [u for u in dict.fromkeys(plan.invite) if is_directory_id(u) and u != self.bot_user]
         if users:
             invite(self.client, channel, users, ref=plan.ref)
-        record(self.domain, plan.incident_id, Purpose.INVITE, channel, "done")
+        remember_step(self.domain, plan.incident_id, Purpose.INVITE, channel, "done")
 
     def _topic(self, plan: Plan) -> None:
         """The topic as the incident is when it is sent (a change after this plan was read is not lost)."""
@@ -287,7 +268,7 @@ class Provisioner:
     def _purpose(self, plan: Plan, channel: str) -> None:
         with slack_call("conversations.setPurpose"):
             self.client.conversations_setPurpose(channel=channel, purpose=plan.purpose)
-        record(self.domain, plan.incident_id, Purpose.PURPOSE, channel, cards.digest(plan.purpose))
+        remember_step(self.domain, plan.incident_id, Purpose.PURPOSE, channel, cards.digest(plan.purpose))
 
     def _bookmark(self, plan: Plan, channel: str, *, search: bool) -> None:
         assert plan.source_url is not None
@@ -302,7 +283,7 @@ class Provisioner:
                     channel_id=channel, title="Declared from this message", type="link", link=plan.source_url
                 )
             found = response["bookmark"]
-        record(self.domain, plan.incident_id, Purpose.BOOKMARK, channel, str(found["id"]))
+        remember_step(self.domain, plan.incident_id, Purpose.BOOKMARK, channel, str(found["id"]))
 
     def _announce(self, plan: Plan, channel: str, *, search: bool) -> None:
         target = self.settings.announce_channel
@@ -311,8 +292,41 @@ class Provisioner:
         tag = Tag(plan.ref, Purpose.ANNOUNCEMENT)
         posted = post_once(self.client, target, tag, since=plan.declared_at if search else None, **text.as_kwargs())
         if not posted.found:  # a found one's text is unknown: the next refresh brings it up to date
-            record(self.domain, plan.incident_id, Purpose.ANNOUNCED_AS, posted.channel, text.fingerprint())
-        record(self.domain, plan.incident_id, Purpose.ANNOUNCEMENT, posted.channel, posted.ts)
+            remember_step(self.domain, plan.incident_id, Purpose.ANNOUNCED_AS, posted.channel, text.fingerprint())
+        remember_step(self.domain, plan.incident_id, Purpose.ANNOUNCEMENT, posted.channel, posted.ts)
+
+
+def read_head(ctx: Ctx, settings: Settings, message: OutboxMessage) -> Head:
+    """What creating the channel for ``message`` needs, read in ``ctx`` (its own unit, or a rehearsal's)."""
+    incident = ctx.session.get(Incident, message.incident_id)
+    if incident is None:
+        raise NotFound(f"incident #{message.incident_id} no longer exists")
+    return Head(
+        ref=incident.ref,
+        name=incident_channel_name(settings, incident),
+        restricted=incident.tier.is_restricted,
+        channel=incident.slack_channel_id,
+    )
+
+
+def read_plan(ctx: Ctx, message: OutboxMessage) -> Plan:
+    """What the steps of provisioning ``message`` need, read and rendered in ``ctx``."""
+    incident = incident_by_id(ctx, message.incident_id)
+    done = frozenset(p.purpose for p in list_postings(ctx, incident.id))
+    declared = next((e for e in incident.timeline if e.kind is TimelineKind.DECLARED), None)
+    return Plan(
+        incident_id=incident.id,
+        ref=incident.ref,
+        restricted=incident.tier.is_restricted,
+        declared_at=incident.declared_at.timestamp() - 1,
+        done=done,
+        invite=tuple(message.payload.get("invite", [])),
+        card=current_card(ctx, incident),
+        version=incident.version,
+        purpose=cards.purpose(incident),
+        announcement=partial(cards.announcement, incident),
+        source_url=declared.source_url if declared else None,
+    )
 
 
 def _after(recorded: Future[int] | None, step: Callable[[], None]) -> Callable[[], None]:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from slack_sdk import WebClient
 
-from bot.delivery import PostOptions, find_own_post, incident_by_id, metadata, record, slack_call
+from bot.delivery import PostOptions, find_own_post, incident_by_id, metadata, remember_step, slack_call
 from bot.ids import Purpose
 from bot.people import PeopleDirectory
 from bot.review_blocks import SummaryMessage, review_summary
@@ -182,7 +182,7 @@ class ReviewPort:
                     **PostOptions(plan.restricted).kwargs(),
                 )
             ts, channel = str(response["ts"]), str(response["channel"])
-        record(self.domain, plan.incident_id, target.summary, channel, ts)
+        remember_step(self.domain, plan.incident_id, target.summary, channel, ts)
 
     def _upload(self, plan: Publication, target: Target, html: str) -> None:
         with slack_call("files.upload"):
@@ -192,7 +192,7 @@ class ReviewPort:
                 filename=target.file_name,
                 title=f"Post-incident review of {plan.ref} ({target.audience.value})",
             )
-        record(self.domain, plan.incident_id, target.file, target.channel, str(response["file"]["id"]))
+        remember_step(self.domain, plan.incident_id, target.file, target.channel, str(response["file"]["id"]))
 
     def _bookmark(self, incident_id: int, ref: str, channel: str) -> None:
         """Bookmark the review's web page; one left by an attempt that crashed before recording is reused."""
@@ -206,4 +206,4 @@ class ReviewPort:
             with slack_call("bookmarks.add"):
                 response = self.client.bookmarks_add(channel_id=channel, title="Review", type="link", link=url)
             found = response["bookmark"]
-        record(self.domain, incident_id, Purpose.REVIEW_BOOKMARK, channel, str(found["id"]))
+        remember_step(self.domain, incident_id, Purpose.REVIEW_BOOKMARK, channel, str(found["id"]))

@@ -20,14 +20,17 @@ from bot.blocks import messages
 from bot.delivery import (
     PostOptions,
     Tag,
+    card_shown,
     direct_message_once,
     error_code,
     incident_by_id,
     invite,
     post_once,
-    record,
     refresh_if_newer,
+    remember_card,
+    remember_step,
     retry_window,
+    shows,
     slack_call,
 )
 from bot.ids import Purpose, handoff_purpose, timeline_purpose
@@ -97,6 +100,7 @@ class SlackPort:
     def refresh(self, message: OutboxMessage) -> None:
         """Bring the card (and topic, announcement and channel name) up to date. Before the card exists there is
         nothing to edit: provisioning posts the latest state and queues another refresh if it changed meanwhile.
+        A card Slack already shows is not sent again (:func:`bot.delivery.remember_card`).
         The topic is only queued (see :mod:`bot.topics`): it is sent coalesced, to stay inside Slack's Tier 2. The
         channel is renamed only when the facts it is named by change (:mod:`incidents.channel_words`)."""
         with self.domain.unit() as ctx:
@@ -108,6 +112,7 @@ class SlackPort:
             topic_posting = find_posting(ctx, incident.id, Purpose.TOPIC)
             announced = find_posting(ctx, incident.id, Purpose.ANNOUNCEMENT)
             seen = find_posting(ctx, incident.id, Purpose.ANNOUNCED_AS)
+            shown = card_shown(ctx, incident.id, card.channel) if card is not None else ""
             rendered = current_card(ctx, incident)
             topic = cards.topic(incident)
             announcement = cards.announcement(incident, incident.slack_channel_id)
@@ -116,18 +121,24 @@ class SlackPort:
             self.topics.queue(incident_id)
         if card is None:
             return
-        with slack_call("chat.update"):
-            self.client.chat_update(channel=card.channel, ts=card.external_id, **rendered.as_kwargs())
+        showing = rendered.fingerprint()
+        # Sent again on a redelivery: its earlier try may have edited the card and not lived to record it.
+        edit = message.redelivery or not shows(shown, showing)
+        if edit:
+            with slack_call("chat.update"):
+                self.client.chat_update(channel=card.channel, ts=card.external_id, **rendered.as_kwargs())
         fingerprint = announcement.fingerprint()
         if announced is not None and fingerprint != (seen.external_id if seen else None):
             with slack_call("chat.update"):
                 self.client.chat_update(channel=announced.channel, ts=announced.external_id, **announcement.as_kwargs())
-            record(self.domain, incident_id, Purpose.ANNOUNCED_AS, announced.channel, fingerprint)
+            remember_step(self.domain, incident_id, Purpose.ANNOUNCED_AS, announced.channel, fingerprint)
         with self.domain.unit() as ctx:
             refresh_if_newer(ctx, incident_id, version)
+            if edit:
+                remember_card(ctx, incident_id, card.channel, showing, read=shown)
         if channel is not None and (named is None or named.external_id != cards.digest(name)):
             rename_channel(self.client, channel, name)
-            record(self.domain, incident_id, Purpose.CHANNEL_NAME, channel, cards.digest(name))
+            remember_step(self.domain, incident_id, Purpose.CHANNEL_NAME, channel, cards.digest(name))
 
     def post_entry(self, message: OutboxMessage) -> None:
         """Post a notable timeline entry to the incident channel, once; someone given a role (or offered
@@ -155,7 +166,7 @@ class SlackPort:
             self.pool.submit(self.people.learn, newcomers)
         tag, since = Tag(incident_ref, purpose), retry_window(message)
         posted = post_once(self.client, channel, tag, since=since, **rendered.as_kwargs(), **options.kwargs())
-        record(self.domain, incident_id, purpose, channel, posted.ts)
+        remember_step(self.domain, incident_id, purpose, channel, posted.ts)
 
     def _user_by_email(self, email: str) -> str | None:
         """The workspace member with this e-mail address, or None when Slack knows nobody by it (logged)."""
@@ -185,7 +196,7 @@ class SlackPort:
         since = retry_window(message)
         posted = direct_message_once(self.client, person, tag, since=since, **rendered.as_kwargs(), **options.kwargs())
         if posted is not None:
-            record(self.domain, incident_id, purpose, posted.channel, posted.ts)
+            remember_step(self.domain, incident_id, purpose, posted.channel, posted.ts)
 
     def tell_sync_failed(self, message: OutboxMessage) -> None:
         """Tell the incident channel, mentioning the commander, that an action's Jira sync gave up; once per
@@ -206,7 +217,7 @@ class SlackPort:
             raise RetryLater("the incident channel is not created yet", after=CHANNEL_WAIT_S)
         since = retry_window(message)
         posted = post_once(self.client, channel, tag, since=since, **rendered.as_kwargs(), **options.kwargs())
-        record(self.domain, incident_id, purpose, channel, posted.ts)
+        remember_step(self.domain, incident_id, purpose, channel, posted.ts)
 
 
 def _invited_by_email(entry: TimelineEntry) -> list[str]:

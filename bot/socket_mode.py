@@ -8,7 +8,7 @@ every (re)connect. Its reader starts reading a new connection at the next tick o
 envelope after a start or a reconnect (Slack sends at once) waited up to 100 ms in the socket: it polls every
 millisecond instead, as the client already does for its queue.
 
-Each envelope is stamped with the time it arrived, on the domain's clock, before it waits in the client's queue
+Each envelope is stamped with the time it arrived, on the domain's time source, before it waits in the client's queue
 for a worker: that is the time of what the request records (:meth:`incidents.context.Domain.unit`), so requests
 that workers take up out of order still land on the timeline in the order Slack sent them.
 """
@@ -41,7 +41,7 @@ class _Arrived(str):
 
     at: float
     received: datetime
-    """The same moment on the domain's clock."""
+    """The same moment on the domain's time source."""
 
 
 SESSION_POLL_S = 0.001
@@ -50,8 +50,8 @@ while there is none, as a connected reader blocks on its socket."""
 
 
 class NoDelaySocketModeClient(SocketModeClient):
-    def __init__(self, *, clock: TimeSource, **kwargs: Any) -> None:
-        self.clock = clock
+    def __init__(self, *, time_source: TimeSource, **kwargs: Any) -> None:
+        self.time_source = time_source
         super().__init__(**kwargs)
         self.current_session_runner.event.set()  # the builtin runner stops (it finds no connection to read yet)
         self.current_session_runner = IntervalRunner(self._run_current_session, SESSION_POLL_S).start()
@@ -62,10 +62,17 @@ class NoDelaySocketModeClient(SocketModeClient):
         if sock is not None:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
+    def close(self) -> None:
+        """Close at once: slack_sdk's message processor waits up to a second on its queue before it sees the client
+        closed, which held every stop (a deploy, a test) for that second; an empty message wakes it."""
+        self.closed = True
+        self.message_queue.put(None)
+        super().close()
+
     def enqueue_message(self, message: str) -> None:
         stamped = _Arrived(message)
         stamped.at = time.perf_counter()
-        stamped.received = self.clock.now()
+        stamped.received = self.time_source.now()
         super().enqueue_message(stamped)
 
     def run_message_listeners(self, message: dict[str, Any], raw_message: str) -> None:
@@ -82,10 +89,10 @@ class SocketModeHandler(BaseSocketModeHandler):
 
     client: NoDelaySocketModeClient
 
-    def __init__(self, app: App, app_token: str, *, concurrency: int, clock: TimeSource) -> None:
+    def __init__(self, app: App, app_token: str, *, concurrency: int, time_source: TimeSource) -> None:
         self.app = app
         self.client = NoDelaySocketModeClient(
-            clock=clock,
+            time_source=time_source,
             app_token=app_token,
             logger=app.logger,
             web_client=app.client,

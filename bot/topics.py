@@ -14,7 +14,7 @@ from datetime import datetime
 from slack_sdk import WebClient
 
 from bot.blocks import card as cards
-from bot.delivery import incident_by_id, record, slack_call
+from bot.delivery import incident_by_id, remember_step, slack_call
 from bot.ids import Purpose
 from incidents.context import Domain
 from incidents.dispatcher import RetryLater
@@ -60,7 +60,7 @@ class TopicKeeper:
                 sent.external_id = _stamp(ctx.now())  # this channel's turn is taken until the interval passes
         with slack_call("conversations.setTopic"):
             self.client.conversations_setTopic(channel=channel, topic=topic)
-        record(self.domain, incident_id, Purpose.TOPIC, channel, cards.digest(topic))
+        remember_step(self.domain, incident_id, Purpose.TOPIC, channel, cards.digest(topic))
         return None
 
 

@@ -8,13 +8,13 @@ from enum import Enum
 from typing import Final
 
 from incidents.context import Ctx
-from incidents.effects import record
+from incidents.effects import write_entry
 from incidents.enums import ActionCategory, ActionPriority, ActionStatus, SyncState, TimelineKind
 from incidents.errors import NotFound, VigilError
 from incidents.guards import choice, plain, required_text
 from incidents.models import Action, Incident
 from incidents.outbox import Topic, enqueue
-from incidents.queries import load_incident
+from incidents.queries import incident_to_change
 
 
 class _Unset(Enum):
@@ -48,7 +48,7 @@ def add_action(
     tracked: bool = False,
 ) -> Action:
     """``tracked`` says a tracker is configured: the action is queued for it and marked pending."""
-    incident = load_incident(ctx, ref)
+    incident = incident_to_change(ctx, ref)
     title = required_text(title, "title", label="An action title", limit=255)
     _check_due(ctx, due_date)
     now = ctx.now()
@@ -69,7 +69,7 @@ def add_action(
     ctx.session.add(action)
     ctx.session.flush()
     owner_text = f" (owner <@{owner}>" + (f", due {due_date.isoformat()})" if due_date else ")") if owner else ""
-    record(
+    write_entry(
         ctx,
         incident,
         kind=TimelineKind.ACTION,
@@ -134,7 +134,7 @@ def update_action(
         return action
     action.updated_at = ctx.now()
     summary = ", ".join(f"{k} → {v}" for k, v in applied.items() if k != "description") or "description"
-    record(
+    write_entry(
         ctx,
         incident,
         kind=TimelineKind.ACTION,

@@ -67,13 +67,13 @@ class Ctx:
 
     session: Session
     policy: Policy
-    clock: TimeSource
+    time_source: TimeSource
     paging: frozenset[str] = frozenset()
     """The paging services of the policy that have a routing key in the settings (see :mod:`incidents.paging`):
     only these are paged; with none, paging records nothing."""
 
     def now(self) -> datetime:
-        return self.clock.now()
+        return self.time_source.now()
 
     def lock_incident(
         self, *, ref: str | None = None, channel: str | None = None, incident_id: int | None = None
@@ -100,21 +100,21 @@ class Domain:
     engine: Engine
     factory: sessionmaker[Session]
     policy: Policy
-    clock: TimeSource
+    time_source: TimeSource
     poke: Callable[[], None] = field(default=nothing)
     """Wakes this process's outbox dispatcher; set by whoever runs one (:class:`vigil.assembly.Runtime`)."""
     paging: frozenset[str] = frozenset()
     """See :attr:`Ctx.paging`."""
 
     @classmethod
-    def from_settings(cls, settings: Settings, clock: TimeSource | None = None) -> Domain:
+    def from_settings(cls, settings: Settings, time_source: TimeSource | None = None) -> Domain:
         engine = make_engine(settings.database_url)
         policy = load_policy(settings.policy_file)
         return cls(
             engine,
             make_sessionmaker(engine),
             policy,
-            clock or SystemTime(),
+            time_source or SystemTime(),
             paging=configured_services(settings, policy.paging),
         )
 
@@ -131,10 +131,10 @@ class Domain:
         outbox (:func:`deliver_on_commit`), the dispatcher is woken to deliver them now rather than at its next
         poll.
         """
-        clock = self.clock if received is None else FrozenTime(received)
+        time_source = self.time_source if received is None else FrozenTime(received)
         try:
             with transaction(self.factory) as session:
-                yield Ctx(session, self.policy, clock, self.paging)
+                yield Ctx(session, self.policy, time_source, self.paging)
         except StaleDataError:
             raise Conflict(CONFLICT) from None
         except DBAPIError as exc:

@@ -64,7 +64,7 @@ class Backoff:
 class Dispatcher:
     factory: sessionmaker[Session]
     handlers: Mapping[Topic, Handler]
-    clock: TimeSource
+    time_source: TimeSource
     backoff: Backoff = field(default_factory=Backoff)
     max_attempts: int = 8
     patience: timedelta = PATIENCE
@@ -101,8 +101,8 @@ class Dispatcher:
 
     def drain(self, timeout: float = 30.0) -> None:
         """Deliver until nothing is due (tests and the CLI). Rows waiting on backoff are left for later."""
-        deadline = self.clock.now() + timedelta(seconds=timeout)
-        while self.run_once() and self.clock.now() < deadline:
+        deadline = self.time_source.now() + timedelta(seconds=timeout)
+        while self.run_once() and self.time_source.now() < deadline:
             pass
 
     def run_forever(self, poll: float = 1.0) -> None:
@@ -141,7 +141,7 @@ class Dispatcher:
         self._wake.set()
 
     def _claim(self, limit: int) -> list[OutboxMessage]:
-        now = self.clock.now()
+        now = self.time_source.now()
         with transaction(self.factory) as session:
             query = (
                 select(OutboxMessage)
@@ -186,7 +186,7 @@ class Dispatcher:
 
     def _retry(self, message: OutboxMessage, error: str, *, after: float | None, counts: bool) -> None:
         attempts = message.attempts + (1 if counts else 0)
-        if attempts >= self.max_attempts and self.clock.now() - message.created_at >= self.patience:
+        if attempts >= self.max_attempts and self.time_source.now() - message.created_at >= self.patience:
             self._finish(message, FAILED, error, attempts=attempts)
             if self.on_give_up is not None:
                 self.on_give_up(message, error)
@@ -200,7 +200,7 @@ class Dispatcher:
                 .values(
                     attempts=attempts,
                     last_error=error[:2000],
-                    available_at=self.clock.now() + timedelta(seconds=delay),
+                    available_at=self.time_source.now() + timedelta(seconds=delay),
                 )
             )
 
@@ -208,7 +208,7 @@ class Dispatcher:
         """Hand a claimed row back before its lease runs out (this process is stopping), for another replica."""
         with transaction(self.factory) as session:
             session.execute(
-                update(OutboxMessage).where(OutboxMessage.id == message.id).values(available_at=self.clock.now())
+                update(OutboxMessage).where(OutboxMessage.id == message.id).values(available_at=self.time_source.now())
             )
 
     def _finish(self, message: OutboxMessage, state: str, error: str | None, attempts: int | None = None) -> None:
@@ -221,7 +221,7 @@ class Dispatcher:
                     state=state,
                     attempts=attempts if attempts is not None else message.attempts + 1,
                     last_error=error[:2000] if error else None,
-                    finished_at=self.clock.now(),
+                    finished_at=self.time_source.now(),
                 )
             )
 
@@ -267,7 +267,7 @@ class _LeaseKeeper(threading.Thread):
                 for row_id, until in self._held.items():
                     groups.setdefault(until, []).append(row_id)
             for held_until, ids in groups.items():
-                self._renew(ids, held_until, self.dispatcher.clock.now() + lease)
+                self._renew(ids, held_until, self.dispatcher.time_source.now() + lease)
 
     def _renew(self, ids: list[int], held_until: datetime, until: datetime) -> None:
         try:

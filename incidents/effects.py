@@ -1,6 +1,6 @@
 """What the domain records about each change: a timeline entry, an audit event and the side effects it wants.
 
-Every service goes through :func:`record`, so no change can skip its timeline entry or its audit event, and
+Every service goes through :func:`write_entry`, so no change can skip its timeline entry or its audit event, and
 adapters learn about changes only from the outbox (never by being called from inside the transaction).
 """
 
@@ -27,7 +27,7 @@ def audit(ctx: Ctx, actor: str, action: str, incident: Incident | None, **detail
     )
 
 
-def record(
+def write_entry(
     ctx: Ctx,
     incident: Incident,
     *,

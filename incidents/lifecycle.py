@@ -15,7 +15,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from incidents.clocks.service import policy_clocks, record_started
 from incidents.context import Ctx
-from incidents.effects import audit, record
+from incidents.effects import audit, write_entry
 from incidents.enums import Severity, Status, Tier, TimelineKind
 from incidents.errors import VigilError
 from incidents.guards import choice, clean_title, not_in_future, plain, required_text
@@ -25,7 +25,7 @@ from incidents.models import Clock, Incident, IncidentType, RoleAssignment, Seve
 from incidents.paging import service as paging
 from incidents.policy import Policy
 from incidents.provisioning import queue_channel
-from incidents.queries import load_incident
+from incidents.queries import incident_to_change
 from incidents.refs import take_refs
 from incidents.severity_guidance import GUIDANCE_KEY, SeverityAnswers, suggest
 from incidents.tasks.models import Task
@@ -178,7 +178,7 @@ def declare_many(ctx: Ctx, declarations: Sequence[Declaration]) -> list[Incident
     if not declarations:
         return []
     now = ctx.now()
-    ctx = replace(ctx, clock=FrozenTime(now))  # one instant: recording the declare leaves its rows' times alone
+    ctx = replace(ctx, time_source=FrozenTime(now))  # one instant: recording the declare leaves its rows' times alone
     checked = [check(ctx, d) for d in declarations]
     opened = [(d, *_open(ctx, d, now)) for d in checked]
     ctx.session.flush()
@@ -249,7 +249,7 @@ def _record_declared(ctx: Ctx, d: Declaration, incident: Incident, clocks: list[
         suggestion = suggest(ctx.policy, d.guidance)
         data[GUIDANCE_KEY] = suggestion.as_data()
         text += f"; {suggestion.beside(d.severity)}"
-    record(
+    write_entry(
         ctx,
         incident,
         kind=TimelineKind.DECLARED,
@@ -261,7 +261,7 @@ def _record_declared(ctx: Ctx, d: Declaration, incident: Incident, clocks: list[
         announce=False,
     )
     if d.tier_raised:
-        record(
+        write_entry(
             ctx,
             incident,
             kind=TimelineKind.TIER,
@@ -277,13 +277,13 @@ def _record_declared(ctx: Ctx, d: Declaration, incident: Incident, clocks: list[
 
 
 def acknowledge(ctx: Ctx, ref: str, *, actor: str) -> Incident:
-    incident = load_incident(ctx, ref)
+    incident = incident_to_change(ctx, ref)
     if incident.acknowledged_at is not None:
         raise VigilError(f"{incident.ref} was already acknowledged.")
     incident.acknowledged_at = ctx.now()
     if incident.status is Status.DECLARED:
         incident.status = Status.INVESTIGATING
-    record(
+    write_entry(
         ctx,
         incident,
         kind=TimelineKind.STATUS,
@@ -297,7 +297,7 @@ def acknowledge(ctx: Ctx, ref: str, *, actor: str) -> Incident:
 
 def change_severity(ctx: Ctx, ref: str, *, actor: str, severity: Severity, reason: str) -> Incident:
     """Every change of severity carries a reason: the review will ask why."""
-    incident = load_incident(ctx, ref)
+    incident = incident_to_change(ctx, ref)
     _require_open(incident)
     reason = required_text(reason, "reason", label="A reason for the change")
     if severity is incident.severity:
@@ -315,7 +315,7 @@ def change_severity(ctx: Ctx, ref: str, *, actor: str, severity: Severity, reaso
         )
     )
     direction = "raised" if severity.rank < previous.rank else "lowered"
-    record(
+    write_entry(
         ctx,
         incident,
         kind=TimelineKind.SEVERITY,
@@ -330,7 +330,7 @@ def change_severity(ctx: Ctx, ref: str, *, actor: str, severity: Severity, reaso
 
 def change_tier(ctx: Ctx, ref: str, *, actor: str, tier: Tier, reason: str) -> Incident:
     """Lowering below the floor the incident's types demand is refused."""
-    incident = load_incident(ctx, ref)
+    incident = incident_to_change(ctx, ref)
     reason = required_text(reason, "reason", label="A reason for the change")
     floor = _tier_floor(ctx, incident.type_names)
     if tier.rank < floor.rank:
@@ -338,7 +338,7 @@ def change_tier(ctx: Ctx, ref: str, *, actor: str, tier: Tier, reason: str) -> I
     if tier is incident.tier:
         raise VigilError(f"{incident.ref} is already {tier.value}.", field="tier")
     previous, incident.tier = incident.tier, tier
-    record(
+    write_entry(
         ctx,
         incident,
         kind=TimelineKind.TIER,
@@ -380,7 +380,7 @@ def reclassify(
     the playbooks that now apply (never one twice). Unlike declare, the tier is not raised silently: a change that
     needs a higher tier is refused, so raising it stays a decision of its own, with its own reason.
     """
-    incident = load_incident(ctx, ref)
+    incident = incident_to_change(ctx, ref)
     _require_open(incident)
     reason = required_text(reason, "reason", label="A reason for the change")
     if types is None and jurisdictions is None:
@@ -401,7 +401,7 @@ def reclassify(
     incident.types = kept + [IncidentType(type=t) for t in after["types"] if t not in before["types"]]
     incident.jurisdictions = after["jurisdictions"]
     change = "; ".join(f"{name} {_listed(c['from'])} → {_listed(c['to'])}" for name, c in changes.items())
-    record(
+    write_entry(
         ctx,
         incident,
         kind=TimelineKind.CLASSIFICATION,
@@ -448,7 +448,7 @@ def change_status(
     Resolving with playbook steps, referrals or clocks still open (:mod:`incidents.left_open`) is refused with
     :class:`WorkLeftOpen` unless ``confirmed``: the ways in where a person resolves pass what that person
     confirmed, so they can list what is open and ask first. Either way the timeline records what was left."""
-    incident = load_incident(ctx, ref)
+    incident = incident_to_change(ctx, ref)
     previous = incident.status
     if status not in TRANSITIONS[previous]:
         allowed = ", ".join(sorted(s.value for s in TRANSITIONS[previous])) or "nothing (it is closed)"
@@ -478,7 +478,7 @@ def change_status(
     if left:
         verb = f"Resolved with {left.summary()} open (was {previous.value})"
     text = f"{verb}: {plain(note)}" if plain(note) else verb
-    record(
+    write_entry(
         ctx,
         incident,
         kind=TimelineKind.STATUS,
@@ -501,7 +501,7 @@ def close(ctx: Ctx, ref: str, *, actor: str, note: str = "") -> Incident:
 
 def reopen(ctx: Ctx, ref: str, *, actor: str, reason: str) -> Incident:
     reason = required_text(reason, "reason", label="A reason to reopen")
-    incident = load_incident(ctx, ref)
+    incident = incident_to_change(ctx, ref)
     if incident.status is not Status.RESOLVED:
         raise VigilError(f"Only a resolved incident can be reopened; {incident.ref} is {incident.status.value}.")
     return change_status(ctx, ref, actor=actor, status=Status.INVESTIGATING, note=reason)

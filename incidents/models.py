@@ -112,7 +112,7 @@ class Incident(Base):
     terminal, until someone runs ``vigil provision`` (:mod:`incidents.provisioning`)."""
     version: Mapped[int] = mapped_column(Integer, default=1)
     timeline_seq: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    """The sequence number its latest timeline entry took (:func:`incidents.effects.record`): counted here, in
+    """The sequence number its latest timeline entry took (:func:`incidents.effects.write_entry`): counted here, in
     the row every change already updates (and version-checks), so numbering an entry costs no query."""
     pii: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     """Where personal data sits in this row's free text (:mod:`incidents.privacy.scan`); None until scanned."""

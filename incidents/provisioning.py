@@ -19,7 +19,7 @@ from incidents.effects import audit
 from incidents.errors import VigilError
 from incidents.models import Incident
 from incidents.outbox import Topic, enqueue
-from incidents.queries import load_incident
+from incidents.queries import incident_to_change
 
 
 def queue_channel(ctx: Ctx, incident: Incident, invite: Iterable[str]) -> None:
@@ -36,7 +36,7 @@ def queue_channel(ctx: Ctx, incident: Incident, invite: Iterable[str]) -> None:
 def provision(ctx: Ctx, ref: str, *, actor: str) -> Incident:
     """Put an incident declared from the terminal in Slack: its channel opens (with its declarer and role holders
     invited) once the bot runs; what happened before shows on its card, not as posts."""
-    incident = load_incident(ctx, ref)
+    incident = incident_to_change(ctx, ref)
     if incident.in_slack:
         where = f"channel {incident.slack_channel_id}" if incident.slack_channel_id else "its channel is on its way"
         raise VigilError(f"{incident.ref} is already in Slack ({where}).")

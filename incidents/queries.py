@@ -26,12 +26,12 @@ def no_incident(ref: str) -> NotFound:
     return NotFound(f"No incident {ref.strip()!r} ({_REF_SHAPE}).", field="ref")
 
 
-def get_incident(ctx: Ctx, ref: str) -> Incident:
+def incident_to_show(ctx: Ctx, ref: str) -> Incident:
     """The incident with every part of its history loaded (for showing it); :class:`NotFound` if there is none."""
     return _one(ctx, ref, _HISTORY)
 
 
-def load_incident(ctx: Ctx, ref: str) -> Incident:
+def incident_to_change(ctx: Ctx, ref: str) -> Incident:
     """The incident for a change: its small parts (types, roles, clocks, hand-offs) loaded, its history (timeline,
     updates, actions) left to load only if touched, so a verb costs the same on the thousandth entry as on the
     first. :class:`NotFound` if there is none."""

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from incidents.context import Ctx
-from incidents.effects import record
+from incidents.effects import write_entry
 from incidents.enums import HandoffState, TimelineKind
 from incidents.errors import NotFound, VigilError
 from incidents.models import Handoff, Incident, RoleAssignment
 from incidents.outbox import Topic, enqueue
-from incidents.queries import load_incident
+from incidents.queries import incident_to_change
 
 COMMANDER = "commander"
 
@@ -23,7 +23,7 @@ def check_role(ctx: Ctx, role: str) -> str:
 def assign_role(ctx: Ctx, ref: str, *, actor: str, role: str, person: str) -> RoleAssignment:
     """Give ``person`` a role. The first commander may be assigned; later ones come by :func:`handoff`."""
     role = check_role(ctx, role)
-    incident = load_incident(ctx, ref)
+    incident = incident_to_change(ctx, ref)
     if not incident.status.is_open:
         raise VigilError(f"{incident.ref} is {incident.status.value}; roles are frozen.")
     if person in incident.current_holders(role):
@@ -34,7 +34,7 @@ def assign_role(ctx: Ctx, ref: str, *, actor: str, role: str, person: str) -> Ro
             field="role",
         )
     assignment = _assign(ctx, incident, role, person, actor)
-    record(
+    write_entry(
         ctx,
         incident,
         kind=TimelineKind.ROLE,
@@ -48,12 +48,12 @@ def assign_role(ctx: Ctx, ref: str, *, actor: str, role: str, person: str) -> Ro
 
 def relieve_role(ctx: Ctx, ref: str, *, actor: str, role: str, person: str) -> None:
     role = check_role(ctx, role)
-    incident = load_incident(ctx, ref)
+    incident = incident_to_change(ctx, ref)
     if role == COMMANDER:
         raise VigilError("A commander is relieved by handing off to the next one.", field="role")
     current = _current(incident, role, person)
     current.relieved_at = ctx.now()
-    record(
+    write_entry(
         ctx,
         incident,
         kind=TimelineKind.ROLE,
@@ -66,7 +66,7 @@ def relieve_role(ctx: Ctx, ref: str, *, actor: str, role: str, person: str) -> N
 
 def handoff(ctx: Ctx, ref: str, *, actor: str, to: str) -> Handoff:
     """Ask ``to`` to take command. Nothing changes until they accept; a newer request replaces a pending one."""
-    incident = load_incident(ctx, ref)
+    incident = incident_to_change(ctx, ref)
     if not incident.status.is_open:
         raise VigilError(f"{incident.ref} is {incident.status.value}; there is nothing to hand off.")
     if incident.commander == to:
@@ -83,7 +83,7 @@ def handoff(ctx: Ctx, ref: str, *, actor: str, to: str) -> Handoff:
         state=HandoffState.PENDING,
     )
     ctx.session.add(request)
-    record(
+    write_entry(
         ctx,
         incident,
         kind=TimelineKind.HANDOFF,
@@ -108,7 +108,7 @@ def accept_handoff(ctx: Ctx, handoff_id: int, *, actor: str) -> Incident:
     _assign(ctx, incident, COMMANDER, actor, request.requested_by)
     request.state, request.settled_at = HandoffState.ACCEPTED, now
     previous = f" from {_name(request.from_person)}" if request.from_person else ""
-    record(
+    write_entry(
         ctx,
         incident,
         kind=TimelineKind.HANDOFF,
@@ -125,7 +125,7 @@ def decline_handoff(ctx: Ctx, handoff_id: int, *, actor: str) -> Handoff:
     if actor != request.to_person:
         raise VigilError("Only the person the hand-off was offered to can decline it.")
     request.state, request.settled_at = HandoffState.DECLINED, ctx.now()
-    record(
+    write_entry(
         ctx,
         request.incident,
         kind=TimelineKind.HANDOFF,

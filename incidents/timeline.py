@@ -13,14 +13,14 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from incidents.context import Ctx
-from incidents.effects import audit, changed, record
+from incidents.effects import audit, changed, write_entry
 from incidents.enums import Status, TimelineKind
 from incidents.errors import NotFound, VigilError
 from incidents.guards import not_in_future, plain, required_text
 from incidents.lifecycle import TRANSITIONS, change_status
 from incidents.mentions import MENTIONS_KEY, Mention, anchored, mentions_data
 from incidents.models import StatusUpdate, TimelineEntry
-from incidents.queries import load_incident
+from incidents.queries import incident_to_change
 from incidents.reported_by import reporter_data
 
 
@@ -39,11 +39,11 @@ def add_note(
     """A note on the timeline. ``at`` back-dates it to when the thing happened; ``sensitive`` puts it behind a
     content warning (and out of leadership reviews); ``mentions`` are the people its text names; ``reported_by``
     is who reported it in another system, kept beside the text (:mod:`incidents.reported_by`)."""
-    incident = load_incident(ctx, ref)
+    incident = incident_to_change(ctx, ref)
     text, mentioned = anchored(text, mentions)
     text = required_text(text, "text", label="The note")
     not_in_future(at, ctx.now(), "at", "The time of the note")
-    entry = record(
+    entry = write_entry(
         ctx,
         incident,
         kind=TimelineKind.NOTE,
@@ -73,7 +73,7 @@ def capture_message(
     mentions: Sequence[Mention] = (),
 ) -> TimelineEntry | None:
     """Record a chat message on the timeline. Capturing the same message twice is a no-op (returns None)."""
-    incident = load_incident(ctx, ref)
+    incident = incident_to_change(ctx, ref)
     existing = ctx.session.scalar(
         select(TimelineEntry.id).where(
             TimelineEntry.incident_id == incident.id, TimelineEntry.external_id == external_id
@@ -82,7 +82,7 @@ def capture_message(
     if existing is not None:
         return None
     text, mentioned = anchored(text, mentions) if text.strip() else ("(no text)", [])
-    entry = record(
+    entry = write_entry(
         ctx,
         incident,
         kind=TimelineKind.MESSAGE,
@@ -101,7 +101,7 @@ def capture_message(
 
 def remove_captured(ctx: Ctx, ref: str, *, actor: str, external_id: str) -> bool:
     """Take a captured message off the timeline (its reaction was removed). Returns whether one was there."""
-    incident = load_incident(ctx, ref)
+    incident = incident_to_change(ctx, ref)
     entry = ctx.session.scalar(
         select(TimelineEntry).where(
             TimelineEntry.incident_id == incident.id,
@@ -126,7 +126,7 @@ def set_entry_visibility(
     in_review: bool | None = None,
     sensitive: bool | None = None,
 ) -> TimelineEntry:
-    incident = load_incident(ctx, ref)
+    incident = incident_to_change(ctx, ref)
     entry = next((e for e in incident.timeline if e.id == entry_id), None)
     if entry is None:
         raise NotFound(f"{incident.ref} has no timeline entry #{entry_id}.", field="entry_id")
@@ -165,7 +165,7 @@ def post_update(
     A status given here moves the incident along the state machine in the same unit of work (``confirmed``: see
     :func:`incidents.lifecycle.change_status`).
     """
-    incident = load_incident(ctx, ref)
+    incident = incident_to_change(ctx, ref)
     if not incident.status.is_open:
         raise VigilError(f"{incident.ref} is {incident.status.value}; it needs no more updates.")
     summary, mentioned = anchored(summary, mentions)
@@ -194,7 +194,7 @@ def post_update(
         next_update_due=due,
     )
     ctx.session.add(update)
-    record(
+    write_entry(
         ctx,
         incident,
         kind=TimelineKind.UPDATE,

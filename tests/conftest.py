@@ -1,4 +1,4 @@
-"""Fixtures build on each other: db_url → engine → domain (with a hand-moved clock) → ctx."""
+"""Fixtures build on each other: db_url → engine → domain (with a hand-moved time source) → ctx."""
 
 from __future__ import annotations
 
@@ -47,14 +47,14 @@ def engine(db_url: str) -> Iterator[Engine]:
 
 
 @pytest.fixture
-def clock() -> ManualTime:
+def time_source() -> ManualTime:
     return ManualTime(START)
 
 
 @pytest.fixture
-def domain(engine: Engine, clock: ManualTime) -> Domain:
+def domain(engine: Engine, time_source: ManualTime) -> Domain:
     empty_tables(engine)
-    return Domain(engine, make_sessionmaker(engine), load_policy(), clock)
+    return Domain(engine, make_sessionmaker(engine), load_policy(), time_source)
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from incidents.context import Domain
 from incidents.enums import ActionCategory, ActionPriority, ActionStatus, SyncState
 from incidents.errors import NotFound, VigilError
 from incidents.outbox import DONE, OutboxMessage
-from incidents.queries import get_incident
+from incidents.queries import incident_to_show
 from tests.helpers import declared_ref, outbox_topics
 
 
@@ -28,7 +28,7 @@ def test_add_action_untracked_stays_local(domain: Domain) -> None:
         assert (action.status, action.sync_state) == (ActionStatus.OPEN, SyncState.LOCAL)
     assert "action.changed" not in outbox_topics(domain)
     with domain.unit() as ctx:
-        assert get_incident(ctx, ref).timeline[-1].text == (
+        assert incident_to_show(ctx, ref).timeline[-1].text == (
             "Action added: Add threat classifier (owner <@U_BOB>, due 2026-12-31)"
         )
 
@@ -44,7 +44,7 @@ def test_tracked_actions_queue_one_sync_per_pending_change(domain: Domain) -> No
     assert outbox_topics(domain).count("action.changed") == 1
 
 
-def test_update_action_status_and_fields(domain: Domain, clock) -> None:
+def test_update_action_status_and_fields(domain: Domain, time_source) -> None:
     ref = declared_ref(domain)
     with domain.unit() as ctx:
         action_id = actions.add_action(ctx, ref, actor="U_A", title="Write runbook").id
@@ -52,10 +52,10 @@ def test_update_action_status_and_fields(domain: Domain, clock) -> None:
         changes = actions.ActionChanges(status=ActionStatus.DONE, owner="U_CAROL", due_date=None)
         action = actions.update_action(ctx, action_id, changes, actor="U_A")
         assert (action.status, action.owner, action.due_date) == (ActionStatus.DONE, "U_CAROL", None)
-        assert action.finished_at == clock.now()
+        assert action.finished_at == time_source.now()
 
 
-def test_tracker_changes_are_not_echoed_back(domain: Domain, clock) -> None:
+def test_tracker_changes_are_not_echoed_back(domain: Domain, time_source) -> None:
     ref = declared_ref(domain)
     with domain.unit() as ctx:
         action_id = actions.add_action(ctx, ref, actor="U_A", title="Patch", tracked=True).id
@@ -64,7 +64,7 @@ def test_tracker_changes_are_not_echoed_back(domain: Domain, clock) -> None:
     with domain.unit() as ctx:
         ctx.session.execute(update(OutboxMessage).values(state=DONE))
     with domain.unit() as ctx:
-        past = clock.now().date() - timedelta(days=3)
+        past = time_source.now().date() - timedelta(days=3)
         action = actions.update_action(
             ctx,
             action_id,
@@ -77,9 +77,9 @@ def test_tracker_changes_are_not_echoed_back(domain: Domain, clock) -> None:
     assert outbox_topics(domain).count("action.changed") == before
 
 
-def test_action_refusals(domain: Domain, clock) -> None:
+def test_action_refusals(domain: Domain, time_source) -> None:
     ref = declared_ref(domain)
-    yesterday = clock.now().date() - timedelta(days=1)
+    yesterday = time_source.now().date() - timedelta(days=1)
     with pytest.raises(VigilError, match="past"), domain.unit() as ctx:
         actions.add_action(ctx, ref, actor="U_A", title="Late", due_date=yesterday)
     with pytest.raises(VigilError, match="title is required"), domain.unit() as ctx:

@@ -19,7 +19,7 @@ import pytest
 from incidents import lifecycle, migrate, timeline
 from incidents.context import Domain
 from incidents.enums import Severity, Status
-from incidents.queries import get_incident
+from incidents.queries import incident_to_show
 from incidents.settings import load_settings
 from tests.dbs import PG_ADMIN_URL
 from tests.helpers import declared_ref
@@ -112,7 +112,7 @@ def test_a_whole_incident_from_the_terminal(vigil: Run, domain: Domain) -> None:
     code, out, _ = vigil("list", "--all")
     assert ref in out
     with domain.unit() as ctx:
-        assert get_incident(ctx, ref).status is Status.CLOSED
+        assert incident_to_show(ctx, ref).status is Status.CLOSED
 
 
 def test_declare_names_the_clocks_it_started_and_a_raised_tier(vigil: Run) -> None:
@@ -304,6 +304,8 @@ def test_postgresql_mistakes_are_one_line(bare: Run, monkeypatch: pytest.MonkeyP
         monkeypatch.setenv("VIGIL_DATABASE_URL", url)
         code, _, err = bare("list")
         assert code == 1 and one_line(err) and "lacks Vigil's tables" in err and "run `vigil db upgrade`" in err
+        code, out, _ = bare("db", "upgrade")
+        assert code == 0 and out.startswith("Set up the empty database postgresql") and " at revision " in out
 
 
 @pytest.mark.postgresql

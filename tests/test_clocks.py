@@ -9,7 +9,7 @@ from incidents.clocks.deadlines import add_business_days
 from incidents.clocks.standing import ClockState, clock_standing
 from incidents.context import Domain
 from incidents.errors import NotFound, VigilError
-from incidents.queries import get_incident
+from incidents.queries import incident_to_show
 from incidents.timesource import FrozenTime, ManualTime
 from tests.conftest import START
 from tests.helpers import declared_ref
@@ -25,39 +25,39 @@ EDGES = {
 its deadline, overdue a second after."""
 
 
-def test_satisfying_in_time_is_met_and_late_is_missed(domain: Domain, clock) -> None:
+def test_satisfying_in_time_is_met_and_late_is_missed(domain: Domain, time_source) -> None:
     ref = declared_ref(domain)
-    clock.advance(timedelta(minutes=30))
+    time_source.advance(timedelta(minutes=30))
     with domain.unit() as ctx:
         met = clocks.satisfy_clock(ctx, ref, actor="U_LEGAL", regime="eu_dsa_art18", reference_id="EUROPOL-77")
         assert met.met is True and met.reference_id == "EUROPOL-77"
     late = declared_ref(domain)
-    clock.advance(timedelta(hours=2))
+    time_source.advance(timedelta(hours=2))
     with domain.unit() as ctx:
-        assert get_incident(ctx, late).clocks[0].is_overdue(clock.now())
+        assert incident_to_show(ctx, late).clocks[0].is_overdue(time_source.now())
         missed = clocks.satisfy_clock(ctx, late, actor="U_LEGAL", regime="eu_dsa_art18", reference_id="X")
         assert missed.met is False
-        assert "missed" in get_incident(ctx, late).timeline[-1].text
+        assert "missed" in incident_to_show(ctx, late).timeline[-1].text
 
 
-def test_a_filed_cybertipline_report_starts_the_preservation_clock(domain: Domain, clock) -> None:
+def test_a_filed_cybertipline_report_starts_the_preservation_clock(domain: Domain, time_source) -> None:
     ref = declared_ref(domain, types=["child_safety"], jurisdictions=["US"])
-    clock.advance(timedelta(hours=5))
+    time_source.advance(timedelta(hours=5))
     with domain.unit() as ctx:
         parent = clocks.satisfy_clock(ctx, ref, actor="U_LEGAL", regime="us_ncmec_2258a", reference_id="CT-123")
     with domain.unit() as ctx:
-        incident = get_incident(ctx, ref)
+        incident = incident_to_show(ctx, ref)
         child = next(c for c in incident.clocks if c.regime == "us_ncmec_preservation")
         assert child.parent_id == parent.id
-        assert child.trigger_at == clock.now()
-        assert child.due_at == clock.now() + timedelta(days=365)
+        assert child.trigger_at == time_source.now()
+        assert child.due_at == time_source.now() + timedelta(days=365)
 
 
-def test_manual_clock_with_awareness_time_and_refusals(domain: Domain, clock) -> None:
+def test_manual_clock_with_awareness_time_and_refusals(domain: Domain, time_source) -> None:
     ref = declared_ref(domain, types=["data_breach"], jurisdictions=["EU"])
     with pytest.raises(VigilError, match="already has a running gdpr_art33"), domain.unit() as ctx:
         clocks.start_clock(ctx, ref, actor="U_A", regime="gdpr_art33")
-    aware = clock.now() - timedelta(hours=3)
+    aware = time_source.now() - timedelta(hours=3)
     with domain.unit() as ctx:
         started = clocks.start_clock(ctx, ref, actor="U_A", regime="au_esafety_removal", trigger_at=aware)
         assert started.due_at == aware + timedelta(hours=24)
@@ -98,10 +98,10 @@ def test_business_days_follow_the_countrys_own_weekend() -> None:
     assert due == datetime(2026, 11, 22, 8, 0, tzinfo=UTC)  # Sunday 22 November
 
 
-def clocks_on_the_edges(domain: Domain, clock: ManualTime, margin: timedelta = SECOND) -> str:
-    """An incident whose clocks stand as :data:`EDGES` says at ``clock.now()``: two satisfied now, two open
+def clocks_on_the_edges(domain: Domain, time_source: ManualTime, margin: timedelta = SECOND) -> str:
+    """An incident whose clocks stand as :data:`EDGES` says at ``time_source.now()``: two satisfied now, two open
     (``margin`` is how late the late ones are)."""
-    now = clock.now()
+    now = time_source.now()
     ref = declared_ref(domain, types=["fraud_scam"], jurisdictions=[])
     with domain.unit() as ctx:
         for regime, hours, late in (
@@ -117,10 +117,10 @@ def clocks_on_the_edges(domain: Domain, clock: ManualTime, margin: timedelta = S
     return ref
 
 
-def test_a_clock_is_met_at_its_deadline_and_overdue_just_after(domain: Domain, clock: ManualTime) -> None:
-    ref = clocks_on_the_edges(domain, clock)
+def test_a_clock_is_met_at_its_deadline_and_overdue_just_after(domain: Domain, time_source: ManualTime) -> None:
+    ref = clocks_on_the_edges(domain, time_source)
     with domain.unit() as ctx:
-        standings = {c.regime: clock_standing(c, ctx.now()) for c in get_incident(ctx, ref).clocks}
+        standings = {c.regime: clock_standing(c, ctx.now()) for c in incident_to_show(ctx, ref).clocks}
     assert {regime: (s.state, s.margin) for regime, s in standings.items()} == EDGES
     assert {regime for regime, s in standings.items() if s.late} == {"au_esafety_removal", "gdpr_art33"}
     assert {regime for regime, s in standings.items() if s.settled} == {"eu_dsa_art18", "au_esafety_removal"}
@@ -136,10 +136,10 @@ class Ticking(ManualTime):
 def test_a_declare_stamps_all_its_rows_with_one_instant(domain: Domain) -> None:
     """Every row a declare writes (the incident, its clock, its timeline) carries the instant it began, however
     long it takes: it reads a FrozenTime, the production clock for one instant."""
-    ticking = replace(domain, clock=Ticking(START))
+    ticking = replace(domain, time_source=Ticking(START))
     ref = declared_ref(ticking)
     with domain.unit() as ctx:
-        incident = get_incident(ctx, ref)
+        incident = incident_to_show(ctx, ref)
         stamps = {incident.declared_at, incident.detected_at, *(c.trigger_at for c in incident.clocks)}
         stamps |= {e.at for e in incident.timeline}
     assert len(stamps) == 1
@@ -154,15 +154,15 @@ def test_frozen_time_stands_still_and_needs_a_zone() -> None:
 
 
 @pytest.mark.parametrize("margin", [SECOND, timedelta(hours=1)])
-def test_the_trends_count_clocks_by_the_same_rule(domain: Domain, clock: ManualTime, margin: timedelta) -> None:
+def test_the_trends_count_clocks_by_the_same_rule(domain: Domain, time_source: ManualTime, margin: timedelta) -> None:
     """The trends' SQL counts (met / missed / running per regime) agree with clock_standing on every edge:
     missed there counts overdue clocks too."""
-    ref = clocks_on_the_edges(domain, clock, margin)
+    ref = clocks_on_the_edges(domain, time_source, margin)
     with domain.unit() as ctx:
         now = ctx.now()
         outcomes = figures.clock_outcomes(ctx, START - timedelta(days=30), now)
         counted = {c.regime: (c.met, c.missed, c.running) for c in outcomes}
-        shown = {c.regime: clock_standing(c, now).state for c in get_incident(ctx, ref).clocks}
+        shown = {c.regime: clock_standing(c, now).state for c in incident_to_show(ctx, ref).clocks}
     as_counts = {
         ClockState.MET: (1, 0, 0),
         ClockState.MISSED: (0, 1, 0),

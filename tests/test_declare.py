@@ -9,7 +9,7 @@ from incidents.errors import VigilError
 from incidents.lifecycle import Declaration, declare_many
 from incidents.models import AuditEvent, Clock, Incident, RefCounter, TimelineEntry
 from incidents.outbox import OutboxMessage
-from incidents.queries import get_incident
+from incidents.queries import incident_to_show
 from tests.conftest import START
 from tests.helpers import count, declare, outbox_topics
 
@@ -19,7 +19,7 @@ def test_declare_writes_incident_commander_timeline_audit_clocks_and_side_effect
         incident = declare(ctx, summary="Host reported a threat", invite=["U_BOB"])
         ref = incident.ref
     with domain.unit() as ctx:
-        incident = get_incident(ctx, ref)
+        incident = incident_to_show(ctx, ref)
         assert ref == "INC-2026-0001"
         assert (incident.status, incident.severity, incident.tier) == (Status.DECLARED, Severity.SEV1, Tier.STANDARD)
         assert incident.declared_at == START and incident.detected_at == START
@@ -35,10 +35,10 @@ def test_declare_writes_incident_commander_timeline_audit_clocks_and_side_effect
         assert provision.payload == {"invite": ["U_ALICE", "U_BOB"]}
 
 
-def test_references_count_up_within_a_year_and_restart_each_year(domain: Domain, clock) -> None:
+def test_references_count_up_within_a_year_and_restart_each_year(domain: Domain, time_source) -> None:
     with domain.unit() as ctx:
         refs = [declare(ctx).ref for _ in range(3)]
-    clock.advance(timedelta(days=40))  # into 2027
+    time_source.advance(timedelta(days=40))  # into 2027
     with domain.unit() as ctx:
         refs.append(declare(ctx).ref)
     assert refs == ["INC-2026-0001", "INC-2026-0002", "INC-2026-0003", "INC-2027-0001"]
@@ -120,7 +120,7 @@ def test_declarations_written_together_take_consecutive_references(domain: Domai
         refs = [i.ref for i in declare_many(ctx, [first, second])]
     assert refs == ["INC-2026-0001", "INC-2026-0002"]
     with domain.unit() as ctx:
-        threat, grooming = (get_incident(ctx, ref) for ref in refs)
+        threat, grooming = (incident_to_show(ctx, ref) for ref in refs)
         assert (threat.title, threat.tier, threat.commander) == ("Threat on stream", Tier.STANDARD, "api:hotline")
         assert grooming.tier is Tier.HIGHLY_RESTRICTED  # raised by policy, and the timeline says why
         assert [e.kind for e in grooming.timeline][:2] == [TimelineKind.DECLARED, TimelineKind.TIER]

@@ -31,7 +31,7 @@ def _states(domain: Domain) -> list[tuple[str, int]]:
 def test_delivers_everything_once(domain: Domain) -> None:
     seen: list[int] = []
     _queue(domain, 5)
-    Dispatcher(domain.factory, {TOPIC: lambda m: seen.append(m.payload["i"])}, domain.clock).drain()
+    Dispatcher(domain.factory, {TOPIC: lambda m: seen.append(m.payload["i"])}, domain.time_source).drain()
     assert sorted(seen) == [0, 1, 2, 3, 4]
     assert _states(domain) == [(DONE, 1)] * 5
 
@@ -48,7 +48,7 @@ def test_once_for_coalesces_pending_messages(domain: Domain) -> None:
     assert len(_states(domain)) == 1
 
 
-def test_failures_back_off_then_succeed(domain: Domain, clock) -> None:
+def test_failures_back_off_then_succeed(domain: Domain, time_source) -> None:
     calls = Counter[str]()
 
     def flaky(message: OutboxMessage) -> None:
@@ -57,21 +57,21 @@ def test_failures_back_off_then_succeed(domain: Domain, clock) -> None:
             raise ConnectionError("slack is down")
 
     _queue(domain, 1)
-    dispatcher = Dispatcher(domain.factory, {TOPIC: flaky}, domain.clock, backoff=Backoff(base=10, jitter=0))
+    dispatcher = Dispatcher(domain.factory, {TOPIC: flaky}, domain.time_source, backoff=Backoff(base=10, jitter=0))
     dispatcher.drain()
     assert _states(domain) == [(PENDING, 1)]
-    clock.advance(timedelta(seconds=9))
+    time_source.advance(timedelta(seconds=9))
     dispatcher.drain()
     assert calls["n"] == 1
-    clock.advance(timedelta(seconds=2))
+    time_source.advance(timedelta(seconds=2))
     dispatcher.drain()
     assert _states(domain) == [(PENDING, 2)]
-    clock.advance(timedelta(seconds=21))
+    time_source.advance(timedelta(seconds=21))
     dispatcher.drain()
     assert _states(domain) == [(DONE, 3)]
 
 
-def test_retry_after_is_honoured_and_gives_up_once(domain: Domain, clock) -> None:
+def test_retry_after_is_honoured_and_gives_up_once(domain: Domain, time_source) -> None:
     given_up: list[str] = []
 
     def limited(message: OutboxMessage) -> None:
@@ -83,11 +83,11 @@ def test_retry_after_is_honoured_and_gives_up_once(domain: Domain, clock) -> Non
         given_up.append(error)
 
     dispatcher = Dispatcher(
-        domain.factory, {TOPIC: limited}, domain.clock, max_attempts=3, patience=timedelta(0), on_give_up=gave_up
+        domain.factory, {TOPIC: limited}, domain.time_source, max_attempts=3, patience=timedelta(0), on_give_up=gave_up
     )
     for _ in range(5):
         dispatcher.drain()
-        clock.advance(timedelta(seconds=30))
+        time_source.advance(timedelta(seconds=30))
     assert _states(domain) == [(FAILED, 3)]
     assert given_up == ["ratelimited"]
 
@@ -101,14 +101,14 @@ def test_an_unknown_topic_is_refused_where_it_is_queued(domain: Domain, topic: s
 
 def test_a_dispatcher_is_keyed_by_topic(domain: Domain) -> None:
     with pytest.raises(ValueError, match="Topic"):
-        Dispatcher(domain.factory, {"incident.chnaged": lambda m: None}, domain.clock)  # type: ignore[dict-item]
-    wired = Dispatcher(domain.factory, {TOPIC: lambda m: None}, domain.clock)
+        Dispatcher(domain.factory, {"incident.chnaged": lambda m: None}, domain.time_source)  # type: ignore[dict-item]
+    wired = Dispatcher(domain.factory, {TOPIC: lambda m: None}, domain.time_source)
     assert wired.unhandled == frozenset(Topic) - {TOPIC}
 
 
 def test_a_topic_without_a_handler_is_retried_not_lost(domain: Domain) -> None:
     _queue(domain, 1)
-    Dispatcher(domain.factory, {}, domain.clock).drain()
+    Dispatcher(domain.factory, {}, domain.time_source).drain()
     assert _states(domain) == [(PENDING, 1)]
 
 
@@ -117,7 +117,7 @@ def test_a_row_of_a_topic_this_version_does_not_know_waits(domain: Domain) -> No
     with domain.unit() as ctx:
         now = ctx.now()
         ctx.session.add(OutboxMessage(topic="from.the.future", payload={}, created_at=now, available_at=now))
-    Dispatcher(domain.factory, {TOPIC: lambda m: None}, domain.clock).drain()
+    Dispatcher(domain.factory, {TOPIC: lambda m: None}, domain.time_source).drain()
     assert _states(domain) == [(PENDING, 1)]
 
 
@@ -132,7 +132,7 @@ def test_two_dispatchers_never_deliver_the_same_row_twice(domain: Domain, backen
             delivered[message.id] += 1
 
     _queue(domain, 200)
-    dispatchers = [Dispatcher(domain.factory, {TOPIC: handler}, domain.clock, batch=7) for _ in range(2)]
+    dispatchers = [Dispatcher(domain.factory, {TOPIC: handler}, domain.time_source, batch=7) for _ in range(2)]
     threads = [threading.Thread(target=d.drain) for d in dispatchers]
     for thread in threads:
         thread.start()
@@ -141,17 +141,17 @@ def test_two_dispatchers_never_deliver_the_same_row_twice(domain: Domain, backen
     assert len(delivered) == 200 and set(delivered.values()) == {1}
 
 
-def test_a_dead_holders_rows_are_taken_over_within_a_few_seconds(domain: Domain, clock) -> None:
+def test_a_dead_holders_rows_are_taken_over_within_a_few_seconds(domain: Domain, time_source) -> None:
     """A process claims rows and is killed before delivering them: another takes them over once the short lease
     runs out, and its handlers are told the rows were handed out before (they look before acting again)."""
     _queue(domain, 3)
     redelivered: list[bool] = []
-    dead = Dispatcher(domain.factory, {TOPIC: lambda m: None}, domain.clock)
+    dead = Dispatcher(domain.factory, {TOPIC: lambda m: None}, domain.time_source)
     assert len(dead._claim(10)) == 3
-    alive = Dispatcher(domain.factory, {TOPIC: lambda m: redelivered.append(m.redelivery)}, domain.clock)
+    alive = Dispatcher(domain.factory, {TOPIC: lambda m: redelivered.append(m.redelivery)}, domain.time_source)
     assert alive.run_once() == 0, "the lease still holds"
     assert dead.lease <= timedelta(seconds=10)
-    clock.advance(dead.lease)
+    time_source.advance(dead.lease)
     alive.drain()
     assert redelivered == [True] * 3
     assert _states(domain) == [(DONE, 1)] * 3
@@ -170,8 +170,8 @@ def test_a_live_holder_keeps_its_rows_past_the_lease(domain: Domain) -> None:
         started.set()
         time.sleep(1.0)
 
-    holder = Dispatcher(live.factory, {TOPIC: slow}, live.clock, lease=lease)
-    other = Dispatcher(live.factory, {TOPIC: slow}, live.clock, lease=lease)
+    holder = Dispatcher(live.factory, {TOPIC: slow}, live.time_source, lease=lease)
+    other = Dispatcher(live.factory, {TOPIC: slow}, live.time_source, lease=lease)
     thread = threading.Thread(target=holder.run_once)
     thread.start()
     assert started.wait(10), "the holder never started delivering"
@@ -195,7 +195,7 @@ def test_a_row_queued_during_a_slow_delivery_is_delivered_without_waiting_for_it
         finished[str(message.payload["i"])] += 1
 
     _queue(live, 1)
-    dispatcher = Dispatcher(live.factory, {TOPIC: handler}, live.clock)
+    dispatcher = Dispatcher(live.factory, {TOPIC: handler}, live.time_source)
     live.poke = dispatcher.poke
     runner = threading.Thread(target=dispatcher.run_forever, kwargs={"poll": 5.0})
     runner.start()

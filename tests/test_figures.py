@@ -14,47 +14,47 @@ from incidents.timesource import ManualTime
 
 
 def _incident(
-    domain: Domain, clock: ManualTime, declared: datetime, severity: Severity, resolve_after: timedelta | None
+    domain: Domain, time_source: ManualTime, declared: datetime, severity: Severity, resolve_after: timedelta | None
 ) -> str:
-    clock.set(declared)
+    time_source.set(declared)
     with domain.unit() as ctx:
         ref = declare(ctx, actor="U1", title="Scam wave", types=["fraud_scam"], severity=severity).ref
     if resolve_after is not None:
-        clock.set(declared + resolve_after)
+        time_source.set(declared + resolve_after)
         with domain.unit() as ctx:
             resolve(ctx, ref, actor="U1")
     return ref
 
 
-def _fixture(domain: Domain, clock: ManualTime) -> None:
+def _fixture(domain: Domain, time_source: ManualTime) -> None:
     h = timedelta(hours=1)
     # October, SEV1: 2 h and 4 h (the first was declared SEV2 and raised later: the current severity counts).
-    raised = _incident(domain, clock, datetime(2026, 10, 1, tzinfo=UTC), Severity.SEV2, None)
+    raised = _incident(domain, time_source, datetime(2026, 10, 1, tzinfo=UTC), Severity.SEV2, None)
     with domain.unit() as ctx:
         change_severity(ctx, raised, actor="U1", severity=Severity.SEV1, reason="a victim was identified")
-    clock.set(datetime(2026, 10, 1, 2, tzinfo=UTC))
+    time_source.set(datetime(2026, 10, 1, 2, tzinfo=UTC))
     with domain.unit() as ctx:
         resolve(ctx, raised, actor="U1")
-    _incident(domain, clock, datetime(2026, 10, 5, tzinfo=UTC), Severity.SEV1, 4 * h)
+    _incident(domain, time_source, datetime(2026, 10, 5, tzinfo=UTC), Severity.SEV1, 4 * h)
     # Resolved 2026-10-31 23:30 UTC: October in UTC, whatever the database session's zone.
-    _incident(domain, clock, datetime(2026, 10, 31, 23, tzinfo=UTC), Severity.SEV3, h / 2)
+    _incident(domain, time_source, datetime(2026, 10, 31, 23, tzinfo=UTC), Severity.SEV3, h / 2)
     # Declared in October, resolved in November: counted in November.
-    _incident(domain, clock, datetime(2026, 10, 31, 23, 45, tzinfo=UTC), Severity.SEV3, 3 * h)
-    _incident(domain, clock, datetime(2026, 11, 2, tzinfo=UTC), Severity.SEV3, 1 * h)
-    _incident(domain, clock, datetime(2026, 11, 3, tzinfo=UTC), Severity.SEV3, 10 * h)
+    _incident(domain, time_source, datetime(2026, 10, 31, 23, 45, tzinfo=UTC), Severity.SEV3, 3 * h)
+    _incident(domain, time_source, datetime(2026, 11, 2, tzinfo=UTC), Severity.SEV3, 1 * h)
+    _incident(domain, time_source, datetime(2026, 11, 3, tzinfo=UTC), Severity.SEV3, 10 * h)
     # Closed keeps its resolution time.
-    closed = _incident(domain, clock, datetime(2026, 11, 4, tzinfo=UTC), Severity.SEV4, h / 2)
+    closed = _incident(domain, time_source, datetime(2026, 11, 4, tzinfo=UTC), Severity.SEV4, h / 2)
     with domain.unit() as ctx:
         close(ctx, closed, actor="U1")
     # Still open, and resolved-then-reopened: neither is counted.
-    _incident(domain, clock, datetime(2026, 11, 5, tzinfo=UTC), Severity.SEV0, None)
-    reopened = _incident(domain, clock, datetime(2026, 11, 6, tzinfo=UTC), Severity.SEV2, h)
+    _incident(domain, time_source, datetime(2026, 11, 5, tzinfo=UTC), Severity.SEV0, None)
+    reopened = _incident(domain, time_source, datetime(2026, 11, 6, tzinfo=UTC), Severity.SEV2, h)
     with domain.unit() as ctx:
         reopen(ctx, reopened, actor="U1", reason="the account came back")
 
 
-def test_median_time_to_resolve_per_severity_per_month(domain: Domain, clock: ManualTime, backend: str) -> None:
-    _fixture(domain, clock)
+def test_median_time_to_resolve_per_severity_per_month(domain: Domain, time_source: ManualTime, backend: str) -> None:
+    _fixture(domain, time_source)
 
     with domain.unit() as ctx:
         if backend == "postgresql":
@@ -69,8 +69,8 @@ def test_median_time_to_resolve_per_severity_per_month(domain: Domain, clock: Ma
     ]
 
 
-def test_since_keeps_incidents_resolved_from_that_moment(domain: Domain, clock: ManualTime) -> None:
-    _fixture(domain, clock)
+def test_since_keeps_incidents_resolved_from_that_moment(domain: Domain, time_source: ManualTime) -> None:
+    _fixture(domain, time_source)
 
     with domain.unit() as ctx:
         rows = resolve_time_by_severity_month(ctx, since=datetime(2026, 11, 1, 2, 46, tzinfo=UTC))
@@ -81,8 +81,8 @@ def test_since_keeps_incidents_resolved_from_that_moment(domain: Domain, clock: 
     ]
 
 
-def test_no_resolved_incidents_gives_no_rows(domain: Domain, clock: ManualTime) -> None:
-    _incident(domain, clock, datetime(2026, 11, 1, tzinfo=UTC), Severity.SEV1, None)
+def test_no_resolved_incidents_gives_no_rows(domain: Domain, time_source: ManualTime) -> None:
+    _incident(domain, time_source, datetime(2026, 11, 1, tzinfo=UTC), Severity.SEV1, None)
 
     with domain.unit() as ctx:
         assert resolve_time_by_severity_month(ctx) == []

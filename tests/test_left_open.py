@@ -9,7 +9,7 @@ from incidents import lifecycle
 from incidents.context import Domain
 from incidents.enums import Severity, Status
 from incidents.left_open import WorkLeftOpen
-from incidents.queries import get_incident
+from incidents.queries import incident_to_show
 from incidents.referrals import service as referrals
 from incidents.tasks import service as tasks
 from tests.helpers import declared_ref
@@ -36,13 +36,13 @@ def test_resolving_with_work_open_is_refused_until_confirmed(domain: Domain) -> 
     assert [line.split(" ", 2)[:2] for line in left.lines()][-2:] == [["referral", "#1"], ["clock", "#1"]]
     assert "referral #1 User dispute: requested (U_BOB), due " in refused.value.message
     with domain.unit() as ctx:
-        incident = get_incident(ctx, ref)
+        incident = incident_to_show(ctx, ref)
         assert incident.status is Status.DECLARED and incident.resolved_at is None
 
     with domain.unit() as ctx:
         lifecycle.resolve(ctx, ref, actor="U_ALICE", note="host safe", confirmed=True)
     with domain.unit() as ctx:
-        incident = get_incident(ctx, ref)
+        incident = incident_to_show(ctx, ref)
         entry = incident.timeline[-1]
         assert incident.status is Status.RESOLVED
         assert (
@@ -56,7 +56,7 @@ def test_nothing_open_resolves_without_asking(domain: Domain) -> None:
     with domain.unit() as ctx:
         lifecycle.resolve(ctx, ref, actor="U_ALICE", confirmed=False)
     with domain.unit() as ctx:
-        assert get_incident(ctx, ref).timeline[-1].text == "Status declared → resolved"
+        assert incident_to_show(ctx, ref).timeline[-1].text == "Status declared → resolved"
 
 
 def test_only_what_is_still_open_is_counted(domain: Domain) -> None:
@@ -84,7 +84,7 @@ def test_the_terminal_lists_what_is_open_and_resolves_with_yes(vigil: Run, domai
         assert len(listed) == STEPS + 2 and all(line.startswith("  ") for line in listed), listed
         assert listed[-1].startswith("  clock #1 ") and "Traceback" not in err
     with domain.unit() as ctx:
-        assert get_incident(ctx, ref).status is Status.DECLARED
+        assert incident_to_show(ctx, ref).status is Status.DECLARED
 
     code, out, _ = vigil("resolve", ref, "--note", "host safe", "--yes")
     assert (code, out) == (0, f"{ref} status declared → resolved. No more updates are due.\n")

@@ -7,17 +7,17 @@ from incidents.context import Domain
 from incidents.enums import Severity, Status, Tier
 from incidents.errors import NotFound, VigilError
 from incidents.models import AuditEvent
-from incidents.queries import get_incident
+from incidents.queries import incident_to_show
 from tests.helpers import count, declared_ref
 
 
-def test_acknowledge_stamps_time_and_starts_investigating(domain: Domain, clock) -> None:
+def test_acknowledge_stamps_time_and_starts_investigating(domain: Domain, time_source) -> None:
     ref = declared_ref(domain)
-    clock.advance(timedelta(minutes=4))
+    time_source.advance(timedelta(minutes=4))
     with domain.unit() as ctx:
         incident = lifecycle.acknowledge(ctx, ref, actor="U_BOB")
         assert incident.status is Status.INVESTIGATING
-        assert incident.acknowledged_at == clock.now()
+        assert incident.acknowledged_at == time_source.now()
     with pytest.raises(VigilError, match="already acknowledged"), domain.unit() as ctx:
         lifecycle.acknowledge(ctx, ref, actor="U_BOB")
 
@@ -31,7 +31,7 @@ def test_severity_change_needs_a_reason_and_is_kept_in_history(domain: Domain) -
     with domain.unit() as ctx:
         lifecycle.change_severity(ctx, ref, actor="U_A", severity=Severity.SEV0, reason="second victim")
     with domain.unit() as ctx:
-        incident = get_incident(ctx, ref)
+        incident = incident_to_show(ctx, ref)
         assert incident.severity is Severity.SEV0
         assert [(c.from_severity, c.to_severity) for c in incident.severity_changes] == [
             (None, Severity.SEV1),
@@ -40,18 +40,18 @@ def test_severity_change_needs_a_reason_and_is_kept_in_history(domain: Domain) -
         assert "raised from SEV1 to SEV0: second victim" in incident.timeline[-1].text
 
 
-def test_status_machine_stamps_anchors_and_refuses_bad_moves(domain: Domain, clock) -> None:
+def test_status_machine_stamps_anchors_and_refuses_bad_moves(domain: Domain, time_source) -> None:
     ref = declared_ref(domain)
-    clock.advance(timedelta(minutes=10))
+    time_source.advance(timedelta(minutes=10))
     with domain.unit() as ctx:
         lifecycle.change_status(ctx, ref, actor="U_A", status=Status.MITIGATED)
-    clock.advance(timedelta(minutes=10))
+    time_source.advance(timedelta(minutes=10))
     with domain.unit() as ctx:
         lifecycle.resolve(ctx, ref, actor="U_A")
     with pytest.raises(VigilError, match="can move to closed, investigating, not declared"), domain.unit() as ctx:
         lifecycle.change_status(ctx, ref, actor="U_A", status=Status.DECLARED)
     with domain.unit() as ctx:
-        incident = get_incident(ctx, ref)
+        incident = incident_to_show(ctx, ref)
         declared = incident.declared_at
         assert incident.acknowledged_at == declared + timedelta(minutes=10)
         assert incident.mitigated_at == declared + timedelta(minutes=10)
@@ -115,7 +115,7 @@ def test_parsers_explain_the_choices(parse, value: str) -> None:
 def test_record_channel_once(domain: Domain) -> None:
     ref = declared_ref(domain)
     with domain.unit() as ctx:
-        incident = get_incident(ctx, ref)
+        incident = incident_to_show(ctx, ref)
         lifecycle.record_channel(ctx, incident.id, "C1")
         lifecycle.record_channel(ctx, incident.id, "C1")
         with pytest.raises(VigilError, match="already has channel"):
@@ -127,10 +127,10 @@ def test_concurrent_edits_of_one_incident_ask_the_later_writer_to_retry(domain: 
         pytest.skip("SQLite transactions take the write lock at BEGIN, so two writers can never interleave")
     ref = declared_ref(domain)
     with pytest.raises(VigilError, match="same moment"), domain.unit() as first:
-        incident = get_incident(first, ref)
+        incident = incident_to_show(first, ref)
         with domain.unit() as second:
             lifecycle.acknowledge(second, ref, actor="U_B")
         incident.summary = "stale write"
         first.session.flush()
     with domain.unit() as ctx:
-        assert get_incident(ctx, ref).summary == ""
+        assert incident_to_show(ctx, ref).summary == ""

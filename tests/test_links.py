@@ -25,7 +25,7 @@ from incidents.apikeys import service as apikeys
 from incidents.context import Domain
 from incidents.links import web_url
 from incidents.people import upsert_person
-from incidents.queries import get_incident
+from incidents.queries import incident_to_show
 from incidents.scheduling.jobs import leadership_digest
 from incidents.settings import Settings
 from incidents.timesource import ManualTime, SystemTime
@@ -54,7 +54,7 @@ class Served:
 
     def channel_of(self, ref: str) -> str | None:
         with self.domain.unit() as ctx:
-            return get_incident(ctx, ref).slack_channel_id
+            return incident_to_show(ctx, ref).slack_channel_id
 
 
 def _free_port() -> int:

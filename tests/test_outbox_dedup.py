@@ -20,25 +20,25 @@ def _rows(domain: Domain) -> list[OutboxMessage]:
         return list(ctx.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
 
 
-def test_due_message_absorbs_later_ones(domain: Domain, clock: ManualTime) -> None:
+def test_due_message_absorbs_later_ones(domain: Domain, time_source: ManualTime) -> None:
     with domain.unit() as ctx:
-        enqueue(ctx.session, TOPIC, now=clock.now(), once_for="k")
-        enqueue(ctx.session, TOPIC, now=clock.now(), once_for="k")
+        enqueue(ctx.session, TOPIC, now=time_source.now(), once_for="k")
+        enqueue(ctx.session, TOPIC, now=time_source.now(), once_for="k")
     assert len(_rows(domain)) == 1
 
 
-def test_change_during_delivery_gets_its_own_message(domain: Domain, clock: ManualTime) -> None:
+def test_change_during_delivery_gets_its_own_message(domain: Domain, time_source: ManualTime) -> None:
     seen: list[int] = []
 
     def handler(message: OutboxMessage) -> None:
         if not seen:
             with domain.unit() as ctx:  # a change committed while this delivery is in flight
-                enqueue(ctx.session, TOPIC, now=clock.now(), once_for="k")
+                enqueue(ctx.session, TOPIC, now=time_source.now(), once_for="k")
         seen.append(message.id)
 
     with domain.unit() as ctx:
-        enqueue(ctx.session, TOPIC, now=clock.now(), once_for="k")
-    dispatcher = Dispatcher(domain.factory, {TOPIC: handler}, clock, lease=timedelta(seconds=60))
+        enqueue(ctx.session, TOPIC, now=time_source.now(), once_for="k")
+    dispatcher = Dispatcher(domain.factory, {TOPIC: handler}, time_source, lease=timedelta(seconds=60))
     dispatcher.drain()
     assert len(seen) == 2
     assert [r.state for r in _rows(domain)] == ["done", "done"]

@@ -15,7 +15,7 @@ from incidents.models import AuditEvent
 from incidents.parties.models import PartyRole
 from incidents.parties.service import NotMember, add_party, erase_party, list_parties, parse_role
 from incidents.parties.tokens import party_tokens
-from incidents.queries import get_incident
+from incidents.queries import incident_to_show
 from incidents.referrals import service as referrals
 from incidents.referrals.models import Referral
 from incidents.reviews import ReviewFields, get_or_start_review, update_review
@@ -97,7 +97,7 @@ def test_party_tokens_map_every_identifier_of_parties_not_erased(domain: Domain)
     _add_jane(domain, ref)
     with domain.unit() as ctx:
         add_party(ctx, ref, actor="U_ALICE", role=PartyRole.SUBJECT_ACCOUNT, handle="troll_42")
-        assert party_tokens(get_incident(ctx, ref)) == {
+        assert party_tokens(incident_to_show(ctx, ref)) == {
             "Jane Doe": "Reporter",
             "jdoe_99": "Reporter",
             "@jdoe_99": "Reporter",
@@ -107,7 +107,7 @@ def test_party_tokens_map_every_identifier_of_parties_not_erased(domain: Domain)
             "@troll_42": "Subject account",
         }
         erase_party(ctx, ref, "subject-account", actor="U_ALICE")
-        assert set(party_tokens(get_incident(ctx, ref)).values()) == {"Reporter"}
+        assert set(party_tokens(incident_to_show(ctx, ref)).values()) == {"Reporter"}
 
 
 def test_erasure_replaces_identifiers_everywhere_counts_them_and_audits_without_them(domain: Domain) -> None:
@@ -128,7 +128,7 @@ def test_erasure_replaces_identifiers_everywhere_counts_them_and_audits_without_
     assert (erasure.token, erasure.replacements) == ("Reporter", 13)
 
     with domain.unit() as ctx:
-        incident = get_incident(ctx, ref)
+        incident = incident_to_show(ctx, ref)
         assert incident.summary == "Hotline call from Reporter about Reporter."
         note = next(e.text for e in incident.timeline if e.text.startswith("Reporter wrote"))
         assert note == "Reporter wrote from Reporter, not jdoe_990.", "whole words only"

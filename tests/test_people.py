@@ -19,7 +19,7 @@ from incidents.errors import VigilError
 from incidents.mentions import Mention
 from incidents.models import Person
 from incidents.people import NAMES_EXPIRE_AFTER, Names, display, resolve_person, upsert_person
-from incidents.queries import get_incident
+from incidents.queries import incident_to_show
 from incidents.reviews import Audience, Format, load_templates, render_review
 from incidents.scheduling.jobs import overdue_actions
 from incidents.timesource import ManualTime
@@ -112,7 +112,9 @@ def slack() -> Iterator[SlackEmulator]:
         yield emulator
 
 
-def test_names_are_learnt_once_and_again_after_they_expire(domain: Domain, clock: ManualTime, slack: SlackEmulator):
+def test_names_are_learnt_once_and_again_after_they_expire(
+    domain: Domain, time_source: ManualTime, slack: SlackEmulator
+):
     maya = slack.add_user("maya", "Maya Patel", "maya@example.org")
     directory = PeopleDirectory(WebClient(token=slack.bot_token, base_url=slack.web_api_url), domain)
 
@@ -124,7 +126,7 @@ def test_names_are_learnt_once_and_again_after_they_expire(domain: Domain, clock
 
     with domain.unit() as ctx:
         upsert_person(ctx, maya, display_name="Maya P. (an old name)")
-    clock.advance(NAMES_EXPIRE_AFTER + timedelta(minutes=1))
+    time_source.advance(NAMES_EXPIRE_AFTER + timedelta(minutes=1))
     directory.learn([maya])
     assert len(slack.calls_to("users.info")) == 2
     with domain.unit() as ctx:
@@ -205,12 +207,14 @@ def test_the_team_review_names_people_and_leadership_keeps_role_tokens(domain: D
     assert "Commander" in leaders
 
 
-def test_the_actions_digest_names_owners_without_slack(domain: Domain, clock: ManualTime) -> None:
+def test_the_actions_digest_names_owners_without_slack(domain: Domain, time_source: ManualTime) -> None:
     with domain.unit() as ctx:
         ref = _declare(ctx)
         upsert_person(ctx, "cli:ana", display_name="Ana Lima")
-        actions.add_action(ctx, ref, actor=MAYA, title="Fix filters", owner="cli:ana", due_date=clock.now().date())
-    clock.advance(timedelta(days=2))
+        actions.add_action(
+            ctx, ref, actor=MAYA, title="Fix filters", owner="cli:ana", due_date=time_source.now().date()
+        )
+    time_source.advance(timedelta(days=2))
     with domain.unit() as ctx:
         listed = overdue_actions(ctx)["actions"]
     assert isinstance(listed, list) and listed[0]["owner_name"] == "Ana Lima"
@@ -235,7 +239,7 @@ def test_as_and_person_arguments_take_names_and_emails(vigil: Vigil, domain: Dom
     assert vigil("--as", "maya.patel@example.org", "role", ref, "scribe", "@Sam Okafor")[0] == 0
     assert vigil("--as", MAYA, "action", "add", ref, "Block the links", "--owner", "sam@example.org")[0] == 0
     with domain.unit() as ctx:
-        incident = get_incident(ctx, ref)
+        incident = incident_to_show(ctx, ref)
         assert incident.declared_by == MAYA
         assert incident.current_holders("scribe") == [SAM]
         assert [a.owner for a in incident.actions] == [SAM]

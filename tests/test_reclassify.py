@@ -14,7 +14,7 @@ from incidents.context import Domain
 from incidents.enums import Severity, Status, Tier, TimelineKind
 from incidents.errors import VigilError
 from incidents.models import AuditEvent
-from incidents.queries import get_incident
+from incidents.queries import incident_to_show
 from incidents.reviews import Audience, Format, load_templates, render_review
 from incidents.tasks import service as tasks
 from incidents.timesource import ManualTime
@@ -40,12 +40,12 @@ def _scam(domain: Domain, **overrides: Any) -> str:
 
 
 def test_a_scam_reclassified_as_child_safety_gets_its_clocks_and_playbook_once(
-    domain: Domain, clock: ManualTime
+    domain: Domain, time_source: ManualTime
 ) -> None:
     ref = _scam(domain)
-    clock.advance(timedelta(hours=1))
+    time_source.advance(timedelta(hours=1))
     with domain.unit() as ctx:
-        assert tasks.list_tasks(ctx, ref)[1] == [] and get_incident(ctx, ref).clocks == []
+        assert tasks.list_tasks(ctx, ref)[1] == [] and incident_to_show(ctx, ref).clocks == []
         done = lifecycle.reclassify(ctx, ref, actor="U_BOB", types=["child_safety"], reason=REASON)
         assert done.change == "types fraud_scam → child_safety"
     steps = [s.key for s in domain.policy.playbooks["child_safety"].steps]
@@ -95,7 +95,7 @@ def test_a_change_of_jurisdictions_starts_the_clocks_and_steps_it_calls_for_and_
     with domain.unit() as ctx:
         lifecycle.reclassify(ctx, ref, actor="U_BOB", jurisdictions=["US"], reason="the victim moved back")
     with domain.unit() as ctx:
-        incident = get_incident(ctx, ref)
+        incident = incident_to_show(ctx, ref)
         assert incident.jurisdictions == ["US"]
         assert [(c.regime, c.satisfied_at) for c in incident.clocks] == [("eu_dsa_art18", None)], "kept running"
 
@@ -118,7 +118,7 @@ def test_mistakes_and_no_ops_are_refused_in_one_line(domain: Domain, change: dic
         lifecycle.reclassify(ctx, ref, actor="U_BOB", **{"reason": REASON, **change})
     assert words in refused.value.message and "\n" not in refused.value.message
     with domain.unit() as ctx:
-        assert len(get_incident(ctx, ref).timeline) == 1, "nothing was written"
+        assert len(incident_to_show(ctx, ref).timeline) == 1, "nothing was written"
 
 
 def test_types_needing_a_higher_tier_are_refused_until_it_is_raised(domain: Domain) -> None:
@@ -133,7 +133,7 @@ def test_types_needing_a_higher_tier_are_refused_until_it_is_raised(domain: Doma
         lifecycle.change_tier(ctx, ref, actor="U_BOB", tier=Tier.HIGHLY_RESTRICTED, reason="a minor may be involved")
         lifecycle.reclassify(ctx, ref, actor="U_BOB", types=["fraud_scam", "child_safety"], reason=REASON)
     with domain.unit() as ctx:
-        assert get_incident(ctx, ref).type_names == ["child_safety", "fraud_scam"]
+        assert incident_to_show(ctx, ref).type_names == ["child_safety", "fraud_scam"]
 
 
 def test_a_resolved_incident_is_not_reclassified(domain: Domain) -> None:
@@ -143,7 +143,7 @@ def test_a_resolved_incident_is_not_reclassified(domain: Domain) -> None:
     with domain.unit() as ctx, pytest.raises(VigilError, match=f"^{ref} is resolved; reopen it first.$"):
         lifecycle.reclassify(ctx, ref, actor="U_BOB", types=["child_safety"], reason=REASON)
     with domain.unit() as ctx:
-        incident = get_incident(ctx, ref)
+        incident = incident_to_show(ctx, ref)
         assert incident.status is Status.RESOLVED and incident.type_names == ["fraud_scam"]
 
 

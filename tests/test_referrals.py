@@ -11,7 +11,7 @@ from sqlalchemy import select
 from incidents.context import Domain
 from incidents.errors import ConfigError, NotFound, VigilError
 from incidents.policy import load_policy
-from incidents.queries import get_incident
+from incidents.queries import incident_to_show
 from incidents.referrals import service as referrals
 from incidents.referrals.models import ReferralStatus
 from incidents.referrals.service import UNSET, ReferralChanges
@@ -58,7 +58,9 @@ def test_the_default_pack_ships_the_referral_kinds_of_the_dispute_process() -> N
     assert kinds["law_enforcement"].jira_project is None
 
 
-def test_a_referral_opens_with_the_kinds_due_date_and_goes_on_the_timeline(domain: Domain, clock: ManualTime) -> None:
+def test_a_referral_opens_with_the_kinds_due_date_and_goes_on_the_timeline(
+    domain: Domain, time_source: ManualTime
+) -> None:
     ref = declared_ref(domain)
     with domain.unit() as ctx:
         referral = referrals.open_referral(
@@ -70,21 +72,21 @@ def test_a_referral_opens_with_the_kinds_due_date_and_goes_on_the_timeline(domai
             ReferralStatus.REQUESTED,
             "DSP-1",
         )
-        assert referral.due_date == clock.now().date() + timedelta(days=14)
+        assert referral.due_date == time_source.now().date() + timedelta(days=14)
     with domain.unit() as ctx:
-        entry = get_incident(ctx, ref).timeline[-1]
+        entry = incident_to_show(ctx, ref).timeline[-1]
         assert entry.text == f"Referral #{rid} opened: User dispute (owner <@U_BOB>, due 2026-12-07, reference DSP-1)"
         assert entry.data["referral_id"] == rid
     assert "incident.timeline" in outbox_topics(domain)
 
 
-def test_a_referral_walks_to_closure_with_a_timestamp_per_step(domain: Domain, clock: ManualTime) -> None:
+def test_a_referral_walks_to_closure_with_a_timestamp_per_step(domain: Domain, time_source: ManualTime) -> None:
     ref = declared_ref(domain)
     with domain.unit() as ctx:
         rid = referrals.open_referral(ctx, ref, actor="U_ALICE", kind="insurance_claim").id
     steps = [ReferralStatus.ACCEPTED, ReferralStatus.IN_PROGRESS, ReferralStatus.DECIDED, ReferralStatus.CLOSED]
     for status in steps:
-        clock.advance(timedelta(hours=1))
+        time_source.advance(timedelta(hours=1))
         with domain.unit() as ctx:
             outcome = "Claim paid in full" if status is ReferralStatus.DECIDED else None
             referrals.update_referral(ctx, rid, ReferralChanges(status=status, outcome=outcome), actor="U_BOB")
@@ -94,7 +96,7 @@ def test_a_referral_walks_to_closure_with_a_timestamp_per_step(domain: Domain, c
         assert referral.outcome == "Claim paid in full"
         hours = [(t - referral.requested_at).total_seconds() / 3600 for t in _stamps(referral)]
         assert hours == [1, 2, 3, 4]
-        texts = [e.text for e in get_incident(ctx, ref).timeline if e.data.get("referral_id") == rid]
+        texts = [e.text for e in incident_to_show(ctx, ref).timeline if e.data.get("referral_id") == rid]
         assert texts[3] == f"Referral #{rid} (Insurance / claims): decided: Claim paid in full"
 
 
@@ -136,11 +138,11 @@ def test_reporting_the_same_decision_twice_changes_nothing(domain: Domain) -> No
         with domain.unit() as ctx:
             referrals.update_referral(ctx, rid, decided, actor="api:cases")
     with domain.unit() as ctx:
-        entries = [e for e in get_incident(ctx, ref).timeline if e.data.get("referral_id") == rid]
+        entries = [e for e in incident_to_show(ctx, ref).timeline if e.data.get("referral_id") == rid]
         assert len(entries) == 2
 
 
-def test_unknown_kind_status_past_due_and_missing_referral_are_refused(domain: Domain, clock: ManualTime) -> None:
+def test_unknown_kind_status_past_due_and_missing_referral_are_refused(domain: Domain, time_source: ManualTime) -> None:
     ref = declared_ref(domain)
     with domain.unit() as ctx, pytest.raises(VigilError, match="Unknown referral kind 'pizza': use one of user_"):
         referrals.open_referral(ctx, ref, actor="U_A", kind="pizza")
@@ -165,11 +167,11 @@ def test_free_text_is_scanned_for_personal_data(domain: Domain) -> None:
         assert found is not None and {"note", "outcome"} <= set(found["f"])
 
 
-def test_overdue_and_describe(domain: Domain, clock: ManualTime) -> None:
+def test_overdue_and_describe(domain: Domain, time_source: ManualTime) -> None:
     ref = declared_ref(domain)
     with domain.unit() as ctx:
         referral = referrals.open_referral(ctx, ref, actor="U_A", kind="law_enforcement", owner="U_LEGAL")
-        today = clock.now().date()
+        today = time_source.now().date()
         assert not referrals.is_overdue(referral, today)
         assert referrals.is_overdue(referral, today + timedelta(days=3))
         assert referrals.describe(referral, ctx.policy, today + timedelta(days=3)) == (
@@ -185,18 +187,18 @@ def _overdue_nudges(domain: Domain) -> list[tuple[datetime, list[str], str]]:
         return [(n.due_at, n.recipients, n.details["status"]) for n in ctx.session.scalars(query)]
 
 
-def test_an_overdue_referral_is_nudged_once_a_week_until_it_is_decided(domain: Domain, clock: ManualTime) -> None:
+def test_an_overdue_referral_is_nudged_once_a_week_until_it_is_decided(domain: Domain, time_source: ManualTime) -> None:
     ref = declared_ref(domain)
     with domain.unit() as ctx:  # law enforcement referrals are due in 2 days: 2026-11-25
         rid = referrals.open_referral(ctx, ref, actor="U_ALICE", kind="law_enforcement", owner="U_LEGAL").id
-    clock.set(datetime(2026, 11, 25, 23, 0, tzinfo=UTC))
+    time_source.set(datetime(2026, 11, 25, 23, 0, tzinfo=UTC))
     assert _overdue_nudges(domain) == [], "not overdue on its due day"
-    clock.set(datetime(2026, 11, 26, 9, 0, tzinfo=UTC))
+    time_source.set(datetime(2026, 11, 26, 9, 0, tzinfo=UTC))
     first = (datetime(2026, 11, 26, tzinfo=UTC), ["U_LEGAL"], "requested")
     assert _overdue_nudges(domain) == [first]
-    clock.advance(timedelta(days=3))
+    time_source.advance(timedelta(days=3))
     assert _overdue_nudges(domain) == [first], "once per week, however often the scheduler ticks"
-    clock.set(datetime(2026, 12, 3, 0, 0, tzinfo=UTC))
+    time_source.set(datetime(2026, 12, 3, 0, 0, tzinfo=UTC))
     with domain.unit() as ctx:
         referrals.update_referral(ctx, rid, ReferralChanges(status=ReferralStatus.ACCEPTED), actor="U_LEGAL")
     second = (datetime(2026, 12, 3, tzinfo=UTC), ["U_LEGAL"], "accepted")
@@ -204,13 +206,13 @@ def test_an_overdue_referral_is_nudged_once_a_week_until_it_is_decided(domain: D
     with domain.unit() as ctx:  # a new due date starts over; without an owner the commander hears of it
         changes = ReferralChanges(owner=None, due_date=date(2026, 12, 5))
         referrals.update_referral(ctx, rid, changes, actor="U_ALICE")
-    clock.set(datetime(2026, 12, 6, 1, 0, tzinfo=UTC))
+    time_source.set(datetime(2026, 12, 6, 1, 0, tzinfo=UTC))
     third = (datetime(2026, 12, 6, tzinfo=UTC), ["U_ALICE"], "accepted")
     assert _overdue_nudges(domain) == [first, second, third]
     with domain.unit() as ctx:
         decided = ReferralChanges(status=ReferralStatus.DECIDED, outcome="No further action", due_date=UNSET)
         referrals.update_referral(ctx, rid, decided, actor="U_LEGAL")
-    clock.advance(timedelta(days=8))
+    time_source.advance(timedelta(days=8))
     assert len(_overdue_nudges(domain)) == 3
 
 

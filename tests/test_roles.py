@@ -4,7 +4,7 @@ from incidents import lifecycle, roles
 from incidents.context import Domain
 from incidents.enums import HandoffState, TimelineKind
 from incidents.errors import NotFound, VigilError
-from incidents.queries import get_incident
+from incidents.queries import incident_to_show
 from tests.helpers import declared_ref, outbox_topics
 
 
@@ -17,7 +17,7 @@ def test_assign_and_relieve_roles_with_history(domain: Domain) -> None:
     with domain.unit() as ctx:
         roles.relieve_role(ctx, ref, actor="U_ALICE", role="sme", person="U_CAROL")
     with domain.unit() as ctx:
-        incident = get_incident(ctx, ref)
+        incident = incident_to_show(ctx, ref)
         assert incident.current_holders("scribe") == ["U_BOB"]
         assert incident.current_holders("sme") == ["U_DAN"]
         carol = next(r for r in incident.roles if r.person == "U_CAROL")
@@ -53,13 +53,13 @@ def test_handoff_changes_nothing_until_accepted(domain: Domain) -> None:
         request_id = roles.handoff(ctx, ref, actor="U_ALICE", to="U_BOB").id
     assert "handoff.requested" in outbox_topics(domain)
     with domain.unit() as ctx:
-        assert get_incident(ctx, ref).commander == "U_ALICE"
+        assert incident_to_show(ctx, ref).commander == "U_ALICE"
     with pytest.raises(VigilError, match="Only the person"), domain.unit() as ctx:
         roles.accept_handoff(ctx, request_id, actor="U_MALLORY")
     with domain.unit() as ctx:
         roles.accept_handoff(ctx, request_id, actor="U_BOB")
     with domain.unit() as ctx:
-        incident = get_incident(ctx, ref)
+        incident = incident_to_show(ctx, ref)
         assert incident.commander == "U_BOB"
         assert len(incident.current_holders("commander")) == 1
         assert incident.handoffs[0].state is HandoffState.ACCEPTED
@@ -79,7 +79,7 @@ def test_newer_handoff_replaces_pending_and_decline_keeps_commander(domain: Doma
     with domain.unit() as ctx:
         roles.decline_handoff(ctx, second, actor="U_CAROL")
     with domain.unit() as ctx:
-        assert get_incident(ctx, ref).commander == "U_ALICE"
+        assert incident_to_show(ctx, ref).commander == "U_ALICE"
 
 
 def test_handoff_refusals(domain: Domain) -> None:

@@ -13,7 +13,7 @@ from incidents import migrate, timeline
 from incidents.context import Domain
 from incidents.db import make_engine
 from incidents.models import AuditEvent
-from incidents.queries import get_incident
+from incidents.queries import incident_to_show
 from incidents.schema import metadata
 from incidents.settings import Settings
 from tests.dbs import BACKENDS, fresh_database
@@ -95,7 +95,7 @@ def test_who_reported_an_api_note_moves_beside_its_text_and_back(backend: str, t
         engine.dispose()
         domain = Domain.from_settings(Settings(database_url=url))
         with domain.unit() as ctx:
-            entries = [e for e in get_incident(ctx, ref).timeline if e.kind == "note"]
+            entries = [e for e in incident_to_show(ctx, ref).timeline if e.kind == "note"]
             assert [e.data.get("reported_by") for e in entries] == ["zorblat quinnamere", None]
             assert entries[0].pii is None, "its old scan's offsets were the old text's: it is scanned again"
         domain.engine.dispose()

@@ -11,7 +11,7 @@ from incidents.context import Domain
 from incidents.enums import Severity, Tier, TimelineKind
 from incidents.errors import ConfigError, NotFound, VigilError
 from incidents.policy import load_policy
-from incidents.queries import get_incident
+from incidents.queries import incident_to_show
 from incidents.tasks import service as tasks
 from incidents.tasks.models import TaskStatus
 from incidents.timesource import ManualTime
@@ -75,7 +75,7 @@ def test_every_shipped_playbook_cites_its_source_and_each_listed_type_has_one() 
     assert all(p.source.startswith("https://") and p.last_verified.year >= 2026 for p in policy.playbooks.values())
 
 
-def test_declaring_adds_the_matching_playbooks_steps_in_order(domain: Domain, clock: ManualTime) -> None:
+def test_declaring_adds_the_matching_playbooks_steps_in_order(domain: Domain, time_source: ManualTime) -> None:
     ref = declared_ref(domain, types=["child_safety"], jurisdictions=["US"])
     with domain.unit() as ctx:
         _incident, listed = tasks.list_tasks(ctx, ref)
@@ -86,11 +86,11 @@ def test_declaring_adds_the_matching_playbooks_steps_in_order(domain: Domain, cl
         assert (first.owner_role, first.due_at, first.status) == ("commander", START + timedelta(minutes=30), "open")
         hold = next(t for t in listed if t.step_key == "hold_one_year")
         assert hold.due_at == START + timedelta(hours=25)  # an hour after the report is due
-        entries = [e for e in get_incident(ctx, ref).timeline if e.kind is TimelineKind.TASK]
+        entries = [e for e in incident_to_show(ctx, ref).timeline if e.kind is TimelineKind.TASK]
         assert [(e.text, e.source_url) for e in entries] == [
             (f"Playbook child_safety: {len(steps)} steps added.", "https://www.law.cornell.edu/uscode/text/18/2258A")
         ]
-        assert str(tasks.progress(listed, clock.now())) == f"0/{len(steps)} steps"
+        assert str(tasks.progress(listed, time_source.now())) == f"0/{len(steps)} steps"
 
 
 def test_overlapping_rules_and_changes_never_add_a_step_twice(domain: Domain) -> None:
@@ -112,7 +112,7 @@ def test_overlapping_rules_and_changes_never_add_a_step_twice(domain: Domain) ->
         listed = tasks.list_tasks(ctx, ref)[1]
         keys = [(t.playbook, t.step_key) for t in listed]
         assert len(keys) == len(set(keys)) == 3 * len(base.playbooks["platform_outage"].steps)
-        added = [e for e in get_incident(ctx, ref).timeline if e.text.startswith("Playbook ")]
+        added = [e for e in incident_to_show(ctx, ref).timeline if e.text.startswith("Playbook ")]
         assert [(e.author, e.text.split(":")[0]) for e in added] == [
             ("U_ALICE", "Playbook outage"),
             ("U_BOB", "Playbook sev1"),
@@ -130,14 +130,14 @@ def test_jurisdictions_narrow_playbooks_as_they_narrow_clocks(domain: Domain) ->
     assert playbooks[eu] == playbooks[unknown] == {"threat_violence", "threat_violence_eu"}
 
 
-def test_done_and_skipped_steps_are_on_the_timeline_with_who_and_when(domain: Domain, clock: ManualTime) -> None:
+def test_done_and_skipped_steps_are_on_the_timeline_with_who_and_when(domain: Domain, time_source: ManualTime) -> None:
     ref = declared_ref(domain, types=["child_safety"], jurisdictions=["US"])
     with domain.unit() as ctx:
         by_key = {t.step_key: t.id for t in tasks.list_tasks(ctx, ref)[1]}
-    clock.advance(timedelta(hours=2))
+    time_source.advance(timedelta(hours=2))
     with domain.unit() as ctx:
         done = tasks.complete_task(ctx, by_key["report_ncmec"], actor="U_LEGAL")
-        assert (done.status, done.finished_by, done.finished_at) == (TaskStatus.DONE, "U_LEGAL", clock.now())
+        assert (done.status, done.finished_by, done.finished_at) == (TaskStatus.DONE, "U_LEGAL", time_source.now())
     with domain.unit() as ctx:
         with pytest.raises(VigilError, match="A reason to skip the step is required"):
             tasks.skip_task(ctx, by_key["responder_care"], actor="U_BOB", reason="  ")
@@ -147,23 +147,29 @@ def test_done_and_skipped_steps_are_on_the_timeline_with_who_and_when(domain: Do
     with domain.unit() as ctx:
         listed = {t.step_key: t for t in tasks.list_tasks(ctx, ref)[1]}
         # the hold counts from the report being filed, not from when it was due
-        assert listed["hold_one_year"].due_at == clock.now() + timedelta(hours=1)
+        assert listed["hold_one_year"].due_at == time_source.now() + timedelta(hours=1)
         assert listed["responder_care"].skip_reason == "No one viewed the images"
-        entries = [(e.author, e.at, e.text) for e in get_incident(ctx, ref).timeline if e.kind is TimelineKind.TASK]
+        entries = [(e.author, e.at, e.text) for e in incident_to_show(ctx, ref).timeline if e.kind is TimelineKind.TASK]
         assert entries[-2:] == [
-            ("U_LEGAL", clock.now(), f"Step done: {listed['report_ncmec'].text}"),
-            ("U_BOB", clock.now(), f"Step skipped: {listed['responder_care'].text}. Reason: No one viewed the images"),
+            ("U_LEGAL", time_source.now(), f"Step done: {listed['report_ncmec'].text}"),
+            (
+                "U_BOB",
+                time_source.now(),
+                f"Step skipped: {listed['responder_care'].text}. Reason: No one viewed the images",
+            ),
         ]
         # 30 min and 1 h steps are past due at +2 h
-        assert str(tasks.progress(listed.values(), clock.now())) == f"2/{len(listed)} steps, 3 late"
+        assert str(tasks.progress(listed.values(), time_source.now())) == f"2/{len(listed)} steps, 3 late"
 
 
-def test_a_late_step_says_so_and_a_task_id_does_not_reach_another_incident(domain: Domain, clock: ManualTime) -> None:
+def test_a_late_step_says_so_and_a_task_id_does_not_reach_another_incident(
+    domain: Domain, time_source: ManualTime
+) -> None:
     ref = declared_ref(domain, types=["platform_outage"], jurisdictions=[])
     other = declared_ref(domain, types=["platform_outage"], jurisdictions=[])
     with domain.unit() as ctx:
         first = tasks.list_tasks(ctx, ref)[1][0]
-    clock.advance(timedelta(hours=1))
+    time_source.advance(timedelta(hours=1))
     with domain.unit() as ctx:
         with pytest.raises(NotFound, match=f"No task #{first.id} on {other}"):
             tasks.complete_task(ctx, first.id, actor="U_A", ref=other)
@@ -171,7 +177,7 @@ def test_a_late_step_says_so_and_a_task_id_does_not_reach_another_incident(domai
             tasks.complete_task(ctx, 999999, actor="U_A")
         tasks.complete_task(ctx, first.id, actor="U_A", ref=ref.lower())
     with domain.unit() as ctx:
-        assert get_incident(ctx, ref).timeline[-1].text.startswith("Step done (late): ")
+        assert incident_to_show(ctx, ref).timeline[-1].text.startswith("Step done (late): ")
 
 
 def test_the_terminal_lists_completes_and_skips_steps(

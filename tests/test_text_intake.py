@@ -9,7 +9,7 @@ from incidents.context import Domain
 from incidents.enums import Severity
 from incidents.guards import BIDI_CONTROLS
 from incidents.mentions import Mention
-from incidents.queries import get_incident
+from incidents.queries import incident_to_show
 from incidents.reviews import ReviewFields, get_or_start_review, update_review
 
 CONTROLS = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"
@@ -41,7 +41,7 @@ def test_titles_and_free_text_are_stored_without_bidirectional_controls(domain: 
         actions.add_action(ctx, ref, actor="U_ALICE", title="Block \u202edomain", description="\u202aSee the list")
         update_review(ctx, ref, ReviewFields(executive_summary="Taken \u202edown"), actor="U_ALICE")
     with domain.unit() as ctx:
-        incident = get_incident(ctx, ref)
+        incident = incident_to_show(ctx, ref)
         note = next(e for e in incident.timeline if e.text.endswith("please look"))
         update, action = incident.updates[-1], incident.actions[-1]
         review = get_or_start_review(ctx, ref, actor="U_ALICE")

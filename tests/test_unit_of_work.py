@@ -27,7 +27,7 @@ from incidents.enums import Severity, TimelineKind
 from incidents.errors import VigilError
 from incidents.models import Incident, TimelineEntry
 from incidents.outbox import Topic, enqueue
-from incidents.queries import get_incident
+from incidents.queries import incident_to_show
 from incidents.scheduling.config import SchedulingSettings
 from incidents.scheduling.models import Nudge
 from incidents.scheduling.tick import tick
@@ -94,7 +94,7 @@ def client(domain: Domain) -> Iterator[httpx.Client]:
 
 def _notes(domain: Domain, ref: str) -> list[str]:
     with domain.unit() as ctx:
-        return [e.text for e in get_incident(ctx, ref).timeline if e.kind is TimelineKind.NOTE]
+        return [e.text for e in incident_to_show(ctx, ref).timeline if e.kind is TimelineKind.NOTE]
 
 
 def test_an_api_write_that_met_another_writer_is_run_again(client: httpx.Client, domain: Domain) -> None:
@@ -139,15 +139,15 @@ def test_a_cli_command_that_met_another_writer_is_run_again(
     assert _notes(domain, ref) == ["Mass reporting from new accounts"]
 
 
-def test_a_scheduler_tick_that_met_another_writer_is_run_again(domain: Domain, clock: ManualTime) -> None:
+def test_a_scheduler_tick_that_met_another_writer_is_run_again(domain: Domain, time_source: ManualTime) -> None:
     ref = declared_ref(domain, types=["fraud_scam"], severity=Severity.SEV1)
-    clock.advance(timedelta(minutes=61))
+    time_source.advance(timedelta(minutes=61))
     with collisions(Nudge, times=1) as met:
         nudged = tick(domain, SchedulingSettings())
     assert met.count == 1
     assert [(n.kind, n.recipients) for n in nudged] == [("update_due", ["U_ALICE"])]
     with domain.unit() as ctx:
-        incident_id = get_incident(ctx, ref).id
+        incident_id = incident_to_show(ctx, ref).id
         assert list(ctx.session.scalars(select(Nudge.subject))) == [f"incident:{incident_id}"]
 
 
@@ -190,7 +190,9 @@ def test_a_unit_that_queued_a_delivery_wakes_the_dispatcher_once_it_has_committe
     which finds the row; a unit that queued nothing, or was rolled back, leaves it asleep until its poll."""
     live = Domain(domain.engine, domain.factory, domain.policy, SystemTime())
     delivered: list[str | None] = []
-    dispatcher = Dispatcher(live.factory, {Topic.INCIDENT_CHANGED: lambda m: delivered.append(m.dedup_key)}, live.clock)
+    dispatcher = Dispatcher(
+        live.factory, {Topic.INCIDENT_CHANGED: lambda m: delivered.append(m.dedup_key)}, live.time_source
+    )
     woken = 0
 
     def poke() -> None:

@@ -38,7 +38,7 @@ class Runtime:
         settings: Settings,
         domain: Domain,
         *,
-        clock: TimeSource | None = None,
+        time_source: TimeSource | None = None,
         backoff: Backoff | None = None,
         lease: timedelta = LEASE,
         client: WebClient | None = None,
@@ -60,7 +60,7 @@ class Runtime:
         self.dispatcher = Dispatcher(
             domain.factory,
             handlers,
-            clock or SystemTime(),
+            time_source or SystemTime(),
             backoff=backoff or Backoff(),
             lease=lease,
             on_give_up=self._gave_up,

@@ -26,7 +26,7 @@ from incidents import migrate
 from incidents.context import Domain
 from incidents.outbox import PENDING, OutboxMessage, Topic
 from incidents.people import Names, people_of
-from incidents.queries import get_incident
+from incidents.queries import incident_to_show
 from vigil.assembly import Runtime
 from vigil.cli import render
 from vigil.cli.parser import Definition
@@ -181,10 +181,10 @@ def _show_record(runtime: Runtime, ref: str) -> None:
     """The incident as the terminal shows it, people by name: anyone the bot has not met yet is looked up first,
     as the bot does before rendering a review."""
     with runtime.domain.unit() as ctx:
-        keys = people_of(get_incident(ctx, ref))
+        keys = people_of(incident_to_show(ctx, ref))
     runtime.port.people.learn(keys)
     with runtime.domain.unit() as ctx:
-        incident = get_incident(ctx, ref)
+        incident = incident_to_show(ctx, ref)
         print("\nThe incident as Vigil recorded it\n")
         print(render.incident_detail(incident, ctx.now(), Names.of_incident(ctx, incident)))
 
@@ -205,7 +205,7 @@ def _play(demo: Demo, general: str) -> str:
         },
     )
     with demo.runtime.domain.unit() as ctx:
-        incident = get_incident(ctx, f"INC-{datetime.now(UTC).year}-0001")
+        incident = incident_to_show(ctx, f"INC-{datetime.now(UTC).year}-0001")
         ref, channel = incident.ref, incident.slack_channel_id
     assert channel is not None
     demo.page_and_acknowledge(ref)

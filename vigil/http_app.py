@@ -26,7 +26,7 @@ def create_http_app(bolt: App, domain: Domain, settings: Settings, reviews: Revi
     """Everything ``vigil serve --http`` answers: Slack, the Jira, PagerDuty and JSM webhooks, the intake API and, when
     sign-in is configured, the web pages, in the one app that also serves ``/healthz``."""
     routers = [
-        slack_router(bolt, settings.slack_signing_secret, domain.clock),
+        slack_router(bolt, settings.slack_signing_secret, domain.time_source),
         jira_webhook_router(domain, settings.jira_webhook_secret),
         pagerduty_webhook_router(domain, settings.pagerduty_webhook_secret),
         jsm_webhook_router(domain, settings.jsm_webhook_secret),

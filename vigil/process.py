@@ -79,12 +79,12 @@ class Bot:
             self.runtime = Runtime(settings, domain)
         except (BoltError, SlackApiError, OSError) as exc:
             raise SlackUnreachable.at_start(exc, slack_tokens.BOT_TOKEN, settings.slack_api_url) from None
-        warm(domain, self.runtime.templates)  # before any request can arrive
+        warm(domain, self.runtime.templates, settings)  # before any request can arrive
 
     def __enter__(self) -> Bot:
         self.runtime.start_dispatcher()
-        settle_heap()  # before HTTP mode answers (Socket Mode has settled before connecting: this one is short)
         self.scheduler = start_scheduler(self.domain, self.settings)
+        settle_heap()  # last, before Slack can reach the bot: the full collection pauses every thread
         return self
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
@@ -108,10 +108,9 @@ class Bot:
         return WebServer(build_web_app(self.domain), host=host, port=port)
 
     def connect_socket_mode(self) -> SocketModeHandler:
-        """Open the Socket Mode connection before anything else starts, so a refused app-level token stops the
-        start with one line (:class:`SlackUnreachable` naming SLACK_APP_TOKEN). A request arriving before the bot
-        is entered leaves its deliveries in the outbox for the dispatcher to take up."""
-        settle_heap()  # now, not in ``with`` (after Slack can send): the full collection pauses every thread
+        """Open the Socket Mode connection once the bot is entered, so that the first request Slack sends finds
+        everything started (the dispatcher, the scheduler, a settled heap), as the hundredth does. A refused
+        app-level token stops the start with one line (:class:`SlackUnreachable` naming SLACK_APP_TOKEN)."""
         connection = self.runtime.socket_mode()
         sdk_log = connection.client.logger
         sdk_log.addFilter(_nothing)  # the SDK logs the refusal, then raises it: said once, below, in one line
@@ -196,14 +195,13 @@ def serve(*, http: bool, host: str, http_port: int, prepare_database: Callable[[
     except OSError as exc:
         bot.runtime.stop()
         return _refuse(f"cannot listen on {host}:{port} ({exc.strerror}); {hint}.")
-    if not http:  # Ctrl-C too, once the connection opens: from then on only leaving `with bot` closes everything
+    if not http:  # Ctrl-C too, once the bot is entered: from then on only leaving `with bot` closes everything
         stop_also_on(stopping, signal.SIGINT)
-    try:
-        connection = None if http else bot.connect_socket_mode()
-    except SlackUnreachable as exc:
-        bot.runtime.stop()
-        return _refuse(str(exc))
     with bot:
+        try:
+            connection = None if http else bot.connect_socket_mode()
+        except SlackUnreachable as exc:
+            return _refuse(str(exc))  # leaving `with bot` stops what it started
         _log_start(settings)
         if connection is None:
             assert server is not None

@@ -47,7 +47,7 @@ def jira_webhook_router(domain: Domain, secret: str | None) -> APIRouter:
 
     @router.post("/jira/webhook", include_in_schema=False)
     async def jira_webhook(request: Request) -> JSONResponse:
-        received = domain.clock.now()
+        received = domain.time_source.now()
         body = await signed_json_object(
             request,
             lambda raw: _authentic(request, raw, secret),

@@ -53,7 +53,7 @@ def jsm_webhook_router(domain: Domain, secret: str | None) -> APIRouter:
 
     @router.post("/jsm/webhook", include_in_schema=False)
     async def jsm_webhook(request: Request) -> JSONResponse:
-        received = domain.clock.now()
+        received = domain.time_source.now()
         body = await signed_json_object(
             request,
             lambda _raw: authentic(request.headers.get(SECRET_HEADER, ""), secret),

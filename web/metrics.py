@@ -22,7 +22,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from incidents.context import Domain
 from incidents.observability import install, outbox_backlog, scope
-from web.api.views import PREFIX as API_PREFIX
+from web.api.bodies import PREFIX as API_PREFIX
 
 log = logging.getLogger(__name__)
 
@@ -108,7 +108,7 @@ class OutboxBacklog(Collector):
     def collect(self) -> Iterator[Metric]:
         try:
             with self._domain.factory() as session:
-                backlog = outbox_backlog(session, self._domain.clock.now())
+                backlog = outbox_backlog(session, self._domain.time_source.now())
         except Exception as exc:  # the scrape still reports the rest; /readyz tells why the database is out
             log.warning("could not read the outbox backlog for /metrics: %s", type(exc).__name__)
             return

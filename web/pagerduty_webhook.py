@@ -52,7 +52,7 @@ def pagerduty_webhook_router(domain: Domain, secret: str | None) -> APIRouter:
 
     @router.post("/pagerduty/webhook", include_in_schema=False)
     async def pagerduty_webhook(request: Request) -> JSONResponse:
-        received = domain.clock.now()
+        received = domain.time_source.now()
         body = await signed_json_object(
             request,
             lambda raw: authentic(request.headers.get(SIGNATURE, ""), raw, secret),

@@ -1,5 +1,5 @@
 """The incident card (pinned in the incident channel, kept current with chat.update), the channel's topic and
-purpose, and the announcement. Pure functions of the incident as loaded by ``queries.get_incident``."""
+purpose, and the announcement. Pure functions of the incident as loaded by ``queries.incident_to_show``."""
 
 from __future__ import annotations
 

@@ -28,7 +28,7 @@ from incidents.access import Who
 from incidents.context import Ctx
 from incidents.errors import VigilError
 from incidents.models import Incident
-from incidents.queries import get_incident
+from incidents.queries import incident_to_show
 from incidents.reviews import (
     Audience,
     Review,
@@ -87,7 +87,11 @@ def register(app: App, vigil: Vigil) -> None:
     def edit(body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext) -> None:
         user, ref = body["user"]["id"], str(action.get("value") or "")
         modal = _outcome(
-            vigil, ref, user, lambda ctx: review_modal(ctx, vigil, get_incident(ctx, ref), user), received_at(context)
+            vigil,
+            ref,
+            user,
+            lambda ctx: review_modal(ctx, vigil, incident_to_show(ctx, ref), user),
+            received_at(context),
         )
         _show(client, body, ref, modal)
 

@@ -67,7 +67,7 @@ from incidents.left_open import WorkLeftOpen
 from incidents.models import Incident
 from incidents.paging import service as paging
 from incidents.parties import service as parties
-from incidents.queries import find_by_channel, get_incident
+from incidents.queries import find_by_channel, incident_to_show
 from incidents.record import holds
 from incidents.referrals import service as referrals
 from incidents.tasks import service as tasks
@@ -202,7 +202,7 @@ def _hold(ctx: Ctx, ref: str, matter: str | None, reason: str, release: bool, wh
     if matter is not None:
         hold = holds.place_hold(ctx, ref, actor=who, matter=matter, reason=reason)
         return f"{ref} is under legal hold for {hold.matter}: nothing of it is erased or purged until it is released."
-    placed = holds.active_holds(ctx.session, get_incident(ctx, ref).id)
+    placed = holds.active_holds(ctx.session, incident_to_show(ctx, ref).id)
     return "\n".join(f"• {holds.describe_hold(ref, hold)}" for hold in placed) or f"{ref} has no legal holds."
 
 
@@ -242,7 +242,7 @@ def _run(ctx: Ctx, vigil: Vigil, incident: Incident, request: Request, user: str
             verdict = "met" if clock.met else "missed"
             return f"{clock.name}: satisfied ({verdict}) with reference {reference_id}."
         case ListClocks():
-            running = [c for c in get_incident(ctx, ref).clocks if c.satisfied_at is None]
+            running = [c for c in incident_to_show(ctx, ref).clocks if c.satisfied_at is None]
             if not running:
                 return f"{ref} has no running clocks."
             lines = "\n".join(f"• `{c.regime}` (#{c.id}) {c.name}, due {c.due_at:%Y-%m-%d %H:%M} UTC" for c in running)

@@ -13,7 +13,6 @@ from typing import Any
 
 from emulators.slack import payloads
 from emulators.slack.errors import AckTimeoutError
-from emulators.slack.http_mode import post_signed
 from emulators.slack.interactions import apply_response_action
 from emulators.slack.models import Ack, Ephemeral, Message, Reaction, View
 from emulators.slack.serialize import view_json
@@ -62,10 +61,9 @@ class Driver:
                 raise RuntimeError("set emu.http_target to the app's Request URL first")
             secret = self._ws.signing_secret if signature != "invalid" else "not-the-signing-secret"
             stamp = int(time.time()) - (_STALE_S if signature == "stale" else 0)
-            session = self._server.session
-            assert session is not None
-            coro = post_signed(session, self.http_target, envelope_type, payload, secret, retry, stamp)
-            return self._record(coro)
+            sender = self._server.sender
+            assert sender is not None
+            return self._record(sender.post(self.http_target, envelope_type, payload, secret, retry, stamp))
         extra: dict[str, Any] = {"accepts_response_payload": envelope_type != "events_api"}
         if envelope_type == "events_api":
             extra.update(retry_attempt=retry[0], retry_reason=retry[1])

@@ -12,9 +12,9 @@ import threading
 from collections.abc import Coroutine
 from typing import TYPE_CHECKING, Any, TypeVar
 
-import aiohttp
 from aiohttp import web
 
+from emulators.slack.http_mode import SlackSender
 from emulators.slack.routes import Routes
 from emulators.slack.socket_mode import SocketHub
 from emulators.slack.web import WebApi
@@ -32,7 +32,7 @@ class EmulatorServer:
         self.web_api, self.routes, self.hub = web_api, routes, hub
         self.host, self.port = host, port
         self.loop = asyncio.new_event_loop()
-        self.session: aiohttp.ClientSession | None = None
+        self.sender: SlackSender | None = None
         self._runner: web.AppRunner | None = None
         self._site: web.TCPSite | None = None
         self._thread = threading.Thread(target=self.loop.run_forever, name="slack-emulator", daemon=True)
@@ -65,7 +65,7 @@ class EmulatorServer:
         await self._runner.setup()
         await self._listen()
         self.port = self._runner.addresses[0][1]
-        self.session = aiohttp.ClientSession()
+        self.sender = SlackSender()
 
     async def _listen(self) -> None:
         assert self._runner is not None
@@ -104,7 +104,7 @@ class EmulatorServer:
     async def _stop(self) -> None:
         self.hub.stop_retries()
         await self.hub.close_all(notify=True)
-        if self.session is not None:
-            await self.session.close()
+        if self.sender is not None:
+            await self.sender.close()
         if self._runner is not None:
             await self._runner.cleanup()

@@ -19,7 +19,7 @@ from incidents.access.viewers import Viewer, sight
 from incidents.context import Ctx
 from incidents.errors import NotFound
 from incidents.models import AuditEvent, Incident
-from incidents.queries import IncidentFilter, get_incident
+from incidents.queries import IncidentFilter, incident_to_show
 from incidents.record.log import insert_chained
 from incidents.refs import REF_LENGTH_MAX, normalise_ref
 
@@ -40,7 +40,7 @@ def admit(ctx: Ctx, ref: str, viewer: Viewer, *, what: str = "incident") -> tupl
 def open_incident(ctx: Ctx, ref: str, viewer: Viewer, *, what: str = "incident") -> tuple[Incident, Sight]:
     """:func:`admit`, then the incident with its whole history, and what ``viewer`` sees of it as loaded."""
     found, _ = admit(ctx, ref, viewer, what=what)
-    incident = get_incident(ctx, found.ref)
+    incident = incident_to_show(ctx, found.ref)
     seen = sight(incident, viewer)
     if seen is None:  # its tier or roles changed between the two reads
         raise _refused(ctx, viewer, ref, found, what)

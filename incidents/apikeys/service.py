@@ -15,10 +15,11 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, case, delete, select, update
+from sqlalchemy import CursorResult, Integer, bindparam, case, delete, select, update
 
 from incidents.apikeys.models import ApiKey, IdempotencyRecord
 from incidents.context import Ctx
+from incidents.db import table_of
 from incidents.effects import audit
 from incidents.errors import NotFound, VigilError
 from incidents.people import upsert_person
@@ -35,6 +36,23 @@ IDEMPOTENCY_TTL = timedelta(hours=24)
 that timed out); kept for ever, the records would only grow."""
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,47}$")
 _TOKEN = re.compile(r"^vigil_([A-Za-z0-9]{12})_[A-Za-z0-9_-]{43}$")
+_API_KEYS = table_of(ApiKey)
+_KEYS = _API_KEYS.c
+_WINDOW = bindparam("window", type_=_KEYS.window_start.type)
+_CALLS = bindparam("calls", type_=Integer)
+_COUNT_CALLS = (
+    update(_API_KEYS)
+    .where(_KEYS.prefix == bindparam("key_prefix"), _KEYS.token_hash == bindparam("key_hash"))
+    .where(_KEYS.revoked_at.is_(None))
+    .values(
+        window_count=case((_KEYS.window_start == _WINDOW, _KEYS.window_count + _CALLS), else_=_CALLS),
+        window_start=_WINDOW,
+        last_used_at=bindparam("now", type_=_KEYS.last_used_at.type),
+    )
+    .returning(_KEYS.id, _KEYS.name, _KEYS.scopes, _KEYS.standard_only, _KEYS.rate_per_minute, _KEYS.window_count)
+)
+"""Built once, on the table rather than the model: an admission per batch of calls costs its round trip, not
+building and coercing the statement again through the ORM's bulk-update path (most of its CPU when it did)."""
 
 
 @dataclass(frozen=True)
@@ -146,24 +164,8 @@ def admit(ctx: Ctx, tokens: Sequence[str]) -> list[Admission | None]:
             calls.setdefault((token, match.group(1)), []).append(position)
     for (token, prefix), positions in calls.items():
         count = len(positions)
-        row = ctx.session.execute(
-            update(ApiKey)
-            .where(ApiKey.prefix == prefix, ApiKey.token_hash == _hash(token), ApiKey.revoked_at.is_(None))
-            .values(
-                window_count=case((ApiKey.window_start == window, ApiKey.window_count + count), else_=count),
-                window_start=window,
-                last_used_at=now,
-            )
-            .returning(
-                ApiKey.id,
-                ApiKey.name,
-                ApiKey.scopes,
-                ApiKey.standard_only,
-                ApiKey.rate_per_minute,
-                ApiKey.window_count,
-            )
-            .execution_options(synchronize_session=False)
-        ).one_or_none()
+        asked = {"key_prefix": prefix, "key_hash": _hash(token), "window": window, "calls": count, "now": now}
+        row = ctx.session.execute(_COUNT_CALLS, asked).one_or_none()
         if row is None:
             continue
         principal = Principal(row.id, row.name, frozenset(row.scopes), row.standard_only)

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from incidents.clocks.deadlines import due_at
 from incidents.context import Ctx
-from incidents.effects import record
+from incidents.effects import write_entry
 from incidents.enums import TimelineKind
 from incidents.errors import NotFound, VigilError
 from incidents.guards import not_in_future, required_text
 from incidents.models import Clock, Incident
-from incidents.queries import load_incident
+from incidents.queries import incident_to_change
 
 
 def applies(ctx: Ctx, regime: str, incident: Incident) -> bool:
@@ -50,7 +51,7 @@ def record_started(ctx: Ctx, incident: Incident, clocks: list[Clock], *, actor: 
 
 def start_clock(ctx: Ctx, ref: str, *, actor: str, regime: str, trigger_at: datetime | None = None) -> Clock:
     """Start a clock by hand, e.g. when a removal notice arrives mid-incident. ``trigger_at`` is awareness."""
-    incident = load_incident(ctx, ref)
+    incident = incident_to_change(ctx, ref)
     if regime not in ctx.policy.clocks:
         raise VigilError(f"Unknown clock {regime!r}: use one of {', '.join(ctx.policy.clocks)}.", field="regime")
     not_in_future(trigger_at, ctx.now(), "trigger_at", "The time of awareness")
@@ -70,8 +71,26 @@ def satisfy_clock(
     at: datetime | None = None,
 ) -> Clock:
     """Mark a clock met (or missed, if late) with the artefact's reference; starts the clocks it chains to."""
-    incident = load_incident(ctx, ref)
+    incident = incident_to_change(ctx, ref)
     clock = _find_running(incident, clock_id=clock_id, regime=regime)
+    return settle(ctx, incident, clock, actor=actor, reference_id=reference_id, at=at)
+
+
+def settle(
+    ctx: Ctx,
+    incident: Incident,
+    clock: Clock,
+    *,
+    actor: str,
+    reference_id: str,
+    at: datetime | None = None,
+    done: str | None = None,
+    audit_action: str = "clock.satisfy",
+    data: dict[str, Any] | None = None,
+) -> Clock:
+    """The one way a running clock is met (or missed, if late): by the artefact's reference, at the time it was
+    done (the timeline entry's time too), starting the clocks it chains to. ``done`` says what was done (a filing
+    names what was filed; by default the clock was satisfied) and ``data`` adds to the entry's."""
     reference_id = required_text(reference_id, "reference_id", label="The reference (report or notice id)", limit=200)
     now = ctx.now()
     not_in_future(at, now, "at", "The time it was done")
@@ -79,13 +98,16 @@ def satisfy_clock(
     clock.satisfied_by = actor
     clock.reference_id = reference_id
     verdict = "met" if clock.met else "missed"
+    said = done or f"Clock {clock.name} satisfied"
     _record(
         ctx,
         incident,
         clock,
         actor,
-        f"Clock {clock.name} satisfied ({verdict}, reference {reference_id}).",
-        "clock.satisfy",
+        f"{said} ({verdict}, reference {reference_id}).",
+        audit_action,
+        at=clock.satisfied_at,
+        data=data,
     )
     for child in ctx.policy.clocks[clock.regime].starts:
         started = _start(ctx, incident, child, trigger_at=clock.satisfied_at, aware_by=actor)
@@ -139,14 +161,25 @@ def _new_clock(ctx: Ctx, incident: Incident, regime: str, *, trigger_at: datetim
     return clock
 
 
-def _record(ctx: Ctx, incident: Incident, clock: Clock, actor: str, text: str, audit_action: str) -> None:
-    record(
+def _record(
+    ctx: Ctx,
+    incident: Incident,
+    clock: Clock,
+    actor: str,
+    text: str,
+    audit_action: str,
+    *,
+    at: datetime | None = None,
+    data: dict[str, Any] | None = None,
+) -> None:
+    write_entry(
         ctx,
         incident,
         kind=TimelineKind.CLOCK,
         actor=actor,
         text=text,
         audit_action=audit_action,
-        data={"clock_id": clock.id, "regime": clock.regime},
+        at=at,
+        data={"clock_id": clock.id, "regime": clock.regime, **(data or {})},
         announce=False,
     )

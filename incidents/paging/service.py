@@ -17,10 +17,10 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 
 from incidents.context import Ctx
-from incidents.effects import changed, record
+from incidents.effects import changed, write_entry
 from incidents.enums import TimelineKind
 from incidents.errors import NotFound, VigilError
 from incidents.models import Incident
@@ -39,7 +39,7 @@ from incidents.paging.people import (
 )
 from incidents.people import display, is_email, person_by_email
 from incidents.policy.paging import PagingRoute
-from incidents.queries import load_incident
+from incidents.queries import incident_to_change
 from incidents.settings import Settings
 
 SYSTEM_ACTOR = "vigil"
@@ -70,6 +70,16 @@ def dedup_key(ref: str, service: str) -> str:
     return f"{ref}/{service}"
 
 
+def _locked(ctx: Ctx, named: ColumnElement[bool]) -> Page | None:
+    """The page ``named``, loaded after queueing on its incident's lock, as a resolution does: a change recorded
+    here (sent, acknowledged, late) then reads the state the resolution committed instead of writing over it."""
+    incident_id = ctx.session.scalar(select(Page.incident_id).where(named))
+    if incident_id is None:
+        return None
+    ctx.lock_incident(incident_id=incident_id)
+    return ctx.session.scalar(select(Page).where(named))
+
+
 def pages_of(ctx: Ctx, incident_id: int) -> list[Page]:
     """The incident's pages, oldest first."""
     return list(ctx.session.scalars(select(Page).where(Page.incident_id == incident_id).order_by(Page.id)))
@@ -95,7 +105,7 @@ def pages_for_declare(ctx: Ctx, incident: Incident, actor: str) -> list[Page]:
     for page in pages:
         _queue_trigger(ctx, page)
     names = ", ".join(label(ctx, s) for s in services)
-    record(
+    write_entry(
         ctx,
         incident,
         kind=TimelineKind.PAGE,
@@ -131,7 +141,7 @@ def page_person(ctx: Ctx, ref: str, *, person: str, actor: str, reason: str, set
 
 
 def _open_incident(ctx: Ctx, ref: str) -> Incident:
-    incident = load_incident(ctx, ref)
+    incident = incident_to_change(ctx, ref)
     if not incident.status.is_open:
         raise VigilError(f"{incident.ref} is {incident.status.value}; reopen it before paging anyone.")
     return incident
@@ -160,7 +170,7 @@ def _requested(
     if person is not None:
         paged.on_call = [asdict(person)]
     _queue_trigger(ctx, paged)
-    record(
+    write_entry(
         ctx,
         incident,
         kind=TimelineKind.PAGE,
@@ -188,7 +198,7 @@ def sent(ctx: Ctx, page_id: int, *, at: datetime, look_up_on_call: bool = False)
     for the incident's severity) and, with ``look_up_on_call``, the look-up of who is on call. Idempotent: a page
     already recorded sent is left alone. A page the incident's resolution overtook is resolved again, since the
     resolve may have reached the paging service before this trigger did."""
-    found = ctx.session.get(Page, page_id)
+    found = _locked(ctx, Page.id == page_id)
     if found is None or found.sent_at is not None:
         return found
     incident = found.incident
@@ -210,7 +220,7 @@ def sent(ctx: Ctx, page_id: int, *, at: datetime, look_up_on_call: bool = False)
         enqueue(ctx.session, Topic.PAGE_ON_CALL, now=ctx.now(), incident_id=incident.id, payload={"page_id": page_id})
     if found.late_noted:
         late_by = max(1, round((at - found.requested_at).total_seconds() / 60))
-        record(
+        write_entry(
             ctx,
             incident,
             kind=TimelineKind.PAGE,
@@ -226,14 +236,14 @@ def sent(ctx: Ctx, page_id: int, *, at: datetime, look_up_on_call: bool = False)
 def late(ctx: Ctx, page_id: int, *, error: str) -> bool:
     """The trigger keeps failing: tell the channel once that the page is late (Vigil keeps trying), naming the
     page's provider. Returns whether this call recorded it."""
-    found = ctx.session.get(Page, page_id)
+    found = _locked(ctx, Page.id == page_id)
     if found is None:
         return False
     found.last_error = error[:2000]
     if found.late_noted or found.sent_at is not None or found.state is not PageState.QUEUED:
         return False
     found.late_noted = True
-    record(
+    write_entry(
         ctx,
         found.incident,
         kind=TimelineKind.PAGE,
@@ -248,13 +258,13 @@ def late(ctx: Ctx, page_id: int, *, error: str) -> bool:
 def refused(ctx: Ctx, page_id: int, *, error: str) -> None:
     """The paging service refused the trigger (a wrong key, a malformed event): retrying cannot help, so the
     channel is told at once, naming the page's provider and the setting to check."""
-    found = ctx.session.get(Page, page_id)
+    found = _locked(ctx, Page.id == page_id)
     if found is None or found.sent_at is not None:
         return
     found.last_error = error[:2000]
     provider = PROVIDERS[found.provider]
     check = f"Check {PERSON_SETTINGS}" if is_person_page(found) else f"Check its key ({provider.key_settings})"
-    record(
+    write_entry(
         ctx,
         found.incident,
         kind=TimelineKind.PAGE,
@@ -269,12 +279,12 @@ def refused(ctx: Ctx, page_id: int, *, error: str) -> None:
 def no_account(ctx: Ctx, page_id: int) -> None:
     """PagerDuty has no user with the paged person's e-mail, so nobody can be paged: the channel is told in one
     line and the page dropped, so that asking again once they have an account pages them."""
-    found = ctx.session.get(Page, page_id)
+    found = _locked(ctx, Page.id == page_id)
     if found is None or found.sent_at is not None:
         return
     incident, name, service = found.incident, named(ctx, found), found.service
     ctx.session.delete(found)
-    record(
+    write_entry(
         ctx,
         incident,
         kind=TimelineKind.PAGE,
@@ -291,7 +301,7 @@ def acknowledged(ctx: Ctx, key: str, *, by: str, at: datetime, provider: str = "
     timeline ("Acknowledged by Sam Lee via PagerDuty") and announced; the incident's own acknowledgement is set if
     nobody had acknowledged it yet. None for a key Vigil never sent; a page already acknowledged is left alone
     (webhooks are redelivered)."""
-    found = ctx.session.scalar(select(Page).where(Page.dedup_key == key))
+    found = _locked(ctx, Page.dedup_key == key)
     if found is None or found.acknowledged_at is not None:
         return found
     name = " ".join(by.split())[:200] or "someone"
@@ -304,7 +314,7 @@ def acknowledged(ctx: Ctx, key: str, *, by: str, at: datetime, provider: str = "
     incident = found.incident
     if incident.acknowledged_at is None:
         incident.acknowledged_at = at
-    record(
+    write_entry(
         ctx,
         incident,
         kind=TimelineKind.PAGE,
@@ -321,12 +331,12 @@ def resolved_remotely(ctx: Ctx, key: str, *, by: str | None, at: datetime, provi
     """Someone resolved the page's incident at the paging service while Vigil still had it open: noted on the
     timeline (the Vigil incident itself stays as it is: only its commander resolves it). Vigil's own resolves and
     redeliveries find the page resolved already and change nothing."""
-    found = ctx.session.scalar(select(Page).where(Page.dedup_key == key))
+    found = _locked(ctx, Page.dedup_key == key)
     if found is None or found.state is PageState.RESOLVED:
         return found
     found.state, found.resolved_at = PageState.RESOLVED, at
     who = f" by {' '.join(by.split())[:200]}" if by and by.strip() else ""
-    record(
+    write_entry(
         ctx,
         found.incident,
         kind=TimelineKind.PAGE,
@@ -343,7 +353,7 @@ def answered(ctx: Ctx, key: str, *, resolved: bool, by: str, at: datetime, provi
     ``resolved``, resolved there) by ``by``: a name, or an e-mail address, shown as the name of the person Vigil
     knows by it. Whether this changed anything (redeliveries, Vigil's own resolves coming back and keys Vigil never
     sent change nothing)."""
-    found = ctx.session.scalar(select(Page).where(Page.dedup_key == key))
+    found = _locked(ctx, Page.dedup_key == key)
     if found is None:
         return False
     known = person_by_email(ctx, by) if is_email(by) else None
@@ -362,7 +372,7 @@ def ack_due(ctx: Ctx, page_id: int) -> Page | None:
     next configured service of the route's ``escalate`` list not paged yet, and say so in the channel (naming
     who was paged when); with nobody left to page, say that instead. Returns the new page, if any. Runs once
     per page (``escalated_at``)."""
-    found = ctx.session.get(Page, page_id)
+    found = _locked(ctx, Page.id == page_id)
     if found is None or found.state is not PageState.SENT or found.escalated_at is not None:
         return None
     incident = found.incident
@@ -374,7 +384,7 @@ def ack_due(ctx: Ctx, page_id: int) -> Page | None:
     missed = f"Nobody acknowledged the page to {named(ctx, found)} sent at {_clock(found.sent_at)}{within}"
     following = _next_service(ctx, incident)
     if following is None:
-        record(
+        write_entry(
             ctx,
             incident,
             kind=TimelineKind.PAGE,
@@ -393,7 +403,7 @@ def ack_due(ctx: Ctx, page_id: int) -> Page | None:
     else:
         escalation = _repage(ctx, existing, actor=SYSTEM_ACTOR, reason=reason, level=found.level + 1)
     _queue_trigger(ctx, escalation)
-    record(
+    write_entry(
         ctx,
         incident,
         kind=TimelineKind.PAGE,
@@ -411,7 +421,7 @@ def record_on_call(ctx: Ctx, page_id: int, people: list[dict[str, str]]) -> list
     e-mail addresses as ``email:<address>`` keys in its ``invite``, which the chat side invites to the channel when
     it posts the entry. Returns those keys. Idempotent: the same people recorded again change nothing and return
     nothing."""
-    found = ctx.session.get(Page, page_id)
+    found = _locked(ctx, Page.id == page_id)
     if found is None:
         return []
     cleaned = [
@@ -424,7 +434,7 @@ def record_on_call(ctx: Ctx, page_id: int, people: list[dict[str, str]]) -> list
     invite = [f"email:{p['email'].lower()}" for p in cleaned if p["email"]]
     if cleaned:
         names = ", ".join(p["name"] or p["email"] for p in cleaned)
-        record(
+        write_entry(
             ctx,
             found.incident,
             kind=TimelineKind.PAGE,

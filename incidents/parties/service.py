@@ -9,7 +9,6 @@ are replaced by the token everywhere in the incident's record and blanked on the
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -26,9 +25,9 @@ from incidents.guards import choice, without_bidi
 from incidents.leadership_title import store_leadership_title
 from incidents.models import Action, Incident, SeverityChange, StatusUpdate, TimelineEntry
 from incidents.parties.models import Party, PartyRole
-from incidents.parties.tokens import identifiers_of, parties_query, tokens_by_number
+from incidents.parties.tokens import PartyMasker, identifiers_of, parties_query, tokens_by_number
 from incidents.privacy.scan import PERSONAL_TEXT
-from incidents.queries import load_incident, no_incident
+from incidents.queries import incident_to_change, no_incident
 from incidents.record.erasure import forget_earlier_text
 from incidents.record.holds import refuse_if_held
 from incidents.signals.models import Signal
@@ -124,7 +123,7 @@ def erase_party(ctx: Ctx, ref: str, party: str, *, actor: str | Who) -> Erasure:
     if target.erased_at is not None:
         raise VigilError(f"{token} on {incident.ref} was already erased.", field="party")
     refuse_if_held(ctx.session, incident, "erasing a party")
-    replacements = _rewrite_record(ctx, incident, _Masker(identifiers_of(target), token))
+    replacements = _rewrite_record(ctx, incident, PartyMasker(dict.fromkeys(identifiers_of(target), token)))
     for field in IDENTIFIER_FIELDS:
         setattr(target, field, None)
     now = ctx.now()
@@ -156,38 +155,7 @@ def describe(listed: ListedParty) -> str:
     return f"{party.number}. {listed.token}: {', '.join(f for f in facts if f)}"
 
 
-class _Masker:
-    """Replaces one party's identifiers with its token, whole words only and without regard to case, and counts
-    the replacements."""
-
-    def __init__(self, identifiers: Iterable[str], token: str) -> None:
-        alternatives = [_loose(identifier) for identifier in sorted(set(identifiers), key=len, reverse=True)]
-        self._pattern = re.compile(rf"(?<!\w)(?:{'|'.join(alternatives)})(?!\w)", re.IGNORECASE)
-        self._token = token
-        self.count = 0
-
-    def text(self, value: str) -> str:
-        masked, n = self._pattern.subn(lambda _match: self._token, value)
-        self.count += n
-        return masked
-
-    def data(self, value: Any) -> Any:
-        """The same inside JSON (timeline entries' data): strings in dicts and lists."""
-        if isinstance(value, str):
-            return self.text(value)
-        if isinstance(value, dict):
-            return {k: self.data(v) for k, v in value.items()}
-        if isinstance(value, list):
-            return [self.data(v) for v in value]
-        return value
-
-
-def _loose(identifier: str) -> str:
-    """A pattern for ``identifier`` that also matches it spread over other whitespace (a name across a line)."""
-    return r"\s+".join(re.escape(word) for word in identifier.split())
-
-
-def _rewrite_record(ctx: Ctx, incident: Incident, masker: _Masker) -> int:
+def _rewrite_record(ctx: Ctx, incident: Incident, masker: PartyMasker) -> int:
     _mask_fields(incident, Incident.__personal_text__, masker)
     for entry in _of(ctx, TimelineEntry, incident):
         _mask_fields(entry, TimelineEntry.__personal_text__, masker)
@@ -221,7 +189,7 @@ def incident_parts_with_personal_text() -> list[type[Any]]:
     ]
 
 
-def _mask_fields(row: Any, fields: Iterable[str], masker: _Masker) -> None:
+def _mask_fields(row: Any, fields: Iterable[str], masker: PartyMasker) -> None:
     """Only fields that change are written, so rows that never named the party keep their version; a masked value
     longer than its column is cut to fit."""
     columns = type(row).__table__.c
@@ -261,7 +229,7 @@ def _for_member(ctx: Ctx, ref: str, actor: str | Who, act: Act) -> Incident:
     if found is None:
         raise no_incident(ref)
     _require(who, found, act)
-    return load_incident(ctx, found.ref)
+    return incident_to_change(ctx, found.ref)
 
 
 def _parties(ctx: Ctx, incident: Incident) -> list[Party]:

@@ -6,8 +6,9 @@ model registered and so import :mod:`incidents.schema`, which imports the review
 
 from __future__ import annotations
 
+import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from sqlalchemy import select
@@ -54,3 +55,45 @@ def identifiers_of(party: Party) -> list[str]:
     if party.handle:
         values += [party.handle, f"@{party.handle}"]
     return [v for v in values if v]
+
+
+class PartyMasker:
+    """Replaces parties' identifiers (identifier → token, as :func:`party_tokens` gives them) with their tokens in
+    text as people wrote it, whole words only, without regard to case or how white space spreads them; counts the
+    replacements. Erasure rewrites the record with it; an evidence package without personal data masks its copy."""
+
+    def __init__(self, tokens: Mapping[str, str]) -> None:
+        self._tokens = {_folded(identifier): token for identifier, token in tokens.items()}
+        self._fallback = next(iter(set(tokens.values()))) if len(set(tokens.values())) == 1 else "[party]"
+        """What a match is replaced by when case folding finds no token for it (one token: that one)."""
+        alternatives = [_loose(identifier) for identifier in sorted(set(tokens), key=len, reverse=True)]
+        self._pattern = (
+            re.compile(rf"(?<!\w)(?:{'|'.join(alternatives)})(?!\w)", re.IGNORECASE) if alternatives else None
+        )
+        self.count = 0
+
+    def text(self, value: str) -> str:
+        if self._pattern is None:
+            return value
+        masked, n = self._pattern.subn(lambda match: self._tokens.get(_folded(match[0]), self._fallback), value)
+        self.count += n
+        return masked
+
+    def data(self, value: Any) -> Any:
+        """The same inside JSON (timeline entries' data, audit details): strings in dicts and lists."""
+        if isinstance(value, str):
+            return self.text(value)
+        if isinstance(value, dict):
+            return {k: self.data(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self.data(v) for v in value]
+        return value
+
+
+def _folded(identifier: str) -> str:
+    return " ".join(identifier.split()).casefold()
+
+
+def _loose(identifier: str) -> str:
+    """A pattern for ``identifier`` that also matches it spread over other whitespace (a name across a line)."""
+    return r"\s+".join(re.escape(word) for word in identifier.split())

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from incidents.enums import DeadlineKind, Severity, Tier
 from incidents.errors import ConfigError
+from incidents.policy.filings import FilingPolicy
 from incidents.policy.paging import PagingPolicy
 from incidents.policy.referral_kinds import ReferralKindPolicy
 from incidents.policy.retention import RetentionPolicy
@@ -73,6 +74,9 @@ class ClockPolicy(_Strict):
         default=None, description="country code for business-day holidays; defaults to the jurisdiction"
     )
     starts: list[Slug] = Field(default_factory=list)
+    filing: FilingPolicy | None = Field(
+        default=None, description="what is sent to meet the clock, field by field (none: nothing is filed)"
+    )
 
     @field_validator("timezone")
     @classmethod

@@ -40,14 +40,21 @@ def personal_columns(row: object) -> tuple[str, ...]:
 def scan(row: Any, columns: Iterable[str] | None = None) -> None:
     """(Re)detect ``columns`` of ``row`` (all of its free-text columns by default) and store the result."""
     current = row.pii if is_current(row.pii) else None
+    chosen = personal_columns(row) if current is None or columns is None else columns
+    row.pii = scanned({column: getattr(row, column) for column in chosen}, current)
+
+
+def scanned(texts: Mapping[str, str | None], current: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The ``pii`` of a row whose free-text columns hold ``texts`` (some of them, over its ``current`` scan): for
+    rows inserted as plain values, which no flush sees, without making an ORM object of each to :func:`scan`."""
     found: dict[str, list[list[Any]]] = dict(current["f"]) if current else {}
-    for column in personal_columns(row) if current is None or columns is None else columns:
-        spans = detect(getattr(row, column) or "")
+    for column, text in texts.items():
+        spans = detect(text or "")
         if spans:
             found[column] = [list(span) for span in spans]
         else:
             found.pop(column, None)
-    row.pii = {"v": DETECTOR_VERSION, "f": found}
+    return {"v": DETECTOR_VERSION, "f": found}
 
 
 def is_current(pii: Mapping[str, Any] | None) -> bool:

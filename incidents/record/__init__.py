@@ -8,5 +8,6 @@ does (:mod:`.merkle`). Signed checkpoints (:mod:`.checkpoints`, :mod:`.signing`)
 after each resolve and publish (:mod:`.delivery`), each naming the one before it; their hashes are posted outside
 the database. :mod:`.verify` recomputes all of it; :mod:`.checks` keeps the scheduler's verdicts for pages.
 :mod:`.erasure` forgets what was erased, :mod:`.retention` purges on the policy pack's schedule, and
-:mod:`.holds` keeps an incident whole for a legal matter.
+:mod:`.holds` keeps an incident whole for a legal matter. :mod:`.evidence` hands an incident's record over as a
+sealed BagIt package that anyone can verify without Vigil.
 """

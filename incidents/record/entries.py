@@ -10,10 +10,23 @@ from collections import Counter, defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
+from functools import cache, cached_property
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ColumnClause, ColumnElement, Connection, TableClause, column, or_, select, table
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    ColumnClause,
+    ColumnElement,
+    Connection,
+    TableClause,
+    Text,
+    cast,
+    column,
+    or_,
+    select,
+    table,
+)
 
 from incidents.db import UTCDateTime
 from incidents.record.merkle import Tree, leaf_hash
@@ -26,7 +39,8 @@ from incidents.record.subjects import BY_TABLE, SUBJECTS, SYSTEM_LOG, Subject
 class _Leaf:
     idx: int
     body: str
-    salts: dict[str, str] | None
+    salts: str | None
+    """As stored (JSON), read only for the leaves rows are compared with: most leaves are not the latest."""
     erased_at: datetime | None
     erased_by: str | None
     erasure: str | None
@@ -68,21 +82,22 @@ def check_range(
         RecordLeaf.log,
         RecordLeaf.idx,
         RecordLeaf.body,
-        RecordLeaf.salts,
+        cast(RecordLeaf.salts, Text),
         RecordLeaf.erased_at,
         RecordLeaf.erased_by,
         RecordLeaf.erasure,
     ).where(RecordLeaf.log.between(lo, hi))
     for log, idx, body, salts, erased_at, erased_by, erasure in connection.execute(
         query.order_by(RecordLeaf.log, RecordLeaf.idx)
-    ):
+    ).all():
         leaves[log].append(_Leaf(idx, body, salts, erased_at, erased_by, erasure))
-    rows: dict[int, dict[str, list[Any]]] = defaultdict(lambda: defaultdict(list))
+    rows: dict[int, dict[str, list[Mapping[str, Any]]]] = defaultdict(lambda: defaultdict(list))
     for subject in SUBJECTS:
         chained = _table(subject)
         key = chained.c[subject.incident_key]
         found = connection.execute(select(chained).where(_in_range(key, lo, hi)).order_by(chained.c.id))
-        for row in found.mappings():
+        for values in found.all():  # fetched at once, each row a dict: a row is read column by column
+            row = dict(zip(subject.read, values, strict=True))
             incident = row[subject.incident_key]
             rows[SYSTEM_LOG if incident is None else incident][subject.table].append(row)
     heads = {
@@ -102,7 +117,29 @@ class _Latest:
     idx: int
     op: str
     committed: dict[str, Any] | None
-    salts: dict[str, str] | None
+    stored_salts: str | None
+
+    @cached_property
+    def salts(self) -> dict[str, str] | None:
+        return None if self.stored_salts is None else _salts(self.stored_salts)
+
+
+def _body_of(stored: str) -> dict[str, Any] | None:
+    """A leaf's body as an object; None when it is not one (rewritten by hand: valid JSON of another shape too)."""
+    try:
+        body = json.loads(stored)
+    except ValueError:
+        return None
+    return body if isinstance(body, dict) else None
+
+
+def _salts(stored: str) -> dict[str, str] | None:
+    """A leaf's salts by field; None when there are none to use (erased, or rewritten into something else)."""
+    try:
+        salts = json.loads(stored)
+    except ValueError:
+        return None
+    return salts if isinstance(salts, dict) else None
 
 
 class _LogCheck:
@@ -136,7 +173,7 @@ class _LogCheck:
         tree, previous, expected, named = Tree(), "", 0, 0
         named_before, matched = 0, 0
         latest: dict[tuple[str, int], _Latest] = {}
-        bodies: list[dict[str, Any] | None] = []
+        earlier: dict[str, Any] | None = None
         pending = list(fixed)
         for leaf in leaves:
             if leaf.idx != expected:
@@ -144,23 +181,18 @@ class _LogCheck:
                     f"record entries {expected}-{leaf.idx - 1} were deleted{self.anchors.since(self.log, expected)}."
                 )
                 named += 1
-            try:
-                body = json.loads(leaf.body)
-            except ValueError:
-                body = None
+            body = _body_of(leaf.body)
             hashed = leaf_hash(leaf.body.encode())
             if body is None or body.get("log") != self.log or body.get("i") != leaf.idx:
                 self.problem(f"record entry {leaf.idx} was moved or inserted{self.anchors.since(self.log, leaf.idx)}.")
                 named += 1
             elif body.get("prev") != previous and leaf.idx == expected and leaf.idx > 0:
-                earlier = bodies[-1] if bodies else None
                 self.problem(
                     f"{self._entry(leaf.idx - 1, earlier)} was modified in the record"
                     f"{self.anchors.since(self.log, leaf.idx - 1)}."
                 )
                 named += 1
-            bodies.append(body)
-            previous, expected = hashed.hex(), leaf.idx + 1
+            earlier, previous, expected = body, hashed.hex(), leaf.idx + 1
             tree.add(hashed)
             while pending and pending[0][1].size == tree.size:
                 checkpoint, fixed_head = pending.pop(0)
@@ -179,7 +211,7 @@ class _LogCheck:
                 named += 1
         if head is not None and (head[0] != len(leaves) or (leaves and head[1] != previous)) and named == 0:
             self.problem(
-                f"the last record entry ({self._entry(len(leaves) - 1, bodies[-1] if bodies else None)}) "
+                f"the last record entry ({self._entry(len(leaves) - 1, earlier)}) "
                 "was modified or removed after it was written."
             )
         return latest
@@ -252,7 +284,7 @@ class _LogCheck:
         }
         erasures: Counter[tuple[datetime, str, str]] = Counter()
         for leaf in leaves:
-            if leaf.salts is not None or leaf.erased_at is None:
+            if leaf.erased_at is None or (leaf.salts is not None and _salts(leaf.salts) is not None):
                 continue
             key = (leaf.erased_at, leaf.erased_by or "?", leaf.erasure or "?")
             erasures[key] += 1

@@ -14,12 +14,12 @@ from sqlalchemy.orm import Session
 
 from incidents.access import Act, ViewerKind, Who, acting, permits, standing
 from incidents.context import Ctx
-from incidents.effects import record
+from incidents.effects import write_entry
 from incidents.enums import TimelineKind
 from incidents.errors import Forbidden, VigilError
 from incidents.guards import required_text
 from incidents.models import Incident
-from incidents.queries import load_incident, no_incident
+from incidents.queries import incident_to_change, no_incident
 from incidents.record.models import LegalHold
 
 MATTER_MAX = 200
@@ -41,7 +41,7 @@ def place_hold(ctx: Ctx, ref: str, *, actor: str | Who, matter: str, reason: str
     hold = LegalHold(incident_id=incident.id, matter=matter, reason=reason, placed_by=who, placed_at=ctx.now())
     ctx.session.add(hold)
     ctx.session.flush()
-    record(
+    write_entry(
         ctx,
         incident,
         kind=TimelineKind.HOLD,
@@ -71,7 +71,7 @@ def release_hold(ctx: Ctx, ref: str, *, actor: str | Who, matter: str | None = N
     now = ctx.now()
     for hold in held:
         hold.released_at, hold.released_by = now, who
-        record(
+        write_entry(
             ctx,
             incident,
             kind=TimelineKind.HOLD,
@@ -128,7 +128,7 @@ def _for_legal(ctx: Ctx, ref: str, actor: str | Who) -> Incident:
     found = standing(ctx.session, who, ref=ref)
     if found is None:
         raise no_incident(ref)
-    incident = load_incident(ctx, found.ref)
+    incident = incident_to_change(ctx, found.ref)
     if who.kind is ViewerKind.OPERATOR or who.key in incident.current_holders(LEGAL_ROLE):
         return incident
     api_key = who.kind in (ViewerKind.API_KEY, ViewerKind.API_KEY_ALL_TIERS)

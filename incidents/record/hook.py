@@ -14,14 +14,23 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
+from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction, sessionmaker
 
-from incidents.record.log import append_flushed, forget_heads, refuse_unseen_write
+from incidents.record.log import (
+    append_flushed,
+    committed_heads_info,
+    forget_heads,
+    refuse_unseen_write,
+    remember_heads,
+)
 
 
 def watch(factory: sessionmaker[Session]) -> None:
-    """Append a leaf for every chained row that sessions made by ``factory`` insert, change or delete."""
+    """Append a leaf for every chained row that sessions made by ``factory`` insert, change or delete. Its
+    sessions share where they left each log (:class:`incidents.record.log.CommittedHeads`)."""
+    factory.configure(info={**(factory.kw.get("info") or {}), **committed_heads_info()})
     event.listen(factory, "after_flush", _after_flush)
+    event.listen(factory, "after_commit", remember_heads)
     event.listen(factory, "after_transaction_end", _after_transaction_end)
     event.listen(factory, "do_orm_execute", _before_statement)
 
@@ -30,8 +39,11 @@ def _after_flush(session: Session, _context: Any) -> None:
     append_flushed(session)
 
 
-def _after_transaction_end(session: Session, _transaction: Any) -> None:
-    forget_heads(session)
+def _after_transaction_end(session: Session, transaction: SessionTransaction) -> None:
+    """Every flush runs in a subtransaction of its own, which ends with it: only the end of the transaction or of
+    a savepoint can release the heads or roll them back (a failed flush fails the transaction around it)."""
+    if transaction.nested or transaction.parent is None:
+        forget_heads(session)
 
 
 def _before_statement(state: ORMExecuteState) -> None:

@@ -5,7 +5,7 @@ at the largest power of two below ``n``, so an independent implementation comput
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 EMPTY_ROOT = hashlib.sha256(b"").digest()
 """The root of a tree with no leaves (RFC 6962: the hash of the empty string)."""
@@ -52,3 +52,25 @@ def root_of(leaf_hashes: Iterable[bytes]) -> bytes:
     for hashed in leaf_hashes:
         tree.add(hashed)
     return tree.root()
+
+
+def inclusion_paths(leaf_hashes: Sequence[bytes]) -> tuple[bytes, list[list[bytes]]]:
+    """The root of a tree of ``leaf_hashes`` and, for each leaf, its audit path (RFC 6962 section 2.1.1: the
+    sibling hashes from the leaf up), which with the leaf hash alone recomputes the root, so one entry can be shown
+    to be in a checkpointed log without the others. Each node is hashed once; the paths hold n log n hashes."""
+    paths: list[list[bytes]] = [[] for _ in leaf_hashes]
+    if not leaf_hashes:
+        return EMPTY_ROOT, paths
+
+    def subtree(lo: int, hi: int) -> bytes:
+        if hi - lo == 1:
+            return leaf_hashes[lo]
+        split = lo + (1 << ((hi - lo - 1).bit_length() - 1))
+        left, right = subtree(lo, split), subtree(split, hi)
+        for index in range(lo, split):
+            paths[index].append(right)
+        for index in range(split, hi):
+            paths[index].append(left)
+        return node_hash(left, right)
+
+    return subtree(0, len(leaf_hashes)), paths

@@ -3,7 +3,7 @@ claim, the police, support, an external wellbeing service) with that process's o
 
 A referral moves requested → accepted → in progress → decided → closed; it may skip ahead (a case tool may report
 the decision straight away) but never goes back, and until it is decided it may be declined with a reason. Each
-change goes on the incident's timeline (:func:`incidents.effects.record`), so the channel, the card and the review
+change goes on the incident's timeline (:func:`incidents.effects.write_entry`), so the channel, the card and the review
 hear of it. A referral whose kind names a Jira project is filed there, and its issue kept up to date, through the
 outbox (``referral.changed``, delivered by :mod:`incidents.tracker`; without Jira configured nothing is filed).
 Who may see a referral is who may see its incident: readers go through :mod:`incidents.access` or the
@@ -22,14 +22,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, object_session, selectinload
 
 from incidents.context import Ctx
-from incidents.effects import record
+from incidents.effects import write_entry
 from incidents.enums import TimelineKind
 from incidents.errors import NotFound, VigilError
 from incidents.guards import choice, plain, required_text
 from incidents.models import Incident
 from incidents.outbox import Topic, enqueue
 from incidents.policy import Policy
-from incidents.queries import load_incident
+from incidents.queries import incident_to_change
 from incidents.referrals.models import Referral, ReferralStatus
 from incidents.scheduling.models import NudgeKind
 from incidents.scheduling.nudges import Due
@@ -115,7 +115,7 @@ def open_referral(
     note: str = "",
 ) -> Referral:
     """Open a referral in ``requested``. Without ``due_date`` it is due the kind's ``due_days`` from today."""
-    incident = load_incident(ctx, ref)
+    incident = incident_to_change(ctx, ref)
     kind = parse_kind(ctx.policy, kind)
     now = ctx.now()
     due = due_date or now.date() + timedelta(days=ctx.policy.referral_kinds[kind].due_days)
@@ -135,7 +135,7 @@ def open_referral(
     ctx.session.add(referral)
     ctx.session.flush()
     facts = [f"owner <@{owner}>" if owner else None, f"due {due.isoformat()}", _ref_fact(referral.external_ref)]
-    record(
+    write_entry(
         ctx,
         incident,
         kind=TimelineKind.REFERRAL,
@@ -180,7 +180,7 @@ def update_referral(ctx: Ctx, referral_id: int, changes: ReferralChanges, *, act
     if not facts:
         return referral
     referral.updated_at = ctx.now()
-    record(
+    write_entry(
         ctx,
         referral.incident,
         kind=TimelineKind.REFERRAL,

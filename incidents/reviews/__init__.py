@@ -21,8 +21,8 @@ from incidents.reviews.service import (
     submit_for_review,
     update_review,
 )
+from incidents.reviews.template_values import ReviewDocument
 from incidents.reviews.templating import Format, ReviewTemplates, load_templates
-from incidents.reviews.views import ReviewDocument
 
 __all__ = [
     "Audience",

@@ -1,4 +1,4 @@
-"""Build the :class:`~incidents.reviews.views.ReviewDocument` for one audience from a loaded incident.
+"""Build the :class:`~incidents.reviews.template_values.ReviewDocument` for one audience from a loaded incident.
 
 Pure: the caller loads the incident, its review and the people involved, and decides who may see what
 (:mod:`incidents.reviews.export`, through :mod:`incidents.access`). The leadership version names people by role
@@ -33,7 +33,7 @@ from incidents.reviews.chart import ChartInput, severity_chart
 from incidents.reviews.formatting import DASH, day, duration, items, paragraphs, short, since, when
 from incidents.reviews.models import Review, ReviewStatus
 from incidents.reviews.redact import Redactor, role_label, role_tokens, web_link
-from incidents.reviews.views import (
+from incidents.reviews.template_values import (
     ActionView,
     CadenceView,
     EntryView,
@@ -188,7 +188,7 @@ def build_document(
         impact=_impact(incident, review, text),
         metrics=tuple(_metric(span) for span in measured.spans),
         cadence=_cadence(measured.cadence),
-        obligations=tuple(_obligation(o, redactor, withhold_reference=allowlist) for o in measured.clocks),
+        obligations=tuple(_obligation(o, policy, redactor, withhold_reference=allowlist) for o in measured.clocks),
         phases=phases,
         entry_count=sum(len(p.entries) for p in phases),
         roles=tuple(
@@ -446,7 +446,9 @@ def _cadence(cadence: figures.Cadence) -> CadenceView:
     return CadenceView(cadence.kept, cadence.missed, cadence.pending, duration(cadence.worst_delay), summary)
 
 
-def _obligation(standing: ClockStanding, redactor: Redactor, *, withhold_reference: bool) -> ObligationView:
+def _obligation(
+    standing: ClockStanding, policy: Policy, redactor: Redactor, *, withhold_reference: bool
+) -> ObligationView:
     clock = standing.clock
     margin = duration(standing.margin)
     margin_text = {
@@ -464,6 +466,7 @@ def _obligation(standing: ClockStanding, redactor: Redactor, *, withhold_referen
         aware_by=redactor.name(clock.aware_by),
         due=when(clock.due_at),
         satisfied=when(clock.satisfied_at),
+        filing=_filing(standing, policy, redactor),
         reference=("withheld" if withhold_reference else redactor.text(clock.reference_id))
         if clock.reference_id
         else DASH,
@@ -472,6 +475,17 @@ def _obligation(standing: ClockStanding, redactor: Redactor, *, withhold_referen
         margin=margin_text,
         source_url=web_link(clock.source_url) or "",
     )
+
+
+def _filing(standing: ClockStanding, policy: Policy, redactor: Redactor) -> str:
+    """Whether the clock's packet was sent, and who recorded it (``vigil filing record``, or the clock satisfied with
+    the recipient's reference): every audience may know that a filing was made and when; the reference is the
+    obligation's to withhold."""
+    clock = standing.clock
+    regime = policy.clocks.get(clock.regime)
+    if regime is None or regime.filing is None:
+        return DASH
+    return f"filed by {redactor.name(clock.satisfied_by)}" if standing.settled else "not filed yet"
 
 
 def _action(action: Action, number: int, redactor: Redactor, now: datetime, allowlist: bool) -> ActionView:

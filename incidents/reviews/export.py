@@ -27,15 +27,15 @@ from incidents.models import Incident, TimelineEntry
 from incidents.paging.service import pages_of
 from incidents.parties.tokens import party_tokens
 from incidents.people import Names, people_by_key, people_of
-from incidents.queries import get_incident, no_incident
+from incidents.queries import incident_to_show, no_incident
 from incidents.record.checks import record_line
 from incidents.record.holds import active_holds
 from incidents.referrals.service import referrals_of
 from incidents.reviews.document import Audience, build_document
 from incidents.reviews.models import Review
 from incidents.reviews.service import ReviewFields, find_review
+from incidents.reviews.template_values import ReviewDocument
 from incidents.reviews.templating import Format, ReviewTemplates
-from incidents.reviews.views import ReviewDocument
 from incidents.signals.queries import incident_summary
 from incidents.tasks.service import tasks_of
 
@@ -58,9 +58,13 @@ def parse_format(value: str) -> Format:
     return choice(Format, value.strip().lstrip(".").replace("markdown", "md"), what="review format", field="format")
 
 
-def review_document(ctx: Ctx, ref: str, *, actor: str | Who, audience: Audience) -> ReviewDocument:
+def review_document(
+    ctx: Ctx, ref: str, *, actor: str | Who, audience: Audience, mask_parties: bool = False
+) -> ReviewDocument:
     """The review of ``ref`` as ``audience`` reads it, for ``actor`` (a bare key: the operator acting as that
     person, see :func:`incidents.access.acting`); checks access first and audits unredacted views.
+    ``mask_parties``: the parties' identifiers as their role tokens in every version, and no reporters named (an
+    evidence package handed over without their personal data).
 
     Raises :class:`NotFound` when ``actor`` may not know the incident, and :class:`VigilError` when it may not
     have this version (a non-member asking for the team version of a restricted incident); nothing is written
@@ -71,7 +75,7 @@ def review_document(ctx: Ctx, ref: str, *, actor: str | Who, audience: Audience)
     if found is None or not permits(who, found, Act.SEE_INCIDENT):
         raise no_incident(ref)
     _check_version(who, found, audience)
-    incident = _load_incident(ctx, found.ref)
+    incident = _incident_to_review(ctx, found.ref)
     if audience is Audience.TEAM and incident.tier.is_restricted:
         audit(ctx, who.key, "review.view_unredacted", incident, audience=audience.value)
     timeline = ctx.session.execute(
@@ -89,11 +93,11 @@ def review_document(ctx: Ctx, ref: str, *, actor: str | Who, audience: Audience)
         people=people_by_key(ctx, people_in(incident, review, timeline)),
         policy=ctx.policy,
         now=ctx.now(),
-        identifiers=party_tokens(incident) if audience is Audience.LEADERSHIP else None,
+        identifiers=party_tokens(incident) if audience is Audience.LEADERSHIP or mask_parties else None,
         referrals=referrals_of(incident),
         tasks=tasks_of(incident),
         sensitive=permits(who, found, Act.SEE_SENSITIVE_ENTRIES),
-        parties=permits(who, found, Act.SEE_PARTIES),
+        parties=permits(who, found, Act.SEE_PARTIES) and not mask_parties,
         pages=pages_of(ctx, incident.id),
         signals=incident_summary(ctx, incident.id),
         holds=active_holds(ctx.session, incident.id),
@@ -135,7 +139,7 @@ def _leadership_columns(incident: Incident, audience: Audience) -> tuple[Any, An
     return data, pii
 
 
-def _load_incident(ctx: Ctx, ref: str) -> Incident:
+def _incident_to_review(ctx: Ctx, ref: str) -> Incident:
     """The incident with everything but its timeline, which :func:`review_document` reads as plain rows (a long
     incident's tens of thousands of entries load several times faster that way)."""
     incident = ctx.session.scalar(
@@ -151,7 +155,7 @@ def _load_incident(ctx: Ctx, ref: str) -> Incident:
             selectinload(Incident.handoffs),
         )
     )
-    return incident if incident is not None else get_incident(ctx, ref)
+    return incident if incident is not None else incident_to_show(ctx, ref)
 
 
 def _status_changes(ctx: Ctx, incident: Incident) -> list[tuple[datetime, str]]:

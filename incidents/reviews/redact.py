@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 
 from incidents.guards import without_bidi
 from incidents.models import Incident, Person
+from incidents.parties.tokens import PartyMasker
 from incidents.people import SYSTEM_ACTORS, Names, display_name
 from incidents.privacy.detector import LABELS, detect
 from incidents.privacy.findings import Finding
@@ -58,7 +59,8 @@ class Redactor:
     """Names people and cleans text for one audience. Guests get letters in the order they first appear.
 
     ``tokens`` (person key → token) makes the output pseudonymous; ``identifiers`` adds other known identifiers
-    (a party's name, handle, contact → its token) to mask by value.
+    (a party's name, handle, contact → its token) to mask by value, also in a version that names people (the team's
+    in an evidence package handed over without the parties' personal data).
     """
 
     def __init__(
@@ -76,6 +78,7 @@ class Redactor:
         self._owner: dict[str, str] = {}
         """Known identifier (casefolded) → person key, or → "=token" for identifiers that are not people."""
         self._known = self._known_pattern(identifiers or {}) if tokens is not None else None
+        self._parties = PartyMasker(identifiers) if tokens is None and identifiers else None
 
     @property
     def pseudonymous(self) -> bool:
@@ -100,8 +103,8 @@ class Redactor:
         its mentions mean: the team reads them by name, leadership by token like every other way of naming them."""
         if not self._mask_pii:
             raw = Names(self._people).text(raw, data) if data else raw
-            plain = _SLACK_MARKUP.sub(self._markup, raw) if "<" in raw else raw
-            return without_bidi(_unescape(plain))
+            plain = _unescape(_SLACK_MARKUP.sub(self._markup, raw) if "<" in raw else raw)
+            return without_bidi(self._parties.text(plain) if self._parties is not None else plain)
         spans = [
             (f.start, f.end, 0, LABELS.get(f.category, UNLABELLED)) for f in (detect(raw) if found is None else found)
         ]

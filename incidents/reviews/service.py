@@ -19,14 +19,14 @@ from sqlalchemy import select
 
 from incidents.access import Act, Standing, Who, acting, permits, standing, standing_of
 from incidents.context import Ctx
-from incidents.effects import audit, record
+from incidents.effects import audit, write_entry
 from incidents.enums import TimelineKind
 from incidents.errors import VigilError
 from incidents.guards import choice, plain
 from incidents.models import Incident, Person
 from incidents.outbox import Topic, enqueue
 from incidents.people import people_by_key, people_of
-from incidents.queries import get_incident, no_incident
+from incidents.queries import incident_to_show, no_incident
 from incidents.reviews import gate
 from incidents.reviews.models import Minors, Review, ReviewStatus
 
@@ -82,7 +82,7 @@ def get_or_start_review(ctx: Ctx, ref: str, *, actor: str | Who) -> Review:
     if found is None:
         raise no_incident(ref)
     _check(who, found)
-    incident = get_incident(ctx, found.ref)
+    incident = incident_to_show(ctx, found.ref)
     review = find_review(ctx, incident)
     if review is not None:
         return review
@@ -258,7 +258,7 @@ def _clean(name: str, value: object) -> object:
 
 def _record(ctx: Ctx, review: Review, actor: str, text: str, audit_action: str) -> None:
     """Review events go on the incident timeline, kept out of the review itself (``in_review`` off)."""
-    entry = record(
+    entry = write_entry(
         ctx,
         review.incident,
         kind=TimelineKind.NOTE,

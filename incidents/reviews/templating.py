@@ -37,7 +37,7 @@ from markupsafe import Markup
 
 from incidents.errors import ConfigError, VigilError
 from incidents.reviews import template_limits as limits
-from incidents.reviews.views import ALL_VIEWS, ReviewDocument
+from incidents.reviews.template_values import ALL_VIEWS, ReviewDocument
 
 SHIPPED_DIR = Path(__file__).resolve().parents[2] / "templates" / "reviews"
 _MD_SPECIAL = re.compile(r"[\\`*\[\]<>|~]|(?<![^\W_])_|_(?![^\W_])|&(?=#?\w+;)")

@@ -39,7 +39,7 @@ def catch_up(domain: Domain, settings: Settings) -> list[Nudge]:
     standby's ticks then finish the job.
     """
     config = settings.scheduling
-    now = domain.clock.now()
+    now = domain.time_source.now()
     found: list[Nudge] = []
     if now - config.weekly.last(now) <= DIGEST_GRACE:
         found += actions_digest(domain, config)

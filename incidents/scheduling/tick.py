@@ -1,7 +1,7 @@
 """The scheduler's heartbeat: find every reminder that has fallen due by "now" and record it once.
 
 :func:`tick` is the whole of the time-driven behaviour that does not hang on a wall-clock boundary. It reads the
-database, takes "now" from the domain's clock, and is safe to run as often as wanted: a nudge already recorded
+database, takes "now" from the domain's time source, and is safe to run as often as wanted: a nudge already recorded
 is never recorded again, so the APScheduler interval only decides how late a reminder may be, never whether it
 is sent twice. Missed ticks need no catching up: each finder looks at the latest slot only.
 """

@@ -18,3 +18,14 @@ def signal_handlers(domain: Domain) -> dict[Topic, Handler]:
         domain.run(lambda ctx: check_threshold(ctx, int(message.payload["group_id"])))
 
     return {Topic.SIGNALS_NOTE: note, Topic.SIGNALS_CHECK: check}
+
+
+def signal_handlers_only(domain: Domain) -> dict[Topic, Handler]:
+    """:func:`signal_handlers`, and every other topic delivered to nothing: for a dispatcher that runs the signals'
+    own work where no chat or pager is connected (the benches' replicas, tests), so that their rows are taken off
+    the queue instead of retried."""
+    return {topic: _dropped for topic in Topic} | signal_handlers(domain)
+
+
+def _dropped(_message: OutboxMessage) -> None:
+    return None

@@ -19,11 +19,11 @@ from sqlalchemy import func, insert, select, tuple_
 from sqlalchemy.exc import IntegrityError
 
 from incidents.context import CONFLICT, Ctx
-from incidents.db import insert_or_nothing
+from incidents.db import insert_or_nothing, table_of
 from incidents.enums import Severity
 from incidents.errors import Conflict, VigilError
 from incidents.observability import observer
-from incidents.privacy.scan import scan
+from incidents.privacy.scan import scanned
 from incidents.signals.grouping import group_key, reopen_after_window
 from incidents.signals.hints import hinted_severity
 from incidents.signals.models import GroupState, Signal, SignalGroup
@@ -32,6 +32,8 @@ from incidents.signals.triage import after_signals
 SOURCE_MAX = 64
 TEXT_MAX = 4000
 BATCH_MAX = 500
+SIGNALS = table_of(Signal)
+"""Reports are inserted into the table as rows: nothing of the ORM is needed for them (no flush, no chained leaf)."""
 
 
 @dataclass(frozen=True)
@@ -72,15 +74,35 @@ class Received:
         return None if self.incident_restricted else self.incident_ref
 
 
+@dataclass(frozen=True)
+class Checked:
+    """Reports that :func:`check_reports` let through, each with the severity its hint comes to: what :func:`store`
+    takes. Checked once, where they come in: the API checks each call's reports (and refuses that call alone), then
+    stores the calls that arrived together at once."""
+
+    reports: tuple[Report, ...]
+    hints: tuple[Severity | None, ...]
+
+    @classmethod
+    def joined(cls, parts: Sequence[Checked]) -> Checked:
+        """Several calls' checked reports, in order, to store together."""
+        return cls(tuple(r for part in parts for r in part.reports), tuple(h for part in parts for h in part.hints))
+
+
 def receive(ctx: Ctx, reports: Sequence[Report], *, actor: str) -> list[Received]:
+    """Check the reports (:func:`check_reports`: nothing is written if one cannot be taken) and :func:`store`
+    them."""
+    return store(ctx, check_reports(ctx, reports), actor=actor)
+
+
+def store(ctx: Ctx, checked: Checked, *, actor: str) -> list[Received]:
     """Store every new report once, in its group, and act on the groups (see :func:`incidents.signals.triage.
     after_signals`). Repeats (same source and ``external_ref``, in this batch or earlier) store nothing and answer
-    with the first one's signal. A report that cannot be taken raises :class:`VigilError` naming it
-    (``signals[3].type``) before anything is written."""
+    with the first one's signal."""
+    reports, hints = checked.reports, checked.hints
     if not reports:
         return []
     now = ctx.now()
-    hints = check_reports(ctx, reports)
     firsts = _first_of_each(reports)
     rows = {n: _row(reports[n], actor, now) for n in firsts}  # the detector's work, before any lock is taken
     keys = {n: group_key(reports[n]) for n in firsts}
@@ -128,8 +150,6 @@ def _first_of_each(reports: Sequence[Report]) -> list[int]:
 
 def _row(report: Report, actor: str, now: datetime) -> dict[str, Any]:
     """The report as a row (but for its group), with where personal data sits in its text."""
-    probe = Signal(text=report.text)
-    scan(probe)
     return {
         "source": report.source,
         "external_ref": report.external_ref,
@@ -144,7 +164,7 @@ def _row(report: Report, actor: str, now: datetime) -> dict[str, Any]:
         "received_at": now,
         "received_by": actor,
         "noted": False,
-        "pii": probe.pii,
+        "pii": scanned({"text": report.text}),
     }
 
 
@@ -154,13 +174,13 @@ def _insert(ctx: Ctx, reports: Sequence[Report], rows: dict[int, dict[str, Any]]
     with_ref = [n for n in rows if reports[n].identity is not None]
     without = [n for n in rows if reports[n].identity is None]
     if with_ref:
-        statement = insert_or_nothing(ctx.session, Signal, ["source", "external_ref"])
-        returning = statement.returning(Signal.id, Signal.source, Signal.external_ref)
+        statement = insert_or_nothing(ctx.session, SIGNALS, ["source", "external_ref"])
+        returning = statement.returning(SIGNALS.c.id, SIGNALS.c.source, SIGNALS.c.external_ref)
         returned = ctx.session.execute(returning, [rows[n] for n in with_ref])
         ids: dict[tuple[str, str | None], int] = {(r.source, r.external_ref): r.id for r in returned}
         stored |= {n: ids[reports[n].identity] for n in with_ref if reports[n].identity in ids}  # type: ignore[index]
     if without:
-        plain = insert(Signal).returning(Signal.id, sort_by_parameter_order=True)
+        plain = insert(SIGNALS).returning(SIGNALS.c.id, sort_by_parameter_order=True)
         result = ctx.session.execute(plain, [rows[n] for n in without])
         stored |= dict(zip(without, result.scalars(), strict=True))
     return stored
@@ -193,7 +213,11 @@ def _groups_for(
 
     A batch that may declare at once (a hint in the policy's ``declare_at_once``) changes its group's row, so it
     takes the row exclusively from the start: two such batches each holding it shared and then asking for it
-    exclusively would deadlock, and PostgreSQL takes a second (``deadlock_timeout``) to notice."""
+    exclusively would deadlock, and PostgreSQL takes a second (``deadlock_timeout``) to notice.
+
+    A group's incident is read after the lock, by a statement of its own: joined to the locking one, a group declared
+    while the batch waited for its row comes back attached but without its incident (the join reads incidents as
+    they were when the statement began), which would open a second group."""
     keys = set(first_reports)
     found = {
         g.open_key: g
@@ -247,10 +271,10 @@ def _new_group(key: str, first: Report, now: datetime) -> SignalGroup:
     )
 
 
-def check_reports(ctx: Ctx, reports: Sequence[Report]) -> list[Severity | None]:
-    """Refuse reports that cannot be stored, naming the first one at fault and its field (``signals[3].type``);
-    return the severity each one's hint comes to. Writes nothing."""
-    return [_check(ctx, report, number) for number, report in enumerate(reports)]
+def check_reports(ctx: Ctx, reports: Sequence[Report]) -> Checked:
+    """Refuse reports that cannot be stored, naming the first one at fault and its field (``signals[3].type``),
+    with :class:`VigilError`; with the severity each one's hint comes to, ready to :func:`store`. Writes nothing."""
+    return Checked(tuple(reports), tuple(_check(ctx, report, number) for number, report in enumerate(reports)))
 
 
 def _check(ctx: Ctx, report: Report, number: int) -> Severity | None:

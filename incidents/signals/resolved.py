@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from incidents.context import Ctx
-from incidents.effects import record
+from incidents.effects import write_entry
 from incidents.enums import TimelineKind
 from incidents.models import TimelineEntry
 from incidents.signals.models import Signal
@@ -23,7 +23,7 @@ def note_resolved(ctx: Ctx, source: str, external_ref: str, what: str) -> bool:
     marker = f"resolved:{source}:{external_ref}"[:200]
     if ctx.session.scalar(select(TimelineEntry.id).where(TimelineEntry.external_id == marker)) is not None:
         return False
-    record(
+    write_entry(
         ctx,
         incident,
         kind=TimelineKind.SIGNALS,

@@ -15,15 +15,15 @@ from sqlalchemy import delete, func, select, update
 
 from incidents import lifecycle
 from incidents.context import Ctx
-from incidents.db import insert_or_nothing
-from incidents.effects import audit, record
+from incidents.db import insert_or_nothing, table_of
+from incidents.effects import audit, write_entry
 from incidents.enums import Severity, TimelineKind
 from incidents.errors import NotFound, VigilError
 from incidents.guards import required_text
 from incidents.models import Incident
 from incidents.observability import observer
 from incidents.outbox import Topic, enqueue
-from incidents.queries import get_incident
+from incidents.queries import incident_to_show
 from incidents.signals.hints import hinted_severity
 from incidents.signals.models import GroupState, Signal, SignalGroup, SignalNoteDue
 from incidents.signals.queries import group_views
@@ -77,7 +77,7 @@ def attach(ctx: Ctx, group_id: int, ref: str, *, actor: str) -> Incident:
     """Make a group part of an open incident: its signals so far go on the timeline at once, later ones as they
     come. Refused where the group's type needs a more restricted incident than this one."""
     group = _waiting(ctx, group_id, dismissed_too=True)
-    incident = get_incident(ctx, ref)
+    incident = incident_to_show(ctx, ref)
     if not incident.status.is_open:
         raise VigilError(f"{incident.ref} is {incident.status.value}; attach the signals to an open incident.")
     floor = ctx.policy.types[group.type].min_tier
@@ -126,7 +126,7 @@ def note_signals(ctx: Ctx, group_id: int) -> None:
     first, last = min(r.received_at for r in rows), max(r.received_at for r in rows)
     total = ctx.session.scalar(select(func.count()).where(Signal.group_id == group.id)) or 0
     fresh = "" if total == len(rows) else "new "
-    record(
+    write_entry(
         ctx,
         group.incident,
         kind=TimelineKind.SIGNALS,
@@ -182,7 +182,8 @@ def _queue_note(ctx: Ctx, group: SignalGroup, due: datetime) -> None:
     note takes it exclusively, so a report is either seen by the note being written or queues the next one."""
     if group.id is None:
         ctx.session.flush()
-    marker = insert_or_nothing(ctx.session, SignalNoteDue, ["group_id"]).returning(SignalNoteDue.group_id)
+    notes_due = table_of(SignalNoteDue)
+    marker = insert_or_nothing(ctx.session, notes_due, ["group_id"]).returning(notes_due.c.group_id)
     if ctx.session.execute(marker, [{"group_id": group.id, "due_at": due}]).first() is None:
         return
     message = enqueue(

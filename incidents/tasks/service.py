@@ -15,13 +15,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import object_session, selectinload
 
 from incidents.context import Ctx
-from incidents.effects import record
+from incidents.effects import write_entry
 from incidents.enums import OPEN_STATUSES, TimelineKind
 from incidents.errors import NotFound, VigilError
 from incidents.guards import required_text
 from incidents.models import Incident
 from incidents.policy import Playbook
-from incidents.queries import load_incident
+from incidents.queries import incident_to_change
 from incidents.scheduling.models import NudgeKind
 from incidents.scheduling.nudges import Due
 from incidents.tasks.models import Task, TaskStatus
@@ -65,7 +65,7 @@ def apply_playbooks(ctx: Ctx, incident: Incident, *, actor: str) -> list[Task]:
 
 def list_tasks(ctx: Ctx, ref: str) -> tuple[Incident, list[Task]]:
     """The incident and its steps in the order they were added (a playbook's steps in its order)."""
-    incident = load_incident(ctx, ref)
+    incident = incident_to_change(ctx, ref)
     return incident, tasks_of(incident)
 
 
@@ -139,7 +139,7 @@ def _add(ctx: Ctx, incident: Incident, known: set[StepId], *, actor: str) -> lis
         ctx.session.add_all(new)
         known.update((name, task.step_key) for task in new)
         added += new
-        record(
+        write_entry(
             ctx,
             incident,
             kind=TimelineKind.TASK,
@@ -212,7 +212,7 @@ def _followers(ctx: Ctx, task: Task) -> Sequence[Task]:
 
 
 def _record(ctx: Ctx, task: Task, actor: str, text: str, audit_action: str) -> None:
-    record(
+    write_entry(
         ctx,
         task.incident,
         kind=TimelineKind.TASK,

@@ -22,7 +22,7 @@ from incidents.actions import get_action, queue_sync, record_sync
 from incidents.context import Ctx, Domain
 from incidents.db import Base
 from incidents.dispatcher import Handler, RetryLater
-from incidents.effects import audit, changed, record
+from incidents.effects import audit, changed, write_entry
 from incidents.enums import ActionStatus, SyncState, TimelineKind
 from incidents.models import Action, Person
 from incidents.outbox import OutboxMessage, Topic, enqueue
@@ -194,7 +194,7 @@ class ReferralSubject(Subject):
             return
         kept.failed_at = ctx.now()
         doing = f"updated in Jira ({referral.tracker_key})" if referral.tracker_key else "filed in Jira"
-        record(
+        write_entry(
             ctx,
             referral.incident,
             kind=TimelineKind.REFERRAL,

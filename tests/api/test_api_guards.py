@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import timedelta
 
 import httpx
@@ -74,7 +75,7 @@ def test_bodies_over_the_limit_are_413_however_they_are_sent(client: httpx.Clien
     huge = {**DECLARE, "summary": "x" * 70_000}
     assert client.post("/api/v1/incidents", json=huge).status_code == 413
 
-    def chunks():  # no Content-Length: the server must count what it reads
+    def chunks() -> Iterator[bytes]:  # no Content-Length: the server must count what it reads
         yield b'{"summary": "'
         for _ in range(100):
             yield b"y" * 1000
@@ -85,15 +86,15 @@ def test_bodies_over_the_limit_are_413_however_they_are_sent(client: httpx.Clien
     assert count(domain, Incident) == 0
 
 
-def test_each_key_has_its_own_rate_limit(api: WebServer, make_key: MakeKey, clock: ManualTime) -> None:
-    clock.advance(timedelta(seconds=15))
+def test_each_key_has_its_own_rate_limit(api: WebServer, make_key: MakeKey, time_source: ManualTime) -> None:
+    time_source.advance(timedelta(seconds=15))
     with client_for(api, make_key("slow", rate_per_minute=3)) as slow, client_for(api, make_key("other")) as other:
         assert [slow.get("/api/v1/incidents").status_code for _ in range(3)] == [200, 200, 200]
         limited = slow.get("/api/v1/incidents")
         assert limited.status_code == 429 and limited.headers["Retry-After"] == "45"
         assert slow.post("/api/v1/incidents", json=DECLARE).status_code == 429
         assert other.get("/api/v1/incidents").status_code == 200
-        clock.advance(timedelta(seconds=45))
+        time_source.advance(timedelta(seconds=45))
         assert slow.get("/api/v1/incidents").status_code == 200
 
 
@@ -122,6 +123,7 @@ def test_unknown_paths_and_methods_answer_in_the_error_shape(api: WebServer, mak
             ("PUT", f"/api/v1/incidents/{ref}", "GET"),
             ("GET", f"/api/v1/incidents/{ref}/timeline", "POST"),
             ("POST", "/api/v1/openapi.json", "GET"),
+            ("GET", "/api/v1/signals", "POST"),
         ):
             refused = http.request(method, path)
             assert refused.status_code == 405, (method, path)

@@ -72,8 +72,10 @@ def test_declares_sent_together_get_their_own_incidents_and_errors(
     assert count(domain, IdempotencyRecord) == 10  # the successes sent with a key (odd n, less n=21)
 
 
-def test_calls_sent_together_share_the_rate_limit_exactly(api: WebServer, make_key: MakeKey, clock: ManualTime) -> None:
-    clock.advance(timedelta(seconds=20))
+def test_calls_sent_together_share_the_rate_limit_exactly(
+    api: WebServer, make_key: MakeKey, time_source: ManualTime
+) -> None:
+    time_source.advance(timedelta(seconds=20))
     with client_for(api, make_key("ivr", rate_per_minute=5)) as client:
         answers = at_once([lambda: client.get("/api/v1/incidents") for _ in range(12)])
     assert sorted(a.status_code for a in answers) == [200] * 5 + [429] * 7

@@ -83,17 +83,17 @@ def test_twenty_copies_at_once_open_one_incident(client: httpx.Client, domain: D
     assert declared == 1
 
 
-def test_answers_are_forgotten_after_a_day(client: httpx.Client, domain: Domain, clock: ManualTime) -> None:
+def test_answers_are_forgotten_after_a_day(client: httpx.Client, domain: Domain, time_source: ManualTime) -> None:
     """The scheduler's tick drops records older than 24 h; the same key then starts a new request."""
     headers = {"Idempotency-Key": "call-0009"}
     first = client.post("/api/v1/incidents", json=DECLARE, headers=headers)
     scheduler = SchedulerRuntime(domain, Settings())
-    clock.advance(IDEMPOTENCY_TTL - timedelta(minutes=1))
+    time_source.advance(IDEMPOTENCY_TTL - timedelta(minutes=1))
     scheduler.run("tick")
     assert client.post("/api/v1/incidents", json=DECLARE, headers=headers).json() == first.json()
     assert count(domain, IdempotencyRecord) == 1
 
-    clock.advance(timedelta(minutes=2))
+    time_source.advance(timedelta(minutes=2))
     scheduler.run("tick")
     assert count(domain, IdempotencyRecord) == 0
     again = client.post("/api/v1/incidents", json=DECLARE, headers=headers)

@@ -12,7 +12,7 @@ from incidents.clocks import service as clocks
 from incidents.context import Domain
 from incidents.models import AuditEvent, Person
 from incidents.outbox import OutboxMessage, Topic
-from incidents.queries import get_incident
+from incidents.queries import incident_to_show
 from incidents.timesource import ManualTime
 from tests.api.conftest import DECLARE, WEB_BASE
 
@@ -34,7 +34,7 @@ def test_declare_opens_the_incident_and_asks_the_bot_to_invite_responders(client
         {"email": "new.hire@example.org", "person": "email:new.hire@example.org"},
     ]
     with domain.unit() as ctx:
-        incident = get_incident(ctx, ref)
+        incident = incident_to_show(ctx, ref)
         assert (incident.declared_by, incident.commander) == ("api:hotline", "U_NINA")
         assert (incident.external_ref, incident.detection_source, incident.region) == (
             "CALL-20261123-0007",
@@ -87,7 +87,7 @@ def test_timeline_entries_are_the_keys_own_and_keep_time_flag_and_reporter(
     assert flagged.json()["text"] == "Reported by omar@example.org: Caller called back with the exact time"
     assert (plain.json()["author"], plain.json()["text"]) == ("api:hotline", "Police informed")
     with domain.unit() as ctx:
-        notes = [e for e in get_incident(ctx, ref).timeline if e.kind == "note"]
+        notes = [e for e in incident_to_show(ctx, ref).timeline if e.kind == "note"]
         assert [(e.author, e.text, e.sensitive, e.at.isoformat()) for e in notes] == [
             ("api:hotline", "Caller called back with the exact time", True, "2026-11-23T11:55:00+00:00"),
             ("api:hotline", "Police informed", False, "2026-11-23T12:00:00+00:00"),
@@ -108,7 +108,7 @@ def test_author_is_refused_with_a_pointer_to_reported_by(client: httpx.Client, d
     too_long = client.post(f"/api/v1/incidents/{ref}/timeline", json={"text": "x", "reported_by": "a" * 201})
     assert too_long.status_code == 422 and too_long.json()["errors"][0]["field"] == "reported_by"
     with domain.unit() as ctx:
-        assert [e for e in get_incident(ctx, ref).timeline if e.kind == "note"] == []
+        assert [e for e in incident_to_show(ctx, ref).timeline if e.kind == "note"] == []
 
 
 def test_updates_move_the_status_and_set_the_next_one(client: httpx.Client, domain: Domain) -> None:
@@ -121,7 +121,7 @@ def test_updates_move_the_status_and_set_the_next_one(client: httpx.Client, doma
     assert response.json()["status"] == "mitigated"
     assert response.json()["next_update_due"] == "2026-11-23T12:30:00Z"
     with domain.unit() as ctx:
-        assert get_incident(ctx, ref).status == "mitigated"
+        assert incident_to_show(ctx, ref).status == "mitigated"
 
 
 def test_refusals_name_the_field(client: httpx.Client) -> None:
@@ -158,13 +158,13 @@ def test_unknown_references_are_404(client: httpx.Client) -> None:
 
 
 def test_reading_an_incident_shows_status_roles_clocks_and_actions(
-    client: httpx.Client, domain: Domain, clock: ManualTime
+    client: httpx.Client, domain: Domain, time_source: ManualTime
 ) -> None:
     ref = _declare(client)["ref"]
     with domain.unit() as ctx:
         actions.add_action(ctx, ref, actor="U_ALICE", title="Detect threats in DMs sooner", owner="U_BOB")
         clocks.start_clock(ctx, ref, actor="U_ALICE", regime="gdpr_art33")
-    clock.advance(timedelta(hours=73))
+    time_source.advance(timedelta(hours=73))
     detail = client.get(f"/api/v1/incidents/{ref.lower()}").json()
     assert (detail["ref"], detail["status"], detail["severity"], detail["tier"]) == (
         ref,
@@ -178,11 +178,11 @@ def test_reading_an_incident_shows_status_roles_clocks_and_actions(
     assert states["gdpr_art33"] == "overdue" and states["eu_dsa_art18"] == "overdue"
 
 
-def test_the_list_pages_in_order_of_change_and_filters(client: httpx.Client, clock: ManualTime) -> None:
+def test_the_list_pages_in_order_of_change_and_filters(client: httpx.Client, time_source: ManualTime) -> None:
     refs = []
     for n in range(5):
         refs.append(_declare(client, title=f"Threat report number {n}")["ref"])
-        clock.advance(timedelta(minutes=1))
+        time_source.advance(timedelta(minutes=1))
     resolved = {"summary": "Done", "status": "resolved", "confirm_open_work": True}  # its playbook steps stay open
     assert client.post(f"/api/v1/incidents/{refs[0]}/updates", json=resolved).status_code == 201
     seen, url = [], "/api/v1/incidents?limit=2"

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from incidents.context import Domain
 from incidents.models import AuditEvent
-from incidents.queries import get_incident
+from incidents.queries import incident_to_show
 from tests.api.conftest import DECLARE, MakeKey, client_for
 from web.server import WebServer
 
@@ -45,7 +45,7 @@ def test_the_declaring_key_adds_lists_and_erases_a_party(client: httpx.Client, d
     [party] = client.get(f"/api/v1/incidents/{ref}/parties").json()["items"]
     assert (party["name"], party["contact"], party["erased_at"] is not None) == (None, None, True)
     with domain.unit() as ctx:
-        assert get_incident(ctx, ref).timeline[-1].text == "Reporter called back from Reporter"
+        assert incident_to_show(ctx, ref).timeline[-1].text == "Reporter called back from Reporter"
         views = ctx.session.scalars(select(AuditEvent.actor).where(AuditEvent.action == "party.view"))
         assert list(views) == ["api:hotline", "api:hotline"]
 

@@ -7,7 +7,7 @@ import httpx
 
 from incidents.context import Domain
 from incidents.enums import Status
-from incidents.queries import get_incident
+from incidents.queries import incident_to_show
 from tests.api.conftest import DECLARE
 
 
@@ -22,13 +22,13 @@ def test_a_resolve_with_work_open_needs_confirm_open_work(client: httpx.Client, 
     assert error["message"].startswith(f"{ref} still has 6 playbook steps and 1 clock open: step #1 ")
     assert "; clock #1 " in error["message"]
     with domain.unit() as ctx:
-        incident = get_incident(ctx, ref)
+        incident = incident_to_show(ctx, ref)
         assert incident.status is Status.DECLARED and incident.updates == []
 
     done = client.post(f"/api/v1/incidents/{ref}/updates", json={**update, "confirm_open_work": True})
     assert done.status_code == 201, done.text
     with domain.unit() as ctx:
-        incident = get_incident(ctx, ref)
+        incident = incident_to_show(ctx, ref)
         assert incident.status is Status.RESOLVED
         assert any(
             e.text == "Resolved with 6 playbook steps and 1 clock open (was declared)" for e in incident.timeline

@@ -10,7 +10,7 @@ import httpx
 
 from incidents.context import Domain
 from incidents.enums import TimelineKind
-from incidents.queries import get_incident
+from incidents.queries import incident_to_show
 from incidents.timesource import ManualTime
 from tests.api.conftest import DECLARE, MakeKey, client_for
 from tests.helpers import declared_ref
@@ -31,11 +31,11 @@ def _steps(client: httpx.Client, ref: str) -> dict[str, dict[str, object]]:
 
 def _task_entries(domain: Domain, ref: str) -> list[tuple[str, str]]:
     with domain.unit() as ctx:
-        return [(e.author, e.text) for e in get_incident(ctx, ref).timeline if e.kind is TimelineKind.TASK]
+        return [(e.author, e.text) for e in incident_to_show(ctx, ref).timeline if e.kind is TimelineKind.TASK]
 
 
 def test_a_key_lists_completes_and_skips_steps_once_per_idempotency_key(
-    client: httpx.Client, domain: Domain, clock: ManualTime
+    client: httpx.Client, domain: Domain, time_source: ManualTime
 ) -> None:
     ref = _declared(client)
     listed = client.get(f"/api/v1/incidents/{ref}/tasks").json()
@@ -50,7 +50,7 @@ def test_a_key_lists_completes_and_skips_steps_once_per_idempotency_key(
         False,
     )
 
-    clock.advance(timedelta(minutes=45))
+    time_source.advance(timedelta(minutes=45))
     done_url = f"/api/v1/incidents/{ref}/tasks/{assess['id']}/complete"
     done = client.post(done_url, headers={"Idempotency-Key": "done-1"})
     assert done.status_code == 201, done.text

@@ -23,7 +23,7 @@ from incidents.context import Domain
 from incidents.dispatcher import Backoff
 from incidents.models import Incident
 from incidents.outbox import PENDING, OutboxMessage
-from incidents.queries import get_incident
+from incidents.queries import incident_to_show
 from incidents.settings import Settings
 from incidents.timesource import SystemTime
 from vigil.assembly import Runtime
@@ -78,8 +78,25 @@ class BotUnderTest:
             self.emu.submit_view(first.id, user, {Field.NOTE: {Field.NOTE: note}})
 
     def settle(self, timeout: float = 15.0) -> None:
-        """Wait until the outbox has nothing left to deliver."""
-        self.wait_for(lambda: self.pending() == 0, timeout=timeout)
+        """Wait until the outbox has nothing left to deliver; a timeout names what is still waiting, and why."""
+        try:
+            self.wait_for(lambda: self.pending() == 0, timeout=timeout)
+        except TimeoutError:
+            raise TimeoutError(f"the outbox did not settle within {timeout} s: {'; '.join(self.waiting())}") from None
+
+    def waiting(self) -> list[str]:
+        """The pending outbox rows: topic, tries, when the row is free to claim again (a claimed row's lease, or a
+        retry's backoff; overdue when no dispatcher takes it) and the last error."""
+        with self.domain.unit() as ctx:
+            now = ctx.now()
+            rows = ctx.session.scalars(
+                select(OutboxMessage).where(OutboxMessage.state == PENDING).order_by(OutboxMessage.id)
+            )
+            return [
+                f"{row.topic} #{row.id} (tries {row.attempts}, free in {(row.available_at - now).total_seconds():.1f} s"
+                + (f", last error: {row.last_error[:200]})" if row.last_error else ")")
+                for row in rows
+            ]
 
     def pending(self) -> int:
         with self.domain.unit() as ctx:
@@ -91,7 +108,7 @@ class BotUnderTest:
 
     def incident(self, ref: str) -> Incident:
         with self.domain.unit() as ctx:
-            return get_incident(ctx, ref)
+            return incident_to_show(ctx, ref)
 
     def only_incident(self) -> Incident:
         with self.domain.unit() as ctx:
@@ -123,8 +140,13 @@ def people(emu: SlackEmulator) -> People:
     return People(alice, bob, carol, general, announce)
 
 
+TEST_TOPIC_INTERVAL_S = 0.2
+"""Below the setting's least (a second): a test that changes an incident would otherwise wait out the topic's
+interval (3 s by default) in :meth:`BotUnderTest.settle`. A test of the interval itself passes its own."""
+
+
 def bot_settings(emu: SlackEmulator, db_url: str, announce: str, **overrides: Any) -> Settings:
-    return Settings(
+    settings = Settings(
         database_url=db_url,
         slack_bot_token=emu.bot_token,
         slack_app_token=emu.app_token,
@@ -133,6 +155,9 @@ def bot_settings(emu: SlackEmulator, db_url: str, announce: str, **overrides: An
         announce_channel=announce,
         **overrides,
     )
+    if "topic_interval_seconds" in overrides:
+        return settings
+    return settings.model_copy(update={"topic_interval_seconds": TEST_TOPIC_INTERVAL_S})
 
 
 def start_runtime(settings: Settings, domain: Domain, *, dispatcher: bool = True, **kw: Any) -> Runtime:

@@ -6,7 +6,9 @@ from __future__ import annotations
 from datetime import date
 
 from bot.ids import ActionId, Field, ViewId
+from incidents.effects import changed
 from incidents.enums import ActionStatus, Severity, Status
+from incidents.queries import incident_to_change
 from tests.bot.conftest import BotUnderTest
 
 
@@ -58,6 +60,32 @@ def test_role_severity_status_note_and_card_updates(bot: BotUnderTest) -> None:
     assert any("Severity raised from SEV2 to SEV1" in t for t in posted)
     assert any(f"<@{people.bob}> is now deputy" in t for t in posted)
     assert not any("Domain registrar contacted" in t for t in posted), "notes stay off the channel"
+
+
+def test_a_refresh_finding_the_card_as_slack_shows_it_sends_nothing(bot: BotUnderTest) -> None:
+    """``chat.update`` is Tier 3, about 50 calls a minute for the whole workspace: a refresh whose card is the one
+    Slack shows (changes landing in the same second, replicas refreshing at once) sends nothing, which once had six
+    incidents' cards wait out Slack's minute; a change the card shows still reaches it."""
+    ref, channel = bot.declare()
+
+    def card_edits() -> int:
+        return len([c for c in bot.emu.calls_to("chat.update") if c.args.get("channel") == channel.id])
+
+    def refresh() -> None:
+        with bot.domain.unit() as ctx:
+            changed(ctx, incident_to_change(ctx, ref))
+        bot.settle()
+
+    refresh()  # whatever the declare's own refreshes left, the card is now known to be the one Slack shows
+    before = card_edits()
+    refresh()
+    refresh()
+    assert card_edits() == before
+
+    assert "is now SEV1" in bot.reply(bot.command("severity SEV1 second region affected", channel=channel.id))
+    bot.settle()
+    assert card_edits() > before
+    assert _card_header(bot, channel.id) == f"{ref} · SEV1 · declared"
 
 
 def test_handoff_needs_acceptance_by_the_new_commander(bot: BotUnderTest) -> None:

@@ -33,7 +33,7 @@ from incidents.context import Ctx, Domain
 from incidents.enums import Severity, Status
 from incidents.left_open import left_open
 from incidents.outbox import Topic
-from incidents.queries import get_incident
+from incidents.queries import incident_to_show
 from incidents.reviews import (
     Audience,
     ReviewFields,
@@ -151,7 +151,7 @@ def set_the_scene(domain: Domain, people: People, declared: Callable[[], None] =
 def everything_vigil_shows(ctx: Ctx, scene: Scene, people: People, settings: Settings) -> Builders:
     b = Builders()
     now = ctx.now()
-    incident = get_incident(ctx, scene.open_ref)
+    incident = incident_to_show(ctx, scene.open_ref)
     channel = incident.slack_channel_id
     b.show("message", card.card, incident, ctx.policy, now)
     b.show("message", card.announcement, incident, channel)
@@ -195,7 +195,10 @@ def everything_vigil_shows(ctx: Ctx, scene: Scene, people: People, settings: Set
     b.show("modal", review_blocks.review_preview, in_review, cleared=False)
 
     for kind, render in RENDER.items():
-        nudge = Nudge(kind=kind.value, subject="test", recipients=[people.alice, people.bob], details=DETAILS[kind])
+        details = DETAILS[kind]
+        if kind in (NudgeKind.CLOCK_REMINDER, NudgeKind.CLOCK_OVERDUE):  # the scheduler names the clock
+            details = {**details, "clock_id": incident.clocks[0].id}  # a DSA clock: its reminders draft its filing
+        nudge = Nudge(kind=kind.value, subject="test", recipients=[people.alice, people.bob], details=details)
         post = render(nudge, incident, ctx.policy, settings)
         b.shown.append(Shown(f"nudge.{kind.value}", "message", {"text": post.text, "blocks": post.blocks}))
     return b
@@ -368,7 +371,7 @@ def test_without_jira_no_action_is_queued_for_it(http_bot: BotUnderTest) -> None
     ref, channel = http_bot.declare()
     http_bot.reply(http_bot.command("action Block the scam domain", channel=channel.id))
     with http_bot.domain.unit() as ctx:
-        assert [a.title for a in get_incident(ctx, ref).actions] == ["Block the scam domain"]
+        assert [a.title for a in incident_to_show(ctx, ref).actions] == ["Block the scam domain"]
     assert Topic.ACTION_CHANGED not in outbox_topics(http_bot.domain)
 
 

@@ -21,7 +21,7 @@ from incidents import lifecycle, roles
 from incidents.context import Domain
 from incidents.enums import Severity, Status
 from incidents.outbox import PENDING, OutboxMessage
-from tests.bot.conftest import BotUnderTest, People, bot_settings, start_runtime
+from tests.bot.conftest import BotUnderTest, People, bot_settings, running_bot, start_runtime
 from tests.helpers import declared_ref
 from vigil.assembly import Runtime
 
@@ -143,7 +143,15 @@ def test_a_handoff_prompt_whose_answer_was_lost_is_sent_once(bot: BotUnderTest) 
 
 
 @pytest.mark.slow  # waits out the topic interval in real time
-def test_twenty_rapid_changes_set_the_topic_a_handful_of_times_and_end_right(bot: BotUnderTest) -> None:
+def test_twenty_rapid_changes_set_the_topic_a_handful_of_times_and_end_right(
+    emu: SlackEmulator, people: People, live_domain: Domain, db_url: str
+) -> None:
+    settings = bot_settings(emu, db_url, people.announce, topic_interval_seconds=3.0)
+    with running_bot(emu, people, live_domain, settings) as bot:
+        _change_twenty_times(bot)
+
+
+def _change_twenty_times(bot: BotUnderTest) -> None:
     ref, channel = bot.declare()
     before = len(bot.emu.calls_to("conversations.setTopic"))
     for n in range(20):

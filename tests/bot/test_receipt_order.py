@@ -8,7 +8,7 @@ import time
 from incidents import timeline
 from incidents.context import Domain
 from incidents.enums import TimelineKind
-from incidents.queries import get_incident
+from incidents.queries import incident_to_show
 from incidents.reviews import Audience, Format, load_templates, render_review
 from tests.bot.conftest import BotUnderTest
 from tests.helpers import declared_ref
@@ -29,7 +29,7 @@ def _in_order_of_appearance(text: str, wanted: list[str]) -> list[str]:
 
 def _notes(domain: Domain, ref: str) -> list[str]:
     with domain.unit() as ctx:
-        return [e.text for e in get_incident(ctx, ref).timeline if e.kind is TimelineKind.NOTE]
+        return [e.text for e in incident_to_show(ctx, ref).timeline if e.kind is TimelineKind.NOTE]
 
 
 def test_notes_sent_10ms_apart_over_socket_mode_keep_their_order(bot: BotUnderTest) -> None:
@@ -66,10 +66,10 @@ def test_entries_with_the_same_time_keep_the_order_they_were_recorded_in(domain:
             timeline.add_note(ctx, ref, actor="U_A", text=note)
     with domain.unit() as ctx:
         timeline.add_note(ctx, other, actor="U_A", text="Elsewhere")
-        entries = get_incident(ctx, ref).timeline
+        entries = incident_to_show(ctx, ref).timeline
         assert len({e.at for e in entries}) == 1
         assert [e.seq for e in entries] == list(range(1, len(entries) + 1))
-        assert [e.seq for e in get_incident(ctx, other).timeline][-1] == len(get_incident(ctx, other).timeline)
+        assert [e.seq for e in incident_to_show(ctx, other).timeline][-1] == len(incident_to_show(ctx, other).timeline)
 
     assert _notes(domain, ref) == NOTES
     review = _team_review(domain, ref, "U_A")

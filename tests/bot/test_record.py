@@ -64,7 +64,8 @@ def test_a_resolve_posts_a_checkpoint_whose_copy_catches_a_rewrite_of_the_whole_
 ) -> None:
     bot = record_bot
     ref, channel = bot.declare()
-    bot.command("note The host sent screenshots of the threats.", channel=channel.id)
+    # answered once it is recorded: a note still on its way when the checkpoint is made is only the next one's
+    bot.reply(bot.command("note The host sent screenshots of the threats.", channel=channel.id))
     bot.reply(bot.command("resolve Listing removed, host safe", channel=channel.id))
     checkpoint_if_due(bot.domain, bot.settings)  # what the scheduler's tick does
     bot.settle()

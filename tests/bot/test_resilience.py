@@ -17,7 +17,7 @@ from incidents import roles
 from incidents.context import Domain
 from incidents.outbox import DONE, OutboxMessage, Topic
 from incidents.postings import list_postings
-from incidents.queries import get_incident
+from incidents.queries import incident_to_show
 from tests.bot.conftest import BotUnderTest, People, bot_settings, start_runtime
 from tests.helpers import declared_ref
 
@@ -115,7 +115,7 @@ def test_answers_lost_on_invite_and_pin_count_as_done_on_the_retry(
     assert [c.error for c in emu.calls_to("pins.add")][-1] == "already_pinned"
     with live_domain.unit() as ctx:
         rows = [(m.topic, m.state, m.attempts) for m in ctx.session.scalars(select(OutboxMessage))]
-        done = {p.purpose for p in list_postings(ctx, get_incident(ctx, ref).id)}
+        done = {p.purpose for p in list_postings(ctx, incident_to_show(ctx, ref).id)}
     assert (Topic.INCIDENT_DECLARED, DONE, 2) in rows
     assert {Purpose.INVITE, Purpose.PIN, Purpose.CARD} <= done
     assert len(emu.pins(channel.id)) == 1
@@ -141,5 +141,7 @@ def test_a_dm_to_someone_slack_does_not_know_is_given_up_at_once(
     ]
     assert f"{ref}: could not invite {nobody}: user_not_found" in [r.getMessage() for r in warned]  # the entry's post
     with bot.domain.unit() as ctx:
-        rows = ctx.session.scalars(select(OutboxMessage).where(OutboxMessage.incident_id == get_incident(ctx, ref).id))
+        rows = ctx.session.scalars(
+            select(OutboxMessage).where(OutboxMessage.incident_id == incident_to_show(ctx, ref).id)
+        )
         assert {(m.state, m.attempts) for m in rows} == {(DONE, 1)}, "nothing retried"

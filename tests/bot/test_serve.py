@@ -17,9 +17,10 @@ from sqlalchemy import func, select
 
 from emulators.slack import SlackEmulator
 from incidents.context import Domain
-from incidents.queries import get_incident
+from incidents.queries import incident_to_show
 from incidents.reviews import load_templates
 from incidents.schema import metadata
+from incidents.settings import Settings
 from tests.bot.conftest import BotUnderTest, People, bot_settings, start_runtime
 from tests.bot.test_tryout import VIGIL, free_port
 from tests.helpers import declared_ref
@@ -28,7 +29,7 @@ from vigil.warm import warm
 
 
 @pytest.fixture
-def env(monkeypatch: pytest.MonkeyPatch, db_url: str, domain, emu: SlackEmulator) -> SlackEmulator:
+def env(monkeypatch: pytest.MonkeyPatch, db_url: str, domain: Domain, emu: SlackEmulator) -> SlackEmulator:
     for name in ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("VIGIL_DATABASE_URL", db_url)
@@ -41,19 +42,25 @@ def _serve(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str]:
     return code, capsys.readouterr().err
 
 
-def test_missing_tokens_name_the_variable_and_the_manifest(env, capsys) -> None:
+def test_missing_tokens_name_the_variable_and_the_manifest(
+    env: SlackEmulator, capsys: pytest.CaptureFixture[str]
+) -> None:
     code, err = _serve(capsys)
     assert code == 2 and "SLACK_BOT_TOKEN is not set" in err and "slack-app-manifest.yaml" in err
     assert "Traceback" not in err
 
 
-def test_http_mode_needs_the_signing_secret(env, capsys, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_http_mode_needs_the_signing_secret(
+    env: SlackEmulator, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("SLACK_BOT_TOKEN", env.bot_token)
     code, err = _serve(capsys, "--http")
     assert code == 2 and "SLACK_SIGNING_SECRET is not set" in err
 
 
-def test_a_bad_token_or_slack_down_is_one_line(env, capsys, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_bad_token_or_slack_down_is_one_line(
+    env: SlackEmulator, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-not-a-real-token")
     monkeypatch.setenv("SLACK_APP_TOKEN", env.app_token)
     code, err = _serve(capsys)
@@ -64,7 +71,9 @@ def test_a_bad_token_or_slack_down_is_one_line(env, capsys, monkeypatch: pytest.
     assert code == 2 and "did not answer" in err and "Traceback" not in err
 
 
-def test_a_broken_review_template_is_one_line_naming_it(env, capsys, monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+def test_a_broken_review_template_is_one_line_naming_it(
+    env: SlackEmulator, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     (tmp_path / "review.md.j2").write_text("# {{ review.ref }\n")
     monkeypatch.setenv("SLACK_BOT_TOKEN", env.bot_token)
     monkeypatch.setenv("SLACK_APP_TOKEN", env.app_token)
@@ -115,13 +124,23 @@ def test_it_has_warmed_up_before_slack_can_send_it_anything(env: SlackEmulator, 
         assert "Warmed up in" in stderr.read_text()
 
 
-def test_warming_up_writes_nothing(domain: Domain) -> None:
-    """Warming up reads the newest incident and renders its card as a refresh does, and stores none of it (nor can
-    it send anything: it is given no Slack client)."""
+def test_warming_up_writes_nothing(domain: Domain, db_url: str) -> None:
+    """Warming up rehearses a declare and rolls it back, reads the newest incident and renders its card as a
+    refresh does, and stores none of it (nor can it send anything: it is given no Slack client); the next declare
+    takes the next reference."""
     ref = declared_ref(domain)
     before = _rows(domain), _version(domain, ref)
-    warm(domain, load_templates())
+    warm(domain, load_templates(), Settings(database_url=db_url))
     assert (_rows(domain), _version(domain, ref)) == before
+    assert _number(declared_ref(domain)) == _number(ref) + 1
+
+
+def test_warming_up_leaves_an_empty_database_empty(domain: Domain, db_url: str) -> None:
+    """The rehearsed declare's incident, timeline, clocks, tasks, record leaves, outbox rows and the year's
+    reference counter are all rolled back: not a row in any table, and the first declare is the year's first."""
+    warm(domain, load_templates(), Settings(database_url=db_url))
+    assert not any(_rows(domain).values()), _rows(domain)
+    assert _number(declared_ref(domain)) == 1
 
 
 def _rows(domain: Domain) -> dict[str, int]:
@@ -129,9 +148,13 @@ def _rows(domain: Domain) -> dict[str, int]:
         return {t.name: connection.scalar(select(func.count()).select_from(t)) or 0 for t in metadata.sorted_tables}
 
 
+def _number(ref: str) -> int:
+    return int(ref.rsplit("-", 1)[1])
+
+
 def _version(domain: Domain, ref: str) -> int:
     with domain.unit() as ctx:
-        return get_incident(ctx, ref).version
+        return incident_to_show(ctx, ref).version
 
 
 @contextmanager

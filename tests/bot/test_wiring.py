@@ -16,7 +16,7 @@ from incidents import actions
 from incidents.context import Domain
 from incidents.enums import SyncState
 from incidents.outbox import Topic, enqueue
-from incidents.queries import get_incident
+from incidents.queries import incident_to_show
 from tests.bot.conftest import BotUnderTest, People, bot_settings, start_runtime
 from vigil.assembly import Runtime
 
@@ -68,7 +68,7 @@ def test_a_failed_sync_is_told_to_the_commander_once(bot: BotUnderTest) -> None:
             ctx.session,
             Topic.ACTION_SYNC_FAILED,
             now=ctx.now(),
-            incident_id=get_incident(ctx, ref).id,
+            incident_id=incident_to_show(ctx, ref).id,
             payload={"action_id": action.id, "reason": "Jira rejected the project"},
         )
     bot.settle()

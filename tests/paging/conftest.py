@@ -159,29 +159,31 @@ def channel(paging: Domain) -> Channel:
     return Channel(paging)
 
 
-def make_dispatcher(domain: Domain, pager: Pager | None, channel: Channel, clock: ManualTime) -> Dispatcher:
+def make_dispatcher(domain: Domain, pager: Pager | None, channel: Channel, time_source: ManualTime) -> Dispatcher:
     handlers = {
         **paging_handlers(domain, pager),
         Topic.TIMELINE_ADDED: channel.post,
         Topic.INCIDENT_CHANGED: lambda _m: None,
         Topic.INCIDENT_DECLARED: lambda _m: None,
     }
-    return Dispatcher(domain.factory, handlers, clock, backoff=Backoff(base=20.0, cap=60.0, jitter=0.0))
+    return Dispatcher(domain.factory, handlers, time_source, backoff=Backoff(base=20.0, cap=60.0, jitter=0.0))
 
 
 @pytest.fixture
-def dispatcher(paging: Domain, pager: Pager, channel: Channel, clock: ManualTime) -> Dispatcher:
-    return make_dispatcher(paging, pager, channel, clock)
+def dispatcher(paging: Domain, pager: Pager, channel: Channel, time_source: ManualTime) -> Dispatcher:
+    return make_dispatcher(paging, pager, channel, time_source)
 
 
-def settle(dispatcher: Dispatcher, clock: ManualTime, rounds: int = 12, step: timedelta = timedelta(minutes=1)) -> None:
+def settle(
+    dispatcher: Dispatcher, time_source: ManualTime, rounds: int = 12, step: timedelta = timedelta(minutes=1)
+) -> None:
     """Deliver everything due, moving the clock over backoff waits, until no page delivery is pending (an
     acknowledgement deadline in the future is not waited for)."""
     for _ in range(rounds):
         dispatcher.drain()
         if not pending_deliveries(dispatcher):
             return
-        clock.advance(step)
+        time_source.advance(step)
     raise AssertionError("outbox did not settle")
 
 
@@ -223,18 +225,18 @@ class Jsm:
     pager: Pager | None
 
 
-def wire(domain: Domain, settings: Settings, account: Account, channel: Channel, clock: ManualTime) -> Jsm:
+def wire(domain: Domain, settings: Settings, account: Account, channel: Channel, time_source: ManualTime) -> Jsm:
     """The domain with :func:`jsm_policy`, paging what ``settings`` configure, and its dispatcher."""
     domain.policy = domain.policy.model_copy(update={"paging": jsm_policy(domain)})
     domain.paging = configured_services(settings, domain.policy.paging)
     pager = build_pager(domain, settings, verify=account.emu.ssl_context())
-    return Jsm(domain, make_dispatcher(domain, pager, channel, clock), pager)
+    return Jsm(domain, make_dispatcher(domain, pager, channel, time_source), pager)
 
 
 @pytest.fixture
-def jsm(paging: Domain, account: Account, channel: Channel, clock: ManualTime) -> Iterator[Jsm]:
+def jsm(paging: Domain, account: Account, channel: Channel, time_source: ManualTime) -> Iterator[Jsm]:
     """``default`` paged through JSM, ``leads`` through PagerDuty, both over the emulator."""
-    wired = wire(paging, jsm_settings(account), account, channel, clock)
+    wired = wire(paging, jsm_settings(account), account, channel, time_source)
     assert wired.domain.paging == frozenset({"default", "leads"})
     yield wired
     if wired.pager is not None:

@@ -13,7 +13,7 @@ from incidents.enums import Severity, Tier
 from incidents.paging.content import page_content
 from incidents.parties import service as parties
 from incidents.parties.models import PartyRole
-from incidents.queries import get_incident
+from incidents.queries import incident_to_show
 from incidents.settings import Settings
 from tests.helpers import declared_ref
 
@@ -43,14 +43,14 @@ def planted(domain: Domain, **overrides: object) -> str:
 
 def event_text(domain: Domain, ref: str) -> str:
     with domain.unit() as ctx:
-        incident = get_incident(ctx, ref)
+        incident = incident_to_show(ctx, ref)
         return json.dumps(page_content(incident, ctx.policy, WEB).as_event(), ensure_ascii=False)
 
 
 def test_a_restricted_page_carries_only_the_neutral_name_and_the_link(domain: Domain) -> None:
     ref = planted(domain, types=["child_safety"], severity=Severity.SEV1, region="EMEA", roles={"legal": "U_LEE"})
     with domain.unit() as ctx:
-        event = page_content(get_incident(ctx, ref), ctx.policy, WEB).as_event()
+        event = page_content(incident_to_show(ctx, ref), ctx.policy, WEB).as_event()
     assert event == {
         "payload": {
             "summary": f"{ref} · Child safety · SEV1 · EMEA",
@@ -73,7 +73,7 @@ def test_a_standard_page_carries_the_title_masked(domain: Domain) -> None:
     text = event_text(domain, ref)
     assert [p for p in PLANTED if p.casefold() in text.casefold()] == ["groomed"]
     with domain.unit() as ctx:
-        content = page_content(get_incident(ctx, ref), ctx.policy, None)
+        content = page_content(incident_to_show(ctx, ref), ctx.policy, None)
     assert (
         content.summary.startswith(f"{ref} · ")
         and content.summary.endswith(" · SEV2")
@@ -87,5 +87,5 @@ def test_severities_map_to_the_events_api(domain: Domain) -> None:
     for severity in Severity:
         ref = declared_ref(domain, severity=severity, types=["fraud_scam"])
         with domain.unit() as ctx:
-            seen[severity.value] = page_content(get_incident(ctx, ref), ctx.policy, WEB).severity
+            seen[severity.value] = page_content(incident_to_show(ctx, ref), ctx.policy, WEB).severity
     assert seen == {"SEV0": "critical", "SEV1": "critical", "SEV2": "error", "SEV3": "warning", "SEV4": "info"}

@@ -35,7 +35,7 @@ def one_alert(account: Account) -> Alert:
 
 
 def test_a_sev1_creates_one_jsm_alert_saying_only_the_neutral_name(
-    jsm: Jsm, account: Account, clock: ManualTime
+    jsm: Jsm, account: Account, time_source: ManualTime
 ) -> None:
     ref = declared_ref(
         jsm.domain,
@@ -47,7 +47,7 @@ def test_a_sev1_creates_one_jsm_alert_saying_only_the_neutral_name(
         title="Dana Whitfield groomed by @dana_w",
         summary="Reported by dana@example.com, +44 7700 900123.",
     )
-    settle(jsm.dispatcher, clock)
+    settle(jsm.dispatcher, time_source)
     alert = one_alert(account)
     assert (alert.alias, alert.priority, alert.source, alert.status) == (f"{ref}/default", "P1", "Vigil", "open")
     assert alert.message == f"{ref} · Child safety · SEV1 · EMEA"
@@ -64,56 +64,58 @@ def test_a_sev1_creates_one_jsm_alert_saying_only_the_neutral_name(
     with jsm.domain.unit() as ctx:
         [page] = ctx.session.scalars(select(Page))
         assert (page.provider, page.state.value, page.dedup_key) == ("jsm", "sent", f"{ref}/default")
-        assert page.sent_at == clock.now()
+        assert page.sent_at == time_source.now()
 
 
-def test_a_long_title_is_clipped_to_jsms_message_limit(jsm: Jsm, account: Account, clock: ManualTime) -> None:
+def test_a_long_title_is_clipped_to_jsms_message_limit(jsm: Jsm, account: Account, time_source: ManualTime) -> None:
     ref = declared_ref(jsm.domain, severity=Severity.SEV2, title=("Scam wave " * 15).strip())
     with jsm.domain.unit() as ctx:
         paging_service.page(ctx, ref, service=None, actor="U_ALICE", reason="by hand")
-    settle(jsm.dispatcher, clock)
+    settle(jsm.dispatcher, time_source)
     alert = one_alert(account)
     assert len(alert.message) == 130 and alert.message.startswith(f"{ref} · Scam wave") and alert.message[-1] == "…"
     assert alert.priority == "P2"
 
 
-def test_jsm_500s_then_success_create_one_alert(jsm: Jsm, account: Account, clock: ManualTime) -> None:
+def test_jsm_500s_then_success_create_one_alert(jsm: Jsm, account: Account, time_source: ManualTime) -> None:
     account.emu.fail_next(2, status=500, route=ALERTS_PATH)
     ref = declared_ref(jsm.domain, severity=Severity.SEV1)
-    settle(jsm.dispatcher, clock)
+    settle(jsm.dispatcher, time_source)
     assert alerts_sent(account) == [500, 500, 202]
     assert one_alert(account).alias == f"{ref}/default"
 
 
-def test_a_lost_answer_still_makes_one_alert(jsm: Jsm, account: Account, clock: ManualTime) -> None:
+def test_a_lost_answer_still_makes_one_alert(jsm: Jsm, account: Account, time_source: ManualTime) -> None:
     account.emu.lose_answer_next(1, route=ALERTS_PATH)
     declared_ref(jsm.domain, severity=Severity.SEV0)
-    settle(jsm.dispatcher, clock)
+    settle(jsm.dispatcher, time_source)
     assert alerts_sent(account) == [None, 202]
     alert = one_alert(account)
     assert (alert.count, alert.priority) == (2, "P1"), "the retry was de-duplicated by its alias"
 
 
-def test_an_outage_is_told_as_late_naming_jsm(jsm: Jsm, account: Account, channel: Channel, clock: ManualTime) -> None:
+def test_an_outage_is_told_as_late_naming_jsm(
+    jsm: Jsm, account: Account, channel: Channel, time_source: ManualTime
+) -> None:
     account.emu.go_down()
     declared_ref(jsm.domain, severity=Severity.SEV1)
     for _ in range(3):
         jsm.dispatcher.drain()
-        clock.advance(timedelta(minutes=1))
+        time_source.advance(timedelta(minutes=1))
     late = "The page to Trust & Safety on-call is late: Jira Service Management is not answering; Vigil keeps trying."
     assert channel.posts == [late]
     account.emu.come_up()
-    settle(jsm.dispatcher, clock)
+    settle(jsm.dispatcher, time_source)
     assert len(account.emu.jsm_alerts) == 1
     assert channel.posts[1].startswith("The page to Trust & Safety on-call went through")
 
 
-def test_resolving_the_incident_closes_the_alert(jsm: Jsm, account: Account, clock: ManualTime) -> None:
+def test_resolving_the_incident_closes_the_alert(jsm: Jsm, account: Account, time_source: ManualTime) -> None:
     ref = declared_ref(jsm.domain, severity=Severity.SEV1)
-    settle(jsm.dispatcher, clock)
+    settle(jsm.dispatcher, time_source)
     with jsm.domain.unit() as ctx:
         lifecycle.resolve(ctx, ref, actor="U_ALICE")
-    settle(jsm.dispatcher, clock)
+    settle(jsm.dispatcher, time_source)
     assert one_alert(account).status == "closed"
     close = f"{ALERTS_PATH}/{ref}/default/close"
     assert [r.status for r in account.emu.requests if r.path == close] == [202]
@@ -121,12 +123,14 @@ def test_resolving_the_incident_closes_the_alert(jsm: Jsm, account: Account, clo
         assert [p.state.value for p in ctx.session.scalars(select(Page))] == ["resolved"]
 
 
-def test_a_422_is_told_once_and_not_retried(jsm: Jsm, account: Account, channel: Channel, clock: ManualTime) -> None:
+def test_a_422_is_told_once_and_not_retried(
+    jsm: Jsm, account: Account, channel: Channel, time_source: ManualTime
+) -> None:
     account.emu.fail_next(1, status=422, route=ALERTS_PATH)
     ref = declared_ref(jsm.domain, severity=Severity.SEV1)
-    settle(jsm.dispatcher, clock)
-    clock.advance(timedelta(minutes=10))
-    settle(jsm.dispatcher, clock)
+    settle(jsm.dispatcher, time_source)
+    time_source.advance(timedelta(minutes=10))
+    settle(jsm.dispatcher, time_source)
     refused = (
         "Jira Service Management refused the page to Trust & Safety on-call (422: Internal Server Error); nobody was "
         "paged. Check its key (VIGIL_JSM_API_KEY or VIGIL_JSM_API_KEYS)."
@@ -140,12 +144,12 @@ def test_a_422_is_told_once_and_not_retried(jsm: Jsm, account: Account, channel:
 
 
 def test_an_unknown_key_is_refused_in_jsms_words(
-    paging: Domain, account: Account, channel: Channel, clock: ManualTime
+    paging: Domain, account: Account, channel: Channel, time_source: ManualTime
 ) -> None:
     settings = jsm_settings(account, jsm_api_key="4b1d5a56-6f1e-4c59-9a55-6bd2b2b6a111")
-    wired = wire(paging, settings, account, channel, clock)
+    wired = wire(paging, settings, account, channel, time_source)
     declared_ref(wired.domain, severity=Severity.SEV1)
-    settle(wired.dispatcher, clock)
+    settle(wired.dispatcher, time_source)
     assert alerts_sent(account) == [401]
     assert channel.posts == [
         "Jira Service Management refused the page to Trust & Safety on-call (401: Could not authenticate); nobody was "
@@ -154,12 +158,12 @@ def test_an_unknown_key_is_refused_in_jsms_words(
 
 
 def test_an_escalation_goes_to_the_next_services_own_provider(
-    jsm: Jsm, account: Account, channel: Channel, clock: ManualTime
+    jsm: Jsm, account: Account, channel: Channel, time_source: ManualTime
 ) -> None:
     ref = declared_ref(jsm.domain, severity=Severity.SEV1)
-    settle(jsm.dispatcher, clock)
-    clock.advance(timedelta(minutes=5))
-    settle(jsm.dispatcher, clock)
+    settle(jsm.dispatcher, time_source)
+    time_source.advance(timedelta(minutes=5))
+    settle(jsm.dispatcher, time_source)
     assert one_alert(account).alias == f"{ref}/default"
     [incident] = account.emu.incidents
     assert (incident.service, incident.dedup_key) == (account.leads, f"{ref}/leads")
@@ -168,12 +172,14 @@ def test_an_escalation_goes_to_the_next_services_own_provider(
     assert rows == [("default", "jsm", "escalated"), ("leads", "pagerduty", "sent")]
 
 
-def test_with_no_key_nothing_is_paged(paging: Domain, account: Account, channel: Channel, clock: ManualTime) -> None:
+def test_with_no_key_nothing_is_paged(
+    paging: Domain, account: Account, channel: Channel, time_source: ManualTime
+) -> None:
     settings = Settings(jsm_api_url=account.emu.url, web_base_url="https://vigil.example.org")
-    wired = wire(paging, settings, account, channel, clock)
+    wired = wire(paging, settings, account, channel, time_source)
     assert wired.domain.paging == frozenset() and build_pager(paging, settings) is None
     declared_ref(wired.domain, severity=Severity.SEV1)
-    settle(wired.dispatcher, clock)
+    settle(wired.dispatcher, time_source)
     assert account.emu.requests == [] and account.emu.jsm_alerts == []
     with wired.domain.unit() as ctx:
         assert list(ctx.session.scalars(select(Page))) == []

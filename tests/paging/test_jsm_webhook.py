@@ -12,7 +12,7 @@ import pytest
 from incidents import lifecycle
 from incidents.enums import Severity
 from incidents.people import name_person
-from incidents.queries import get_incident
+from incidents.queries import incident_to_show
 from incidents.timesource import ManualTime
 from tests.helpers import declared_ref
 from tests.paging.conftest import Account, Channel, Jsm, page_entries, pages, settle
@@ -35,42 +35,42 @@ def hooked(jsm: Jsm, account: Account) -> Iterator[WebServer]:
         yield server
 
 
-def _paged(jsm: Jsm, clock: ManualTime) -> str:
+def _paged(jsm: Jsm, time_source: ManualTime) -> str:
     ref = declared_ref(jsm.domain, severity=Severity.SEV1)
-    settle(jsm.dispatcher, clock)
+    settle(jsm.dispatcher, time_source)
     return ref
 
 
 def test_an_acknowledgement_in_jsm_reaches_the_timeline(
-    jsm: Jsm, account: Account, channel: Channel, clock: ManualTime, hooked: WebServer
+    jsm: Jsm, account: Account, channel: Channel, time_source: ManualTime, hooked: WebServer
 ) -> None:
-    ref = _paged(jsm, clock)
+    ref = _paged(jsm, time_source)
     account.emu.jsm_acknowledge(f"{ref}/default", by=SAM)
     created, acknowledged = account.emu.wait_for_jsm_webhooks(2)
     assert [(w.event_type, w.outcome, w.attempts[-1].status) for w in (created, acknowledged)] == [
         ("Create", "delivered", 202),
         ("Acknowledge", "delivered", 202),
     ]
-    settle(jsm.dispatcher, clock)
+    settle(jsm.dispatcher, time_source)
     assert "Acknowledged by Sam Lee via Jira Service Management" in channel.posts
     assert [p.state for p in pages(jsm.domain)] == ["acknowledged"]
     with jsm.domain.unit() as ctx:
-        assert get_incident(ctx, ref).acknowledged_at is not None
+        assert incident_to_show(ctx, ref).acknowledged_at is not None
 
 
 def test_a_responder_vigil_does_not_know_is_named_as_jsm_gives_them(
-    jsm: Jsm, account: Account, clock: ManualTime, hooked: WebServer
+    jsm: Jsm, account: Account, time_source: ManualTime, hooked: WebServer
 ) -> None:
-    ref = _paged(jsm, clock)
+    ref = _paged(jsm, time_source)
     account.emu.jsm_acknowledge(f"{ref}/default", by="night.shift@example.org")
     account.emu.wait_for_jsm_webhooks(2)
     assert "Acknowledged by night.shift@example.org via Jira Service Management" in page_entries(jsm.domain, ref)
 
 
 def test_a_redelivered_acknowledgement_changes_nothing(
-    jsm: Jsm, account: Account, clock: ManualTime, hooked: WebServer
+    jsm: Jsm, account: Account, time_source: ManualTime, hooked: WebServer
 ) -> None:
-    ref = _paged(jsm, clock)
+    ref = _paged(jsm, time_source)
     account.emu.jsm_acknowledge(f"{ref}/default", by=SAM)
     _, acknowledged = account.emu.wait_for_jsm_webhooks(2)
     again = httpx.post(f"{hooked.url}/jsm/webhook", content=acknowledged.body, headers={SECRET_HEADER: SECRET})
@@ -79,28 +79,28 @@ def test_a_redelivered_acknowledgement_changes_nothing(
 
 
 def test_closing_the_alert_in_jsm_is_noted_and_the_incident_stays_open(
-    jsm: Jsm, account: Account, channel: Channel, clock: ManualTime, hooked: WebServer
+    jsm: Jsm, account: Account, channel: Channel, time_source: ManualTime, hooked: WebServer
 ) -> None:
-    ref = _paged(jsm, clock)
+    ref = _paged(jsm, time_source)
     account.emu.jsm_close(f"{ref}/default", by=SAM)
     account.emu.wait_for_jsm_webhooks(2)
-    settle(jsm.dispatcher, clock)
+    settle(jsm.dispatcher, time_source)
     assert channel.posts[-1] == (
         "The page to Trust & Safety on-call was resolved in Jira Service Management by Sam Lee; the incident stays "
         "open."
     )
     assert [p.state for p in pages(jsm.domain)] == ["resolved"]
     with jsm.domain.unit() as ctx:
-        assert get_incident(ctx, ref).status.is_open
+        assert incident_to_show(ctx, ref).status.is_open
 
 
 def test_vigils_own_close_coming_back_changes_nothing(
-    jsm: Jsm, account: Account, clock: ManualTime, hooked: WebServer
+    jsm: Jsm, account: Account, time_source: ManualTime, hooked: WebServer
 ) -> None:
-    ref = _paged(jsm, clock)
+    ref = _paged(jsm, time_source)
     with jsm.domain.unit() as ctx:
         lifecycle.resolve(ctx, ref, actor="U_ALICE")
-    settle(jsm.dispatcher, clock)
+    settle(jsm.dispatcher, time_source)
     _, closed = account.emu.wait_for_jsm_webhooks(2)
     assert closed.event_type == "Close" and closed.json()["source"] == {"name": "Vigil", "type": "API"}
     assert (closed.outcome, closed.attempts[-1].status) == ("delivered", 202)
@@ -108,9 +108,9 @@ def test_vigils_own_close_coming_back_changes_nothing(
 
 
 def test_unauthenticated_calls_are_refused_and_change_nothing(
-    jsm: Jsm, account: Account, clock: ManualTime, hooked: WebServer
+    jsm: Jsm, account: Account, time_source: ManualTime, hooked: WebServer
 ) -> None:
-    ref = _paged(jsm, clock)
+    ref = _paged(jsm, time_source)
     body = _action("Acknowledge", f"{ref}/default")
     for headers in ({}, {SECRET_HEADER: "not-the-secret"}, {SECRET_HEADER: ""}, {"Authorization": SECRET}):
         refused = httpx.post(f"{hooked.url}/jsm/webhook", content=body, headers=headers)
@@ -120,9 +120,9 @@ def test_unauthenticated_calls_are_refused_and_change_nothing(
 
 
 def test_other_actions_and_unknown_aliases_are_accepted_and_ignored(
-    jsm: Jsm, account: Account, clock: ManualTime, hooked: WebServer
+    jsm: Jsm, account: Account, time_source: ManualTime, hooked: WebServer
 ) -> None:
-    ref = _paged(jsm, clock)
+    ref = _paged(jsm, time_source)
     for body in (_action("AddNote", f"{ref}/default"), _action("Acknowledge", "INC-1999-0001/default")):
         answer = httpx.post(f"{hooked.url}/jsm/webhook", content=body, headers={SECRET_HEADER: SECRET})
         assert (answer.status_code, answer.json()) == (202, {"ok": True, "applied": False})

@@ -20,10 +20,10 @@ from tests.paging.conftest import Account, Channel, events_sent, page_entries, p
 
 
 def test_a_sev1_declare_pages_the_default_service_once(
-    paging: Domain, account: Account, dispatcher: Dispatcher, clock: ManualTime
+    paging: Domain, account: Account, dispatcher: Dispatcher, time_source: ManualTime
 ) -> None:
     ref = declared_ref(paging, severity=Severity.SEV1, types=["fraud_scam"], title="Scam wave in listings")
-    settle(dispatcher, clock)
+    settle(dispatcher, time_source)
     [incident] = account.emu.incidents
     assert (incident.service, incident.dedup_key, incident.severity) == (account.default, f"{ref}/default", "critical")
     assert incident.summary == f"{ref} · Scam wave in listings · SEV1"
@@ -33,85 +33,85 @@ def test_a_sev1_declare_pages_the_default_service_once(
 
 
 def test_a_sev3_declare_sends_nothing(
-    paging: Domain, account: Account, dispatcher: Dispatcher, clock: ManualTime
+    paging: Domain, account: Account, dispatcher: Dispatcher, time_source: ManualTime
 ) -> None:
     declared_ref(paging, severity=Severity.SEV3)
-    settle(dispatcher, clock)
+    settle(dispatcher, time_source)
     assert account.emu.incidents == [] and events_sent(account) == []
 
 
 def test_pagerduty_500s_then_success_open_one_incident(
-    paging: Domain, account: Account, dispatcher: Dispatcher, clock: ManualTime
+    paging: Domain, account: Account, dispatcher: Dispatcher, time_source: ManualTime
 ) -> None:
     account.emu.fail_next(2, status=500, route="/v2/enqueue")
     declared_ref(paging, severity=Severity.SEV1)
-    settle(dispatcher, clock)
+    settle(dispatcher, time_source)
     assert len(account.emu.incidents) == 1
     assert events_sent(account) == [500, 500, 202], "one request per try: the client's own retries are off"
 
 
 def test_a_lost_answer_still_opens_one_incident(
-    paging: Domain, account: Account, dispatcher: Dispatcher, clock: ManualTime
+    paging: Domain, account: Account, dispatcher: Dispatcher, time_source: ManualTime
 ) -> None:
     account.emu.lose_answer_next(1, route="/v2/enqueue")
     ref = declared_ref(paging, severity=Severity.SEV0)
-    settle(dispatcher, clock)
+    settle(dispatcher, time_source)
     assert events_sent(account) == [None, 202]
     [incident] = account.emu.incidents
     assert incident.dedup_key == f"{ref}/default" and len(incident.events) == 2
 
 
 def test_an_outage_delays_the_page_and_the_channel_hears_it_is_late(
-    paging: Domain, account: Account, dispatcher: Dispatcher, channel: Channel, clock: ManualTime
+    paging: Domain, account: Account, dispatcher: Dispatcher, channel: Channel, time_source: ManualTime
 ) -> None:
     account.emu.go_down()
     ref = declared_ref(paging, severity=Severity.SEV1)
     for _ in range(4):
         dispatcher.drain()
-        clock.advance(timedelta(minutes=1))
+        time_source.advance(timedelta(minutes=1))
     assert account.emu.incidents == []
     late = "The page to Trust & Safety on-call is late: PagerDuty is not answering; Vigil keeps trying."
     assert channel.posts == [late]
     account.emu.come_up()
-    settle(dispatcher, clock)
+    settle(dispatcher, time_source)
     assert len(account.emu.incidents) == 1
     assert channel.posts[0] == late and channel.posts[1].startswith("The page to Trust & Safety on-call went through")
     assert page_entries(paging, ref)[1:3] == channel.posts[:2]
 
 
 def test_resolving_the_incident_resolves_it_in_pagerduty(
-    paging: Domain, account: Account, dispatcher: Dispatcher, clock: ManualTime
+    paging: Domain, account: Account, dispatcher: Dispatcher, time_source: ManualTime
 ) -> None:
     ref = declared_ref(paging, severity=Severity.SEV1)
-    settle(dispatcher, clock)
+    settle(dispatcher, time_source)
     with paging.unit() as ctx:
         lifecycle.resolve(ctx, ref, actor="U_ALICE")
-    settle(dispatcher, clock)
+    settle(dispatcher, time_source)
     [incident] = account.emu.incidents
     assert incident.status == "resolved"
     assert [p.state for p in pages(paging)] == ["resolved"]
 
 
 def test_a_429_is_retried_by_the_outbox(
-    paging: Domain, account: Account, dispatcher: Dispatcher, clock: ManualTime
+    paging: Domain, account: Account, dispatcher: Dispatcher, time_source: ManualTime
 ) -> None:
     account.emu.rate_limit(0)
     declared_ref(paging, severity=Severity.SEV1)
     dispatcher.drain()
     assert events_sent(account) == [429], "the client does not sleep and retry on its own"
     account.emu.rate_limit(120)
-    settle(dispatcher, clock)
+    settle(dispatcher, time_source)
     assert len(account.emu.incidents) == 1
 
 
 def test_nobody_acknowledging_in_time_pages_the_next_service(
-    paging: Domain, account: Account, dispatcher: Dispatcher, channel: Channel, clock: ManualTime
+    paging: Domain, account: Account, dispatcher: Dispatcher, channel: Channel, time_source: ManualTime
 ) -> None:
     ref = declared_ref(paging, severity=Severity.SEV1)
-    settle(dispatcher, clock)
-    sent_at = clock.now()
-    clock.advance(timedelta(minutes=5))
-    settle(dispatcher, clock)
+    settle(dispatcher, time_source)
+    sent_at = time_source.now()
+    time_source.advance(timedelta(minutes=5))
+    settle(dispatcher, time_source)
     assert [i.service for i in account.emu.incidents] == [account.default, account.leads]
     assert account.emu.incidents[1].dedup_key == f"{ref}/leads"
     escalation = (
@@ -123,19 +123,19 @@ def test_nobody_acknowledging_in_time_pages_the_next_service(
 
 
 def test_an_acknowledgement_in_time_stops_the_escalation(
-    paging: Domain, account: Account, dispatcher: Dispatcher, clock: ManualTime
+    paging: Domain, account: Account, dispatcher: Dispatcher, time_source: ManualTime
 ) -> None:
     ref = declared_ref(paging, severity=Severity.SEV1)
-    settle(dispatcher, clock)
+    settle(dispatcher, time_source)
     with paging.unit() as ctx:
-        paging_service.acknowledged(ctx, f"{ref}/default", by="Sam Lee", at=clock.now())
-    clock.advance(timedelta(minutes=6))
-    settle(dispatcher, clock)
+        paging_service.acknowledged(ctx, f"{ref}/default", by="Sam Lee", at=time_source.now())
+    time_source.advance(timedelta(minutes=6))
+    settle(dispatcher, time_source)
     assert [i.service for i in account.emu.incidents] == [account.default]
 
 
 def test_a_restricted_incidents_page_carries_only_its_neutral_name_and_link(
-    paging: Domain, account: Account, dispatcher: Dispatcher, clock: ManualTime
+    paging: Domain, account: Account, dispatcher: Dispatcher, time_source: ManualTime
 ) -> None:
     ref = declared_ref(
         paging,
@@ -147,7 +147,7 @@ def test_a_restricted_incidents_page_carries_only_its_neutral_name_and_link(
         title="Dana Whitfield groomed by @dana_w",
         summary="Reported by dana@example.com, +44 7700 900123.",
     )
-    settle(dispatcher, clock)
+    settle(dispatcher, time_source)
     [incident] = account.emu.incidents
     assert incident.summary == f"{ref} · Child safety · SEV1 · EMEA"
     assert incident.custom_details == {
@@ -162,10 +162,10 @@ def test_a_restricted_incidents_page_carries_only_its_neutral_name_and_link(
 
 
 def test_who_is_on_call_is_recorded_and_named(
-    paging: Domain, account: Account, dispatcher: Dispatcher, channel: Channel, clock: ManualTime
+    paging: Domain, account: Account, dispatcher: Dispatcher, channel: Channel, time_source: ManualTime
 ) -> None:
     ref = declared_ref(paging, severity=Severity.SEV1)
-    settle(dispatcher, clock)
+    settle(dispatcher, time_source)
     assert "On call for Trust & Safety on-call: Sam Lee" in channel.posts
     with paging.unit() as ctx:
         [page] = paging_service.pages_of(ctx, 1)
@@ -174,7 +174,7 @@ def test_who_is_on_call_is_recorded_and_named(
 
 
 def test_a_trigger_that_reached_pagerduty_after_the_resolve_is_resolved_again(
-    paging: Domain, account: Account, dispatcher: Dispatcher, clock: ManualTime
+    paging: Domain, account: Account, dispatcher: Dispatcher, time_source: ManualTime
 ) -> None:
     """The incident is resolved while the trigger's first try is on its way; PagerDuty takes the resolve first
     (nothing to resolve yet), then the trigger, whose answer is lost. Its retry finds the page resolved: it must
@@ -189,5 +189,5 @@ def test_a_trigger_that_reached_pagerduty_after_the_resolve_is_resolved_again(
         "first try of the trigger", "vigil", dedup_key=f"{ref}/default", severity="critical"
     )
     assert account.emu.incident(f"{ref}/default").status == "triggered"
-    settle(dispatcher, clock)
+    settle(dispatcher, time_source)
     assert account.emu.incident(f"{ref}/default").status == "resolved"

@@ -68,7 +68,7 @@ def test_paging_a_person_opens_one_incident_assigned_to_them_that_says_only_the_
     account: Account,
     dispatcher: Dispatcher,
     channel: Channel,
-    clock: ManualTime,
+    time_source: ManualTime,
 ) -> None:
     ref = declared_ref(
         paging,
@@ -82,7 +82,7 @@ def test_paging_a_person_opens_one_incident_assigned_to_them_that_says_only_the_
     )
     paged = page_person(paging, settings, ref)
     assert (paged.new, paged.label) == (True, "sam.lee@example.org")
-    settle(dispatcher, clock)
+    settle(dispatcher, time_source)
     incident = only_incident(account)
     assert (incident.service, incident.assignees, incident.urgency) == (account.default, [account.sam], "high")
     assert incident.created_by is not None and incident.created_by.email == PAGED_AS
@@ -101,42 +101,42 @@ def test_paging_a_person_opens_one_incident_assigned_to_them_that_says_only_the_
 
     again = page_person(paging, settings, ref, person="Sam.Lee@example.org")
     assert (again.new, again.page.state.value) == (False, "sent")
-    settle(dispatcher, clock)
+    settle(dispatcher, time_source)
     assert creates(account) == [201] and len(account.emu.incidents) == 1
 
 
 def test_a_person_vigil_knows_is_named_and_found_by_their_e_mail(
-    paging: Domain, settings: Settings, account: Account, dispatcher: Dispatcher, clock: ManualTime
+    paging: Domain, settings: Settings, account: Account, dispatcher: Dispatcher, time_source: ManualTime
 ) -> None:
     with paging.unit() as ctx:
         name_person(ctx, "U_SAM", display_name="Sam Lee", email=SAM)
     ref = declared_ref(paging, severity=Severity.SEV2)
     assert page_person(paging, settings, ref, person="U_SAM").label == "Sam Lee"
     assert page_person(paging, settings, ref, person=SAM).new is False, "one page per person, however named"
-    settle(dispatcher, clock)
+    settle(dispatcher, time_source)
     assert only_incident(account).assignees == [account.sam]
     assert page_entries(paging, ref) == ["Paging Sam Lee: by hand."]
 
 
 def test_a_lost_answer_is_refused_on_retry_and_counts_as_sent(
-    paging: Domain, settings: Settings, account: Account, dispatcher: Dispatcher, clock: ManualTime
+    paging: Domain, settings: Settings, account: Account, dispatcher: Dispatcher, time_source: ManualTime
 ) -> None:
     account.emu.lose_answer_next(1, route=CREATE)
     ref = declared_ref(paging, severity=Severity.SEV2)
     page_person(paging, settings, ref)
-    settle(dispatcher, clock)
+    settle(dispatcher, time_source)
     assert creates(account) == [None, 400], "PagerDuty refuses a second open incident with the page's key"
     assert only_incident(account).dedup_key.startswith(f"{ref}/@")
     assert [p.state for p in pages(paging)] == ["sent"]
 
 
 def test_pagerduty_500s_then_success_open_one_incident(
-    paging: Domain, settings: Settings, account: Account, dispatcher: Dispatcher, clock: ManualTime
+    paging: Domain, settings: Settings, account: Account, dispatcher: Dispatcher, time_source: ManualTime
 ) -> None:
     account.emu.fail_next(2, status=500, route=CREATE)
     ref = declared_ref(paging, severity=Severity.SEV2)
     page_person(paging, settings, ref)
-    settle(dispatcher, clock)
+    settle(dispatcher, time_source)
     assert creates(account) == [500, 500, 201]
     assert len(account.emu.incidents) == 1
 
@@ -147,11 +147,11 @@ def test_a_person_without_a_pagerduty_account_is_told_in_one_line_and_can_be_pag
     account: Account,
     dispatcher: Dispatcher,
     channel: Channel,
-    clock: ManualTime,
+    time_source: ManualTime,
 ) -> None:
     ref = declared_ref(paging, severity=Severity.SEV2)
     page_person(paging, settings, ref, person="bob@example.org")
-    settle(dispatcher, clock)
+    settle(dispatcher, time_source)
     assert channel.posts == [
         "Paging bob@example.org: by hand.",
         "bob@example.org has no PagerDuty account (no PagerDuty user has their e-mail address), so nobody was "
@@ -160,19 +160,19 @@ def test_a_person_without_a_pagerduty_account_is_told_in_one_line_and_can_be_pag
     assert account.emu.incidents == [] and pages(paging) == []
     bob = account.emu.add_user("Bob Stone", "bob@example.org")
     assert page_person(paging, settings, ref, person="bob@example.org").new
-    settle(dispatcher, clock)
+    settle(dispatcher, time_source)
     assert only_incident(account).assignees == [bob]
 
 
 def test_a_page_pagerduty_refuses_is_told_once_naming_what_to_check(
-    paging: Domain, settings: Settings, account: Account, pager: Pager, channel: Channel, clock: ManualTime
+    paging: Domain, settings: Settings, account: Account, pager: Pager, channel: Channel, time_source: ManualTime
 ) -> None:
     stranger = settings.model_copy(update={"pagerduty_from_email": "stranger@example.org"})
     refusing = build_pager(paging, stranger, verify=account.emu.ssl_context())
     assert refusing is not None
     ref = declared_ref(paging, severity=Severity.SEV2)
     page_person(paging, stranger, ref)
-    settle(make_dispatcher(paging, refusing, channel, clock), clock)
+    settle(make_dispatcher(paging, refusing, channel, time_source), time_source)
     refusing.close()
     assert creates(account) == [400] and account.emu.incidents == []
     assert channel.posts[1:] == [
@@ -187,20 +187,20 @@ def test_acknowledged_in_pagerduty_reaches_the_timeline_and_resolving_resolves_i
     account: Account,
     dispatcher: Dispatcher,
     channel: Channel,
-    clock: ManualTime,
+    time_source: ManualTime,
 ) -> None:
     ref = declared_ref(paging, severity=Severity.SEV2)
     with WebServer(build_web_app(paging, [pagerduty_webhook_router(paging, SECRET)])) as server:
         account.emu.subscribe(f"{server.url}/pagerduty/webhook", secret=SECRET)
         page_person(paging, settings, ref)
-        settle(dispatcher, clock)
+        settle(dispatcher, time_source)
         account.emu.acknowledge(only_incident(account), by=account.sam)
         assert [w.outcome for w in account.emu.wait_for_webhooks(2)] == ["delivered", "delivered"]
-        settle(dispatcher, clock)
+        settle(dispatcher, time_source)
         assert "Acknowledged by Sam Lee via PagerDuty" in channel.posts
         with paging.unit() as ctx:
             lifecycle.resolve(ctx, ref, actor="U_ALICE")
-        settle(dispatcher, clock)
+        settle(dispatcher, time_source)
         account.emu.wait_for_webhooks(3)
     assert only_incident(account).status == "resolved"
     assert [(r.method, r.status) for r in account.emu.requests if r.path.startswith(f"{CREATE}/")] == [("PUT", 200)]

@@ -3,6 +3,7 @@ deliveries wait in the outbox. PagerDuty itself is in the other tests (through i
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 
 import pytest
@@ -73,9 +74,32 @@ def test_resolving_the_incident_resolves_its_open_pages(paging: Domain) -> None:
     assert len(queued(paging, Topic.PAGE_RESOLVE)) == 1
 
 
-def test_the_acknowledgement_deadline_is_queued_for_the_target(paging: Domain, clock: ManualTime) -> None:
+def test_a_trigger_recorded_sent_while_its_incident_resolves_leaves_the_page_resolved(paging: Domain) -> None:
+    """The trigger's handler records the page sent while a resolution is being committed (two replicas): it waits
+    for the resolution and resolves the page again rather than writing "sent" over it."""
+    ref = declared_ref(paging, severity=Severity.SEV1)
+    recorded = threading.Event()
+    with paging.unit() as ctx:
+        ctx.lock_incident(ref=ref)
+        lifecycle.resolve(ctx, ref, actor="U_ALICE")
+        ctx.session.flush()
+
+        def record_sent() -> None:
+            with paging.unit() as other:
+                paging_service.sent(other, 1, at=other.now())
+            recorded.set()
+
+        sender = threading.Thread(target=record_sent)
+        sender.start()
+        assert not recorded.wait(0.5)
+    sender.join(30)
+    assert [p.state for p in pages(paging)] == ["resolved"]
+    assert len(queued(paging, Topic.PAGE_RESOLVE)) == 2
+
+
+def test_the_acknowledgement_deadline_is_queued_for_the_target(paging: Domain, time_source: ManualTime) -> None:
     declared_ref(paging, severity=Severity.SEV1)
-    sent_at = clock.now() + timedelta(seconds=3)
+    sent_at = time_source.now() + timedelta(seconds=3)
     with paging.unit() as ctx:
         paging_service.sent(ctx, 1, at=sent_at)
         paging_service.sent(ctx, 1, at=sent_at + timedelta(minutes=1))
@@ -84,18 +108,20 @@ def test_the_acknowledgement_deadline_is_queued_for_the_target(paging: Domain, c
     assert [p.state for p in pages(paging)] == ["sent"]
 
 
-def test_an_acknowledgement_is_recorded_once(paging: Domain, clock: ManualTime) -> None:
+def test_an_acknowledgement_is_recorded_once(paging: Domain, time_source: ManualTime) -> None:
     ref = declared_ref(paging, severity=Severity.SEV1)
     with paging.unit() as ctx:
-        paging_service.sent(ctx, 1, at=clock.now())
+        paging_service.sent(ctx, 1, at=time_source.now())
     for _ in range(2):
         with paging.unit() as ctx:
-            paging_service.acknowledged(ctx, f"{ref}/default", by="Sam Lee", at=clock.now() + timedelta(minutes=2))
+            paging_service.acknowledged(
+                ctx, f"{ref}/default", by="Sam Lee", at=time_source.now() + timedelta(minutes=2)
+            )
     with paging.unit() as ctx:
-        assert paging_service.acknowledged(ctx, "INC-1999-0001/default", by="X", at=clock.now()) is None
+        assert paging_service.acknowledged(ctx, "INC-1999-0001/default", by="X", at=time_source.now()) is None
         page = ctx.session.get(Page, 1)
         assert page is not None and page.acknowledged_by == "Sam Lee"
-        assert page.incident.acknowledged_at == clock.now() + timedelta(minutes=2)
+        assert page.incident.acknowledged_at == time_source.now() + timedelta(minutes=2)
     assert page_entries(paging, ref)[-1] == "Acknowledged by Sam Lee via PagerDuty"
     assert len(page_entries(paging, ref)) == 2
     with paging.unit() as ctx:
@@ -103,11 +129,11 @@ def test_an_acknowledgement_is_recorded_once(paging: Domain, clock: ManualTime) 
     assert [p.service for p in pages(paging)] == ["default"]
 
 
-def test_no_acknowledgement_in_time_escalates_to_the_next_service(paging: Domain, clock: ManualTime) -> None:
+def test_no_acknowledgement_in_time_escalates_to_the_next_service(paging: Domain, time_source: ManualTime) -> None:
     ref = declared_ref(paging, severity=Severity.SEV1)
     with paging.unit() as ctx:
-        paging_service.sent(ctx, 1, at=clock.now())
-    clock.advance(timedelta(minutes=5))
+        paging_service.sent(ctx, 1, at=time_source.now())
+    time_source.advance(timedelta(minutes=5))
     for _ in range(2):
         with paging.unit() as ctx:
             paging_service.ack_due(ctx, 1)
@@ -119,8 +145,8 @@ def test_no_acknowledgement_in_time_escalates_to_the_next_service(paging: Domain
         "Nobody acknowledged the page to Trust & Safety on-call sent at 12:00 UTC within 5 min; paging T&S leads."
     )
     with paging.unit() as ctx:
-        paging_service.sent(ctx, 2, at=clock.now())
-    clock.advance(timedelta(minutes=5))
+        paging_service.sent(ctx, 2, at=time_source.now())
+    time_source.advance(timedelta(minutes=5))
     with paging.unit() as ctx:
         assert paging_service.ack_due(ctx, 2) is None
     assert page_entries(paging, ref)[-1] == (
@@ -129,14 +155,14 @@ def test_no_acknowledgement_in_time_escalates_to_the_next_service(paging: Domain
     )
 
 
-def test_a_late_page_is_told_once_and_its_delivery_too(paging: Domain, clock: ManualTime) -> None:
+def test_a_late_page_is_told_once_and_its_delivery_too(paging: Domain, time_source: ManualTime) -> None:
     ref = declared_ref(paging, severity=Severity.SEV1)
     for _ in range(2):
         with paging.unit() as ctx:
             paging_service.late(ctx, 1, error="503")
-    clock.advance(timedelta(minutes=4))
+    time_source.advance(timedelta(minutes=4))
     with paging.unit() as ctx:
-        paging_service.sent(ctx, 1, at=clock.now())
+        paging_service.sent(ctx, 1, at=time_source.now())
     assert page_entries(paging, ref)[1:] == [
         "The page to Trust & Safety on-call is late: PagerDuty is not answering; Vigil keeps trying.",
         "The page to Trust & Safety on-call went through at 12:04 UTC, 4 min late.",

@@ -34,28 +34,28 @@ def test_an_acknowledgement_in_pagerduty_reaches_the_timeline(
     account: Account,
     dispatcher: Dispatcher,
     channel: Channel,
-    clock: ManualTime,
+    time_source: ManualTime,
     hooked: WebServer,
 ) -> None:
     ref = declared_ref(paging, severity=Severity.SEV1)
-    settle(dispatcher, clock)
+    settle(dispatcher, time_source)
     account.emu.acknowledge(f"{ref}/default", by=account.sam)
     delivered = account.emu.wait_for_webhooks(2)  # triggered, acknowledged
     assert [w.outcome for w in delivered] == ["delivered", "delivered"]
-    settle(dispatcher, clock)
+    settle(dispatcher, time_source)
     assert "Acknowledged by Sam Lee via PagerDuty" in channel.posts
     assert [p.state for p in pages(paging)] == ["acknowledged"]
     with paging.unit() as ctx:
-        from incidents.queries import get_incident
+        from incidents.queries import incident_to_show
 
-        assert get_incident(ctx, ref).acknowledged_at is not None
+        assert incident_to_show(ctx, ref).acknowledged_at is not None
 
 
 def test_a_redelivered_acknowledgement_changes_nothing(
-    paging: Domain, account: Account, dispatcher: Dispatcher, clock: ManualTime, hooked: WebServer
+    paging: Domain, account: Account, dispatcher: Dispatcher, time_source: ManualTime, hooked: WebServer
 ) -> None:
     ref = declared_ref(paging, severity=Severity.SEV1)
-    settle(dispatcher, clock)
+    settle(dispatcher, time_source)
     account.emu.acknowledge(f"{ref}/default", by=account.sam)
     [_, acknowledged] = account.emu.wait_for_webhooks(2)
     again = httpx.post(
@@ -66,10 +66,10 @@ def test_a_redelivered_acknowledgement_changes_nothing(
 
 
 def test_a_bad_signature_is_refused_and_changes_nothing(
-    paging: Domain, account: Account, dispatcher: Dispatcher, clock: ManualTime, hooked: WebServer
+    paging: Domain, account: Account, dispatcher: Dispatcher, time_source: ManualTime, hooked: WebServer
 ) -> None:
     ref = declared_ref(paging, severity=Severity.SEV1)
-    settle(dispatcher, clock)
+    settle(dispatcher, time_source)
     body = _acknowledgement(f"{ref}/default")
     for headers in ({}, _signed(body, "not-the-secret"), {"X-PagerDuty-Signature": "v1=00"}):
         refused = httpx.post(f"{hooked.url}/pagerduty/webhook", content=body, headers=headers)
@@ -79,10 +79,10 @@ def test_a_bad_signature_is_refused_and_changes_nothing(
 
 
 def test_a_rotated_secret_signs_twice_and_either_is_enough(
-    paging: Domain, dispatcher: Dispatcher, clock: ManualTime, hooked: WebServer
+    paging: Domain, dispatcher: Dispatcher, time_source: ManualTime, hooked: WebServer
 ) -> None:
     ref = declared_ref(paging, severity=Severity.SEV1)
-    settle(dispatcher, clock)
+    settle(dispatcher, time_source)
     body = _acknowledgement(f"{ref}/default")
     both = (
         _signed(body, "the-new-secret")["X-PagerDuty-Signature"] + "," + _signed(body, SECRET)["X-PagerDuty-Signature"]

@@ -24,7 +24,7 @@ from incidents.channel_words import channel_words
 from incidents.context import Ctx, Domain
 from incidents.listing import incident_rows
 from incidents.paging.content import page_content
-from incidents.queries import IncidentFilter, get_incident
+from incidents.queries import IncidentFilter, incident_to_show
 from incidents.referrals.service import kind_label, referrals_of
 from incidents.reviews import Audience, Format, load_templates, render_review, review_document
 from incidents.scheduling.jobs import weekly_summary
@@ -55,7 +55,7 @@ def leadership_text(domain: Domain, ref: str) -> str:
         viewer = make_viewer(LEADER, "Lena", None, [LEADER])
         rows = incident_rows(ctx, IncidentFilter(text=ref), viewer, limit=10)
         parts += list(incident_csv(rows))
-        incident = get_incident(ctx, ref)
+        incident = incident_to_show(ctx, ref)
         seen = sight(incident, viewer)
         assert seen is not None and seen.redacted
         parts.append(json.dumps(incident_view(ctx, incident, seen, None), default=str, ensure_ascii=False))
@@ -94,7 +94,7 @@ def _reporting_rows(ctx: Ctx, ref: str) -> list[str]:
 def beyond_members_text(domain: Domain, ref: str, member: str) -> str:
     """What is read of the incident beyond its members without being leadership (see the module's docstring)."""
     with domain.unit() as ctx:
-        incident = get_incident(ctx, ref)
+        incident = incident_to_show(ctx, ref)
         channel = Who(ViewerKind.CHANNEL, member)
         parts = [
             json.dumps(review_summary(review_document(ctx, ref, actor=channel, audience=Audience.TEAM), file_name="r"))
@@ -121,7 +121,7 @@ def team_text(domain: Domain, ref: str, member: str) -> str:
         review = render_review(
             ctx, ref, actor=member, audience=Audience.TEAM, fmt=Format.MARKDOWN, templates=_TEMPLATES
         )
-        incident = get_incident(ctx, ref)
+        incident = incident_to_show(ctx, ref)
         viewer = make_viewer(member, "member", None, [])
         seen = sight(incident, viewer)
         assert seen is not None and seen.member

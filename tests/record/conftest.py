@@ -54,17 +54,17 @@ def checkpoint(domain: Domain, signer: Signer, reason: str = "hourly") -> Checkp
     return domain.run(lambda ctx: make_checkpoint(ctx, signer, reason, anchored=False))
 
 
-def incident_with_history(domain: Domain, clock: ManualTime) -> str:
+def incident_with_history(domain: Domain, time_source: ManualTime) -> str:
     """A resolved incident with notes, a role, an update and its declare's clocks and tasks."""
     ref = declared_ref(domain)
     for text in ("First call from the host.", "Police informed, case 4471.", "Listing taken down."):
-        clock.advance(timedelta(minutes=5))
+        time_source.advance(timedelta(minutes=5))
         with domain.unit() as ctx:
             timeline.add_note(ctx, ref, actor="U_ALICE", text=text)
     with domain.unit() as ctx:
         roles.assign_role(ctx, ref, actor="U_ALICE", role="scribe", person="U_BOB")
         timeline.post_update(ctx, ref, actor="U_ALICE", summary="Contained; the listing is down.")
-    clock.advance(timedelta(minutes=30))
+    time_source.advance(timedelta(minutes=30))
     with domain.unit() as ctx:
         lifecycle.resolve(ctx, ref, actor="U_ALICE")
     return ref

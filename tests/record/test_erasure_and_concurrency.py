@@ -12,6 +12,7 @@ from sqlalchemy import Engine, func, select
 from incidents import timeline
 from incidents.context import Ctx, Domain
 from incidents.db import make_engine, make_sessionmaker
+from incidents.models import TimelineEntry
 from incidents.parties.models import PartyRole
 from incidents.parties.service import add_party, erase_party
 from incidents.policy import load_policy
@@ -23,9 +24,9 @@ from tests.record.conftest import Run, checkpoint, incident_with_history
 
 
 def test_erasing_a_party_keeps_the_record_verified_and_says_who_erased_it(
-    domain: Domain, clock: ManualTime, signer: Signer, vigil: Run
+    domain: Domain, time_source: ManualTime, signer: Signer, vigil: Run
 ) -> None:
-    ref = incident_with_history(domain, clock)
+    ref = incident_with_history(domain, time_source)
     with domain.unit() as ctx:
         add_party(ctx, ref, actor="U_ALICE", role=PartyRole.REPORTER, name="Jane Doe", contact="jane@example.org")
         timeline.add_note(ctx, ref, actor="U_ALICE", text="Jane Doe called again from jane@example.org.")
@@ -87,6 +88,37 @@ def test_two_replicas_appending_at_once_keep_one_verifiable_order(
     replicas[1].engine.dispose()
 
 
+def test_replicas_taking_turns_and_a_rolled_back_savepoint_keep_the_record_verified(
+    domain: Domain, db_url: str, signer: Signer, vigil: Run
+) -> None:
+    """Each replica remembers where it left a log; the other moving it since, or a savepoint that was released and
+    then rolled back with its transaction, leaves that memory stale, and the next append still lands after the
+    head as it really is."""
+    ref = declared_ref(domain)
+    replicas = [domain, _replica(db_url, domain)]
+    for i in range(6):
+        replicas[i % 2].run(partial(note, ref=ref, text=f"Turn {i}"))
+    try:
+        with domain.unit() as ctx:
+            with ctx.session.begin_nested():
+                note(ctx, ref=ref, text="Written, then rolled back")
+            raise RuntimeError("the unit fails after its savepoint was released")
+    except RuntimeError:
+        pass
+    domain.run(partial(note, ref=ref, text="After the rollback"))
+    checkpoint(domain, signer)
+    code, out, _err = vigil("verify", ref)
+    assert code == 0, out
+    with domain.unit() as ctx:
+        texts = ctx.session.scalars(select(TimelineEntry.text).order_by(TimelineEntry.seq)).all()
+    assert "Written, then rolled back" not in texts
+    assert [t for t in texts if t.startswith(("Turn", "After"))] == [
+        *(f"Turn {i}" for i in range(6)),
+        "After the rollback",
+    ]
+    replicas[1].engine.dispose()
+
+
 def note(ctx: Ctx, *, ref: str, text: str) -> None:
     """As every way in writes: queued on the incident's row first."""
     ctx.lock_incident(ref=ref)
@@ -95,4 +127,4 @@ def note(ctx: Ctx, *, ref: str, text: str) -> None:
 
 def _replica(db_url: str, like: Domain) -> Domain:
     engine: Engine = make_engine(db_url)
-    return Domain(engine, make_sessionmaker(engine), load_policy(), like.clock)
+    return Domain(engine, make_sessionmaker(engine), load_policy(), like.time_source)

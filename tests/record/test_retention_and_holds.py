@@ -16,7 +16,7 @@ from incidents.context import Domain
 from incidents.models import AuditEvent
 from incidents.parties.models import Party, PartyRole
 from incidents.parties.service import add_party
-from incidents.queries import get_incident
+from incidents.queries import incident_to_show
 from incidents.record.delivery import checkpoint_if_due
 from incidents.record.retention import purge_due
 from incidents.record.signing import Signer
@@ -46,17 +46,17 @@ def audits(domain: Domain, action: str) -> list[AuditEvent]:
 
 
 def test_the_purge_removes_free_text_and_parties_once_retention_ends_and_the_record_still_verifies(
-    domain: Domain, clock: ManualTime, signer: Signer, vigil: Run
+    domain: Domain, time_source: ManualTime, signer: Signer, vigil: Run
 ) -> None:
     ref = closed_with_a_party(domain, types=["fraud_scam"])
     checkpoint(domain, signer)
-    clock.advance(TWO_YEARS - timedelta(minutes=1))
+    time_source.advance(TWO_YEARS - timedelta(minutes=1))
     assert purge_due(domain).message == "Purged 0 incidents."
-    clock.advance(timedelta(minutes=1))
+    time_source.advance(timedelta(minutes=1))
     assert purge_due(domain).message == f"Purged 1 incident: {ref}."
     assert purge_due(domain).message == "Purged 0 incidents."
     with domain.unit() as ctx:
-        incident = get_incident(ctx, ref)
+        incident = incident_to_show(ctx, ref)
         texts = [entry.text for entry in incident.timeline]
         party = ctx.session.scalars(select(Party)).one()
     assert texts and set(texts) == {"(erased on 2028-11-22 by retention)"}
@@ -69,14 +69,14 @@ def test_the_purge_removes_free_text_and_parties_once_retention_ends_and_the_rec
     assert "erased on 2028-11-22 12:00 UTC by retention (retention.purge)." in out.splitlines()[0]
 
 
-def test_what_counsel_keeps_is_never_purged(domain: Domain, clock: ManualTime) -> None:
+def test_what_counsel_keeps_is_never_purged(domain: Domain, time_source: ManualTime) -> None:
     closed_with_a_party(domain, types=["child_safety"])
-    clock.advance(10 * TWO_YEARS)
+    time_source.advance(10 * TWO_YEARS)
     assert purge_due(domain).message == "Purged 0 incidents."
 
 
 def test_a_hold_refuses_erasure_and_suspends_the_purge_until_released(
-    domain: Domain, clock: ManualTime, vigil: Run
+    domain: Domain, time_source: ManualTime, vigil: Run
 ) -> None:
     ref = closed_with_a_party(domain, types=["fraud_scam"])
     code, out, _err = vigil("--as", "U_LEGAL", "hold", ref, "--matter", "Doe v. Platform", "--reason", "Subpoena 7")
@@ -94,7 +94,7 @@ def test_a_hold_refuses_erasure_and_suspends_the_purge_until_released(
         rf"party is refused until it is released \(vigil hold release {ref}\)\.\n",
         err,
     )
-    clock.advance(3 * TWO_YEARS)
+    time_source.advance(3 * TWO_YEARS)
     assert purge_due(domain).message == f"Purged 0 incidents; kept under legal hold: {ref}."
 
     code, out, _err = vigil("--as", "U_LEGAL", "hold", "release", ref)
@@ -117,7 +117,7 @@ def test_with_a_key_checkpoints_are_looked_for_every_tick_and_all_is_verified_da
 
 
 def test_a_checkpoint_is_due_hourly_and_as_soon_as_a_resolved_incident_grows(
-    domain: Domain, clock: ManualTime, signer: Signer
+    domain: Domain, time_source: ManualTime, signer: Signer
 ) -> None:
     key = signer.key.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
     settings = Settings(record_signing_key=base64.b64encode(key).decode())
@@ -132,6 +132,6 @@ def test_a_checkpoint_is_due_hourly_and_as_soon_as_a_resolved_incident_grows(
     settled = checkpoint_if_due(domain, settings)
     assert settled is not None and (settled.seq, settled.reason) == (2, "resolve or publish")
     assert checkpoint_if_due(domain, settings) is None
-    clock.advance(timedelta(hours=1))
+    time_source.advance(timedelta(hours=1))
     later = checkpoint_if_due(domain, settings)
     assert later is not None and (later.seq, later.reason, later.heads) == (3, "hourly", ())

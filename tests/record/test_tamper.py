@@ -46,9 +46,9 @@ def notes(domain: Domain, ref: str) -> list[TimelineEntry]:
 
 
 def test_an_untouched_record_verifies_at_its_latest_checkpoint(
-    domain: Domain, clock: ManualTime, signer: Signer, vigil: Run
+    domain: Domain, time_source: ManualTime, signer: Signer, vigil: Run
 ) -> None:
-    ref = incident_with_history(domain, clock)
+    ref = incident_with_history(domain, time_source)
     checkpoint(domain, signer)
     code, out, _err = vigil("verify", "--all")
     assert code == 0, out
@@ -57,8 +57,10 @@ def test_an_untouched_record_verifies_at_its_latest_checkpoint(
     assert code == 0 and "Record verified at checkpoint #1" in out
 
 
-def test_one_byte_changed_in_a_note_is_named(domain: Domain, clock: ManualTime, signer: Signer, vigil: Run) -> None:
-    ref = incident_with_history(domain, clock)
+def test_one_byte_changed_in_a_note_is_named(
+    domain: Domain, time_source: ManualTime, signer: Signer, vigil: Run
+) -> None:
+    ref = incident_with_history(domain, time_source)
     checkpoint(domain, signer)
     note = notes(domain, ref)[1]
     sql(
@@ -76,8 +78,8 @@ def test_one_byte_changed_in_a_note_is_named(domain: Domain, clock: ManualTime, 
     assert out.splitlines()[-1].startswith("Record NOT verified: 1 problem")
 
 
-def test_a_deleted_row_is_named(domain: Domain, clock: ManualTime, signer: Signer, vigil: Run) -> None:
-    ref = incident_with_history(domain, clock)
+def test_a_deleted_row_is_named(domain: Domain, time_source: ManualTime, signer: Signer, vigil: Run) -> None:
+    ref = incident_with_history(domain, time_source)
     checkpoint(domain, signer)
     note = notes(domain, ref)[0]
     sql(domain, "DELETE FROM timeline_entries WHERE id = :id", id=note.id)
@@ -88,8 +90,8 @@ def test_a_deleted_row_is_named(domain: Domain, clock: ManualTime, signer: Signe
     )
 
 
-def test_an_inserted_row_is_named(domain: Domain, clock: ManualTime, signer: Signer, vigil: Run) -> None:
-    ref = incident_with_history(domain, clock)
+def test_an_inserted_row_is_named(domain: Domain, time_source: ManualTime, signer: Signer, vigil: Run) -> None:
+    ref = incident_with_history(domain, time_source)
     checkpoint(domain, signer)
     first = notes(domain, ref)[0]
     sql(
@@ -106,9 +108,9 @@ def test_an_inserted_row_is_named(domain: Domain, clock: ManualTime, signer: Sig
 
 
 def test_two_entries_swapped_in_order_are_named_as_reordered(
-    domain: Domain, clock: ManualTime, signer: Signer, vigil: Run
+    domain: Domain, time_source: ManualTime, signer: Signer, vigil: Run
 ) -> None:
-    ref = incident_with_history(domain, clock)
+    ref = incident_with_history(domain, time_source)
     checkpoint(domain, signer)
     first, second = notes(domain, ref)[:2]
     with domain.engine.begin() as connection:
@@ -130,11 +132,11 @@ def test_two_entries_swapped_in_order_are_named_as_reordered(
 
 
 def test_a_leaf_rewritten_to_match_a_changed_row_is_named_by_the_chain(
-    domain: Domain, clock: ManualTime, signer: Signer, vigil: Run
+    domain: Domain, time_source: ManualTime, signer: Signer, vigil: Run
 ) -> None:
     """Whoever changes a note and recomputes its leaf's hash to match (the salt is in the database) breaks the link
     the next leaf holds to it."""
-    ref = incident_with_history(domain, clock)
+    ref = incident_with_history(domain, time_source)
     checkpoint(domain, signer)
     note = notes(domain, ref)[1]
     leaf = leaf_of(domain, "timeline_entries", note.id)
@@ -168,10 +170,10 @@ def leaf_of(domain: Domain, table: str, row_id: int) -> RecordLeaf:
 
 
 def test_a_consistent_rewrite_with_the_key_is_caught_only_by_the_posted_checkpoints(
-    domain: Domain, clock: ManualTime, signer: Signer
+    domain: Domain, time_source: ManualTime, signer: Signer
 ) -> None:
     """The database agrees with itself again; the checkpoint hashes posted outside it do not."""
-    ref = incident_with_history(domain, clock)
+    ref = incident_with_history(domain, time_source)
     first = checkpoint(domain, signer)
     note = notes(domain, ref)[1]
     rewrite_consistently(domain.engine, signer, "timeline_entries", note.id, "text", "Police never called.")
@@ -184,7 +186,7 @@ def test_a_consistent_rewrite_with_the_key_is_caught_only_by_the_posted_checkpoi
 
 
 def test_a_refusal_audited_after_its_unit_rolled_back_is_in_the_record_too(
-    domain: Domain, clock: ManualTime, signer: Signer, vigil: Run
+    domain: Domain, time_source: ManualTime, signer: Signer, vigil: Run
 ) -> None:
     """The one audit event written outside any session (once the refused request's unit has rolled back)."""
     ref = declared_ref(domain, types=["suicide_self_harm"], tier=Tier.RESTRICTED)
@@ -198,8 +200,10 @@ def test_a_refusal_audited_after_its_unit_rolled_back_is_in_the_record_too(
     assert [event.actor for event in refused] == ["U_OUTSIDER"]
 
 
-def test_a_checkpoint_deleted_or_forged_is_named(domain: Domain, clock: ManualTime, signer: Signer, vigil: Run) -> None:
-    ref = incident_with_history(domain, clock)
+def test_a_checkpoint_deleted_or_forged_is_named(
+    domain: Domain, time_source: ManualTime, signer: Signer, vigil: Run
+) -> None:
+    ref = incident_with_history(domain, time_source)
     first = checkpoint(domain, signer)
     with domain.unit() as ctx:
         timeline.add_note(ctx, ref, actor="U_ALICE", text="Host confirmed safe.")
@@ -220,10 +224,10 @@ def test_a_checkpoint_deleted_or_forged_is_named(domain: Domain, clock: ManualTi
 
 
 def test_the_last_entry_rewritten_with_its_head_is_named_by_its_checkpoint(
-    domain: Domain, clock: ManualTime, signer: Signer, vigil: Run
+    domain: Domain, time_source: ManualTime, signer: Signer, vigil: Run
 ) -> None:
     """No later leaf holds a link to the last one: its checkpoint's root is what catches it."""
-    ref = incident_with_history(domain, clock)
+    ref = incident_with_history(domain, time_source)
     checkpoint(domain, signer)
     with domain.unit() as ctx:
         last = ctx.session.scalars(select(RecordLeaf).order_by(RecordLeaf.idx.desc()).limit(1)).one()
@@ -248,15 +252,15 @@ def _body(domain: Domain, seq: int) -> str:
 
 
 def test_verify_says_what_to_verify_and_since_limits_it_to_the_logs_that_grew(
-    domain: Domain, clock: ManualTime, signer: Signer, vigil: Run
+    domain: Domain, time_source: ManualTime, signer: Signer, vigil: Run
 ) -> None:
     assert vigil("verify")[::2] == (1, "vigil: Say what to verify: an incident's reference, or --all.\n")
     declared_ref(domain)
-    busy = incident_with_history(domain, clock)
+    busy = incident_with_history(domain, time_source)
     checkpoint(domain, signer)
     code, out, _err = vigil("verify", "--all", "--since", "2026-11-23T12:30Z")
     assert code == 0 and "in 2 logs)" in out, out  # the checkpoint of 12:45 fixed both
-    clock.advance(timedelta(hours=2))
+    time_source.advance(timedelta(hours=2))
     with domain.unit() as ctx:
         timeline.add_note(ctx, busy, actor="U_ALICE", text="Closing notes.")
     code, out, _err = vigil("verify", "--all", "--since", "2026-11-23T14:00Z")

@@ -20,8 +20,8 @@ def templates() -> ReviewTemplates:
 
 
 @pytest.fixture
-def incident_ref(domain: Domain, clock: ManualTime) -> str:
-    return build_incident(domain, clock)
+def incident_ref(domain: Domain, time_source: ManualTime) -> str:
+    return build_incident(domain, time_source)
 
 
 @pytest.fixture

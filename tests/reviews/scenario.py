@@ -32,15 +32,15 @@ PII_MESSAGE = (
 TRICKY_NOTE = "Viewer count peaked at 340 <b>live</b> viewers & rising; see *dashboard* [ops](http://x.example) | #ops"
 
 
-def at(clock: ManualTime, hh: int, mm: int) -> datetime:
+def at(time_source: ManualTime, hh: int, mm: int) -> datetime:
     moment = datetime(2026, 11, 23, hh, mm, tzinfo=UTC)
-    clock.set(moment)
+    time_source.set(moment)
     return moment
 
 
-def build_incident(domain: Domain, clock: ManualTime, *, publish: bool = True) -> str:
+def build_incident(domain: Domain, time_source: ManualTime, *, publish: bool = True) -> str:
     """Declared at 12:00 (the conftest clock's start); resolved at 15:00; review published at 16:30."""
-    at(clock, 12, 0)
+    at(time_source, 12, 0)
     with domain.unit() as ctx:
         for key, (name, email) in PEOPLE.items():
             upsert_person(ctx, key, display_name=name, email=email)
@@ -61,7 +61,11 @@ def build_incident(domain: Domain, clock: ManualTime, *, publish: bool = True) -
         )
         assert incident.ref == REF
         timeline.add_note(
-            ctx, REF, actor="U0ALICE", text="First viewer report arrived through the in-app flag.", at=at(clock, 11, 45)
+            ctx,
+            REF,
+            actor="U0ALICE",
+            text="First viewer report arrived through the in-app flag.",
+            at=at(time_source, 11, 45),
         )
     steps = [
         ((12, 4), lambda ctx: lifecycle.acknowledge(ctx, REF, actor="U0BONGANI")),
@@ -81,7 +85,7 @@ def build_incident(domain: Domain, clock: ManualTime, *, publish: bool = True) -
                 actor="U0CHEN",
                 author="U0EVE",
                 text=PII_MESSAGE,
-                at=clock.now(),
+                at=time_source.now(),
                 external_id="1732363920.000100",
                 permalink="https://example.slack.com/archives/C0INC/p1732363920000100",
             ),
@@ -130,10 +134,10 @@ def build_incident(domain: Domain, clock: ManualTime, *, publish: bool = True) -
     if publish:
         steps.append(((16, 30), lambda ctx: publish_review(ctx, REF, actor="U0BONGANI")))
     for (hh, mm), step in steps:
-        at(clock, hh, mm)
+        at(time_source, hh, mm)
         with domain.unit() as ctx:
             step(ctx)
-    at(clock, 17, 0)
+    at(time_source, 17, 0)
     return REF
 
 

@@ -15,13 +15,13 @@ from tests.reviews.conftest import Render
 REASON = "The account was suspended after jane.doe@example.org wrote to support"
 
 
-def _close_steps(domain: Domain, clock: ManualTime, ref: str) -> dict[str, str]:
+def _close_steps(domain: Domain, time_source: ManualTime, ref: str) -> dict[str, str]:
     """45 minutes in: the 30-minute step done late, the first 1-hour step done on time, one skipped with a reason.
     Returns the steps' texts by key."""
     with domain.unit() as ctx:
         steps = {t.step_key: t for t in tasks.list_tasks(ctx, ref)[1]}
         ids, texts = {k: t.id for k, t in steps.items()}, {k: t.text for k, t in steps.items()}
-    clock.advance(timedelta(minutes=45))
+    time_source.advance(timedelta(minutes=45))
     first, second, *_, skipped = ids.values()
     with domain.unit() as ctx:
         tasks.complete_task(ctx, first, actor="U_ALICE")
@@ -35,9 +35,9 @@ def _section(review: str) -> str:
     return review[start : review.index("\n## ", start + 1)]
 
 
-def test_the_team_reads_each_step_with_how_it_ended(domain: Domain, clock: ManualTime, render: Render) -> None:
+def test_the_team_reads_each_step_with_how_it_ended(domain: Domain, time_source: ManualTime, render: Render) -> None:
     ref = declared_ref(domain, jurisdictions=["US"])  # threat_violence: four steps, 30 min, 1 h, 1 h after, 2 h
-    texts = _close_steps(domain, clock, ref)
+    texts = _close_steps(domain, time_source, ref)
     section = _section(render(ref, "md", "team", actor="U_ALICE"))
     assert "Of 4 steps: 2 done, 1 skipped, 1 open; 1 late." in section
     rows = {line.split(" | ")[0].lstrip("| "): line for line in section.splitlines() if line.startswith("| ")}
@@ -50,9 +50,9 @@ def test_the_team_reads_each_step_with_how_it_ended(domain: Domain, clock: Manua
     assert '<span class="pill skipped">Skipped</span>' in html and REASON in html
 
 
-def test_leadership_reads_skip_reasons_masked(domain: Domain, clock: ManualTime, render: Render) -> None:
+def test_leadership_reads_skip_reasons_masked(domain: Domain, time_source: ManualTime, render: Render) -> None:
     ref = declared_ref(domain, jurisdictions=["US"])
-    texts = _close_steps(domain, clock, ref)
+    texts = _close_steps(domain, time_source, ref)
     review = render(ref, "md", "leadership")
     section = _section(review)
     assert texts["restrict_content"] in section and "The account was suspended after " in section
@@ -60,10 +60,10 @@ def test_leadership_reads_skip_reasons_masked(domain: Domain, clock: ManualTime,
 
 
 def test_leadership_reads_a_restricted_incidents_steps_as_counts_only(
-    domain: Domain, clock: ManualTime, render: Render
+    domain: Domain, time_source: ManualTime, render: Render
 ) -> None:
     ref = declared_ref(domain, types=["suicide_self_harm"], title="Live stream of self-harm", jurisdictions=["US"])
-    texts = _close_steps(domain, clock, ref)
+    texts = _close_steps(domain, time_source, ref)
     team = _section(render(ref, "md", "team", actor="U_ALICE"))
     assert REASON in team and all(text in team for text in texts.values())
     for fmt in ("md", "html"):

@@ -63,10 +63,10 @@ def test_update_changes_only_given_fields_and_audits_their_names(domain: Domain)
         assert all("Rollback" not in str(e.details) for e in edits)
 
 
-def test_review_is_frozen_once_published(domain: Domain, clock: ManualTime) -> None:
+def test_review_is_frozen_once_published(domain: Domain, time_source: ManualTime) -> None:
     from tests.reviews.scenario import build_incident
 
-    build_incident(domain, clock)
+    build_incident(domain, time_source)
     with domain.unit() as ctx, pytest.raises(VigilError, match="published and can no longer be edited"):
         update_review(ctx, REF, ReviewFields(went_well="more"), actor="U0BONGANI")
     with domain.unit() as ctx, pytest.raises(VigilError, match="already published"):

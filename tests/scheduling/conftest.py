@@ -32,11 +32,11 @@ def config() -> SchedulingSettings:
 class Ticker:
     """Moves the clock and ticks, returning what each tick newly recorded."""
 
-    def __init__(self, domain: Domain, clock: ManualTime, config: SchedulingSettings) -> None:
-        self.domain, self.clock, self.config = domain, clock, config
+    def __init__(self, domain: Domain, time_source: ManualTime, config: SchedulingSettings) -> None:
+        self.domain, self.time_source, self.config = domain, time_source, config
 
     def __call__(self, advance: timedelta = timedelta(0)) -> list[Seen]:
-        self.clock.advance(advance)
+        self.time_source.advance(advance)
         return [_seen(n) for n in tick(self.domain, self.config)]
 
     def all(self) -> list[Seen]:
@@ -50,8 +50,8 @@ class Ticker:
 
 
 @pytest.fixture
-def ticker(domain: Domain, clock: ManualTime, config: SchedulingSettings) -> Ticker:
-    return Ticker(domain, clock, config)
+def ticker(domain: Domain, time_source: ManualTime, config: SchedulingSettings) -> Ticker:
+    return Ticker(domain, time_source, config)
 
 
 def _seen(nudge: Nudge) -> Seen:

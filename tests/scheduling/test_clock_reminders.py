@@ -85,7 +85,7 @@ def test_a_satisfied_clock_is_quiet_and_its_chained_clock_reminds(domain: Domain
         clocks.satisfy_clock(ctx, ref, actor="U_LEGAL", regime="us_ncmec_2258a", reference_id="CT-1")
     assert _clock_nudges(ticker(30 * H)) == []
     halfway = START + 3 * H + 4380 * H  # the year-long preservation period, half gone
-    assert _clock_nudges(ticker(halfway - ticker.clock.now())) == [("clock_reminder", halfway, ("U_LEGAL",))]
+    assert _clock_nudges(ticker(halfway - ticker.time_source.now())) == [("clock_reminder", halfway, ("U_LEGAL",))]
 
 
 def test_custom_offsets_and_refusals() -> None:

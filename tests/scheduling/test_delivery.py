@@ -17,7 +17,7 @@ from incidents.context import Domain
 from incidents.dispatcher import RetryLater
 from incidents.enums import Severity, Tier
 from incidents.outbox import OutboxMessage
-from incidents.queries import get_incident
+from incidents.queries import incident_to_show
 from incidents.scheduling.config import SchedulingSettings
 from incidents.scheduling.jobs import actions_digest, leadership_digest
 from incidents.scheduling.models import Nudge, NudgeKind
@@ -58,7 +58,7 @@ class Slack:
             return ref, None
         channel_id = self.emu.add_channel(ref.lower(), is_private=True, members=[self.alice, self.dep])
         with self.domain.unit() as ctx:
-            lifecycle.record_channel(ctx, get_incident(ctx, ref).id, channel_id)
+            lifecycle.record_channel(ctx, incident_to_show(ctx, ref).id, channel_id)
         return ref, channel_id
 
     def deliver(self) -> int:
@@ -80,7 +80,7 @@ def slack(emu: SlackEmulator, domain: Domain, settings: Settings) -> Slack:
 
 def test_a_late_update_is_asked_for_in_the_channel_once(slack: Slack, domain: Domain, settings: Settings) -> None:
     _, channel = slack.incident(severity=Severity.SEV1)
-    domain.clock.advance(H)
+    domain.time_source.advance(H)
     tick(domain, settings.scheduling)
     assert slack.deliver() == 1
     [text] = slack.texts(channel)
@@ -92,7 +92,7 @@ def test_a_late_update_is_asked_for_in_the_channel_once(slack: Slack, domain: Do
 
 def test_reminders_wait_for_the_channel(slack: Slack, domain: Domain, settings: Settings) -> None:
     slack.incident(severity=Severity.SEV1, channel=False)
-    domain.clock.advance(H)
+    domain.time_source.advance(H)
     tick(domain, settings.scheduling)
     with pytest.raises(RetryLater, match="has no channel yet"):
         slack.deliver()
@@ -107,7 +107,7 @@ def test_an_archived_channel_falls_back_to_direct_messages(slack: Slack, domain:
     with domain.unit() as ctx:
         lifecycle.close(ctx, ref, actor=slack.alice)
     WebClient(token=slack.emu.bot_token, base_url=slack.emu.web_api_url).conversations_archive(channel=channel)
-    domain.clock.advance(73 * H)
+    domain.time_source.advance(73 * H)
     tick(domain, settings.scheduling)
     slack.deliver()
     for person in (slack.alice, slack.bob):
@@ -127,7 +127,7 @@ def test_action_owners_get_a_dm_and_restricted_incidents_are_named_by_reference(
         actions.add_action(
             ctx, ref, actor=slack.alice, title="Write memo", owner="cli:ops", due_date=date(2026, 11, 24)
         )
-    domain.clock.advance(2 * 24 * H)
+    domain.time_source.advance(2 * 24 * H)
     tick(domain, settings.scheduling)
     slack.deliver()
     [dm] = slack.emu.dms(slack.bob)
@@ -142,7 +142,7 @@ def test_a_dm_to_someone_slack_does_not_know_is_given_up_after_one_try(
     with domain.unit() as ctx:
         due = date(2026, 11, 24)
         actions.add_action(ctx, ref, actor=slack.alice, title="Block ring", owner="U0NOBODY1", due_date=due)
-    domain.clock.advance(2 * 24 * H)
+    domain.time_source.advance(2 * 24 * H)
     tick(domain, settings.scheduling)
     with caplog.at_level(logging.WARNING):
         slack.deliver()  # each handler runs twice, as a redelivery would
@@ -184,7 +184,7 @@ def test_digests_go_to_their_channels_without_restricted_detail(
     with domain.unit() as ctx:
         actions.add_action(ctx, open_ref, actor=slack.alice, title="Ban", owner=slack.bob, due_date=date(2026, 11, 24))
         actions.add_action(ctx, secret_ref, actor=slack.alice, title="Warn", due_date=date(2026, 11, 24))
-    domain.clock.advance(timedelta(days=7) - 3 * H)  # Monday 09:00
+    domain.time_source.advance(timedelta(days=7) - 3 * H)  # Monday 09:00
     leadership_digest(domain, settings.scheduling, "leaders")
     actions_digest(domain, settings.scheduling)
     slack.deliver()

@@ -25,7 +25,7 @@ def _week_of_incidents(domain: Domain) -> dict[str, str]:
             domain, types=["suicide_self_harm"], severity=Severity.SEV0, region="APAC", title="Livestream case"
         ),
     }
-    domain.clock.advance(30 * timedelta(minutes=1))
+    domain.time_source.advance(30 * timedelta(minutes=1))
     with domain.unit() as ctx:
         clocks.satisfy_clock(ctx, refs["threat"], actor="U_LEGAL", regime="eu_dsa_art18", reference_id="POL-1")
         lifecycle.change_status(ctx, refs["threat"], actor="U_ALICE", status=Status.MITIGATED)
@@ -35,7 +35,7 @@ def _week_of_incidents(domain: Domain) -> dict[str, str]:
         actions.add_action(
             ctx, refs["selfharm"], actor="U_A", title="Review escalation path", due_date=date(2026, 11, 24)
         )
-    domain.clock.advance(90 * timedelta(minutes=1))
+    domain.time_source.advance(90 * timedelta(minutes=1))
     with domain.unit() as ctx:
         lifecycle.resolve(ctx, refs["selfharm"], actor="U_ALICE")  # mitigated 2 h after declaration
     return refs
@@ -44,7 +44,7 @@ def _week_of_incidents(domain: Domain) -> dict[str, str]:
 def test_leadership_digest_summarises_the_week_and_only_counts_restricted_incidents(domain: Domain) -> None:
     refs = _week_of_incidents(domain)
     config = SchedulingSettings()
-    domain.clock.set(MONDAY_9 + 5 * timedelta(minutes=1))
+    domain.time_source.set(MONDAY_9 + 5 * timedelta(minutes=1))
     [digest] = leadership_digest(domain, config, "C_LEADERS")
     assert digest.subject == "channel:C_LEADERS" and digest.due_at == MONDAY_9
     summary = digest.details
@@ -58,7 +58,7 @@ def test_leadership_digest_summarises_the_week_and_only_counts_restricted_incide
     assert summary["open_by_severity"] == {"SEV1": 1, "SEV2": 1}
     assert [n["ref"] for n in summary["notable"]] == [refs["threat"]]  # the SEV0 is restricted: counted only
     assert leadership_digest(domain, config, "C_LEADERS") == []
-    domain.clock.advance(timedelta(days=7))
+    domain.time_source.advance(timedelta(days=7))
     [next_week] = leadership_digest(domain, config, "C_LEADERS")
     assert next_week.due_at == MONDAY_9 + timedelta(days=7) and next_week.details["declared"] == 0
 
@@ -66,7 +66,7 @@ def test_leadership_digest_summarises_the_week_and_only_counts_restricted_incide
 def test_actions_digest_lists_overdue_actions_of_standard_incidents_only(domain: Domain) -> None:
     refs = _week_of_incidents(domain)
     config = SchedulingSettings(actions_digest_channel="C_ACTIONS")
-    domain.clock.set(MONDAY_9)
+    domain.time_source.set(MONDAY_9)
     [digest] = actions_digest(domain, config)
     assert digest.details["total"] == 2 and digest.details["restricted"] == 1
     assert [(a["ref"], a["title"], a["owner"]) for a in digest.details["actions"]] == [

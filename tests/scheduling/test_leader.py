@@ -31,7 +31,7 @@ def replicas(domain: Domain, backend: str) -> Iterator[Callable[[], SchedulerSer
         """A replica with its own engine and pool, as a separate process would have."""
         engine = make_engine(domain.engine.url.render_as_string(hide_password=False))
         engines.append(engine)
-        own = Domain(engine, make_sessionmaker(engine), domain.policy, domain.clock)
+        own = Domain(engine, make_sessionmaker(engine), domain.policy, domain.time_source)
         service = SchedulerService(own, make_settings(tick_seconds=0.1, leader_retry_seconds=RETRY))
         services.append(service)
         return service

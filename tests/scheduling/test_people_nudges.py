@@ -92,7 +92,7 @@ def test_follow_the_sun_asks_commanders_of_open_sev0_to_sev2_incidents_once(doma
     with domain.unit() as ctx:
         lifecycle.resolve(ctx, resolved, actor="U_ALICE")
     boundary = parse_boundary("07:00 EMEA")
-    ticker.clock.advance(19 * H + 5 * timedelta(minutes=1))  # Tuesday 07:05
+    ticker.time_source.advance(19 * H + 5 * timedelta(minutes=1))  # Tuesday 07:05
     first = handoff_boundary(domain, boundary)
     assert [(n.recipients, n.due_at, n.details["region"]) for n in first] == [
         (["U_AMS"], START.replace(day=24, hour=7), "EMEA")
@@ -158,9 +158,9 @@ def test_ticks_finish_a_boundary_the_cron_run_missed_within_the_hour(domain: Dom
 
     settings = Settings(scheduling=SchedulingSettings(handoff_boundaries=["13:00 APAC"]))
     declared_ref(domain, types=["fraud_scam"], severity=Severity.SEV2)
-    ticker.clock.advance(H + 10 * timedelta(minutes=1))
+    ticker.time_source.advance(H + 10 * timedelta(minutes=1))
     declared_ref(domain, types=["fraud_scam"], severity=Severity.SEV1, commander="U_NEW")  # after 13:00
     assert [(n.kind, n.recipients) for n in catch_up(domain, settings)] == [("handoff_boundary", ["U_ALICE"])]
     assert catch_up(domain, settings) == []
-    ticker.clock.set(START.replace(day=24, hour=14, minute=1))  # the next day, past the hour of grace
+    ticker.time_source.set(START.replace(day=24, hour=14, minute=1))  # the next day, past the hour of grace
     assert catch_up(domain, settings) == []

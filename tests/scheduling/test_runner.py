@@ -87,7 +87,7 @@ def test_jobs_persist_in_the_database_and_follow_the_settings(domain: Domain, ru
 
 def test_a_restart_runs_each_missed_job_once_within_its_grace(domain: Domain, runners: list[JobRunner]) -> None:
     declared_ref(domain, types=["fraud_scam"], severity=Severity.SEV1)
-    domain.clock.advance(timedelta(hours=2))  # its first update is overdue
+    domain.time_source.advance(timedelta(hours=2))  # its first update is overdue
     boundary = (datetime.now(UTC) + timedelta(hours=12)).hour  # never between the back-dated run and now
     settings = make_settings(tick_seconds=60, handoff_boundaries=[f"{boundary:02d}:00 EMEA"])
     first = start(runners, domain, settings)

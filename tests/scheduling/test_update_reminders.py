@@ -8,7 +8,7 @@ from datetime import timedelta
 from incidents import lifecycle, roles, timeline
 from incidents.context import Domain
 from incidents.enums import Severity
-from incidents.queries import get_incident
+from incidents.queries import incident_to_show
 from tests.conftest import START
 from tests.helpers import declared_ref
 from tests.scheduling.conftest import Seen, Ticker
@@ -23,7 +23,7 @@ def _declared(domain: Domain, **overrides: object) -> str:
 
 def _incident_id(domain: Domain, ref: str) -> int:
     with domain.unit() as ctx:
-        return get_incident(ctx, ref).id
+        return incident_to_show(ctx, ref).id
 
 
 def test_commander_and_deputy_are_nudged_once_when_the_first_update_is_late(domain: Domain, ticker: Ticker) -> None:

@@ -16,8 +16,8 @@ from incidents.models import Incident, TimelineEntry
 from incidents.outbox import OutboxMessage, Topic
 from incidents.parties import service as parties
 from incidents.parties.models import PartyRole
-from incidents.signals.delivery import signal_handlers
-from incidents.signals.intake import Report, receive
+from incidents.signals.delivery import signal_handlers_only
+from incidents.signals.intake import Received, Report, receive
 from incidents.signals.models import GroupState, Signal, SignalGroup
 from incidents.signals.queries import waiting
 from incidents.signals.triage import attach, declare_group, dismiss
@@ -39,20 +39,19 @@ def report(n: int, **extra: object) -> Report:
     return Report(**fields)  # type: ignore[arg-type]
 
 
-def send(domain: Domain, *reports: Report) -> list[object]:
+def send(domain: Domain, *reports: Report) -> list[Received]:
     return domain.run(lambda ctx: receive(ctx, reports, actor=API))
 
 
-def deliver(domain: Domain, clock: ManualTime, *, after: timedelta = timedelta(0)) -> None:
+def deliver(domain: Domain, time_source: ManualTime, *, after: timedelta = timedelta(0)) -> None:
     """Deliver what the outbox holds for signals (threshold checks, notes) once ``after`` has passed."""
-    handlers = {topic: (lambda _m: None) for topic in Topic} | signal_handlers(domain)
-    dispatcher = Dispatcher(domain.factory, handlers, clock)
-    clock.advance(after)
+    dispatcher = Dispatcher(domain.factory, signal_handlers_only(domain), time_source)
+    time_source.advance(after)
     dispatcher.drain()
 
 
-def deliver_notes(domain: Domain, clock: ManualTime) -> None:
-    deliver(domain, clock, after=timedelta(minutes=1, seconds=1))
+def deliver_notes(domain: Domain, time_source: ManualTime) -> None:
+    deliver(domain, time_source, after=timedelta(minutes=1, seconds=1))
 
 
 def entries(domain: Domain, kind: TimelineKind) -> list[TimelineEntry]:
@@ -80,51 +79,51 @@ def test_reports_about_one_subject_form_one_waiting_group_posted_once(domain: Do
 def test_a_repeat_stores_nothing_and_answers_with_the_first_signal(domain: Domain) -> None:
     [first] = send(domain, report(1))
     again = send(domain, report(1), report(1), report(2))
-    assert [r.repeat for r in again] == [True, True, False]  # type: ignore[attr-defined]
-    assert again[0].signal_id == first.signal_id  # type: ignore[attr-defined]
+    assert [r.repeat for r in again] == [True, True, False]
+    assert again[0].signal_id == first.signal_id
     assert count(domain, Signal) == 2
 
 
-def test_a_life_now_hint_declares_at_once_and_notes_every_signal(domain: Domain, clock: ManualTime) -> None:
+def test_a_life_now_hint_declares_at_once_and_notes_every_signal(domain: Domain, time_source: ManualTime) -> None:
     send(domain, report(1), report(2))
     [answer] = send(domain, report(3, severity_hint="life:now"))
-    assert answer.state is GroupState.ATTACHED and answer.incident_ref  # type: ignore[attr-defined]
+    assert answer.state is GroupState.ATTACHED and answer.incident_ref
     with domain.unit() as ctx:
         incident = ctx.session.scalars(select(Incident)).one()
         assert (incident.severity, incident.title) == (Severity.SEV1, "Hate or harassment: reports from hotline")
         assert "creator" not in incident.title.casefold()
-    deliver_notes(domain, clock)
+    deliver_notes(domain, time_source)
     [note] = entries(domain, TimelineKind.SIGNALS)
     assert note.text.startswith("3 signals from hotline")
     assert note.data["count"] == 3
 
 
-def test_the_threshold_declares_once_and_later_reports_are_coalesced(domain: Domain, clock: ManualTime) -> None:
+def test_the_threshold_declares_once_and_later_reports_are_coalesced(domain: Domain, time_source: ManualTime) -> None:
     send(domain, *[report(n) for n in range(49)])
-    deliver(domain, clock)
+    deliver(domain, time_source)
     assert count(domain, Incident) == 0
     send(domain, report(49))
-    deliver(domain, clock)
+    deliver(domain, time_source)
     assert count(domain, Incident) == 1
-    deliver_notes(domain, clock)
+    deliver_notes(domain, time_source)
     for n in range(50, 87):
         send(domain, report(n))
-        clock.advance(timedelta(seconds=2))
-    deliver_notes(domain, clock)
+        time_source.advance(timedelta(seconds=2))
+    deliver_notes(domain, time_source)
     notes = entries(domain, TimelineKind.SIGNALS)
     assert [n.data["count"] for n in notes] == [50, 37]
     assert notes[1].text == "37 new signals from hotline (first 12:01, last 12:02 UTC)"
     assert count(domain, Incident) == 1
 
 
-def test_a_group_after_its_window_is_a_new_group(domain: Domain, clock: ManualTime) -> None:
+def test_a_group_after_its_window_is_a_new_group(domain: Domain, time_source: ManualTime) -> None:
     send(domain, report(1))
-    clock.advance(timedelta(minutes=61))
+    time_source.advance(timedelta(minutes=61))
     send(domain, report(2))
     assert count(domain, SignalGroup) == 2
 
 
-def test_attach_dismiss_and_declare_from_triage(domain: Domain, clock: ManualTime) -> None:
+def test_attach_dismiss_and_declare_from_triage(domain: Domain, time_source: ManualTime) -> None:
     with domain.unit() as ctx:
         ref = declare(ctx, actor="U1", title="Scam wave", types=["fraud_scam"], severity=Severity.SEV3).ref
     send(domain, report(1, type="fraud_scam"))
@@ -159,7 +158,7 @@ def test_a_child_safety_declare_is_highly_restricted(domain: Domain) -> None:
     [answer] = send(domain, report(1, type="child_safety", severity_hint="SEV1"))
     with domain.unit() as ctx:
         incident = ctx.session.scalars(select(Incident)).one()
-    assert incident.tier is Tier.HIGHLY_RESTRICTED and answer.incident_ref == incident.ref  # type: ignore[attr-defined]
+    assert incident.tier is Tier.HIGHLY_RESTRICTED and answer.incident_ref == incident.ref
 
 
 @pytest.mark.parametrize(

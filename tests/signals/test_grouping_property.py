@@ -18,9 +18,8 @@ from incidents.db import make_engine, make_sessionmaker
 from incidents.dispatcher import Dispatcher
 from incidents.enums import TimelineKind
 from incidents.models import Incident, TimelineEntry
-from incidents.outbox import Topic
 from incidents.policy import load_policy
-from incidents.signals.delivery import signal_handlers
+from incidents.signals.delivery import signal_handlers_only
 from incidents.signals.intake import Report, receive
 from incidents.signals.models import GroupState, Signal, SignalGroup
 from incidents.timesource import ManualTime
@@ -45,9 +44,11 @@ waves = st.lists(st.integers(min_value=1, max_value=60), min_size=1, max_size=3)
     seed=st.integers(0, 2**16),
     batch=st.sampled_from([1, 7, 40]),
 )
-def check(engine: Engine, url: str, clock: ManualTime, sizes: list[int], repeats: int, seed: int, batch: int) -> None:
+def check(
+    engine: Engine, url: str, time_source: ManualTime, sizes: list[int], repeats: int, seed: int, batch: int
+) -> None:
     empty_tables(engine)
-    one = Domain(engine, make_sessionmaker(engine), load_policy(), clock)
+    one = Domain(engine, make_sessionmaker(engine), load_policy(), time_source)
     two = replica(url, one)
     rng = random.Random(seed)
     reports = [
@@ -68,9 +69,8 @@ def check(engine: Engine, url: str, clock: ManualTime, sizes: list[int], repeats
     with ThreadPoolExecutor(max_workers=4) as pool:
         list(pool.map(deliver, enumerate(batches)))
     two.engine.dispose()
-    handlers = {topic: (lambda _m: None) for topic in Topic} | signal_handlers(one)
-    clock.advance(timedelta(minutes=2))
-    Dispatcher(one.factory, handlers, clock).drain()
+    time_source.advance(timedelta(minutes=2))
+    Dispatcher(one.factory, signal_handlers_only(one), time_source).drain()
 
     with one.unit() as ctx:
         assert ctx.session.scalar(select(func.count()).select_from(Signal)) == len(reports), "each report once"
@@ -88,5 +88,7 @@ def check(engine: Engine, url: str, clock: ManualTime, sizes: list[int], repeats
         assert noted == Counter({g.id: per_group[g.id] for g in groups if g.state is GroupState.ATTACHED})
 
 
-def test_concurrent_shuffled_repeated_reports_group_exactly(engine: Engine, db_url: str, clock: ManualTime) -> None:
-    check(engine, db_url, clock)
+def test_concurrent_shuffled_repeated_reports_group_exactly(
+    engine: Engine, db_url: str, time_source: ManualTime
+) -> None:
+    check(engine, db_url, time_source)

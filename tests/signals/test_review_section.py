@@ -18,7 +18,7 @@ from incidents.timesource import ManualTime
 TEMPLATES = load_templates()
 
 
-def test_the_review_tells_the_reports_and_the_page(domain: Domain, clock: ManualTime) -> None:
+def test_the_review_tells_the_reports_and_the_page(domain: Domain, time_source: ManualTime) -> None:
     domain = replace(domain, paging=frozenset({"default"}))
     calls = [
         Report(source="hotline", type="threat_violence", subject="host-221", external_ref=f"c{n}",
@@ -26,17 +26,17 @@ def test_the_review_tells_the_reports_and_the_page(domain: Domain, clock: Manual
         for n in range(3)
     ]  # fmt: skip
     domain.run(lambda ctx: receive(ctx, calls[:2], actor="api:hotline"))
-    clock.advance(timedelta(minutes=4))
+    time_source.advance(timedelta(minutes=4))
     flag = Report(source="in_app", type="threat_violence", subject="host-221", severity_hint="life:now")
     [answer] = domain.run(lambda ctx: receive(ctx, [flag], actor="api:app"))
     ref = answer.incident_ref
     assert ref is not None
-    clock.advance(timedelta(minutes=1))
+    time_source.advance(timedelta(minutes=1))
     with domain.unit() as ctx:
         page = ctx.session.scalars(select(Page)).one()
         paging.sent(ctx, page.id, at=ctx.now())
         key = page.dedup_key
-    clock.advance(timedelta(minutes=3))
+    time_source.advance(timedelta(minutes=3))
     domain.run(lambda ctx: paging.acknowledged(ctx, key, by="Sam Lee", at=ctx.now()))
 
     with domain.unit() as ctx:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -45,7 +46,7 @@ def rows(domain: Domain, model: type) -> int:
         return ctx.session.scalar(select(func.count()).select_from(model)) or 0
 
 
-def test_one_signal_and_a_batch_join_one_group(hotline: httpx.Client, domain: Domain, clock: ManualTime) -> None:
+def test_one_signal_and_a_batch_join_one_group(hotline: httpx.Client, domain: Domain, time_source: ManualTime) -> None:
     one = hotline.post("/api/v1/signals", json=call(1))
     assert one.status_code == 201, one.text
     batch = hotline.post("/api/v1/signals", json={"signals": [call(n) for n in range(2, 300)]})
@@ -53,7 +54,7 @@ def test_one_signal_and_a_batch_join_one_group(hotline: httpx.Client, domain: Do
     groups = {s["group"] for s in batch.json()["signals"]} | {one.json()["signals"][0]["group"]}
     assert len(groups) == 1
     assert {s["state"] for s in [*one.json()["signals"], *batch.json()["signals"]]} == {"waiting"}
-    deliver(domain, clock)
+    deliver(domain, time_source)
     assert rows(domain, Signal) == 299 and rows(domain, Incident) == 1, "past the policy's 50 in 10 minutes"
     later = hotline.post("/api/v1/signals", json=call(300)).json()["signals"][0]
     assert later["state"] == "attached" and later["incident"]
@@ -100,6 +101,25 @@ def test_bad_reports_are_refused_naming_the_field(
     assert rows(domain, Signal) == 0
 
 
+def test_a_bad_call_among_concurrent_ones_is_refused_alone_naming_its_own_report(
+    api: WebServer, make_key: MakeKey, domain: Domain
+) -> None:
+    token = make_key("hotline", (apikeys.SIGNALS_WRITE,))
+    bodies = [call(n) for n in range(8)] + [{"signals": [call(20), call(21, type="fraud")]}]
+
+    def send(body: dict[str, object]) -> httpx.Response:
+        with client_for(api, token) as http:
+            return http.post("/api/v1/signals", json=body)
+
+    with ThreadPoolExecutor(max_workers=len(bodies)) as pool:
+        answers = list(pool.map(send, bodies))
+    assert [a.status_code for a in answers] == [201] * 8 + [422]
+    [error] = answers[-1].json()["errors"]
+    assert error["field"] == "type"
+    assert error["message"].startswith("signals[1].type: unknown incident type 'fraud'; use one of ")
+    assert rows(domain, Signal) == 8
+
+
 def test_a_life_now_report_declares_and_the_answer_hides_a_restricted_incident(
     hotline: httpx.Client, domain: Domain
 ) -> None:
@@ -133,7 +153,9 @@ def alert(fingerprint: str, status: str = "firing", **labels: str) -> dict[str, 
     }
 
 
-def webhook(status: str, *alerts: dict[str, object], group: str = '{}:{alertname="ClassifierSpike"}') -> dict:
+def webhook(
+    status: str, *alerts: dict[str, object], group: str = '{}:{alertname="ClassifierSpike"}'
+) -> dict[str, object]:
     return {
         "version": "4",
         "groupKey": group,

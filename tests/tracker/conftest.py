@@ -84,7 +84,9 @@ def bot(domain: Domain) -> Bot:
     return Bot(domain)
 
 
-def make_dispatcher(domain: Domain, sync: TrackerSync, bot: Bot, clock: ManualTime, **options: object) -> Dispatcher:
+def make_dispatcher(
+    domain: Domain, sync: TrackerSync, bot: Bot, time_source: ManualTime, **options: object
+) -> Dispatcher:
     handlers = {
         **sync.handlers(),
         Topic.TIMELINE_ADDED: bot.post,
@@ -93,23 +95,28 @@ def make_dispatcher(domain: Domain, sync: TrackerSync, bot: Bot, clock: ManualTi
         Topic.INCIDENT_DECLARED: lambda _m: None,
     }
     return Dispatcher(
-        domain.factory, handlers, clock, backoff=Backoff(base=2.0, cap=60.0), on_give_up=sync.on_give_up, **options
+        domain.factory,
+        handlers,
+        time_source,
+        backoff=Backoff(base=2.0, cap=60.0),
+        on_give_up=sync.on_give_up,
+        **options,
     )  # type: ignore[arg-type]
 
 
 @pytest.fixture
-def dispatcher(domain: Domain, sync: TrackerSync, bot: Bot, clock: ManualTime) -> Dispatcher:
-    return make_dispatcher(domain, sync, bot, clock)
+def dispatcher(domain: Domain, sync: TrackerSync, bot: Bot, time_source: ManualTime) -> Dispatcher:
+    return make_dispatcher(domain, sync, bot, time_source)
 
 
-def settle(dispatcher: Dispatcher, clock: ManualTime, rounds: int = 10) -> None:
+def settle(dispatcher: Dispatcher, time_source: ManualTime, rounds: int = 10) -> None:
     """Deliver everything, jumping the clock over backoff waits, until no action.changed or referral.changed row
     is pending."""
     for _ in range(rounds):
         dispatcher.drain()
         if not pending_syncs(dispatcher):
             return
-        clock.advance(timedelta(minutes=2))
+        time_source.advance(timedelta(minutes=2))
     raise AssertionError("outbox did not settle")
 
 

@@ -49,12 +49,12 @@ def vigil(db_url: str, emu: JiraEmulator, monkeypatch: pytest.MonkeyPatch, capsy
 
 
 def test_resync_and_reconcile_from_the_terminal(
-    vigil, domain: Domain, emu: JiraEmulator, sync: TrackerSync, dispatcher, clock: ManualTime, incident_ref: str
+    vigil, domain: Domain, emu: JiraEmulator, sync: TrackerSync, dispatcher, time_source: ManualTime, incident_ref: str
 ) -> None:
     action_id = add_action(domain, incident_ref)
     sync.mark_failed(Topic.ACTION_CHANGED, action_id, "Jira was down for a day")
     assert vigil("jira", "resync") == (0, "1 action(s) queued for Jira; the running Vigil delivers them.\n", "")
-    settle(dispatcher, clock)
+    settle(dispatcher, time_source)
     [key] = emu.issues
     emu.transition(key, "In Progress")
     assert vigil("jira", "reconcile") == (0, "1 action(s) updated from Jira.\n", "")

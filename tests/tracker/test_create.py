@@ -26,14 +26,14 @@ def action_row(domain: Domain, action_id: int) -> Action:
 
 
 def test_action_becomes_an_issue_with_every_field(
-    domain: Domain, emu: JiraEmulator, sync: TrackerSync, dispatcher, clock: ManualTime, incident_ref: str
+    domain: Domain, emu: JiraEmulator, sync: TrackerSync, dispatcher, time_source: ManualTime, incident_ref: str
 ) -> None:
     bob = emu.add_user("bob@example.org", "Bob Jones")
     person(domain, "U_BOB", "Bob@Example.org", "Bob")
     action_id = add_action(
         domain, incident_ref, owner="U_BOB", due_date=DUE, priority=HIGH, description="Keys leaked in a paste."
     )
-    settle(dispatcher, clock)
+    settle(dispatcher, time_source)
 
     [issue] = emu.issues.values()
     label = f"vigil-action-{incident_ref.lower()}-{action_id}"
@@ -56,11 +56,11 @@ def test_action_becomes_an_issue_with_every_field(
 
 
 def test_owner_unknown_to_jira_leaves_issue_unassigned(
-    domain: Domain, emu: JiraEmulator, dispatcher, clock: ManualTime, incident_ref: str
+    domain: Domain, emu: JiraEmulator, dispatcher, time_source: ManualTime, incident_ref: str
 ) -> None:
     person(domain, "U_ZED", "zed@elsewhere.org", "Zed")
     add_action(domain, incident_ref, owner="U_ZED")
-    settle(dispatcher, clock)
+    settle(dispatcher, time_source)
     [issue] = emu.issues.values()
     assert issue.assignee is None
 
@@ -76,12 +76,12 @@ def test_without_jira_actions_stay_in_vigil(domain: Domain, incident_ref: str) -
 
 
 def test_restricted_incident_sends_only_structured_facts(
-    domain: Domain, emu: JiraEmulator, dispatcher, clock: ManualTime
+    domain: Domain, emu: JiraEmulator, dispatcher, time_source: ManualTime
 ) -> None:
     with domain.unit() as ctx:
         ref = declare(ctx, title="Minor groomed on the platform", summary="Victim aged 13", tier=Tier.RESTRICTED).ref
     add_action(domain, ref, title="Block the grooming pattern")
-    settle(dispatcher, clock)
+    settle(dispatcher, time_source)
     [issue] = emu.issues.values()
     sent = " ".join(
         [issue.summary, issue.description, *issue.labels, *(lk.object["title"] for lk in issue.remote_links)]
@@ -91,37 +91,37 @@ def test_restricted_incident_sends_only_structured_facts(
 
 
 def test_restricted_incident_full_content_when_configured(
-    domain: Domain, emu: JiraEmulator, bot: Bot, clock: ManualTime
+    domain: Domain, emu: JiraEmulator, bot: Bot, time_source: ManualTime
 ) -> None:
     sync = build_sync(domain, settings_for(emu, jira_restricted_content="full"))
     assert sync is not None
     with domain.unit() as ctx:
         ref = declare(ctx, title="Minor groomed on the platform", tier=Tier.RESTRICTED).ref
     add_action(domain, ref, title="Block the grooming pattern")
-    settle(make_dispatcher(domain, sync, bot, clock), clock)
+    settle(make_dispatcher(domain, sync, bot, time_source), time_source)
     [issue] = emu.issues.values()
     assert "Minor groomed on the platform" in issue.description
 
 
 def test_policy_routes_an_incident_type_to_its_project(
-    domain: Domain, emu: JiraEmulator, bot: Bot, clock: ManualTime
+    domain: Domain, emu: JiraEmulator, bot: Bot, time_source: ManualTime
 ) -> None:
     emu.add_project(key="THREAT", name="Threats", issue_types=["Bug"])
     policy = domain.policy.model_copy(
         update={"jira": {"threat_violence": JiraTarget(project="THREAT", issue_type="Bug")}}
     )
-    routed = Domain(domain.engine, domain.factory, policy, clock)
+    routed = Domain(domain.engine, domain.factory, policy, time_source)
     sync = build_sync(routed, settings_for(emu))
     assert sync is not None
     with routed.unit() as ctx:
         ref = declare(ctx).ref
     add_action(routed, ref)
-    settle(make_dispatcher(routed, sync, bot, clock), clock)
+    settle(make_dispatcher(routed, sync, bot, time_source), time_source)
     [issue] = emu.issues.values()
     assert (issue.project, issue.issue_type) == ("THREAT", "Bug")
 
 
-def test_server_data_center_with_a_personal_access_token(domain: Domain, bot: Bot, clock: ManualTime) -> None:
+def test_server_data_center_with_a_personal_access_token(domain: Domain, bot: Bot, time_source: ManualTime) -> None:
     with running("Server") as server:
         carol = server.add_user("carol@example.org", "Carol Diaz", name="carol")
         person(domain, "U_CAROL", "carol@example.org", "Carol")
@@ -130,7 +130,7 @@ def test_server_data_center_with_a_personal_access_token(domain: Domain, bot: Bo
         with domain.unit() as ctx:
             ref = declare(ctx).ref
         action_id = add_action(domain, ref, owner="U_CAROL", due_date=DUE)
-        settle(make_dispatcher(domain, sync, bot, clock), clock)
+        settle(make_dispatcher(domain, sync, bot, time_source), time_source)
         [issue] = server.issues.values()
         assert issue.assignee == carol.account_id and issue.duedate == "2026-12-15"
         assert action_row(domain, action_id).tracker_key == issue.key

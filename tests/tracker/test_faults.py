@@ -36,49 +36,55 @@ def sync_row(domain: Domain) -> OutboxMessage:
 
 
 def test_outage_then_recovery_loses_nothing(
-    domain: Domain, emu: JiraEmulator, dispatcher: Dispatcher, clock: ManualTime, incident_ref: str
+    domain: Domain, emu: JiraEmulator, dispatcher: Dispatcher, time_source: ManualTime, incident_ref: str
 ) -> None:
     emu.go_down()
     ids = [add_action(domain, incident_ref, title=f"Action {n}") for n in range(5)]
     for _ in range(3):
         dispatcher.drain()
-        clock.advance(timedelta(minutes=1))
+        time_source.advance(timedelta(minutes=1))
     assert not emu.issues and sync_states(domain) == [SyncState.PENDING] * 5
     emu.come_up()
-    settle(dispatcher, clock)
+    settle(dispatcher, time_source)
     assert sorted(i.summary.split("] ")[1] for i in emu.issues.values()) == [f"Action {n}" for n in range(5)]
     assert sync_states(domain) == [SyncState.SYNCED] * len(ids)
 
 
 def test_429_retry_after_is_honoured(
-    domain: Domain, emu: JiraEmulator, dispatcher: Dispatcher, clock: ManualTime, incident_ref: str
+    domain: Domain, emu: JiraEmulator, dispatcher: Dispatcher, time_source: ManualTime, incident_ref: str
 ) -> None:
     add_action(domain, incident_ref)
     dispatcher.drain()  # builds the client (serverInfo) and creates the issue; warm-up
     add_action(domain, incident_ref, title="Second")
     emu.rate_limit_next(1, retry_after=120)
-    before = clock.now()
+    before = time_source.now()
     dispatcher.run_once()
     row = sync_row(domain)
     assert row.available_at == before + timedelta(seconds=120) and "429" in (row.last_error or "")
-    clock.advance(timedelta(seconds=119))
+    time_source.advance(timedelta(seconds=119))
     assert dispatcher.run_once() == 0
-    clock.advance(timedelta(seconds=1))
+    time_source.advance(timedelta(seconds=1))
     dispatcher.drain()
     assert len(emu.issues) == 2 and sync_states(domain) == [SyncState.SYNCED] * 2
 
 
 @pytest.mark.parametrize("fault", ["timeout", "drop"])
 def test_create_answered_late_or_never_makes_no_duplicate(
-    domain: Domain, emu: JiraEmulator, sync: TrackerSync, bot: Bot, clock: ManualTime, incident_ref: str, fault: str
+    domain: Domain,
+    emu: JiraEmulator,
+    sync: TrackerSync,
+    bot: Bot,
+    time_source: ManualTime,
+    incident_ref: str,
+    fault: str,
 ) -> None:
     arm = (lambda: emu.timeout_next(1, seconds=1.0)) if fault == "timeout" else emu.accept_then_drop_next
     faulty = TrackerSync(domain, ArmBeforeCreate(sync.tracker, arm), sync.config)  # type: ignore[arg-type]
-    dispatcher = make_dispatcher(domain, faulty, bot, clock)
+    dispatcher = make_dispatcher(domain, faulty, bot, time_source)
     add_action(domain, incident_ref)
     dispatcher.drain()
     assert len(emu.issues) == 1 and sync_states(domain) == [SyncState.PENDING]
-    settle(make_dispatcher(domain, sync, bot, clock), clock)
+    settle(make_dispatcher(domain, sync, bot, time_source), time_source)
     assert len(emu.issues) == 1 and sync_states(domain) == [SyncState.SYNCED]
     [issue] = emu.issues.values()
     assert issue.remote_links and issue.properties
@@ -89,7 +95,7 @@ class Crash(BaseException):
 
 
 def test_restart_mid_delivery_picks_up_without_duplicate(
-    domain: Domain, emu: JiraEmulator, sync: TrackerSync, bot: Bot, clock: ManualTime, incident_ref: str
+    domain: Domain, emu: JiraEmulator, sync: TrackerSync, bot: Bot, time_source: ManualTime, incident_ref: str
 ) -> None:
     def crash() -> None:
         raise Crash
@@ -102,41 +108,41 @@ def test_restart_mid_delivery_picks_up_without_duplicate(
     dying = TrackerSync(domain, CrashAfterCreate(sync.tracker, crash), sync.config)  # type: ignore[arg-type]
     add_action(domain, incident_ref)
     with pytest.raises(Crash):
-        make_dispatcher(domain, dying, bot, clock).run_once()
+        make_dispatcher(domain, dying, bot, time_source).run_once()
     assert len(emu.issues) == 1
-    clock.advance(timedelta(seconds=61))  # the dead process's lease on the row expires
+    time_source.advance(timedelta(seconds=61))  # the dead process's lease on the row expires
     fresh = build_sync(domain, settings_for(emu))  # a new process: new client, nothing in memory
     assert fresh is not None
-    settle(make_dispatcher(domain, fresh, bot, clock), clock)
+    settle(make_dispatcher(domain, fresh, bot, time_source), time_source)
     assert len(emu.issues) == 1 and sync_states(domain) == [SyncState.SYNCED]
 
 
 def test_an_outage_shorter_than_the_patience_never_gives_an_action_up(
-    domain: Domain, emu: JiraEmulator, sync: TrackerSync, bot: Bot, clock: ManualTime, incident_ref: str
+    domain: Domain, emu: JiraEmulator, sync: TrackerSync, bot: Bot, time_source: ManualTime, incident_ref: str
 ) -> None:
     """Found by the chaos bench: a one-minute outage with errors around it spent an action's eight tries in two
     minutes, and its issue was never filed. Tries now go on (every five minutes at most) for an hour."""
-    dispatcher = make_dispatcher(domain, sync, bot, clock, max_attempts=3)
+    dispatcher = make_dispatcher(domain, sync, bot, time_source, max_attempts=3)
     emu.go_down()
     add_action(domain, incident_ref)
     for _ in range(10):  # 50 minutes down
         dispatcher.drain()
-        clock.advance(timedelta(minutes=5))
+        time_source.advance(timedelta(minutes=5))
     assert sync_row(domain).state == PENDING and bot.sync_failures == []
     emu.come_up()
-    settle(dispatcher, clock)
+    settle(dispatcher, time_source)
     assert len(emu.issues) == 1 and sync_states(domain) == [SyncState.SYNCED]
 
 
 def test_budget_spent_marks_sync_failed_tells_commander_once_and_resync_recovers(
-    domain: Domain, emu: JiraEmulator, sync: TrackerSync, bot: Bot, clock: ManualTime, incident_ref: str
+    domain: Domain, emu: JiraEmulator, sync: TrackerSync, bot: Bot, time_source: ManualTime, incident_ref: str
 ) -> None:
-    dispatcher = make_dispatcher(domain, sync, bot, clock, max_attempts=3, patience=timedelta(0))
+    dispatcher = make_dispatcher(domain, sync, bot, time_source, max_attempts=3, patience=timedelta(0))
     emu.go_down()
     action_id = add_action(domain, incident_ref)
     for _ in range(4):
         dispatcher.drain()
-        clock.advance(timedelta(minutes=5))
+        time_source.advance(timedelta(minutes=5))
     assert sync_row(domain).state == FAILED
     assert sync_states(domain) == [SyncState.SYNC_FAILED]
     assert bot.sync_failures == [action_id]
@@ -147,18 +153,18 @@ def test_budget_spent_marks_sync_failed_tells_commander_once_and_resync_recovers
     assert resync(domain) == 1
     assert sync_states(domain) == [SyncState.PENDING]
     emu.come_up()
-    settle(dispatcher, clock)
+    settle(dispatcher, time_source)
     assert len(emu.issues) == 1 and sync_states(domain) == [SyncState.SYNCED]
     assert resync(domain) == 0
 
 
 def test_jira_refusal_fails_at_once_with_the_reason(
-    domain: Domain, emu: JiraEmulator, bot: Bot, clock: ManualTime, incident_ref: str
+    domain: Domain, emu: JiraEmulator, bot: Bot, time_source: ManualTime, incident_ref: str
 ) -> None:
     sync = build_sync(domain, settings_for(emu, jira_project="NOPE"))
     assert sync is not None
     add_action(domain, incident_ref)
-    dispatcher = make_dispatcher(domain, sync, bot, clock)
+    dispatcher = make_dispatcher(domain, sync, bot, time_source)
     dispatcher.drain()
     assert sync_states(domain) == [SyncState.SYNC_FAILED] and not emu.issues
     with domain.unit() as ctx:
@@ -168,7 +174,7 @@ def test_jira_refusal_fails_at_once_with_the_reason(
 
 
 def test_two_deliveries_for_one_action_at_once_make_one_issue(
-    domain: Domain, emu: JiraEmulator, dispatcher: Dispatcher, clock: ManualTime, incident_ref: str
+    domain: Domain, emu: JiraEmulator, dispatcher: Dispatcher, time_source: ManualTime, incident_ref: str
 ) -> None:
     """An edit made while the first delivery waits on backoff gets its own outbox row; both rows come due together
     and run on two workers. The per-action claim makes the second wait instead of creating a twin."""
@@ -181,7 +187,7 @@ def test_two_deliveries_for_one_action_at_once_make_one_issue(
         assert ctx.session.query(OutboxMessage).filter_by(topic="action.changed", state="pending").count() == 2
     emu.latency_ms = 50  # keep the first create in flight while the second delivery starts
     emu.come_up()
-    clock.advance(timedelta(minutes=5))
-    settle(dispatcher, clock)
+    time_source.advance(timedelta(minutes=5))
+    settle(dispatcher, time_source)
     assert len(emu.issues) == 1 and sync_states(domain) == [SyncState.SYNCED]
     assert next(iter(emu.issues.values())).summary.endswith("Rotate and revoke the keys")

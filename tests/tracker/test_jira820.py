@@ -29,14 +29,14 @@ def jira820_url() -> Iterator[str]:
 
 
 def test_create_update_transition_and_search_against_jira820(
-    domain: Domain, jira820_url: str, bot: Bot, clock: ManualTime, incident_ref: str
+    domain: Domain, jira820_url: str, bot: Bot, time_source: ManualTime, incident_ref: str
 ) -> None:
     settings = Settings(jira_url=jira820_url, jira_token="any", jira_project="SAFE", jira_label_prefix="x820")
     sync = build_sync(domain, settings)
     assert sync is not None
-    dispatcher = make_dispatcher(domain, sync, bot, clock)
-    action_id = add_action(domain, incident_ref, due_date=DUE, title=f"Rotate keys {clock.now():%H%M%S%f}")
-    settle(dispatcher, clock)
+    dispatcher = make_dispatcher(domain, sync, bot, time_source)
+    action_id = add_action(domain, incident_ref, due_date=DUE, title=f"Rotate keys {time_source.now():%H%M%S%f}")
+    settle(dispatcher, time_source)
     with domain.unit() as ctx:
         key = ctx.session.get(Action, action_id).tracker_key  # type: ignore[union-attr]
     client = jira.JIRA(server=jira820_url, token_auth="any", max_retries=0)
@@ -48,7 +48,7 @@ def test_create_update_transition_and_search_against_jira820(
     with domain.unit() as ctx:
         changes = actions.ActionChanges(title="Rotate all keys", status=ActionStatus.DONE)
         actions.update_action(ctx, action_id, changes, actor="U_ALICE", tracked=True)
-    settle(dispatcher, clock)
+    settle(dispatcher, time_source)
     issue = client.issue(key)
     assert issue.fields.summary == f"[{incident_ref}] Rotate all keys"
     assert issue.fields.status.statusCategory.key == "done"

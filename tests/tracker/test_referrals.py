@@ -62,12 +62,12 @@ def sent(issue: Issue) -> str:
 
 
 def test_a_dispute_referral_is_filed_once_in_its_project_with_every_field(
-    domain: Domain, disputes: JiraEmulator, dispatcher: Dispatcher, clock: ManualTime, incident_ref: str
+    domain: Domain, disputes: JiraEmulator, dispatcher: Dispatcher, time_source: ManualTime, incident_ref: str
 ) -> None:
     bob = disputes.add_user("bob@example.org", "Bob Jones")
     person(domain, "U_BOB", "bob@example.org", "Bob")
     rid = refer(domain, incident_ref, owner="U_BOB", due_date=date(2026, 12, 15), external_ref="DSP-77", note=NOTE)
-    settle(dispatcher, clock)
+    settle(dispatcher, time_source)
 
     [issue] = disputes.issues.values()
     assert (issue.project, issue.issue_type, issue.status) == ("DISPUTE", "Task", "To Do")
@@ -97,49 +97,49 @@ def test_a_dispute_referral_is_filed_once_in_its_project_with_every_field(
     creates = [r for r in disputes.requests if r.method == "POST" and r.path.endswith("/issue")]
     assert len(creates) == 1
     with domain.unit() as ctx:
-        line = referrals.describe(referrals.get_referral(ctx, rid), ctx.policy, clock.now().date())
+        line = referrals.describe(referrals.get_referral(ctx, rid), ctx.policy, time_source.now().date())
     assert line.endswith(f"reference DSP-77, Jira {issue.key}")
 
 
 def test_the_issue_follows_the_referral_to_its_decision_and_closure(
-    domain: Domain, disputes: JiraEmulator, dispatcher: Dispatcher, clock: ManualTime, incident_ref: str
+    domain: Domain, disputes: JiraEmulator, dispatcher: Dispatcher, time_source: ManualTime, incident_ref: str
 ) -> None:
     rid = refer(domain, incident_ref)
-    settle(dispatcher, clock)
+    settle(dispatcher, time_source)
     [key] = disputes.issues
     move(domain, rid, ReferralStatus.ACCEPTED)
-    settle(dispatcher, clock)
+    settle(dispatcher, time_source)
     assert disputes.issues[key].status == "In Progress"
     move(domain, rid, ReferralStatus.DECIDED, said="Partial refund (50%) granted")
-    settle(dispatcher, clock)
+    settle(dispatcher, time_source)
     issue = disputes.issues[key]
     assert (issue.status, issue.resolution) == ("Done", "Done")
     assert "Status: Decided" in issue.description and "Outcome: Partial refund \\(50\\%\\) granted" in issue.description
     move(domain, rid, ReferralStatus.CLOSED)
-    settle(dispatcher, clock)
+    settle(dispatcher, time_source)
     issue = disputes.issues[key]
     assert (issue.status, len(disputes.issues)) == ("Done", 1) and "Status: Closed" in issue.description
 
     declined = refer(domain, incident_ref)
     move(domain, declined, ReferralStatus.DECLINED, said="Not a dispute")
-    settle(dispatcher, clock)
+    settle(dispatcher, time_source)
     refused = disputes.issues[referral_row(domain, declined).tracker_key or ""]
     assert (refused.status, refused.resolution) == ("Done", "Won't Do")
     assert "Declined because: Not a dispute" in refused.description
 
 
 def test_jira_down_files_the_referral_once_it_is_back(
-    domain: Domain, disputes: JiraEmulator, dispatcher: Dispatcher, clock: ManualTime, incident_ref: str
+    domain: Domain, disputes: JiraEmulator, dispatcher: Dispatcher, time_source: ManualTime, incident_ref: str
 ) -> None:
     disputes.go_down()
     rid = refer(domain, incident_ref)
     move(domain, rid, ReferralStatus.ACCEPTED)
     for _ in range(3):
         dispatcher.drain()
-        clock.advance(timedelta(minutes=1))
+        time_source.advance(timedelta(minutes=1))
     assert not disputes.issues and referral_row(domain, rid).tracker_key is None
     disputes.come_up()
-    settle(dispatcher, clock)
+    settle(dispatcher, time_source)
     [issue] = disputes.issues.values()
     assert issue.status == "In Progress" and referral_row(domain, rid).tracker_key == issue.key
 
@@ -150,29 +150,29 @@ def test_a_lost_answer_to_the_create_does_not_file_twice(
     disputes: JiraEmulator,
     sync: TrackerSync,
     bot: Bot,
-    clock: ManualTime,
+    time_source: ManualTime,
     incident_ref: str,
     fault: str,
 ) -> None:
     arm = (lambda: disputes.timeout_next(1, seconds=1.0)) if fault == "timeout" else disputes.accept_then_drop_next
     faulty = TrackerSync(domain, ArmBeforeCreate(sync.tracker, arm), sync.config)  # type: ignore[arg-type]
     rid = refer(domain, incident_ref)
-    make_dispatcher(domain, faulty, bot, clock).drain()
+    make_dispatcher(domain, faulty, bot, time_source).drain()
     assert len(disputes.issues) == 1 and referral_row(domain, rid).tracker_key is None
-    settle(make_dispatcher(domain, sync, bot, clock), clock)
+    settle(make_dispatcher(domain, sync, bot, time_source), time_source)
     [issue] = disputes.issues.values()
     assert referral_row(domain, rid).tracker_key == issue.key and issue.remote_links and issue.properties
 
 
 def test_a_restricted_incidents_referral_issue_carries_structured_facts_only(
-    domain: Domain, disputes: JiraEmulator, dispatcher: Dispatcher, clock: ManualTime
+    domain: Domain, disputes: JiraEmulator, dispatcher: Dispatcher, time_source: ManualTime
 ) -> None:
     with domain.unit() as ctx:
         ref = declare(ctx, title="Minor groomed on the platform", summary="Victim aged 13", tier=Tier.RESTRICTED).ref
         parties.add_party(ctx, ref, actor="U_ALICE", role=PartyRole.AFFECTED_PERSON, name="Jane Roe")
     rid = refer(domain, ref, external_ref="CASE-Roe-13", note="Jane Roe's parents want the host banned")
     move(domain, rid, ReferralStatus.DECIDED, said="Host banned after Jane Roe's statement")
-    settle(dispatcher, clock)
+    settle(dispatcher, time_source)
     [issue] = disputes.issues.values()
     text = sent(issue)
     assert f"[{ref}] Referral {rid} (User dispute)" == issue.summary and "Status: Decided" in text
@@ -183,11 +183,11 @@ def test_a_restricted_incidents_referral_issue_carries_structured_facts_only(
 
 
 def test_a_kind_without_a_project_files_nothing(
-    domain: Domain, disputes: JiraEmulator, dispatcher: Dispatcher, clock: ManualTime, incident_ref: str
+    domain: Domain, disputes: JiraEmulator, dispatcher: Dispatcher, time_source: ManualTime, incident_ref: str
 ) -> None:
     rid = refer(domain, incident_ref, kind="support")
     move(domain, rid, ReferralStatus.ACCEPTED)
-    settle(dispatcher, clock)
+    settle(dispatcher, time_source)
     with domain.unit() as ctx:
         topics = set(ctx.session.scalars(select(OutboxMessage.topic)))
     assert Topic.REFERRAL_CHANGED not in topics
@@ -195,10 +195,10 @@ def test_a_kind_without_a_project_files_nothing(
 
 
 def test_without_jira_a_dispute_referral_opens_and_files_nothing(
-    domain: Domain, clock: ManualTime, incident_ref: str
+    domain: Domain, time_source: ManualTime, incident_ref: str
 ) -> None:
     rid = refer(domain, incident_ref)
-    Dispatcher(domain.factory, tracker_handlers(None), clock).drain()
+    Dispatcher(domain.factory, tracker_handlers(None), time_source).drain()
     with domain.unit() as ctx:
         states = {row.state for row in ctx.session.scalars(select(OutboxMessage).filter_by(topic="referral.changed"))}
     assert states == {DONE}
@@ -206,18 +206,18 @@ def test_without_jira_a_dispute_referral_opens_and_files_nothing(
 
 
 def test_a_project_jira_refuses_is_told_on_the_timeline_once_and_filed_once_it_exists(
-    domain: Domain, emu: JiraEmulator, dispatcher: Dispatcher, bot: Bot, clock: ManualTime, incident_ref: str
+    domain: Domain, emu: JiraEmulator, dispatcher: Dispatcher, bot: Bot, time_source: ManualTime, incident_ref: str
 ) -> None:
     rid = refer(domain, incident_ref, kind="insurance_claim")  # the default pack's CLAIMS, not on this site
-    settle(dispatcher, clock)
+    settle(dispatcher, time_source)
     move(domain, rid, ReferralStatus.ACCEPTED)
-    settle(dispatcher, clock)
+    settle(dispatcher, time_source)
     told = [p for p in bot.posts if "could not be filed in Jira" in p]
     assert len(told) == 1 and told[0].startswith(f"Referral #{rid} (Insurance / claims) could not be filed in Jira")
     assert not emu.issues
     emu.add_project(key="CLAIMS", name="Claims", issue_types=["Task"])
     move(domain, rid, ReferralStatus.IN_PROGRESS)
-    settle(dispatcher, clock)
+    settle(dispatcher, time_source)
     [issue] = emu.issues.values()
     assert issue.project == "CLAIMS" and referral_row(domain, rid).tracker_key == issue.key
 
@@ -227,12 +227,12 @@ def test_jira_changes_to_a_referrals_issue_are_not_read_back(
     disputes: JiraEmulator,
     sync: TrackerSync,
     dispatcher: Dispatcher,
-    clock: ManualTime,
+    time_source: ManualTime,
     incident_ref: str,
     hooked: object,
 ) -> None:
     rid = refer(domain, incident_ref)
-    settle(dispatcher, clock)
+    settle(dispatcher, time_source)
     [key] = disputes.issues
     with domain.unit() as ctx:
         entries = ctx.session.query(TimelineEntry).count()

@@ -21,11 +21,13 @@ from web.server import WebServer
 
 
 @pytest.fixture
-def synced(domain: Domain, emu: JiraEmulator, dispatcher, clock: ManualTime, incident_ref: str) -> tuple[int, str]:
+def synced(
+    domain: Domain, emu: JiraEmulator, dispatcher, time_source: ManualTime, incident_ref: str
+) -> tuple[int, str]:
     emu.add_user("bob@example.org", "Bob Jones")
     person(domain, "U_BOB", "bob@example.org", "Bob")
     action_id = add_action(domain, incident_ref, owner="U_BOB", due_date=DUE)
-    settle(dispatcher, clock)
+    settle(dispatcher, time_source)
     [key] = emu.issues
     return action_id, key
 
@@ -48,14 +50,14 @@ def done_posts(bot: Bot) -> list[str]:
 
 
 def test_editing_in_vigil_updates_the_issue(
-    domain: Domain, emu: JiraEmulator, dispatcher, clock: ManualTime, synced: tuple[int, str]
+    domain: Domain, emu: JiraEmulator, dispatcher, time_source: ManualTime, synced: tuple[int, str]
 ) -> None:
     action_id, key = synced
     carol = emu.add_user("carol@example.org", "Carol Diaz")
     person(domain, "U_CAROL", "carol@example.org", "Carol")
     edit(domain, action_id, title="Rotate and revoke the keys", owner="U_CAROL", due_date=date(2026, 12, 20))
     edit(domain, action_id, status=ActionStatus.DONE)
-    settle(dispatcher, clock)
+    settle(dispatcher, time_source)
     issue = emu.issues[key]
     assert issue.summary.endswith("Rotate and revoke the keys")
     assert (issue.assignee, issue.duedate) == (carol.account_id, "2026-12-20")
@@ -63,24 +65,24 @@ def test_editing_in_vigil_updates_the_issue(
     statuses = [i.to_string for h in issue.changelog for i in h.items if i.field == "status"]
     assert statuses == ["In Progress", "Done"]
     edit(domain, action_id, status=ActionStatus.WONT_DO)
-    settle(dispatcher, clock)
+    settle(dispatcher, time_source)
     assert (emu.issues[key].status, len(emu.issues)) == ("Done", 1)
 
 
 def test_reopening_in_vigil_reopens_the_issue(
-    domain: Domain, emu: JiraEmulator, dispatcher, clock: ManualTime, synced: tuple[int, str]
+    domain: Domain, emu: JiraEmulator, dispatcher, time_source: ManualTime, synced: tuple[int, str]
 ) -> None:
     action_id, key = synced
     edit(domain, action_id, status=ActionStatus.WONT_DO)
-    settle(dispatcher, clock)
+    settle(dispatcher, time_source)
     assert emu.issues[key].resolution == "Won't Do"
     edit(domain, action_id, status=ActionStatus.OPEN)
-    settle(dispatcher, clock)
+    settle(dispatcher, time_source)
     assert (emu.issues[key].status, emu.issues[key].resolution) == ("To Do", None)
 
 
 def test_jira_changes_arrive_by_webhook_once_and_are_not_echoed(
-    domain: Domain, emu: JiraEmulator, dispatcher, bot: Bot, clock: ManualTime, synced: tuple[int, str], hooked
+    domain: Domain, emu: JiraEmulator, dispatcher, bot: Bot, time_source: ManualTime, synced: tuple[int, str], hooked
 ) -> None:
     action_id, key = synced
     carol = emu.add_user("carol@example.org", "Carol Diaz")
@@ -90,13 +92,13 @@ def test_jira_changes_arrive_by_webhook_once_and_are_not_echoed(
     emu.wait_for_deliveries(3)
     assert all(d.status == 200 for d in emu.deliveries)
     assert action_of(domain, action_id) == (ActionStatus.DONE, "U_CAROL", date(2027, 1, 10), "Done")
-    settle(dispatcher, clock)
+    settle(dispatcher, time_source)
     assert len(done_posts(bot)) == 1
     with domain.unit() as ctx:
         assert ctx.session.query(OutboxMessage).filter_by(topic="action.changed", state="pending").count() == 0
     changes_before = len(emu.issues[key].changelog)
     edit(domain, action_id, title="Rotate every key")
-    settle(dispatcher, clock)
+    settle(dispatcher, time_source)
     emu.wait_for_deliveries(4)
     assert len(emu.issues[key].changelog) == changes_before + 1
     assert action_of(domain, action_id)[0] is ActionStatus.DONE
@@ -118,7 +120,7 @@ def test_redelivered_webhook_is_applied_once(
 
 
 def test_reconcile_applies_jira_changes_without_webhooks(
-    domain: Domain, emu: JiraEmulator, sync: TrackerSync, dispatcher, bot: Bot, clock: ManualTime, synced
+    domain: Domain, emu: JiraEmulator, sync: TrackerSync, dispatcher, bot: Bot, time_source: ManualTime, synced
 ) -> None:
     action_id, key = synced
     emu.transition(key, "Done")
@@ -126,19 +128,19 @@ def test_reconcile_applies_jira_changes_without_webhooks(
     assert reconcile(domain, sync.tracker) == 1
     assert action_of(domain, action_id)[:3] == (ActionStatus.DONE, "U_BOB", date(2027, 2, 1))
     assert reconcile(domain, sync.tracker) == 0
-    settle(dispatcher, clock)
+    settle(dispatcher, time_source)
     assert len(done_posts(bot)) == 1
     searches = [r for r in emu.requests if r.path.endswith("/search/jql")]
     assert "updated" in searches[-1].query and "incident" in searches[-1].query
 
 
 def test_reconcile_does_not_undo_an_edit_still_in_the_outbox(
-    domain: Domain, emu: JiraEmulator, sync: TrackerSync, dispatcher, clock: ManualTime, synced
+    domain: Domain, emu: JiraEmulator, sync: TrackerSync, dispatcher, time_source: ManualTime, synced
 ) -> None:
     action_id, key = synced
     edit(domain, action_id, due_date=date(2027, 3, 1), status=ActionStatus.IN_PROGRESS)
     emu.update_fields(key, summary="Touched in Jira")
     reconcile(domain, sync.tracker)
     assert action_of(domain, action_id)[:3] == (ActionStatus.IN_PROGRESS, "U_BOB", date(2027, 3, 1))
-    settle(dispatcher, clock)
+    settle(dispatcher, time_source)
     assert (emu.issues[key].duedate, emu.issues[key].status) == ("2027-03-01", "In Progress")

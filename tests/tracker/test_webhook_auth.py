@@ -30,10 +30,10 @@ def server(domain: Domain) -> Iterator[WebServer]:
 
 
 @pytest.fixture
-def done_body(domain: Domain, emu: JiraEmulator, dispatcher, clock: ManualTime, incident_ref: str) -> bytes:
+def done_body(domain: Domain, emu: JiraEmulator, dispatcher, time_source: ManualTime, incident_ref: str) -> bytes:
     """A genuine Jira delivery body saying the action's issue is Done (captured from an unreachable hook)."""
     add_action(domain, incident_ref)
-    settle(dispatcher, clock)
+    settle(dispatcher, time_source)
     [key] = emu.issues
     emu.add_webhook("http://127.0.0.1:9/unreachable")
     emu.transition(key, "Done")
@@ -77,10 +77,10 @@ def test_refused_and_logged(
 
 
 def test_wrong_secret_from_jira_itself_is_refused(
-    domain: Domain, emu: JiraEmulator, server: WebServer, dispatcher, clock: ManualTime, incident_ref: str
+    domain: Domain, emu: JiraEmulator, server: WebServer, dispatcher, time_source: ManualTime, incident_ref: str
 ) -> None:
     add_action(domain, incident_ref)
-    settle(dispatcher, clock)
+    settle(dispatcher, time_source)
     [key] = emu.issues
     emu.add_webhook(f"{server.url}/jira/webhook", "stale-secret")
     emu.transition(key, "In Progress")

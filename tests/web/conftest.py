@@ -48,8 +48,8 @@ def web_config(emu: SlackEmulator) -> WebConfig:
 
 
 @pytest.fixture
-def world(domain: Domain, clock: ManualTime, emu: SlackEmulator) -> World:
-    return build_world(domain, clock, emu)
+def world(domain: Domain, time_source: ManualTime, emu: SlackEmulator) -> World:
+    return build_world(domain, time_source, emu)
 
 
 def serve(domain: Domain, config: WebConfig, templates: ReviewTemplates) -> WebServer:

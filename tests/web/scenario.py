@@ -13,7 +13,7 @@ from incidents.clocks import service as clocks
 from incidents.context import Ctx, Domain
 from incidents.enums import ActionPriority, Severity, Status, SyncState
 from incidents.people import upsert_person
-from incidents.queries import get_incident
+from incidents.queries import incident_to_show
 from incidents.reviews import ReviewFields, publish_review, submit_for_review, update_review
 from incidents.timesource import ManualTime
 
@@ -39,15 +39,15 @@ class World:
     overdue: str
 
 
-def build_world(domain: Domain, clock: ManualTime, emu: SlackEmulator) -> World:
-    start = clock.now()
+def build_world(domain: Domain, time_source: ManualTime, emu: SlackEmulator) -> World:
+    start = time_source.now()
     alice = emu.add_user("alice", "Alice Moreau", "alice.moreau@example.com")
     bob = emu.add_user("bob", "Bob Okafor", "bob.okafor@example.com")
     lena = emu.add_user("lena", "Lena Lead", LEADER_EMAIL)
     carol = emu.add_user("carol", "Carol Diaz", "carol.diaz@example.com")
 
     def at(hours: float) -> None:
-        clock.set(start + timedelta(hours=hours))
+        time_source.set(start + timedelta(hours=hours))
 
     at(-24 * 20)
     with domain.unit() as ctx:
@@ -104,7 +104,7 @@ def build_world(domain: Domain, clock: ManualTime, emu: SlackEmulator) -> World:
             severity=Severity.SEV2, region="AMS", summary="A wave of fake payment pages aimed at new hosts.",
         ).ref  # fmt: skip
         roles.assign_role(ctx, standard, actor=carol, role="scribe", person=bob)
-        lifecycle.record_channel(ctx, get_incident(ctx, standard).id, CHANNEL)
+        lifecycle.record_channel(ctx, incident_to_show(ctx, standard).id, CHANNEL)
     at(0)
     with domain.unit() as ctx:
         timeline.post_update(ctx, standard, actor=carol, summary="Payment pages taken down; watching for new ones.")

@@ -147,20 +147,27 @@ def overlapping(boxes: list[Box]) -> list[tuple[str, str]]:
 
 
 def test_a_terminal_only_incident_reads_on_its_own_on_the_web_and_in_its_review(  # type: ignore[no-untyped-def]
-    open_as, emu: SlackEmulator, domain: Domain, clock: ManualTime, db_url: str, monkeypatch, capsys, tmp_path: Path
+    open_as,
+    emu: SlackEmulator,
+    domain: Domain,
+    time_source: ManualTime,
+    db_url: str,
+    monkeypatch,
+    capsys,
+    tmp_path: Path,
 ) -> None:
     """Declared, staffed, noted, downgraded, mitigated and resolved with ``vigil`` alone over 19 seconds (the
     terminal's clock is the test's), with the summary written from a file: the page and the review name people,
     show the region, draw the chart over those 19 seconds with labels clear of each other, and promise no update."""
     monkeypatch.setenv("VIGIL_DATABASE_URL", db_url)
-    monkeypatch.setattr(SystemTime, "now", lambda _self: clock.now())
+    monkeypatch.setattr(SystemTime, "now", lambda _self: time_source.now())
     maya = emu.add_user("maya", "Maya Lindqvist", "maya.lindqvist@example.com")
     omar = emu.add_user("omar", "Omar Haddad", "omar.haddad@example.com")
     summary = tmp_path / "summary.md"
     summary.write_text("The host was moved to safety within minutes.\n\nPolice were informed.\n", encoding="utf-8")
 
     def vigil(*argv: str, after: int = 3) -> str:
-        clock.advance(timedelta(seconds=after))
+        time_source.advance(timedelta(seconds=after))
         code = main(list(argv))
         out, err = capsys.readouterr()
         assert code == 0, err
@@ -169,7 +176,7 @@ def test_a_terminal_only_incident_reads_on_its_own_on_the_web_and_in_its_review(
     declared = vigil("--as", maya, "declare", "Credible threat against a host", "--type", "threat_violence",
                      "--severity", "SEV1", "--region", "EMEA", "--jurisdiction", "EU", after=0)  # fmt: skip
     ref = re.search(r"INC-\d{4}-\d{4}", declared).group()  # type: ignore[union-attr]
-    start = clock.now()
+    start = time_source.now()
     vigil("people", "name", omar, "Omar Haddad", after=0)
     vigil("--as", maya, "ack", ref)
     vigil("--as", maya, "role", ref, "scribe", omar)
@@ -178,7 +185,7 @@ def test_a_terminal_only_incident_reads_on_its_own_on_the_web_and_in_its_review(
     vigil("--as", maya, "update", ref, "Host moved to safety; police informed", "--status", "mitigated")
     vigil("--as", maya, "resolve", ref, "--yes", after=4)  # its playbook steps stay open
     vigil("--as", maya, "review", "edit", ref, "--field", "executive_summary", "--from-file", str(summary), after=0)
-    assert clock.now() - start == timedelta(seconds=19)
+    assert time_source.now() - start == timedelta(seconds=19)
 
     page = open_as(maya)
     page.goto(page.url.replace("/incidents", f"/incidents/{ref}"))
@@ -206,7 +213,7 @@ def test_a_terminal_only_incident_reads_on_its_own_on_the_web_and_in_its_review(
     assert not overlapping(boxes)
     ticks = [text for text, *_ in boxes if re.fullmatch(r"(\d\d \w{3} )?\d\d:\d\d:\d\d", text)]
     assert len(ticks) >= 4  # seconds on the axis: it spans the 19 seconds, not half an hour
-    assert all(f"{start:%H:%M:%S}" <= tick[-8:] <= f"{clock.now():%H:%M:%S}" for tick in ticks)
+    assert all(f"{start:%H:%M:%S}" <= tick[-8:] <= f"{time_source.now():%H:%M:%S}" for tick in ticks)
     assert {"investigating", "mitigated", "resolved"} <= {text for text, *_ in boxes}
 
 

@@ -17,7 +17,7 @@ from incidents.apikeys import service as apikeys
 from incidents.clocks.standing import ClockState
 from incidents.context import Domain
 from incidents.enums import Severity
-from incidents.queries import get_incident
+from incidents.queries import incident_to_show
 from incidents.reviews import Audience, Format, ReviewTemplates, render_review
 from incidents.scheduling.plan import next_update_due
 from incidents.settings import Settings
@@ -37,11 +37,15 @@ ON_TIME = {"yes": ClockState.MET, "—": ClockState.RUNNING}
 
 @pytest.fixture
 def vigil(
-    domain: Domain, clock: ManualTime, db_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    domain: Domain,
+    time_source: ManualTime,
+    db_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> Callable[..., str]:
     """``vigil(*argv)`` → what the CLI printed, run against the test database at the test clock's time."""
     monkeypatch.setenv("VIGIL_DATABASE_URL", db_url)
-    monkeypatch.setattr(SystemTime, "now", lambda _self: clock.now())
+    monkeypatch.setattr(SystemTime, "now", lambda _self: time_source.now())
 
     def run(*argv: str) -> str:
         assert main(list(argv)) == 0
@@ -72,14 +76,14 @@ def _regimes(domain: Domain) -> dict[str, str]:
 
 def test_every_surface_shows_the_same_clock_states(
     domain: Domain,
-    clock: ManualTime,
+    time_source: ManualTime,
     emu: SlackEmulator,
     sign_in: SignIn,
     site: tuple[WebServer, httpx.Client],
     vigil: Callable[..., str],
     review_templates: ReviewTemplates,
 ) -> None:
-    ref = clocks_on_the_edges(domain, clock)
+    ref = clocks_on_the_edges(domain, time_source)
     expected = {regime: state for regime, (state, _margin) in EDGES.items()}
     server, api = site
     by_name = _regimes(domain)
@@ -89,7 +93,7 @@ def test_every_surface_shows_the_same_clock_states(
     assert {by_name[name.strip()]: ClockState(state) for name, state in on_page} == expected
 
     with domain.unit() as ctx:
-        blocks = card(get_incident(ctx, ref), ctx.policy, ctx.now()).blocks
+        blocks = card(incident_to_show(ctx, ref), ctx.policy, ctx.now()).blocks
         review = render_review(
             ctx, ref, actor="U_ALICE", audience=Audience.TEAM, fmt=Format.MARKDOWN, templates=review_templates
         )
@@ -118,7 +122,7 @@ def test_every_surface_shows_the_same_clock_states(
 
 
 def test_the_next_update_due_is_the_same_everywhere_and_gone_once_resolved(
-    domain: Domain, clock: ManualTime, sign_in: SignIn, emu: SlackEmulator, vigil: Callable[..., str]
+    domain: Domain, time_source: ManualTime, sign_in: SignIn, emu: SlackEmulator, vigil: Callable[..., str]
 ) -> None:
     """A severity change after the last update re-plans the next one (the card used to keep the old promise);
     once resolved, no surface says an update is due."""
@@ -127,11 +131,11 @@ def test_the_next_update_due_is_the_same_everywhere_and_gone_once_resolved(
             ctx, actor="U_ALICE", title="Scam wave", types=["fraud_scam"], severity=Severity.SEV1
         ).ref
         promise = timeline.post_update(ctx, ref, actor="U_ALICE", summary="Blocking links").next_update_due
-    clock.advance(timedelta(minutes=20))
+    time_source.advance(timedelta(minutes=20))
     with domain.unit() as ctx:
         lifecycle.change_severity(ctx, ref, actor="U_ALICE", severity=Severity.SEV2, reason="contained")
     with domain.unit() as ctx:
-        incident = get_incident(ctx, ref)
+        incident = incident_to_show(ctx, ref)
         due = next_update_due(incident, ctx.policy)
         card_text = str(card(incident, ctx.policy, ctx.now()).blocks)
     assert due is not None and due != promise
@@ -142,7 +146,7 @@ def test_the_next_update_due_is_the_same_everywhere_and_gone_once_resolved(
     with domain.unit() as ctx:
         lifecycle.resolve(ctx, ref, actor="U_ALICE")
     with domain.unit() as ctx:
-        incident = get_incident(ctx, ref)
+        incident = incident_to_show(ctx, ref)
         assert next_update_due(incident, ctx.policy) is None
         assert "Next update due" not in str(card(incident, ctx.policy, ctx.now()).blocks)
     assert "Next update due" not in web.get(f"/incidents/{ref}").text

@@ -60,7 +60,7 @@ def test_the_incident_csv_follows_the_filters_and_what_the_viewer_may_see(
 
 
 def test_cells_that_a_spreadsheet_would_run_are_neutralised(sign_in: SignIn, world: World, domain: Domain,
-                                                            clock: ManualTime) -> None:  # fmt: skip
+                                                            time_source: ManualTime) -> None:  # fmt: skip
     with domain.unit() as ctx:
         declare(ctx, actor=world.bob, title='=HYPERLINK("http://evil")', types=["fraud_scam"])
     rows = _rows(sign_in(world.bob).get("/export/incidents.csv?q=hyperlink").text)

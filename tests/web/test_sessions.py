@@ -40,10 +40,10 @@ def test_a_copied_cookie_is_refused_on_every_replica_after_sign_out(
 
 
 def test_sessions_expire_and_expired_rows_are_pruned_at_sign_in(
-    sign_in: SignIn, world: World, domain: Domain, clock: ManualTime, server: WebServer
+    sign_in: SignIn, world: World, domain: Domain, time_source: ManualTime, server: WebServer
 ) -> None:
     first = sign_in(world.alice)
-    clock.advance(SESSION_LIFETIME + timedelta(minutes=1))
+    time_source.advance(SESSION_LIFETIME + timedelta(minutes=1))
     assert first.get("/incidents").url.path == "/web/signin"
     assert sign_in(world.bob).get("/incidents").url.path == "/web/incidents"
     with domain.unit() as ctx:

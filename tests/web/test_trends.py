@@ -21,27 +21,27 @@ MONDAY = datetime(2026, 11, 16, tzinfo=UTC)
 H = timedelta(hours=1)
 
 
-def _incident(domain: Domain, clock: ManualTime, at: datetime, severity: Severity, ack: timedelta | None,
+def _incident(domain: Domain, time_source: ManualTime, at: datetime, severity: Severity, ack: timedelta | None,
               resolve: timedelta | None, **fields: object) -> str:  # fmt: skip
-    clock.set(at)
+    time_source.set(at)
     with domain.unit() as ctx:
         ref = lifecycle.declare(ctx, actor="U1", title="t", severity=severity, **fields).ref  # type: ignore[arg-type]
     for delay, verb in ((ack, lifecycle.acknowledge), (resolve, lifecycle.resolve)):
         if delay is not None:
-            clock.set(at + delay)
+            time_source.set(at + delay)
             with domain.unit() as ctx:
                 verb(ctx, ref, actor="U1")
     return ref
 
 
-def test_weekly_counts_response_times_clocks_and_actions(domain: Domain, clock: ManualTime) -> None:
+def test_weekly_counts_response_times_clocks_and_actions(domain: Domain, time_source: ManualTime) -> None:
     # Sunday 23:30 UTC is the week before; an incident with two types counts under each.
-    _incident(domain, clock, MONDAY - timedelta(minutes=30), Severity.SEV2, H, 2 * H, types=["fraud_scam"])
-    _incident(domain, clock, MONDAY, Severity.SEV2, 3 * H, 4 * H, types=["fraud_scam", "drugs"], region="EMEA")
-    _incident(domain, clock, MONDAY + 26 * H, Severity.SEV2, 5 * H, 10 * H, types=["drugs"], region="EMEA")
-    _incident(domain, clock, MONDAY + 50 * H, Severity.SEV1, None, None, types=["threat_violence"],
+    _incident(domain, time_source, MONDAY - timedelta(minutes=30), Severity.SEV2, H, 2 * H, types=["fraud_scam"])
+    _incident(domain, time_source, MONDAY, Severity.SEV2, 3 * H, 4 * H, types=["fraud_scam", "drugs"], region="EMEA")
+    _incident(domain, time_source, MONDAY + 26 * H, Severity.SEV2, 5 * H, 10 * H, types=["drugs"], region="EMEA")
+    _incident(domain, time_source, MONDAY + 50 * H, Severity.SEV1, None, None, types=["threat_violence"],
               jurisdictions=["EU"], region="AMS")  # fmt: skip
-    clock.set(MONDAY + 60 * H)
+    time_source.set(MONDAY + 60 * H)
     with domain.unit() as ctx:
         since, now = MONDAY - timedelta(days=7), ctx.now()
         by_severity = figures.weekly_counts(ctx, "severity", since, now)
@@ -74,12 +74,16 @@ def test_weekly_counts_response_times_clocks_and_actions(domain: Domain, clock: 
     assert overdue[ActionPriority.HIGH] == (1, 1) and overdue[ActionPriority.MEDIUM] == (1, 0)
 
 
-def test_a_met_clock_and_a_running_one(domain: Domain, clock: ManualTime) -> None:
-    met = _incident(domain, clock, MONDAY, Severity.SEV1, None, None, types=["threat_violence"], jurisdictions=["EU"])
-    clock.set(MONDAY + H / 2)
+def test_a_met_clock_and_a_running_one(domain: Domain, time_source: ManualTime) -> None:
+    met = _incident(
+        domain, time_source, MONDAY, Severity.SEV1, None, None, types=["threat_violence"], jurisdictions=["EU"]
+    )
+    time_source.set(MONDAY + H / 2)
     with domain.unit() as ctx:
         clocks.satisfy_clock(ctx, met, actor="U1", regime="eu_dsa_art18", reference_id="X-1")
-    _incident(domain, clock, MONDAY + 2 * H, Severity.SEV1, None, None, types=["threat_violence"], jurisdictions=["EU"])
+    _incident(
+        domain, time_source, MONDAY + 2 * H, Severity.SEV1, None, None, types=["threat_violence"], jurisdictions=["EU"]
+    )
     with domain.unit() as ctx:
         outcomes = figures.clock_outcomes(ctx, MONDAY, ctx.now())
     assert [(o.met, o.missed, o.running) for o in outcomes] == [(1, 0, 1)]

@@ -6,7 +6,7 @@ import argparse
 
 from incidents.clocks import service as clocks
 from incidents.context import Ctx
-from incidents.queries import load_incident
+from incidents.queries import incident_to_change
 from vigil.cli import render
 from vigil.cli.database import acting
 from vigil.cli.parser import REF_HELP, Definition
@@ -20,7 +20,7 @@ def _start(ctx: Ctx, a: argparse.Namespace) -> str:
 
 
 def _satisfy(ctx: Ctx, a: argparse.Namespace) -> str:
-    before = {c.id for c in load_incident(ctx, a.ref).clocks}
+    before = {c.id for c in incident_to_change(ctx, a.ref).clocks}
     clock = clocks.satisfy_clock(
         ctx, a.ref, actor=a.actor, clock_id=a.id, regime=a.regime, reference_id=a.reference, at=a.at
     )
@@ -29,7 +29,7 @@ def _satisfy(ctx: Ctx, a: argparse.Namespace) -> str:
         f"Clock #{clock.id} {clock.regime} of {clock.incident.ref} {verdict}: satisfied {when(clock.satisfied_at)}, "
         f"due {when(clock.due_at)}, reference {printable(clock.reference_id)}."
     )
-    chained = [c for c in load_incident(ctx, a.ref).clocks if c.id not in before]
+    chained = [c for c in incident_to_change(ctx, a.ref).clocks if c.id not in before]
     return f"{said}\n{render.clocks_started(chained)}" if chained else said
 
 

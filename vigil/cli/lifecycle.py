@@ -14,7 +14,7 @@ from incidents.errors import VigilError
 from incidents.models import Incident
 from incidents.people import display, resolve_person
 from incidents.policy import Policy
-from incidents.queries import load_incident
+from incidents.queries import incident_to_change
 from incidents.severity_guidance import SeverityAnswers, suggest
 from vigil.cli import render
 from vigil.cli.database import Work, acting
@@ -61,7 +61,7 @@ def _declare(ctx: Ctx, a: argparse.Namespace) -> str:
 
 
 def _severity(ctx: Ctx, a: argparse.Namespace) -> str:
-    before = load_incident(ctx, a.ref).severity
+    before = incident_to_change(ctx, a.ref).severity
     incident = lifecycle.change_severity(ctx, a.ref, actor=a.actor, severity=a.severity, reason=a.reason)
     return (
         f"{incident.ref} severity {before.value} → {incident.severity.value}. "
@@ -70,7 +70,7 @@ def _severity(ctx: Ctx, a: argparse.Namespace) -> str:
 
 
 def _tier(ctx: Ctx, a: argparse.Namespace) -> str:
-    before = load_incident(ctx, a.ref).tier
+    before = incident_to_change(ctx, a.ref).tier
     incident = lifecycle.change_tier(ctx, a.ref, actor=a.actor, tier=a.tier, reason=a.reason)
     return f"{incident.ref} tier {before.value} → {incident.tier.value}."
 
@@ -95,7 +95,7 @@ def _moving(change: Callable[[Ctx, argparse.Namespace], Incident], done: str = "
     """A command that moves the incident's status: says from → to, and what it means for updates."""
 
     def work(ctx: Ctx, a: argparse.Namespace) -> str:
-        before = load_incident(ctx, a.ref).status
+        before = incident_to_change(ctx, a.ref).status
         incident = change(ctx, a)
         moved = f"status {before.value} → {incident.status.value}" if incident.status is not before else ""
         said = "; ".join(filter(None, (done, moved)))

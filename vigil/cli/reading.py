@@ -10,7 +10,7 @@ from dataclasses import replace
 from incidents.access import Act, Who, permits, standing
 from incidents.context import Ctx
 from incidents.people import Names
-from incidents.queries import get_incident, list_incidents, no_incident
+from incidents.queries import incident_to_show, list_incidents, no_incident
 from vigil.cli import render
 from vigil.cli.database import reading
 from vigil.cli.parser import REF_HELP, Definition
@@ -36,7 +36,7 @@ def _show(ctx: Ctx, a: argparse.Namespace) -> str:
     found = standing(ctx.session, who, ref=a.ref)
     if found is None or not permits(who, found, Act.SEE_INCIDENT):
         raise no_incident(a.ref)
-    incident = get_incident(ctx, found.ref)
+    incident = incident_to_show(ctx, found.ref)
     return render.incident_detail(
         incident,
         ctx.now(),

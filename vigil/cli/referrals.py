@@ -8,7 +8,7 @@ import argparse
 from incidents.context import Ctx
 from incidents.errors import VigilError
 from incidents.people import Names, resolve_person
-from incidents.queries import load_incident
+from incidents.queries import incident_to_change
 from incidents.referrals import service as referrals
 from incidents.referrals.models import Referral, ReferralStatus
 from vigil.cli.database import acting, reading
@@ -48,7 +48,7 @@ def _refer(ctx: Ctx, a: argparse.Namespace) -> str:
 
 
 def _list(ctx: Ctx, a: argparse.Namespace) -> str:
-    incident = load_incident(ctx, a.ref)
+    incident = incident_to_change(ctx, a.ref)
     listed = referrals.referrals_of(incident)
     if not listed:
         return f"{incident.ref} has no referrals. Open one with `vigil refer {incident.ref} --kind KIND`."

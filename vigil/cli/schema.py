@@ -26,6 +26,8 @@ def _upgrade(args: argparse.Namespace, settings: Settings) -> str:
     after = migrate.schema_state(url)
     if before is None:
         return f"Created the database {where} at revision {after.describe()}."
+    if not before.at:
+        return f"Set up the empty database {where} at revision {after.describe()}."
     if before.at == after.at:
         return f"The database {where} was already at revision {after.describe()}; nothing to do."
     return f"Upgraded the database {where} from {', '.join(sorted(before.at))} to {after.describe()}."

@@ -9,7 +9,7 @@ from incidents import timeline
 from incidents.context import Ctx
 from incidents.enums import Status
 from incidents.lifecycle import parse_status
-from incidents.queries import load_incident
+from incidents.queries import incident_to_change
 from vigil.cli.database import acting
 from vigil.cli.parser import REF_HELP, Definition
 from vigil.cli.resolving import asking_first
@@ -24,7 +24,7 @@ def _note(ctx: Ctx, a: argparse.Namespace) -> str:
 
 
 def _update(ctx: Ctx, a: argparse.Namespace) -> str:
-    before = load_incident(ctx, a.ref).status
+    before = incident_to_change(ctx, a.ref).status
     update = timeline.post_update(
         ctx,
         a.ref,

@@ -1,5 +1,5 @@
-"""The intake API as the shared app mounts it: :data:`web.api.routes.router` under ``/api/v1``, with what its
-operations depend on (:mod:`web.api.dependencies`) handed to every request as lifespan state."""
+"""The intake API as the shared app mounts it: the operations of :data:`web.api.routes.router` (at their paths under
+``/api/v1``), with what they depend on (:mod:`web.api.dependencies`) handed to every request as lifespan state."""
 
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ from incidents.links import WebAddress
 from web.api.calls import Calls
 from web.api.dependencies import INTAKE, Intake
 from web.api.routes import router
-from web.api.views import PREFIX
 
 
 def build_api_router(domain: Domain, web: WebAddress | None = None) -> APIRouter:
@@ -26,6 +25,4 @@ def build_api_router(domain: Domain, web: WebAddress | None = None) -> APIRouter
     async def lifespan(_app: FastAPI) -> AsyncIterator[dict[str, Intake]]:
         yield {INTAKE: intake}
 
-    api = APIRouter(lifespan=lifespan)
-    api.include_router(router, prefix=PREFIX)
-    return api
+    return APIRouter(routes=list(router.routes), lifespan=lifespan)

@@ -23,11 +23,11 @@ from incidents.apikeys.models import IdempotencyRecord
 from incidents.apikeys.service import Admission, Principal, admit
 from incidents.context import Ctx, Domain
 from incidents.effects import audit
-from incidents.errors import VigilError
+from incidents.errors import Conflict, VigilError
 from incidents.lifecycle import Declaration
 from incidents.models import Incident
 from incidents.queries import normalise_ref
-from incidents.signals.intake import Report, check_reports, receive
+from incidents.signals.intake import Checked, Report, check_reports, store
 from web.api.errors import ApiProblem
 from web.api.group_commit import GroupCommit
 from web.api.schemas import FieldError
@@ -49,7 +49,7 @@ class Calls:
     domain: Domain
     _admissions: GroupCommit[str, Admission | None] = field(init=False)
     _declares: _Together[tuple[Declaration, Answer]] = field(init=False)
-    _signals: _Together[tuple[str, list[Report]]] = field(init=False)
+    _signals: _Together[tuple[str, Checked]] = field(init=False)
 
     def __post_init__(self) -> None:
         self._admissions = GroupCommit(self._admit_together, limit=BATCH)
@@ -64,7 +64,7 @@ class Calls:
     async def admit(self, request: Request, scope: str) -> None:
         """Check the bearer token, count the call, check the scope; the caller goes on ``request.state``, and
         the moment the call arrived with it."""
-        request.state.received = self.domain.clock.now()
+        request.state.received = self.domain.time_source.now()
         header = request.headers.get("authorization", "")
         token = header[7:].strip() if header[:7].lower() == "bearer " else ""
         admission = await self._admissions.run(token) if token else None
@@ -137,9 +137,8 @@ class Calls:
         of single reports costs a few transactions a second, not one each."""
         principal: Principal = request.state.principal
 
-        def prepare(ctx: Ctx) -> tuple[str, list[Report]]:
-            check_reports(ctx, reports)
-            return principal.actor, reports
+        def prepare(ctx: Ctx) -> tuple[str, Checked]:
+            return principal.actor, check_reports(ctx, reports)
 
         return await self._signals.run(_Job(request, payload, idempotency_key, prepare))
 
@@ -189,8 +188,11 @@ class _Together(Generic[Prepared]):
         batch = list(first.values())
         try:
             outcomes = self._batch(batch)
-        except Exception:
-            logger.warning("a batch of %d calls failed; running them one by one", len(batch), exc_info=True)
+        except Exception as exc:
+            if isinstance(exc, Conflict):  # another replica wrote the same rows first (opened the same group)
+                logger.info("a batch of %d calls met a concurrent change; running them one by one", len(batch))
+            else:
+                logger.warning("a batch of %d calls failed; running them one by one", len(batch), exc_info=True)
             outcomes = {job: self._alone(job) for job in batch}
         return [outcomes[job] if job in outcomes else self._alone(job) for job in jobs]
 
@@ -234,14 +236,14 @@ def _commit_declares(ctx: Ctx, prepared: list[tuple[Declaration, Answer]]) -> li
     return [(answer(incident), incident) for (_declaration, answer), incident in zip(prepared, incidents, strict=True)]
 
 
-def _commit_signals(ctx: Ctx, prepared: list[tuple[str, list[Report]]]) -> list[tuple[BaseModel, Incident | None]]:
-    """Each caller's reports in one :func:`receive` (the reports of one key are received together)."""
+def _commit_signals(ctx: Ctx, prepared: list[tuple[str, Checked]]) -> list[tuple[BaseModel, Incident | None]]:
+    """Each caller's checked reports in one :func:`store` (the reports of one key are stored together)."""
     answers: dict[int, tuple[BaseModel, Incident | None]] = {}
-    for actor in dict.fromkeys(actor for actor, _reports in prepared):
-        mine = [(n, reports) for n, (who, reports) in enumerate(prepared) if who == actor]
-        received = iter(receive(ctx, [r for _n, reports in mine for r in reports], actor=actor))
-        for n, reports in mine:
-            answers[n] = (signals_accepted([next(received) for _ in reports]), None)
+    for actor in dict.fromkeys(actor for actor, _checked in prepared):
+        mine = [(n, checked) for n, (who, checked) in enumerate(prepared) if who == actor]
+        received = iter(store(ctx, Checked.joined([checked for _n, checked in mine]), actor=actor))
+        for n, checked in mine:
+            answers[n] = (signals_accepted([next(received) for _ in checked.reports]), None)
     return [answers[n] for n in range(len(prepared))]
 
 

@@ -16,7 +16,7 @@ from incidents.models import Incident
 from incidents.record import holds
 from incidents.record.holds import MATTER_MAX
 from incidents.record.models import LegalHold
-from web.api import views
+from web.api import bodies
 from web.api.admission import ApiRoute
 from web.api.dependencies import Caller, IntakeDep
 from web.api.operations import IdempotencyKey, operation
@@ -24,7 +24,7 @@ from web.api.schemas import text
 
 Ref = Annotated[str, Path(max_length=20, description="The incident reference, e.g. INC-2026-0042.")]
 
-router = APIRouter(route_class=ApiRoute, tags=["holds"])
+router = APIRouter(prefix=bodies.PREFIX, route_class=ApiRoute, tags=["holds"])
 
 
 class _Body(BaseModel):
@@ -74,7 +74,7 @@ def list_holds(request: Request, ref: Ref, intake: IntakeDep, principal: Caller)
     """The incident's legal holds in place."""
 
     def work(ctx: Ctx) -> tuple[HoldList, Incident]:
-        incident = views.visible_incident(ctx, principal, ref)
+        incident = bodies.visible_incident(ctx, principal, ref)
         return HoldList(items=[_view(h) for h in holds.active_holds(ctx.session, incident.id)]), incident
 
     return intake.calls.read(request, work)
@@ -98,8 +98,8 @@ def place_hold(
     """Place a legal hold for a matter: until it is released nothing of the incident is erased or purged."""
 
     def work(ctx: Ctx) -> tuple[HoldView, Incident]:
-        incident = views.visible_incident(ctx, principal, ref)
-        who = views.caller(principal)
+        incident = bodies.visible_incident(ctx, principal, ref)
+        who = bodies.caller(principal)
         hold = holds.place_hold(ctx, incident.ref, actor=who, matter=body.matter, reason=body.reason)
         return _view(hold), incident
 
@@ -125,8 +125,8 @@ def release_hold(
     is left."""
 
     def work(ctx: Ctx) -> tuple[HoldList, Incident]:
-        incident = views.visible_incident(ctx, principal, ref)
-        released = holds.release_hold(ctx, incident.ref, actor=views.caller(principal), matter=body.matter)
+        incident = bodies.visible_incident(ctx, principal, ref)
+        released = holds.release_hold(ctx, incident.ref, actor=bodies.caller(principal), matter=body.matter)
         return HoldList(items=[_view(h) for h in released]), incident
 
     return intake.calls.write(request, body, idempotency_key, work)

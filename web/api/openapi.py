@@ -12,7 +12,7 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.openapi.utils import get_openapi
 
-from web.api.views import PREFIX
+from web.api.operations import API_KEY_SCHEME, SECURITY_SCHEME
 
 CHECKED_IN = Path(__file__).with_name("openapi.json")
 VERSION = "1.0.0"
@@ -29,11 +29,10 @@ DESCRIPTION = (
 
 
 def document(router: APIRouter) -> dict[str, Any]:
-    """The document of ``router``'s operations at the paths clients call: under :data:`PREFIX`, where the API's
-    app is mounted."""
-    mounted = APIRouter()
-    mounted.include_router(router, prefix=PREFIX)
-    return get_openapi(title="Vigil intake API", version=VERSION, description=DESCRIPTION, routes=mounted.routes)
+    """The document of ``router``'s operations (at the paths clients call, under ``/api/v1``)."""
+    doc = get_openapi(title="Vigil intake API", version=VERSION, description=DESCRIPTION, routes=router.routes)
+    doc.setdefault("components", {})["securitySchemes"] = {SECURITY_SCHEME: API_KEY_SCHEME}
+    return doc
 
 
 def render(router: APIRouter) -> str:

@@ -2,8 +2,9 @@
 
 Each operation is a thin call into the domain verbs inside one unit of work (see :mod:`web.api.calls`); what it
 needs from the process comes through its dependencies (:mod:`web.api.dependencies`).
-:func:`web.api.app.build_api_router` mounts :data:`router` under ``/api/v1``; :func:`no_operation`, last, answers
-what no operation does.
+:data:`router` holds every operation of the API (these, :mod:`web.api.signals`' and :mod:`web.api.holds`'), at
+their full paths, for :func:`web.api.app.build_api_router`; :func:`no_operation`, last, answers what no operation
+does.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from incidents.parties import service as parties
 from incidents.referrals import service as referrals
 from incidents.reported_by import with_reporter
 from incidents.tasks import service as tasks
-from web.api import views
+from web.api import bodies
 from web.api.admission import ApiRoute
 from web.api.calls import REPLAYED_HEADER, Answer
 from web.api.dependencies import Caller, IntakeDep
@@ -83,10 +84,10 @@ _DECLARE["responses"][201] = {
     },
 }
 
-router = APIRouter(route_class=ApiRoute, tags=["incidents"])
+incidents = APIRouter(prefix=bodies.PREFIX, route_class=ApiRoute, tags=["incidents"])
 
 
-@router.post(
+@incidents.post(
     "/incidents", status_code=201, response_model=DeclaredIncident, operation_id="declare_incident", **_DECLARE
 )
 async def declare_incident(
@@ -102,9 +103,9 @@ def _prepare_declaration(
     body: DeclareRequest, principal: Principal, web: WebAddress | None, ctx: Ctx
 ) -> tuple[Declaration, Answer]:
     """Check the declaration and resolve its people, writing nothing (declares are written in batches)."""
-    if not views.may_declare(principal, body.tier):
+    if not bodies.may_declare(principal, body.tier):
         raise ApiProblem(403, "This key may only declare standard-tier incidents.", field="tier")
-    known = views.people_by_email(ctx, [*body.responders, *filter(None, [body.commander_email])])
+    known = bodies.people_by_email(ctx, [*body.responders, *filter(None, [body.commander_email])])
     commander = known.get(body.commander_email.lower()) if body.commander_email else None
     if body.commander_email and commander is None:
         raise ApiProblem(
@@ -134,7 +135,7 @@ def _prepare_declaration(
             invite=[r.person for r in responders],
         ),
     )
-    if not views.may_declare(principal, declaration.tier):
+    if not bodies.may_declare(principal, declaration.tier):
         raise ApiProblem(
             403,
             "These incident types make the incident restricted; this key may only declare standard ones.",
@@ -145,7 +146,7 @@ def _prepare_declaration(
         return DeclaredIncident(
             ref=incident.ref,
             url=incident_page(web, incident.ref),
-            href=views.href(incident.ref),
+            href=bodies.href(incident.ref),
             status=incident.status,
             severity=incident.severity,
             tier=incident.tier,
@@ -155,7 +156,7 @@ def _prepare_declaration(
     return declaration, answer
 
 
-@router.post(
+@incidents.post(
     "/incidents/{ref}/timeline",
     status_code=201,
     response_model=TimelineEntryView,
@@ -173,7 +174,7 @@ def add_timeline_entry(
     """Add an entry to the incident's timeline."""
 
     def work(ctx: Ctx) -> tuple[TimelineEntryView, Incident]:
-        incident = views.visible_incident(ctx, principal, ref)
+        incident = bodies.visible_incident(ctx, principal, ref)
         entry = timeline.add_note(
             ctx,
             incident.ref,
@@ -197,7 +198,7 @@ def add_timeline_entry(
     return intake.calls.write(request, body, idempotency_key, work)
 
 
-@router.post(
+@incidents.post(
     "/incidents/{ref}/updates",
     status_code=201,
     response_model=UpdateView,
@@ -215,7 +216,7 @@ def post_update(
     """Post a status update (optionally moving the incident's status)."""
 
     def work(ctx: Ctx) -> tuple[UpdateView, Incident]:
-        incident = views.visible_incident(ctx, principal, ref)
+        incident = bodies.visible_incident(ctx, principal, ref)
         minutes = body.next_update_in_minutes
         update = timeline.post_update(
             ctx,
@@ -243,7 +244,7 @@ def post_update(
     return intake.calls.write(request, body, idempotency_key, work)
 
 
-@router.get(
+@incidents.get(
     "/incidents/{ref}",
     response_model=IncidentView,
     operation_id="get_incident",
@@ -253,13 +254,13 @@ def get_incident(request: Request, ref: Ref, intake: IntakeDep, principal: Calle
     """The incident's status, severity, current roles, clocks and actions."""
 
     def work(ctx: Ctx) -> tuple[IncidentView, Incident]:
-        incident = views.visible_incident(ctx, principal, ref)
-        return views.detail(incident, intake.web, ctx.now()), incident
+        incident = bodies.visible_incident(ctx, principal, ref)
+        return bodies.detail(incident, intake.web, ctx.now()), incident
 
     return intake.calls.read(request, work)
 
 
-@router.get(
+@incidents.get(
     "/incidents",
     response_model=IncidentPage,
     operation_id="list_incidents",
@@ -277,23 +278,23 @@ def list_incidents(
     """Incidents in order of last change, a page at a time; follow ``next`` until it is null."""
 
     def work(ctx: Ctx) -> tuple[IncidentPage, None]:
-        rows, more = views.changed_incidents(
+        rows, more = bodies.changed_incidents(
             ctx, principal, status=status, updated_since=updated_since, cursor=cursor, limit=limit
         )
         params = {"status": status.value, "limit": limit}
         if updated_since is not None:
             params["updated_since"] = updated_since.isoformat()
         following = (
-            f"{views.PREFIX}/incidents?{urlencode({**params, 'cursor': views.encode_cursor(rows[-1])})}"
+            f"{bodies.PREFIX}/incidents?{urlencode({**params, 'cursor': bodies.encode_cursor(rows[-1])})}"
             if more
             else None
         )
-        return IncidentPage(items=[views.summary(i, intake.web) for i in rows], next=following), None
+        return IncidentPage(items=[bodies.summary(i, intake.web) for i in rows], next=following), None
 
     return intake.calls.read(request, work)
 
 
-@router.get(
+@incidents.get(
     "/incidents/{ref}/parties",
     response_model=PartyList,
     operation_id="list_parties",
@@ -304,14 +305,14 @@ def list_parties(request: Request, ref: Ref, intake: IntakeDep, principal: Calle
     (it declared it), otherwise 403. Every read is audited."""
 
     def work(ctx: Ctx) -> tuple[PartyList, Incident]:
-        incident = views.visible_incident(ctx, principal, ref)
+        incident = bodies.visible_incident(ctx, principal, ref)
         listed = parties.list_parties(ctx, incident.ref, actor=principal.actor)
-        return PartyList(items=[views.party(p) for p in listed]), incident
+        return PartyList(items=[bodies.party(p) for p in listed]), incident
 
     return intake.calls.read(request, work)
 
 
-@router.post(
+@incidents.post(
     "/incidents/{ref}/parties",
     status_code=201,
     response_model=AddedParty,
@@ -330,7 +331,7 @@ def add_party(
     party's number and token, not its identifiers."""
 
     def work(ctx: Ctx) -> tuple[AddedParty, Incident]:
-        incident = views.visible_incident(ctx, principal, ref)
+        incident = bodies.visible_incident(ctx, principal, ref)
         added = parties.add_party(
             ctx,
             incident.ref,
@@ -346,7 +347,7 @@ def add_party(
     return intake.calls.write(request, body, idempotency_key, work)
 
 
-@router.post(
+@incidents.post(
     "/incidents/{ref}/parties/{party}/erase",
     status_code=201,
     response_model=ErasureView,
@@ -365,14 +366,14 @@ def erase_party(
     incident's title, summary, timeline, updates, actions and review, then blanked. Irreversible."""
 
     def work(ctx: Ctx) -> tuple[ErasureView, Incident]:
-        incident = views.visible_incident(ctx, principal, ref)
+        incident = bodies.visible_incident(ctx, principal, ref)
         erasure = parties.erase_party(ctx, incident.ref, party, actor=principal.actor)
         return ErasureView(number=erasure.number, token=erasure.token, replacements=erasure.replacements), incident
 
     return intake.calls.write(request, NoBody(), idempotency_key, work)
 
 
-@router.get(
+@incidents.get(
     "/incidents/{ref}/referrals",
     response_model=ReferralList,
     operation_id="list_referrals",
@@ -382,13 +383,13 @@ def list_referrals(request: Request, ref: Ref, intake: IntakeDep, principal: Cal
     """The incident's referrals, oldest first: where each stands, without their free text."""
 
     def work(ctx: Ctx) -> tuple[ReferralList, Incident]:
-        incident = views.visible_incident(ctx, principal, ref)
-        return ReferralList(items=[views.referral(r) for r in referrals.referrals_of(incident)]), incident
+        incident = bodies.visible_incident(ctx, principal, ref)
+        return ReferralList(items=[bodies.referral(r) for r in referrals.referrals_of(incident)]), incident
 
     return intake.calls.read(request, work)
 
 
-@router.post(
+@incidents.post(
     "/incidents/{ref}/referrals",
     status_code=201,
     response_model=ReferralView,
@@ -406,23 +407,23 @@ def open_referral(
     """Hand part of the incident to another process (a user dispute, a claim, the police...), tracked to closure."""
 
     def work(ctx: Ctx) -> tuple[ReferralView, Incident]:
-        incident = views.visible_incident(ctx, principal, ref)
+        incident = bodies.visible_incident(ctx, principal, ref)
         referral = referrals.open_referral(
             ctx,
             incident.ref,
             actor=principal.actor,
             kind=body.kind,
-            owner=views.person_by_email(ctx, body.owner_email, "owner_email"),
+            owner=bodies.person_by_email(ctx, body.owner_email, "owner_email"),
             due_date=body.due_date,
             external_ref=body.external_ref,
             note=body.note,
         )
-        return views.referral(referral), incident
+        return bodies.referral(referral), incident
 
     return intake.calls.write(request, body, idempotency_key, work)
 
 
-@router.post(
+@incidents.post(
     "/referrals/{referral_id}/changes",
     status_code=201,
     response_model=ReferralView,
@@ -441,25 +442,25 @@ def change_referral(
     reason), or change its owner, due date or external reference: how a case tool reports the decision back."""
 
     def work(ctx: Ctx) -> tuple[ReferralView, Incident]:
-        incident = views.visible_referral_incident(ctx, principal, referral_id)
+        incident = bodies.visible_referral_incident(ctx, principal, referral_id)
         given = body.model_fields_set
         changes = referrals.ReferralChanges(
             status=body.status,
             outcome=body.outcome,
             reason=body.reason,
-            owner=views.person_by_email(ctx, body.owner_email, "owner_email")
+            owner=bodies.person_by_email(ctx, body.owner_email, "owner_email")
             if "owner_email" in given
             else referrals.UNSET,
             due_date=body.due_date if "due_date" in given else referrals.UNSET,
             external_ref=body.external_ref if "external_ref" in given else referrals.UNSET,
         )
         referral = referrals.update_referral(ctx, referral_id, changes, actor=principal.actor)
-        return views.referral(referral), incident
+        return bodies.referral(referral), incident
 
     return intake.calls.write(request, body, idempotency_key, work)
 
 
-@router.get(
+@incidents.get(
     "/incidents/{ref}/tasks",
     response_model=TaskList,
     operation_id="list_tasks",
@@ -469,13 +470,13 @@ def list_tasks(request: Request, ref: Ref, intake: IntakeDep, principal: Caller)
     """The incident's playbook steps in order, with how many are finished and late."""
 
     def work(ctx: Ctx) -> tuple[TaskList, Incident]:
-        incident = views.visible_incident(ctx, principal, ref)
-        return views.task_list(tasks.tasks_of(incident), ctx.now()), incident
+        incident = bodies.visible_incident(ctx, principal, ref)
+        return bodies.task_list(tasks.tasks_of(incident), ctx.now()), incident
 
     return intake.calls.read(request, work)
 
 
-@router.post(
+@incidents.post(
     "/incidents/{ref}/tasks/{task_id}/complete",
     status_code=201,
     response_model=TaskView,
@@ -493,14 +494,14 @@ def complete_task(
     """Mark a playbook step done; steps that count from it are re-planned from now."""
 
     def work(ctx: Ctx) -> tuple[TaskView, Incident]:
-        incident = views.visible_incident(ctx, principal, ref)
-        done = tasks.complete_task(ctx, views.incident_task(ctx, incident, task_id).id, actor=principal.actor)
-        return views.task(done, ctx.now()), incident
+        incident = bodies.visible_incident(ctx, principal, ref)
+        done = tasks.complete_task(ctx, bodies.incident_task(ctx, incident, task_id).id, actor=principal.actor)
+        return bodies.task(done, ctx.now()), incident
 
     return intake.calls.write(request, NoBody(), idempotency_key, work)
 
 
-@router.post(
+@incidents.post(
     "/incidents/{ref}/tasks/{task_id}/skip",
     status_code=201,
     response_model=TaskView,
@@ -519,15 +520,15 @@ def skip_task(
     """Skip a playbook step, saying why (the reason goes on the timeline and into the review)."""
 
     def work(ctx: Ctx) -> tuple[TaskView, Incident]:
-        incident = views.visible_incident(ctx, principal, ref)
-        step = views.incident_task(ctx, incident, task_id)
+        incident = bodies.visible_incident(ctx, principal, ref)
+        step = bodies.incident_task(ctx, incident, task_id)
         skipped = tasks.skip_task(ctx, step.id, actor=principal.actor, reason=body.reason)
-        return views.task(skipped, ctx.now()), incident
+        return bodies.task(skipped, ctx.now()), incident
 
     return intake.calls.write(request, body, idempotency_key, work)
 
 
-@router.get("/openapi.json", include_in_schema=False)
+@incidents.get("/openapi.json", include_in_schema=False)
 def openapi() -> JSONResponse:
     return JSONResponse(served_document())
 
@@ -541,22 +542,24 @@ def served_document() -> dict[str, Any]:
 async def no_operation(request: Request) -> Response:
     """A call that matches no operation: 404 for an unknown path, 405 with ``Allow`` for a known path and another
     method, in the API's error shape rather than Starlette's ``{"detail": ...}``."""
-    path = "/" + request.path_params["path"]
+    path = f"{bodies.PREFIX}/{request.path_params['path']}"
     operations = [r for r in router.routes if isinstance(r, APIRoute) and r.path_regex.match(path)]
     allowed = sorted({method for operation in operations for method in operation.methods or ()})
     if not allowed:
-        listed = f"{views.PREFIX}/openapi.json"
+        listed = f"{bodies.PREFIX}/openapi.json"
         return ApiProblem(404, f"There is no operation at this path; {listed} lists them.").response()
     message = f"This path does not answer {request.method}; use {' or '.join(allowed)}."
     return ApiProblem(405, message, headers={"Allow": ", ".join(allowed)}).response()
 
 
-router.include_router(signals_router)
-router.include_router(holds_router)
+router = APIRouter(routes=[*signals_router.routes, *incidents.routes, *holds_router.routes])
+"""Every operation in one flat list. FastAPI matches an included router's routes when a call comes, level by level
+and again at each level as it hands the call down: nested, and tried after every other, the signals' route cost a
+report fifty path matches. Signals come first, being most of the calls in a wave."""
 
 # Last, so that it answers only what no operation does (any method at a known path goes here, not to Starlette's 405).
 router.add_route(
-    "/{path:path}",
+    f"{bodies.PREFIX}/{{path:path}}",
     no_operation,
     methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"],
     include_in_schema=False,

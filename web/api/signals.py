@@ -17,6 +17,7 @@ from incidents.models import Incident
 from incidents.signals.intake import Report, receive
 from incidents.signals.resolved import note_resolved
 from web.api.admission import ApiRoute
+from web.api.bodies import PREFIX
 from web.api.dependencies import Caller, IntakeDep
 from web.api.operations import IdempotencyKey, operation
 from web.api.signal_schemas import (
@@ -33,7 +34,7 @@ ALERTMANAGER = "alertmanager"
 MAX_SIGNAL_BODY = 2 * 1024 * 1024
 """A batch of 500 reports of a few kilobytes each."""
 
-router = APIRouter(route_class=ApiRoute, tags=["signals"])
+router = APIRouter(prefix=PREFIX, route_class=ApiRoute, tags=["signals"])
 
 
 @router.post(
@@ -47,7 +48,6 @@ async def send_signals(
     request: Request,
     body: Annotated[SignalRequest | SignalBatch, Body()],
     intake: IntakeDep,
-    principal: Caller,
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     """Report one signal, or a batch of up to 500 (``{"signals": [...]}``), stored once per source and

@@ -103,7 +103,7 @@ class Pages:
             base=request.scope.get("root_path", ""),
             csrf=csrf_token(request),
             path=request.url.path,
-            generated=when(self.domain.clock.now()),
+            generated=when(self.domain.time_source.now()),
             **values,
         )
         return HTMLResponse(html, status_code=status)
@@ -123,7 +123,7 @@ class Pages:
                 base=request.scope.get("root_path", ""),
                 csrf="",
                 path=request.url.path,
-                generated=when(self.domain.clock.now()),
+                generated=when(self.domain.time_source.now()),
                 viewer=None,
                 title="Something went wrong",
                 message="Vigil could not answer this request. Try again in a minute.",

@@ -39,7 +39,7 @@ def export_router(pages: Pages) -> APIRouter:
                 return list(incident_csv(rows))
 
         lines = await run_in_threadpool(read)
-        return csv_response(lines, f"vigil-incidents-{pages.domain.clock.now():%Y-%m-%d}.csv")
+        return csv_response(lines, f"vigil-incidents-{pages.domain.time_source.now():%Y-%m-%d}.csv")
 
     @router.get("/export/{chart}.csv", include_in_schema=False)
     async def chart_export(request: Request, chart: str, viewer: SignedIn) -> Response:
@@ -53,6 +53,6 @@ def export_router(pages: Pages) -> APIRouter:
                 return list(chart_csv(chart, trends))
 
         lines = await run_in_threadpool(read)
-        return csv_response(lines, f"vigil-{chart}-{weeks}w-{pages.domain.clock.now():%Y-%m-%d}.csv")
+        return csv_response(lines, f"vigil-{chart}-{weeks}w-{pages.domain.time_source.now():%Y-%m-%d}.csv")
 
     return router

@@ -20,7 +20,7 @@ from incidents.errors import NotFound
 from incidents.links import WebAddress, incident_page
 from incidents.models import Incident, Person
 from incidents.parties.service import ListedParty
-from incidents.queries import IncidentFilter, get_incident, matching, no_incident
+from incidents.queries import IncidentFilter, incident_to_show, matching, no_incident
 from incidents.referrals.models import Referral
 from incidents.tasks.models import Task
 from incidents.tasks.service import progress
@@ -64,7 +64,7 @@ def visible_incident(ctx: Ctx, principal: Principal, ref: str, act: Act = Act.SE
         raise no_incident(ref)
     if not permits(who, found, act):
         raise ApiProblem(403, f"This key may not do this with {found.ref}.", field="ref")
-    return get_incident(ctx, found.ref)
+    return incident_to_show(ctx, found.ref)
 
 
 def visible_referral_incident(ctx: Ctx, principal: Principal, referral_id: int) -> Incident:
@@ -75,7 +75,7 @@ def visible_referral_incident(ctx: Ctx, principal: Principal, referral_id: int) 
     found = standing(ctx.session, who, where=Incident.id == of_referral)
     if found is None or not permits(who, found, Act.SEE_REFERRALS):
         raise NotFound(f"No referral #{referral_id}.", field="referral_id")
-    return get_incident(ctx, found.ref)
+    return incident_to_show(ctx, found.ref)
 
 
 def incident_task(ctx: Ctx, incident: Incident, task_id: int) -> Task:

@@ -90,6 +90,8 @@ class ObligationView:
     aware_by: str
     due: str
     satisfied: str
+    filing: str
+    """For a clock with a filing packet: "filed by <who>" (when is ``satisfied``) or "not filed yet"; else a dash."""
     reference: str
     outcome: str
     """met, missed, running or overdue."""
