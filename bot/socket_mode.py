@@ -63,9 +63,13 @@ class NoDelaySocketModeClient(SocketModeClient):
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     def close(self) -> None:
-        """Close at once: slack_sdk's message processor waits up to a second on its queue before it sees the client
-        closed, which held every stop (a deploy, a test) for that second; an empty message wakes it."""
+        """Close at once, and for sure. The reader is stopped first: slack_sdk ends its session and then disconnects,
+        and a reader polling every millisecond could start reading the closing connection in between, mark its
+        session running again and never return, so the close waited for it forever. slack_sdk's message processor
+        waits up to a second on its queue before it sees the client closed, which held every stop (a deploy, a test)
+        for that second; an empty message wakes it."""
         self.closed = True
+        self.current_session_runner.event.set()
         self.message_queue.put(None)
         super().close()
 

@@ -162,6 +162,7 @@ class _LogCheck:
         if fixed:
             self.outcome.fixed_at[self.log] = fixed[-1][0].seq
         self.outcome.entries += len(leaves)
+        self.outcome.newer += max(0, len(leaves) - (fixed[-1][1].size if fixed else 0))
         latest = self._chain(leaves, head)
         self._rows(latest, rows)
         self._erasures(leaves, latest)

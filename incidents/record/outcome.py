@@ -15,6 +15,9 @@ class Outcome:
     anchor: Checkpoint | None = None
     """The latest checkpoint the verified logs are fixed by."""
     entries: int = 0
+    newer: int = 0
+    """Entries past the last checkpoint of their log: consistent, but a rewrite of them could not be told apart
+    until the next checkpoint fixes them."""
     logs: int = 0
     by_log: dict[int, list[str]] = field(default_factory=dict)
     """Each log checked, with its own problems (none: it holds)."""
@@ -33,6 +36,8 @@ class Outcome:
             return f"Record NOT verified: {len(self.problems)} {many} ({counted})."
         if self.anchor is None:
             return f"Record consistent but not yet under a checkpoint ({counted})."
+        if self.newer:
+            counted += f"; {self.newer:,} newer than the checkpoint: consistent, for the next one to fix"
         return f"Record verified at {self.anchor.name} ({counted})."
 
 

@@ -41,7 +41,9 @@ def test_erasing_a_party_keeps_the_record_verified_and_says_who_erased_it(
         f"Record verified at checkpoint #2 (2026-11-23 12:45 UTC) ({_entries(domain)} entries in 1 log).",
     ]
     with domain.unit() as ctx:
-        erased = ctx.session.scalars(select(RecordLeaf).where(RecordLeaf.erased_at.is_not(None))).all()
+        erased = ctx.session.scalars(
+            select(RecordLeaf).where(RecordLeaf.erased_at.is_not(None)).order_by(RecordLeaf.log, RecordLeaf.idx)
+        ).all()
     # the note as it was, and the incident's row as declared (its later versions say what it says now)
     assert [(json.loads(leaf.body)["t"], leaf.salts, leaf.erased_by) for leaf in erased] == [
         ("incidents", None, "U_ALICE"),

@@ -264,4 +264,4 @@ def test_verify_says_what_to_verify_and_since_limits_it_to_the_logs_that_grew(
     with domain.unit() as ctx:
         timeline.add_note(ctx, busy, actor="U_ALICE", text="Closing notes.")
     code, out, _err = vigil("verify", "--all", "--since", "2026-11-23T14:00Z")
-    assert code == 0 and "in 1 log)" in out, out  # only the one that grew after it
+    assert code == 0 and "in 1 log; 1 newer than the checkpoint: consistent, for the next one to fix)" in out, out

@@ -121,7 +121,9 @@ def test_an_edit_of_the_narrative_takes_the_clearance_away_until_submitted_again
             submit_for_review(ctx, ref, actor=ALICE)
         assert publish_review(ctx, ref, actor=ALICE).status is ReviewStatus.PUBLISHED
     with domain.unit() as ctx:
-        notes = ctx.session.scalars(select(TimelineEntry.text).where(TimelineEntry.text.like("Post-incident%"))).all()
+        notes = ctx.session.scalars(
+            select(TimelineEntry.text).where(TimelineEntry.text.like("Post-incident%")).order_by(TimelineEntry.seq)
+        ).all()
         assert notes[-2:] == [
             "Post-incident review submitted for review again after an edit.",
             "Post-incident review published.",

@@ -76,7 +76,9 @@ def test_review_is_frozen_once_published(domain: Domain, time_source: ManualTime
             select(OutboxMessage).where(OutboxMessage.topic == Topic.REVIEW_PUBLISHED)
         ).all()
         assert len(published) == 1
-        notes = ctx.session.scalars(select(TimelineEntry.text).where(TimelineEntry.text.like("Post-incident%"))).all()
+        notes = ctx.session.scalars(
+            select(TimelineEntry.text).where(TimelineEntry.text.like("Post-incident%")).order_by(TimelineEntry.seq)
+        ).all()
         assert notes == [
             "Post-incident review started.",
             "Post-incident review submitted for review.",
