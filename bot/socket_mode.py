@@ -49,6 +49,10 @@ SESSION_POLL_S = 0.001
 while there is none, as a connected reader blocks on its socket."""
 
 
+READER_STOP_POLL_S = 0.05
+"""How often a close tells the reader again that its session has ended, until it has."""
+
+
 class NoDelaySocketModeClient(SocketModeClient):
     def __init__(self, *, time_source: TimeSource, **kwargs: Any) -> None:
         self.time_source = time_source
@@ -63,14 +67,20 @@ class NoDelaySocketModeClient(SocketModeClient):
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     def close(self) -> None:
-        """Close at once, and for sure. The reader is stopped first: slack_sdk ends its session and then disconnects,
-        and a reader polling every millisecond could start reading the closing connection in between, mark its
-        session running again and never return, so the close waited for it forever. slack_sdk's message processor
-        waits up to a second on its queue before it sees the client closed, which held every stop (a deploy, a test)
-        for that second; an empty message wakes it."""
+        """Close at once, and for sure. slack_sdk marks the session ended and then disconnects, and a reader polling
+        every millisecond could start reading the closing connection in between and mark it running again, so the
+        close waited for it forever. The reader is stopped first, told again until it has ended, and only then does
+        slack_sdk close the rest. Its message processor waits up to a second on its queue before it sees the client
+        closed, which held every stop (a deploy, a test) for that second: an empty message wakes it."""
         self.closed = True
-        self.current_session_runner.event.set()
+        self.auto_reconnect_enabled = False
         self.message_queue.put(None)
+        reader = self.current_session_runner
+        reader.event.set()
+        self.disconnect()
+        while reader.is_alive():
+            self.current_session_state.terminated = True
+            reader.thread.join(READER_STOP_POLL_S)
         super().close()
 
     def enqueue_message(self, message: str) -> None:
