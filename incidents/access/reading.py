@@ -14,14 +14,23 @@ from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session
 
 from incidents.access.members import standing
-from incidents.access.policy import Sight, Standing, sight_of
+from incidents.access.policy import Act, Sight, Standing, Who, permits, sight_of
 from incidents.access.viewers import Viewer, sight
 from incidents.context import Ctx
 from incidents.errors import NotFound
 from incidents.models import AuditEvent, Incident
-from incidents.queries import IncidentFilter, incident_to_show
+from incidents.queries import IncidentFilter, incident_to_show, no_incident
 from incidents.record.log import insert_chained
 from incidents.refs import REF_LENGTH_MAX, normalise_ref
+
+
+def seen_standing(ctx: Ctx, who: Who, ref: str) -> Standing:
+    """The incident's standing once ``who`` may know it exists; the same :class:`NotFound` as for a reference never
+    issued otherwise, so the answer does not say whether a hidden incident exists."""
+    found = standing(ctx.session, who, ref=ref)
+    if found is None or not permits(who, found, Act.SEE_INCIDENT):
+        raise no_incident(ref)
+    return found
 
 
 def admit(ctx: Ctx, ref: str, viewer: Viewer, *, what: str = "incident") -> tuple[Standing, Sight]:

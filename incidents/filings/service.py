@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from incidents.access import Act, Standing, Who, acting, permits, standing
+from incidents.access import Act, Standing, Who, acting, permits
+from incidents.access.reading import seen_standing
 from incidents.clocks.service import settle
 from incidents.context import Ctx
 from incidents.effects import audit
@@ -26,7 +27,7 @@ from incidents.parties.service import list_parties
 from incidents.people import Names, people_of
 from incidents.policy import Policy
 from incidents.policy.filings import FilingPolicy
-from incidents.queries import incident_to_change, incident_to_show, no_incident
+from incidents.queries import incident_to_change, incident_to_show
 from incidents.reviews.formatting import when
 from incidents.reviews.service import find_review
 
@@ -88,9 +89,7 @@ def with_filing(policy: Policy) -> list[str]:
 
 def _admitted(ctx: Ctx, who: Who, ref: str, act: Act, doing: str) -> Standing:
     """The incident's standing once ``who`` may do ``act``; one that may not know it exists is told it does not."""
-    found = standing(ctx.session, who, ref=ref)
-    if found is None or not permits(who, found, Act.SEE_INCIDENT):
-        raise no_incident(ref)
+    found = seen_standing(ctx, who, ref)
     if permits(who, found, act):
         return found
     if found.tier.is_restricted:

@@ -17,7 +17,8 @@ from typing import Any
 from sqlalchemy import case, null, or_, select
 from sqlalchemy.orm import selectinload
 
-from incidents.access import Act, Standing, Who, acting, permits, standing
+from incidents.access import Act, Standing, Who, acting, permits
+from incidents.access.reading import seen_standing
 from incidents.context import Ctx
 from incidents.effects import audit
 from incidents.enums import TimelineKind
@@ -27,7 +28,7 @@ from incidents.models import Incident, TimelineEntry
 from incidents.paging.service import pages_of
 from incidents.parties.tokens import party_tokens
 from incidents.people import Names, people_by_key, people_of
-from incidents.queries import incident_to_show, no_incident
+from incidents.queries import incident_to_show
 from incidents.record.checks import record_line
 from incidents.record.holds import active_holds
 from incidents.referrals.service import referrals_of
@@ -71,9 +72,7 @@ def review_document(
     then, as for every refusal.
     """
     who = acting(actor)
-    found = standing(ctx.session, who, ref=ref)
-    if found is None or not permits(who, found, Act.SEE_INCIDENT):
-        raise no_incident(ref)
+    found = seen_standing(ctx, who, ref)
     _check_version(who, found, audience)
     incident = _incident_to_review(ctx, found.ref)
     if audience is Audience.TEAM and incident.tier.is_restricted:

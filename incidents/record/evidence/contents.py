@@ -20,7 +20,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from incidents.access import Act, Audience, Who, acting, permits, standing
+from incidents.access import Act, Audience, Who, acting, permits
+from incidents.access.reading import seen_standing
 from incidents.context import Ctx
 from incidents.effects import audit
 from incidents.errors import Forbidden, VigilError
@@ -29,7 +30,7 @@ from incidents.models import AuditEvent, Incident, Person, TimelineEntry
 from incidents.parties.service import ListedParty, list_parties
 from incidents.parties.tokens import PartyMasker, party_tokens
 from incidents.people import display_name, people_by_key
-from incidents.queries import incident_to_change, no_incident
+from incidents.queries import incident_to_change
 from incidents.record.canonical import canonical, plain
 from incidents.record.checkpoints import Checkpoint, latest_checkpoint, make_checkpoint
 from incidents.record.evidence.check import CHECKPOINT, CHECKPOINT_SIGNATURE, LEAVES, PROOFS, PUBLIC_KEY
@@ -83,9 +84,7 @@ def export_evidence(
     """The package of ``ref`` for ``matter``, as ``actor`` may see it; audited, and anchored to a checkpoint signed
     by ``signer`` (``anchored``: posted to the record channel, as every checkpoint is when there is one)."""
     who = acting(actor)
-    found = standing(ctx.session, who, ref=ref)
-    if found is None or not permits(who, found, Act.SEE_INCIDENT):
-        raise no_incident(ref)
+    found = seen_standing(ctx, who, ref)
     if not (permits(who, found, Act.SEE_ENTRIES) and permits(who, found, Act.SEE_NAMES)):
         raise Forbidden(f"An evidence package holds {found.ref}'s record as written: only its members can export it.")
     matter = required_text(" ".join(matter.split()), "matter", label="The matter", limit=MATTER_MAX)
