@@ -88,7 +88,10 @@ def test_jobs_persist_in_the_database_and_follow_the_settings(domain: Domain, ru
 def test_a_restart_runs_each_missed_job_once_within_its_grace(domain: Domain, runners: list[JobRunner]) -> None:
     declared_ref(domain, types=["fraud_scam"], severity=Severity.SEV1)
     domain.time_source.advance(timedelta(hours=2))  # its first update is overdue
-    boundary = (datetime.now(UTC) + timedelta(hours=12)).hour  # never between the back-dated run and now
+    # Three hours or more from now on both clocks (the wall clock's back-dated run, the domain's hand-off check),
+    # whatever the hour the test runs at: its hand-off never falls due.
+    moments = (datetime.now(UTC), domain.time_source.now())
+    boundary = next(h for h in range(24) if all(min((h - m.hour) % 24, (m.hour - h) % 24) >= 3 for m in moments))
     settings = make_settings(tick_seconds=60, handoff_boundaries=[f"{boundary:02d}:00 EMEA"])
     first = start(runners, domain, settings)
     first.stop()
