@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.ids import CARD_EVENT, Purpose
+from bot.ids import CARD_EVENT, PostingKind
 from incidents.context import Ctx, Domain
 from incidents.dispatcher import RetryLater
 from incidents.effects import changed
@@ -134,7 +134,7 @@ def refresh_if_newer(ctx: Ctx, incident_id: int, shown: int) -> None:
 
 def card_shown(ctx: Ctx, incident_id: int, channel: str) -> str:
     """The record :func:`remember_card` keeps of what the incident's card shows ("" before the first)."""
-    posting = find_posting(ctx, incident_id, Purpose.CARD_AS, channel)
+    posting = find_posting(ctx, incident_id, PostingKind.CARD_AS, channel)
     return posting.external_id if posting is not None else ""
 
 
@@ -154,22 +154,22 @@ def remember_card(ctx: Ctx, incident_id: int, channel: str, fingerprint: str, *,
     card. Otherwise it is voided, and the next refresh sends the card again. Every call writes the record and counts
     itself into it, so an edit whose record was written since it read it never takes the record for its own. Call
     it under the incident's lock (:func:`refresh_if_newer` takes it)."""
-    posting = find_posting(ctx, incident_id, Purpose.CARD_AS, channel)
+    posting = find_posting(ctx, incident_id, PostingKind.CARD_AS, channel)
     record = posting.external_id if posting is not None else ""
     writes = int(record.partition(":")[0] or 0) + 1
     value = f"{writes}:{fingerprint if record == read or shows(record, fingerprint) else ''}"
     if posting is None:
-        record_posting(ctx, incident_id, Purpose.CARD_AS, channel, value)
+        record_posting(ctx, incident_id, PostingKind.CARD_AS, channel, value)
     else:
         posting.external_id = value
 
 
-def remember_step(domain: Domain, incident_id: int, purpose: str, channel: str, external_id: str) -> None:
+def remember_step(domain: Domain, incident_id: int, kind: str, channel: str, external_id: str) -> None:
     """Remember that a step is done (idempotent: a second record of the same step is ignored)."""
     with domain.unit() as ctx:
-        posting = find_posting(ctx, incident_id, purpose, channel)
+        posting = find_posting(ctx, incident_id, kind, channel)
         if posting is None:
-            record_posting(ctx, incident_id, purpose, channel, external_id)
+            record_posting(ctx, incident_id, kind, channel, external_id)
         else:
             posting.external_id = external_id
 
@@ -183,7 +183,7 @@ def metadata(ref: str | None, kind: str) -> dict[str, Any]:
 @dataclass(frozen=True)
 class Tag:
     """Which of Vigil's posts a message is: the incident's ref (None for a post about no incident, such as a weekly
-    digest) and what the post is for (its posting purpose)."""
+    digest) and what the post is for (its posting kind)."""
 
     ref: str | None
     kind: str

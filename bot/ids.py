@@ -1,5 +1,5 @@
 """Every identifier Vigil shares with Slack: the slash command, callback ids, action ids, block ids and the
-purposes under which Slack objects are recorded in ``incidents.postings``.
+kinds under which Slack objects are recorded in ``incidents.postings``.
 
 The manifest (slack-app-manifest.yaml) and the listeners both use these; changing a value breaks open modals
 and buttons already in people's Slack, so values are stable.
@@ -97,13 +97,13 @@ class Field(StrEnum):
     INCIDENT_REF = "ref"
 
 
-class Purpose(StrEnum):
-    """What a recorded posting is; one row per (incident, purpose, channel) makes every step happen once."""
+class PostingKind(StrEnum):
+    """What a recorded posting is; one row per (incident, kind, channel) makes every step happen once."""
 
     CARD = "card"
     PIN = "pin"
     TOPIC = "topic"
-    PURPOSE = "purpose"
+    CHANNEL_PURPOSE = "purpose"
     INVITE = "invite"
     BOOKMARK = "bookmark"
     ANNOUNCEMENT = "announcement"
@@ -120,20 +120,20 @@ class Purpose(StrEnum):
     it changes."""
 
 
-def timeline_purpose(entry_id: int) -> str:
+def timeline_posting(entry_id: int) -> str:
     return f"timeline:{entry_id}"
 
 
-def handoff_purpose(handoff_id: int) -> str:
+def handoff_posting(handoff_id: int) -> str:
     return f"handoff:{handoff_id}"
 
 
-def triage_purpose(group_id: int) -> str:
+def triage_posting(group_id: int) -> str:
     """The metadata tag of a signal group's triage post (a post about no incident)."""
     return f"signals:{group_id}"
 
 
-def nudge_purpose(nudge_id: int) -> str:
+def nudge_posting(nudge_id: int) -> str:
     return f"nudge:{nudge_id}"
 
 

@@ -2,7 +2,7 @@
 
 ``nudge_handlers(client, domain, settings)`` maps every ``nudge.*`` outbox topic to one handler. The handler
 reads the nudge in a short unit, posts outside any transaction, then records where it went; a nudge already
-recorded as delivered is skipped, and each post is tagged with the nudge (:func:`bot.ids.nudge_purpose`) and
+recorded as delivered is skipped, and each post is tagged with the nudge (:func:`bot.ids.nudge_posting`) and
 looked up by that tag on a redelivery, so neither the dispatcher's retries, nor an answer lost on the way back,
 nor a crash between posting and recording posts it twice. If the incident channel is archived or gone, channel
 reminders fall back to DMs to the people they mention. Restricted incidents are named by reference only in DMs,
@@ -35,7 +35,7 @@ from bot.blocks.text import (
 )
 from bot.command_grammar import USAGE
 from bot.delivery import PostOptions, Tag, direct_message_once, error_code, post_once, retry_window
-from bot.ids import ActionId, nudge_purpose
+from bot.ids import ActionId, nudge_posting
 from incidents.context import Domain
 from incidents.dispatcher import Handler, RetryLater
 from incidents.links import incident_page, trends_page
@@ -110,7 +110,7 @@ class NudgeDelivery:
             kind, incident = NudgeKind(nudge.kind), nudge.incident
             post = RENDER[kind](nudge, incident, ctx.policy, self.settings)
             restricted = incident is not None and incident.tier.is_restricted
-            tag = Tag(incident.ref if incident is not None else None, nudge_purpose(nudge.id))
+            tag = Tag(incident.ref if incident is not None else None, nudge_posting(nudge.id))
             slack_people = [p for p in nudge.recipients if is_directory_id(p)]
             if kind in DIGEST_KINDS:
                 return Plan(nudge.id, post, nudge.subject.removeprefix("channel:"), [], False, tag)

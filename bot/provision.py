@@ -33,7 +33,7 @@ from bot.delivery import (
     remember_step,
     slack_call,
 )
-from bot.ids import Purpose
+from bot.ids import PostingKind
 from bot.topics import TopicKeeper
 from incidents.channel_words import channel_words
 from incidents.context import Ctx, Domain
@@ -136,15 +136,15 @@ class Provisioner:
         assert channel is not None
         after_record = partial(_after, recorded)
         steps: dict[str, Callable[[], None]] = {
-            Purpose.PIN: lambda: self._card(plan, channel, search=search, recorded=recorded),
-            Purpose.INVITE: after_record(lambda: self._invite(plan, channel)),
-            Purpose.TOPIC: after_record(lambda: self._topic(plan)),
-            Purpose.PURPOSE: after_record(lambda: self._purpose(plan, channel)),
+            PostingKind.PIN: lambda: self._card(plan, channel, search=search, recorded=recorded),
+            PostingKind.INVITE: after_record(lambda: self._invite(plan, channel)),
+            PostingKind.TOPIC: after_record(lambda: self._topic(plan)),
+            PostingKind.CHANNEL_PURPOSE: after_record(lambda: self._purpose(plan, channel)),
         }
         if plan.source_url:
-            steps[Purpose.BOOKMARK] = after_record(lambda: self._bookmark(plan, channel, search=search))
+            steps[PostingKind.BOOKMARK] = after_record(lambda: self._bookmark(plan, channel, search=search))
         if self.settings.announce_channel and not plan.restricted:
-            steps[Purpose.ANNOUNCEMENT] = after_record(lambda: self._announce(plan, channel, search=search))
+            steps[PostingKind.ANNOUNCEMENT] = after_record(lambda: self._announce(plan, channel, search=search))
         futures = {name: self.pool.submit(step) for name, step in steps.items() if name not in plan.done}
         failures = []
         for name, future in futures.items():
@@ -191,7 +191,7 @@ class Provisioner:
         apart from this one."""
         with self.domain.unit() as ctx:
             record_channel(ctx, plan.incident_id, channel)
-            record_posting(ctx, plan.incident_id, Purpose.CHANNEL_NAME, channel, cards.digest(name))
+            record_posting(ctx, plan.incident_id, PostingKind.CHANNEL_NAME, channel, cards.digest(name))
             ctx.session.flush()
             version = ctx.session.get_one(Incident, plan.incident_id).version
         return version if version == plan.version + 1 else plan.version
@@ -216,13 +216,13 @@ class Provisioner:
         record both in one unit. A crash before the record is healed by the retry: the card is found by its
         metadata tag, brought up to date (it shows the incident as the try that posted it saw it) and pinned;
         pinning again is harmless."""
-        ts = self._posting_ts(plan.incident_id, Purpose.CARD) if Purpose.CARD in plan.done else None
+        ts = self._posting_ts(plan.incident_id, PostingKind.CARD) if PostingKind.CARD in plan.done else None
         stale = ts is not None
         if ts is None:
             posted = post_once(
                 self.client,
                 channel,
-                Tag(plan.ref, Purpose.CARD),
+                Tag(plan.ref, PostingKind.CARD),
                 since=plan.declared_at if search else None,
                 **plan.card.as_kwargs(),
                 **PostOptions(plan.restricted).kwargs(),
@@ -240,24 +240,24 @@ class Provisioner:
         shown = recorded.result() if recorded is not None else plan.version
         with self.domain.unit() as ctx:
             ctx.lock_incident(ref=plan.ref)  # a change committing meanwhile either sees the card or is seen here
-            first = find_posting(ctx, plan.incident_id, Purpose.CARD) is None  # so no refresh can have edited it
-            for purpose in (Purpose.CARD, Purpose.PIN):
-                if find_posting(ctx, plan.incident_id, purpose) is None:
-                    record_posting(ctx, plan.incident_id, purpose, channel, ts)
+            first = find_posting(ctx, plan.incident_id, PostingKind.CARD) is None  # so no refresh can have edited it
+            for kind in (PostingKind.CARD, PostingKind.PIN):
+                if find_posting(ctx, plan.incident_id, kind) is None:
+                    record_posting(ctx, plan.incident_id, kind, channel, ts)
             refresh_if_newer(ctx, plan.incident_id, shown)  # refreshes that ran before the card did nothing
             if first:
                 remember_card(ctx, plan.incident_id, channel, plan.card.fingerprint(), read="")
 
-    def _posting_ts(self, incident_id: int, purpose: str) -> str | None:
+    def _posting_ts(self, incident_id: int, kind: str) -> str | None:
         with self.domain.unit() as ctx:
-            posting = find_posting(ctx, incident_id, purpose)
+            posting = find_posting(ctx, incident_id, kind)
             return posting.external_id if posting else None
 
     def _invite(self, plan: Plan, channel: str) -> None:
         users = [u for u in dict.fromkeys(plan.invite) if is_directory_id(u) and u != self.bot_user]
         if users:
             invite(self.client, channel, users, ref=plan.ref)
-        remember_step(self.domain, plan.incident_id, Purpose.INVITE, channel, "done")
+        remember_step(self.domain, plan.incident_id, PostingKind.INVITE, channel, "done")
 
     def _topic(self, plan: Plan) -> None:
         """The topic as the incident is when it is sent (a change after this plan was read is not lost)."""
@@ -268,7 +268,7 @@ class Provisioner:
     def _purpose(self, plan: Plan, channel: str) -> None:
         with slack_call("conversations.setPurpose"):
             self.client.conversations_setPurpose(channel=channel, purpose=plan.purpose)
-        remember_step(self.domain, plan.incident_id, Purpose.PURPOSE, channel, cards.digest(plan.purpose))
+        remember_step(self.domain, plan.incident_id, PostingKind.CHANNEL_PURPOSE, channel, cards.digest(plan.purpose))
 
     def _bookmark(self, plan: Plan, channel: str, *, search: bool) -> None:
         assert plan.source_url is not None
@@ -283,17 +283,17 @@ class Provisioner:
                     channel_id=channel, title="Declared from this message", type="link", link=plan.source_url
                 )
             found = response["bookmark"]
-        remember_step(self.domain, plan.incident_id, Purpose.BOOKMARK, channel, str(found["id"]))
+        remember_step(self.domain, plan.incident_id, PostingKind.BOOKMARK, channel, str(found["id"]))
 
     def _announce(self, plan: Plan, channel: str, *, search: bool) -> None:
         target = self.settings.announce_channel
         assert target is not None and not plan.restricted
         text = plan.announcement(channel)
-        tag = Tag(plan.ref, Purpose.ANNOUNCEMENT)
+        tag = Tag(plan.ref, PostingKind.ANNOUNCEMENT)
         posted = post_once(self.client, target, tag, since=plan.declared_at if search else None, **text.as_kwargs())
         if not posted.found:  # a found one's text is unknown: the next refresh brings it up to date
-            remember_step(self.domain, plan.incident_id, Purpose.ANNOUNCED_AS, posted.channel, text.fingerprint())
-        remember_step(self.domain, plan.incident_id, Purpose.ANNOUNCEMENT, posted.channel, posted.ts)
+            remember_step(self.domain, plan.incident_id, PostingKind.ANNOUNCED_AS, posted.channel, text.fingerprint())
+        remember_step(self.domain, plan.incident_id, PostingKind.ANNOUNCEMENT, posted.channel, posted.ts)
 
 
 def read_head(ctx: Ctx, settings: Settings, message: OutboxMessage) -> Head:
@@ -312,7 +312,7 @@ def read_head(ctx: Ctx, settings: Settings, message: OutboxMessage) -> Head:
 def read_plan(ctx: Ctx, message: OutboxMessage) -> Plan:
     """What the steps of provisioning ``message`` need, read and rendered in ``ctx``."""
     incident = incident_by_id(ctx, message.incident_id)
-    done = frozenset(p.purpose for p in list_postings(ctx, incident.id))
+    done = frozenset(p.kind for p in list_postings(ctx, incident.id))
     declared = next((e for e in incident.timeline if e.kind is TimelineKind.DECLARED), None)
     return Plan(
         incident_id=incident.id,

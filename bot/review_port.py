@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from slack_sdk import WebClient
 
 from bot.delivery import PostOptions, find_own_post, incident_by_id, metadata, remember_step, slack_call
-from bot.ids import Purpose
+from bot.ids import PostingKind
 from bot.people import PeopleDirectory
 from bot.review_blocks import SummaryMessage, review_summary
 from incidents.access import ViewerKind, Who
@@ -45,7 +45,7 @@ CHANNEL_WAIT_S = 5.0
 
 def queue_bookmark(ctx: Ctx, incident: Incident, settings: Settings) -> None:
     """Ask for the "Review" bookmark (once the review exists, in the unit that may have started it)."""
-    if review_page(settings, incident.ref) and find_posting(ctx, incident.id, Purpose.REVIEW_BOOKMARK) is None:
+    if review_page(settings, incident.ref) and find_posting(ctx, incident.id, PostingKind.REVIEW_BOOKMARK) is None:
         enqueue(
             ctx.session,
             Topic.REVIEW_BOOKMARK,
@@ -59,8 +59,8 @@ def queue_bookmark(ctx: Ctx, incident: Incident, settings: Settings) -> None:
 class Target:
     audience: Audience
     channel: str
-    summary: Purpose
-    file: Purpose
+    summary: PostingKind
+    file: PostingKind
     file_name: str
 
     def reader(self, publisher: str) -> Who:
@@ -120,13 +120,13 @@ class ReviewPort:
                 self._post_summary(plan, target, review_summary(document, file_name=target.file_name), message)
             if target.file not in plan.done:
                 self._upload(plan, target, html)
-        if Purpose.REVIEW_BOOKMARK not in plan.done:
+        if PostingKind.REVIEW_BOOKMARK not in plan.done:
             self._bookmark(plan.incident_id, plan.ref, plan.channel)
 
     def bookmark(self, message: OutboxMessage) -> None:
         with self.domain.unit() as ctx:
             incident = incident_by_id(ctx, message.incident_id)
-            if find_posting(ctx, incident.id, Purpose.REVIEW_BOOKMARK) is not None:
+            if find_posting(ctx, incident.id, PostingKind.REVIEW_BOOKMARK) is not None:
                 return
             incident_id, ref, channel = incident.id, incident.ref, incident.slack_channel_id
         if channel is None:
@@ -147,21 +147,23 @@ class ReviewPort:
                 restricted=incident.tier.is_restricted,
                 publisher=review.published_by or incident.declared_by,
                 published_at=review.published_at.timestamp() - 1,
-                done=frozenset(p.purpose for p in list_postings(ctx, incident.id)),
+                done=frozenset(p.kind for p in list_postings(ctx, incident.id)),
                 people=frozenset(p for p in people if p),
             )
 
     def _targets(self, plan: Publication, channel: str) -> list[Target]:
         targets = [
-            Target(Audience.TEAM, channel, Purpose.REVIEW_SUMMARY, Purpose.REVIEW_FILE, f"{plan.ref}-review.html")
+            Target(
+                Audience.TEAM, channel, PostingKind.REVIEW_SUMMARY, PostingKind.REVIEW_FILE, f"{plan.ref}-review.html"
+            )
         ]
         if self.settings.leadership_channel:
             targets.append(
                 Target(
                     Audience.LEADERSHIP,
                     self.settings.leadership_channel,
-                    Purpose.REVIEW_LEADERSHIP,
-                    Purpose.REVIEW_LEADERSHIP_FILE,
+                    PostingKind.REVIEW_LEADERSHIP,
+                    PostingKind.REVIEW_LEADERSHIP_FILE,
                     f"{plan.ref}-review-leadership.html",
                 )
             )
@@ -206,4 +208,4 @@ class ReviewPort:
             with slack_call("bookmarks.add"):
                 response = self.client.bookmarks_add(channel_id=channel, title="Review", type="link", link=url)
             found = response["bookmark"]
-        remember_step(self.domain, incident_id, Purpose.REVIEW_BOOKMARK, channel, str(found["id"]))
+        remember_step(self.domain, incident_id, PostingKind.REVIEW_BOOKMARK, channel, str(found["id"]))

@@ -33,7 +33,7 @@ from bot.delivery import (
     shows,
     slack_call,
 )
-from bot.ids import Purpose, handoff_purpose, timeline_purpose
+from bot.ids import PostingKind, handoff_posting, timeline_posting
 from bot.people import PeopleDirectory
 from bot.provision import Provisioner, current_card, incident_channel_name, rename_channel
 from bot.topics import TopicKeeper
@@ -105,13 +105,13 @@ class SlackPort:
         channel is renamed only when the facts it is named by change (:mod:`incidents.channel_words`)."""
         with self.domain.unit() as ctx:
             incident = incident_by_id(ctx, message.incident_id)
-            card = find_posting(ctx, incident.id, Purpose.CARD)
-            named = find_posting(ctx, incident.id, Purpose.CHANNEL_NAME)
+            card = find_posting(ctx, incident.id, PostingKind.CARD)
+            named = find_posting(ctx, incident.id, PostingKind.CHANNEL_NAME)
             name = incident_channel_name(self.settings, incident)
             channel = incident.slack_channel_id
-            topic_posting = find_posting(ctx, incident.id, Purpose.TOPIC)
-            announced = find_posting(ctx, incident.id, Purpose.ANNOUNCEMENT)
-            seen = find_posting(ctx, incident.id, Purpose.ANNOUNCED_AS)
+            topic_posting = find_posting(ctx, incident.id, PostingKind.TOPIC)
+            announced = find_posting(ctx, incident.id, PostingKind.ANNOUNCEMENT)
+            seen = find_posting(ctx, incident.id, PostingKind.ANNOUNCED_AS)
             shown = card_shown(ctx, incident.id, card.channel) if card is not None else ""
             rendered = current_card(ctx, incident)
             topic = cards.topic(incident)
@@ -131,14 +131,14 @@ class SlackPort:
         if announced is not None and fingerprint != (seen.external_id if seen else None):
             with slack_call("chat.update"):
                 self.client.chat_update(channel=announced.channel, ts=announced.external_id, **announcement.as_kwargs())
-            remember_step(self.domain, incident_id, Purpose.ANNOUNCED_AS, announced.channel, fingerprint)
+            remember_step(self.domain, incident_id, PostingKind.ANNOUNCED_AS, announced.channel, fingerprint)
         with self.domain.unit() as ctx:
             refresh_if_newer(ctx, incident_id, version)
             if edit:
                 remember_card(ctx, incident_id, card.channel, showing, read=shown)
         if channel is not None and (named is None or named.external_id != cards.digest(name)):
             rename_channel(self.client, channel, name)
-            remember_step(self.domain, incident_id, Purpose.CHANNEL_NAME, channel, cards.digest(name))
+            remember_step(self.domain, incident_id, PostingKind.CHANNEL_NAME, channel, cards.digest(name))
 
     def post_entry(self, message: OutboxMessage) -> None:
         """Post a notable timeline entry to the incident channel, once; someone given a role (or offered
@@ -148,8 +148,8 @@ class SlackPort:
             if entry is None or entry.kind not in messages.POSTED_KINDS:
                 return
             incident = entry.incident
-            purpose = timeline_purpose(entry.id)
-            if find_posting(ctx, incident.id, purpose) is not None:
+            kind = timeline_posting(entry.id)
+            if find_posting(ctx, incident.id, kind) is not None:
                 return
             channel = incident.slack_channel_id
             rendered = messages.timeline_post(entry)
@@ -164,9 +164,9 @@ class SlackPort:
         if newcomers:
             invite(self.client, channel, newcomers, ref=incident_ref)
             self.pool.submit(self.people.learn, newcomers)
-        tag, since = Tag(incident_ref, purpose), retry_window(message)
+        tag, since = Tag(incident_ref, kind), retry_window(message)
         posted = post_once(self.client, channel, tag, since=since, **rendered.as_kwargs(), **options.kwargs())
-        remember_step(self.domain, incident_id, purpose, channel, posted.ts)
+        remember_step(self.domain, incident_id, kind, channel, posted.ts)
 
     def _user_by_email(self, email: str) -> str | None:
         """The workspace member with this e-mail address, or None when Slack knows nobody by it (logged)."""
@@ -187,16 +187,16 @@ class SlackPort:
             request = ctx.session.get(Handoff, message.payload.get("handoff_id"))
             if request is None or request.state is not HandoffState.PENDING or not is_directory_id(request.to_person):
                 return
-            purpose = handoff_purpose(request.id)
-            if find_posting(ctx, request.incident_id, purpose) is not None:
+            kind = handoff_posting(request.id)
+            if find_posting(ctx, request.incident_id, kind) is not None:
                 return
             rendered = messages.handoff_prompt(request, request.incident)
             options = PostOptions(request.incident.tier.is_restricted)
-            incident_id, person, tag = request.incident_id, request.to_person, Tag(request.incident.ref, purpose)
+            incident_id, person, tag = request.incident_id, request.to_person, Tag(request.incident.ref, kind)
         since = retry_window(message)
         posted = direct_message_once(self.client, person, tag, since=since, **rendered.as_kwargs(), **options.kwargs())
         if posted is not None:
-            remember_step(self.domain, incident_id, purpose, posted.channel, posted.ts)
+            remember_step(self.domain, incident_id, kind, posted.channel, posted.ts)
 
     def tell_sync_failed(self, message: OutboxMessage) -> None:
         """Tell the incident channel, mentioning the commander, that an action's Jira sync gave up; once per
@@ -206,18 +206,18 @@ class SlackPort:
             if action is None:
                 return
             incident = action.incident
-            purpose = f"sync-failed:{message.id}"
-            if find_posting(ctx, incident.id, purpose) is not None:
+            kind = f"sync-failed:{message.id}"
+            if find_posting(ctx, incident.id, kind) is not None:
                 return
             channel = incident.slack_channel_id
             rendered = messages.sync_failed(action, incident.commander, str(message.payload.get("reason", "")))
             options = PostOptions(incident.tier.is_restricted)
-            incident_id, tag = incident.id, Tag(incident.ref, purpose)
+            incident_id, tag = incident.id, Tag(incident.ref, kind)
         if channel is None:
             raise RetryLater("the incident channel is not created yet", after=CHANNEL_WAIT_S)
         since = retry_window(message)
         posted = post_once(self.client, channel, tag, since=since, **rendered.as_kwargs(), **options.kwargs())
-        remember_step(self.domain, incident_id, purpose, channel, posted.ts)
+        remember_step(self.domain, incident_id, kind, channel, posted.ts)
 
 
 def _invited_by_email(entry: TimelineEntry) -> list[str]:

@@ -15,7 +15,7 @@ from slack_sdk import WebClient
 
 from bot.blocks import card as cards
 from bot.delivery import incident_by_id, remember_step, slack_call
-from bot.ids import Purpose
+from bot.ids import PostingKind
 from incidents.context import Domain
 from incidents.dispatcher import RetryLater
 from incidents.outbox import OutboxMessage, Topic, enqueue
@@ -47,7 +47,7 @@ class TopicKeeper:
         with self.domain.unit() as ctx:
             incident = incident_by_id(ctx, incident_id)
             channel, topic = incident.slack_channel_id, cards.topic(incident)
-            shown = find_posting(ctx, incident_id, Purpose.TOPIC)
+            shown = find_posting(ctx, incident_id, PostingKind.TOPIC)
             if channel is None or (shown is not None and shown.external_id == cards.digest(topic)):
                 return None
             now = ctx.now().timestamp()
@@ -60,7 +60,7 @@ class TopicKeeper:
                 sent.external_id = _stamp(ctx.now())  # this channel's turn is taken until the interval passes
         with slack_call("conversations.setTopic"):
             self.client.conversations_setTopic(channel=channel, topic=topic)
-        remember_step(self.domain, incident_id, Purpose.TOPIC, channel, cards.digest(topic))
+        remember_step(self.domain, incident_id, PostingKind.TOPIC, channel, cards.digest(topic))
         return None
 
 

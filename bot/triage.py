@@ -1,7 +1,7 @@
 """Delivering ``Topic.SIGNALS_TRIAGE``: a signal group's one post in the triage channel, kept current.
 
 The first delivery for a group claims the post under the group's lock (:func:`incidents.signals.posts.
-claim_triage_post`), posts it tagged with :func:`bot.ids.triage_purpose`, and records its ts; later deliveries
+claim_triage_post`), posts it tagged with :func:`bot.ids.triage_posting`, and records its ts; later deliveries
 edit it. A delivery that finds another one posting waits for its ts; a redelivery (or one that takes over a dead
 holder's claim) first looks for the tagged post, so a lost answer or a crash never posts the group twice. Runs of
 one group on this replica are serialised, so edits land in the order their renderings were read. With no triage
@@ -18,7 +18,7 @@ from slack_sdk import WebClient
 from bot.blocks.card import Rendered
 from bot.blocks.triage import triage_post
 from bot.delivery import REDELIVERY_LOOKBACK_S, Tag, post_once, retry_window, slack_call
-from bot.ids import triage_purpose
+from bot.ids import triage_posting
 from incidents.context import Domain
 from incidents.dispatcher import Handler, RetryLater
 from incidents.outbox import OutboxMessage, Topic
@@ -68,7 +68,7 @@ class TriagePoster:
     def _post(self, message: OutboxMessage, group_id: int, slot: TriageSlot, rendered: Rendered) -> None:
         since = _since(message, slot.taken_over)
         posted = post_once(
-            self.client, slot.channel, Tag(None, triage_purpose(group_id)), since=since, **rendered.as_kwargs()
+            self.client, slot.channel, Tag(None, triage_posting(group_id)), since=since, **rendered.as_kwargs()
         )
         if posted.found:  # an earlier try's post, showing what that try rendered
             with slack_call("chat.update"):

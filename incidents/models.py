@@ -340,11 +340,13 @@ class Posting(Base):
     and is never posted twice. ``external_id`` is the chat system's id for it (Slack's ``ts``)."""
 
     __tablename__ = "postings"
-    __table_args__ = (UniqueConstraint("incident_id", "purpose", "channel"),)
+    __table_args__ = (UniqueConstraint("incident_id", "kind", "channel"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"), index=True)
-    purpose: Mapped[str] = mapped_column(Name)
+    kind: Mapped[str] = mapped_column(Name)
+    """What the posting is (a :class:`bot.ids.PostingKind`, or one per entry, hand-off, nudge): one row per
+    (incident, kind, channel) makes every step happen once."""
     channel: Mapped[str] = mapped_column(String(64))
     external_id: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -9,10 +9,10 @@ from incidents.models import Posting
 
 
 def find_posting(
-    ctx: Ctx, incident_id: int, purpose: str, channel: str | None = None, *, for_update: bool = False
+    ctx: Ctx, incident_id: int, kind: str, channel: str | None = None, *, for_update: bool = False
 ) -> Posting | None:
     """``for_update``: hold the row until commit, so writers who decide from it take turns (PostgreSQL)."""
-    query = select(Posting).where(Posting.incident_id == incident_id, Posting.purpose == purpose)
+    query = select(Posting).where(Posting.incident_id == incident_id, Posting.kind == kind)
     if channel is not None:
         query = query.where(Posting.channel == channel)
     if for_update:
@@ -20,9 +20,9 @@ def find_posting(
     return ctx.session.scalars(query.order_by(Posting.id)).first()
 
 
-def record_posting(ctx: Ctx, incident_id: int, purpose: str, channel: str, external_id: str) -> Posting:
+def record_posting(ctx: Ctx, incident_id: int, kind: str, channel: str, external_id: str) -> Posting:
     posting = Posting(
-        incident_id=incident_id, purpose=purpose, channel=channel, external_id=external_id, created_at=ctx.now()
+        incident_id=incident_id, kind=kind, channel=channel, external_id=external_id, created_at=ctx.now()
     )
     ctx.session.add(posting)
     return posting

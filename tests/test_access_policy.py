@@ -18,7 +18,7 @@ import pytest
 from itsdangerous import TimestampSigner
 from sqlalchemy import event
 
-from bot.ids import Purpose
+from bot.ids import PostingKind
 from bot.review_port import Target
 from incidents import lifecycle, timeline
 from incidents.access import Act, Audience, ViewerKind, Who, allows, counts_restricted
@@ -324,7 +324,7 @@ def slack_surface(domain: Domain, refs: dict[Tier, str], templates: ReviewTempla
     seen: Seen = {}
     for kind, tier, member in cells(ViewerKind.PERSON, ViewerKind.CHANNEL):
         ref, key = refs[tier], PEOPLE[kind, member]
-        target = Target(Audience.TEAM, "C0INC", Purpose.REVIEW_SUMMARY, Purpose.REVIEW_FILE, f"{ref}.html")
+        target = Target(Audience.TEAM, "C0INC", PostingKind.REVIEW_SUMMARY, PostingKind.REVIEW_FILE, f"{ref}.html")
         who = Who.person(key) if kind is ViewerKind.PERSON else target.reader(key)
         observed: dict[Act, bool] = {}
         with domain.unit() as ctx:

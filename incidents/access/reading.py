@@ -24,11 +24,20 @@ from incidents.record.log import insert_chained
 from incidents.refs import REF_LENGTH_MAX, normalise_ref
 
 
+def existing_standing(ctx: Ctx, who: Who, ref: str) -> Standing:
+    """The incident's standing, or the :class:`NotFound` of a reference never issued; for surfaces that then
+    refuse in their own words."""
+    found = standing(ctx.session, who, ref=ref)
+    if found is None:
+        raise no_incident(ref)
+    return found
+
+
 def seen_standing(ctx: Ctx, who: Who, ref: str) -> Standing:
     """The incident's standing once ``who`` may know it exists; the same :class:`NotFound` as for a reference never
     issued otherwise, so the answer does not say whether a hidden incident exists."""
-    found = standing(ctx.session, who, ref=ref)
-    if found is None or not permits(who, found, Act.SEE_INCIDENT):
+    found = existing_standing(ctx, who, ref)
+    if not permits(who, found, Act.SEE_INCIDENT):
         raise no_incident(ref)
     return found
 

@@ -16,7 +16,8 @@ from typing import Any
 from sqlalchemy import func, select
 
 import incidents.schema  # noqa: F401  (registers every model, the reviews' too, for the erasure to find)
-from incidents.access import Act, Standing, Who, acting, permits, standing, standing_of
+from incidents.access import Act, Standing, Who, acting, permits, standing_of
+from incidents.access.reading import existing_standing
 from incidents.context import Ctx
 from incidents.db import Base
 from incidents.effects import audit, changed
@@ -27,7 +28,7 @@ from incidents.models import Action, Incident, SeverityChange, StatusUpdate, Tim
 from incidents.parties.models import Party, PartyRole
 from incidents.parties.tokens import PartyMasker, identifiers_of, parties_query, tokens_by_number
 from incidents.privacy.scan import PERSONAL_TEXT
-from incidents.queries import incident_to_change, no_incident
+from incidents.queries import incident_to_change
 from incidents.record.erasure import forget_earlier_text
 from incidents.record.holds import refuse_if_held
 from incidents.signals.models import Signal
@@ -225,9 +226,7 @@ def _for_member(ctx: Ctx, ref: str, actor: str | Who, act: Act) -> Incident:
     """The incident, once ``actor`` is found to be allowed ``act`` (from one light row: nothing is loaded for a
     refusal)."""
     who = acting(actor)
-    found = standing(ctx.session, who, ref=ref)
-    if found is None:
-        raise no_incident(ref)
+    found = existing_standing(ctx, who, ref)
     _require(who, found, act)
     return incident_to_change(ctx, found.ref)
 

@@ -12,14 +12,15 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from incidents.access import Act, ViewerKind, Who, acting, permits, standing
+from incidents.access import Act, ViewerKind, Who, acting, permits
+from incidents.access.reading import existing_standing
 from incidents.context import Ctx
 from incidents.effects import write_entry
 from incidents.enums import TimelineKind
 from incidents.errors import Forbidden, VigilError
 from incidents.guards import required_text
 from incidents.models import Incident
-from incidents.queries import incident_to_change, no_incident
+from incidents.queries import incident_to_change
 from incidents.record.models import LegalHold
 
 MATTER_MAX = 200
@@ -125,9 +126,7 @@ def _for_legal(ctx: Ctx, ref: str, actor: str | Who) -> Incident:
     """The incident, once ``actor`` may place or release its holds: the operator, the API key that declared it,
     or whoever holds its legal role."""
     who = acting(actor)
-    found = standing(ctx.session, who, ref=ref)
-    if found is None:
-        raise no_incident(ref)
+    found = existing_standing(ctx, who, ref)
     incident = incident_to_change(ctx, found.ref)
     if who.kind is ViewerKind.OPERATOR or who.key in incident.current_holders(LEGAL_ROLE):
         return incident

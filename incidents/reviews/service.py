@@ -17,7 +17,8 @@ from textwrap import shorten
 
 from sqlalchemy import select
 
-from incidents.access import Act, Standing, Who, acting, permits, standing, standing_of
+from incidents.access import Act, Standing, Who, acting, permits, standing_of
+from incidents.access.reading import existing_standing
 from incidents.context import Ctx
 from incidents.effects import audit, write_entry
 from incidents.enums import TimelineKind
@@ -26,7 +27,7 @@ from incidents.guards import choice, plain
 from incidents.models import Incident, Person
 from incidents.outbox import Topic, enqueue
 from incidents.people import people_by_key, people_of
-from incidents.queries import incident_to_show, no_incident
+from incidents.queries import incident_to_show
 from incidents.reviews import gate
 from incidents.reviews.models import Minors, Review, ReviewStatus
 
@@ -78,9 +79,7 @@ def get_or_start_review(ctx: Ctx, ref: str, *, actor: str | Who) -> Review:
     """The incident's review, started on first use with a summary drafted from the last status update. Access is
     decided (:func:`check_access`) before the incident is loaded."""
     who = acting(actor)
-    found = standing(ctx.session, who, ref=ref)
-    if found is None:
-        raise no_incident(ref)
+    found = existing_standing(ctx, who, ref)
     _check(who, found)
     incident = incident_to_show(ctx, found.ref)
     review = find_review(ctx, incident)

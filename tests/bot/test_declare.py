@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.ids import Field, Purpose, ViewId
+from bot.ids import Field, PostingKind, ViewId
 from incidents.enums import Severity, Tier
 from tests.bot.conftest import BotUnderTest
 
@@ -109,7 +109,7 @@ def test_restricted_incident_gets_private_channel_and_no_announcement(bot: BotUn
     with bot.domain.unit() as ctx:
         from incidents.postings import find_posting
 
-        assert find_posting(ctx, incident.id, Purpose.ANNOUNCEMENT) is None
+        assert find_posting(ctx, incident.id, PostingKind.ANNOUNCEMENT) is None
 
 
 def test_declare_from_message_prefills_and_links_it(bot: BotUnderTest) -> None:

@@ -11,7 +11,7 @@ import pytest
 from slack_sdk import WebClient
 from sqlalchemy import select
 
-from bot.ids import CARD_EVENT, Purpose
+from bot.ids import CARD_EVENT, PostingKind
 from bot.slack_retries import safe_retry_handlers
 from incidents import roles
 from incidents.context import Domain
@@ -115,9 +115,9 @@ def test_answers_lost_on_invite_and_pin_count_as_done_on_the_retry(
     assert [c.error for c in emu.calls_to("pins.add")][-1] == "already_pinned"
     with live_domain.unit() as ctx:
         rows = [(m.topic, m.state, m.attempts) for m in ctx.session.scalars(select(OutboxMessage))]
-        done = {p.purpose for p in list_postings(ctx, incident_to_show(ctx, ref).id)}
+        done = {p.kind for p in list_postings(ctx, incident_to_show(ctx, ref).id)}
     assert (Topic.INCIDENT_DECLARED, DONE, 2) in rows
-    assert {Purpose.INVITE, Purpose.PIN, Purpose.CARD} <= done
+    assert {PostingKind.INVITE, PostingKind.PIN, PostingKind.CARD} <= done
     assert len(emu.pins(channel.id)) == 1
 
 

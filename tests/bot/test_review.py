@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import delete, select, update
 
-from bot.ids import ActionId, Purpose, ViewId
+from bot.ids import ActionId, PostingKind, ViewId
 from emulators.slack import Message, SlackEmulator, View
 from incidents import timeline
 from incidents.context import Domain
@@ -180,7 +180,7 @@ def test_publishing_posts_summary_page_and_leadership_copy_once(review_bot: BotU
 
     counts = (len(emu.messages(channel.id)), len(emu.messages(leadership)), len(emu.files))
     with bot.domain.unit() as ctx:  # redelivered after a crash that lost the record of the channel summary
-        ctx.session.execute(delete(Posting).where(Posting.purpose == Purpose.REVIEW_SUMMARY))
+        ctx.session.execute(delete(Posting).where(Posting.kind == PostingKind.REVIEW_SUMMARY))
         ctx.session.execute(
             update(OutboxMessage)
             .where(OutboxMessage.topic == Topic.REVIEW_PUBLISHED)
@@ -223,7 +223,7 @@ def test_restricted_leadership_post_names_nobody(review_bot: BotUnderTest) -> No
     assert "Commander" in posted
     with bot.domain.unit() as ctx:
         assert (
-            ctx.session.scalar(select(Posting.channel).where(Posting.purpose == Purpose.REVIEW_LEADERSHIP))
+            ctx.session.scalar(select(Posting.channel).where(Posting.kind == PostingKind.REVIEW_LEADERSHIP))
             == leadership
         )
 

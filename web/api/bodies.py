@@ -12,6 +12,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from incidents.access import Act, ViewerKind, Who, allows, permits, standing
+from incidents.access.reading import seen_standing
 from incidents.apikeys.service import Principal
 from incidents.clocks.standing import clock_standing
 from incidents.context import Ctx
@@ -20,7 +21,7 @@ from incidents.errors import NotFound
 from incidents.links import WebAddress, incident_page
 from incidents.models import Incident, Person
 from incidents.parties.service import ListedParty
-from incidents.queries import IncidentFilter, incident_to_show, matching, no_incident
+from incidents.queries import IncidentFilter, incident_to_show, matching
 from incidents.referrals.models import Referral
 from incidents.tasks.models import Task
 from incidents.tasks.service import progress
@@ -59,9 +60,7 @@ def visible_incident(ctx: Ctx, principal: Principal, ref: str, act: Act = Act.SE
     """The incident, or :class:`NotFound` — also when the key may not see it, so its existence is not revealed.
     Decided from one light row before the incident is loaded: a refusal costs what a missing reference costs."""
     who = caller(principal)
-    found = standing(ctx.session, who, ref=ref)
-    if found is None or not permits(who, found, Act.SEE_INCIDENT):
-        raise no_incident(ref)
+    found = seen_standing(ctx, who, ref)
     if not permits(who, found, act):
         raise ApiProblem(403, f"This key may not do this with {found.ref}.", field="ref")
     return incident_to_show(ctx, found.ref)
