@@ -18,7 +18,7 @@ notes, as ``vigil serve`` runs them). Then, open-loop from this process (the loa
    exactly the reports sent about its subject, and (when they cross the threshold) the same count on its card.
 
 Latency is per call, from its scheduled time (the time its last report was due) to the answer; CPU per signal from
-the replicas' /proc counters. ``--py-spy`` samples replica 0 during the wave and prints where its CPU goes.
+the replicas' /proc counters. ``--py-spy`` samples replica 0 in each phase and prints where its CPU goes.
 """
 
 from __future__ import annotations
@@ -273,12 +273,24 @@ def profile_summary(raw: Path, top: int = 18) -> None:
     if not total:
         print("profile: no samples")
         return
-    print(f"profile of replica 0 ({total} samples while busy): self time")
+    print(f"  {total} samples while busy: self time")
     for frame, n in own.most_common(top):
         print(f"  {n / total:6.1%}  {frame}")
     print("inclusive time")
     for frame, n in inclusive.most_common(top * 3):
         print(f"  {n / total:6.1%}  {frame}")
+
+
+def _spy(py_spy: str | None, pid: int, seconds: float, out: Path) -> subprocess.Popen[bytes] | None:
+    """py-spy sampling ``pid`` for ``seconds`` into ``out`` (collapsed stacks), when py-spy is at hand."""
+    if not py_spy:
+        return None
+    sampling = ["--format", "raw", "--nonblocking", "--gil", "--rate", "50", "--duration", str(int(seconds) + 2)]
+    return subprocess.Popen(
+        [py_spy, "record", "--pid", str(pid), *sampling, "--output", str(out)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
 
 
 def main() -> None:
@@ -293,7 +305,7 @@ def main() -> None:
     parser.add_argument("--drain-seconds", type=float, default=180)
     parser.add_argument("--port", type=int, default=18760, help="first replica's port")
     parser.add_argument("--unique-text", action="store_true", help="every report's text its own (no in-app reasons)")
-    parser.add_argument("--py-spy", default=shutil.which("py-spy"), help="sample replica 0 during the wave")
+    parser.add_argument("--py-spy", default=shutil.which("py-spy"), help="sample replica 0 in each phase")
     args = parser.parse_args()
     logging.getLogger("incidents.dispatcher").setLevel(logging.ERROR)  # other topics have no handler here
 
@@ -323,37 +335,19 @@ def main() -> None:
             )
             for p in ports
         ]
-        spy_out = Path(tempfile.mkdtemp()) / "replica0.txt"
+        spied = Path(tempfile.mkdtemp())
         try:
             urls = [f"http://127.0.0.1:{p}" for p in ports]
             wait_up(urls)
             warm_up(urls, token)
-            spy = None
-            if args.py_spy:
-                spy = subprocess.Popen(
-                    [
-                        args.py_spy,
-                        "record",
-                        "--pid",
-                        str(replicas[0].pid),
-                        "--format",
-                        "raw",
-                        "--nonblocking",
-                        "--gil",
-                        "--rate",
-                        "50",
-                        "--duration",
-                        str(int(args.seconds) + 2),
-                        "--output",
-                        str(spy_out),
-                    ],
-                    stdout=subprocess.DEVNULL,
-                    stderr=subprocess.DEVNULL,
-                )
+            spy = _spy(args.py_spy, replicas[0].pid, args.seconds, spied / "wave.txt")
             wave_sent = run_load(replicas, urls, token, wave, args)
             if spy is not None:
                 spy.wait(timeout=60)
+            spy = _spy(args.py_spy, replicas[0].pid, len(multi) / args.rate, spied / "groups.txt")
             multi_sent = run_load(replicas, urls, token, multi, args)
+            if spy is not None:
+                spy.wait(timeout=60)
         finally:
             for replica in replicas:
                 replica.terminate()
@@ -427,8 +421,10 @@ def main() -> None:
             f"{cards_exact}/{len(cards)} cards exact"
         )
         print(f"(total incidents in the database: {incidents})")
-        if args.py_spy and spy_out.exists():
-            profile_summary(spy_out)
+        for phase in ("wave", "groups"):
+            if (spied / f"{phase}.txt").exists():
+                print(f"replica 0 during the {phase}:")
+                profile_summary(spied / f"{phase}.txt")
         domain.engine.dispose()
 
 

@@ -47,6 +47,9 @@ class Declared:
     """From the envelope leaving Slack to the last call that makes the channel ready."""
     create_after_ack_ms: float
     """From the ack reaching Slack to ``conversations.create`` leaving Vigil."""
+    between_ms: tuple[float, float, float]
+    """Vigil's own time between the calls of the critical path: from ``conversations.create`` answered to the card
+    posted, from the card answered to ``pins.add``, and from the pin answered to the last ready call answered."""
 
 
 def declare_to_ready(bench: Bench, title: str) -> Declared:
@@ -59,8 +62,16 @@ def declare_to_ready(bench: Bench, title: str) -> Declared:
     calls = emu.calls[before:]
     assert any(c.method == "pins.add" and c.ok for c in calls), "a pinned card expected"
     done = max(c.finished_at for c in calls if c.method in READY and c.ok)
-    created = min(c.started_at for c in calls if c.method == "conversations.create")
-    return Declared(ack.ack_ms, (done - sent) * 1000, (created - sent) * 1000 - ack.ack_ms)
+    create = next(c for c in calls if c.method == "conversations.create" and c.ok)
+    card = next(c for c in calls if c.method == "chat.postMessage" and c.started_at >= create.finished_at)
+    pin = next(c for c in calls if c.method == "pins.add" and c.ok)
+    between = (card.started_at - create.finished_at, pin.started_at - card.finished_at, done - pin.finished_at)
+    return Declared(
+        ack.ack_ms,
+        (done - sent) * 1000,
+        (create.started_at - sent) * 1000 - ack.ack_ms,
+        (between[0] * 1000, between[1] * 1000, between[2] * 1000),
+    )
 
 
 def one_start(args: argparse.Namespace, database_url: str, start: int) -> tuple[Declared, list[Declared]]:
@@ -115,6 +126,11 @@ def main() -> None:
     )
     after_ack = statistics.median(d.create_after_ack_ms for d in warm)
     print(f"conversations.create left {after_ack:.0f} ms after the ack (warm median)")
+    create_card, card_pin, pin_ready = (statistics.median(d.between_ms[n] for d in warm) for n in range(3))
+    print(
+        f"between the critical calls (warm medians): create answered → card sent {create_card:.0f} ms, card answered"
+        f" → pin sent {card_pin:.0f} ms, pin answered → last ready call answered {pin_ready:.0f} ms"
+    )
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,6 +17,7 @@ from incidents.policy import load_policy
 from incidents.privacy.detector import detector
 from incidents.timesource import ManualTime
 from tests.dbs import BACKENDS, empty_tables, fresh_database, postgresql_unreachable
+from tests.wheel_install import start_early, stop_early
 from vigil.process import settle_heap
 
 START = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
@@ -69,12 +71,27 @@ def backend(engine: Engine) -> str:
     return engine.dialect.name
 
 
+EARLY_INSTALL = pytest.StashKey[subprocess.Popen[bytes]]()
+
+
 def pytest_sessionstart(session: pytest.Session) -> None:
-    """Under CI=true the PostgreSQL half must run: a server that does not answer fails the run, in one line."""
-    if os.environ.get("CI") == "true" and not hasattr(session.config, "workerinput"):
+    """Under CI=true the PostgreSQL half must run: a server that does not answer fails the run, in one line. The
+    wheel install starts in the background (:mod:`tests.wheel_install`) before the test workers do."""
+    if hasattr(session.config, "workerinput"):
+        return
+    if os.environ.get("CI") == "true":
         reason = postgresql_unreachable()
         if reason:
             pytest.exit(reason, returncode=pytest.ExitCode.TESTS_FAILED)
+    started = start_early(session.config)
+    if started is not None:
+        session.config.stash[EARLY_INSTALL] = started
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    started = config.stash.get(EARLY_INSTALL, None)
+    if started is not None:
+        stop_early(started)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -5,14 +5,11 @@ web templates, the emulators the demo plays against) ships in the wheel, and the
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import re
-import shutil
 import signal
 import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,13 +19,10 @@ import pytest
 
 from emulators.slack import SlackEmulator
 from tests.bot.test_tryout import free_port
+from tests.wheel_install import ROOT, installed_venv
 
 pytestmark = pytest.mark.slow
 
-ROOT = Path(__file__).resolve().parents[1]
-NOT_IN_A_CHECKOUT = shutil.ignore_patterns(
-    ".git", ".venv", "__pycache__", "*.egg-info", "build", "dist", "*.db", ".*_cache", "artifacts"
-)
 TEST_TOOLS = ("pytest", "xdist", "playwright", "mypy", "ruff", "hypothesis", "schemathesis", "deptry")
 README_SIZE = re.compile(r"takes about (\d+) MB")
 
@@ -61,34 +55,11 @@ class Install:
         return done
 
 
-def _run(*argv: str | Path) -> None:
-    done = subprocess.run([str(arg) for arg in argv], capture_output=True, text=True, timeout=600)
-    assert done.returncode == 0, f"{' '.join(map(str, argv))}:\n{done.stdout}\n{done.stderr}"
-
-
 @pytest.fixture(scope="session")
-def installed(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Install:
-    """Built from a copy of the checkout (setuptools would otherwise leave ``build/`` in it), installed with pip's
-    ordinary resolution: runtime dependencies, no extras. Once per run, shared by the xdist workers through a lock
-    in the run's temporary directory (pytest 9 left ``--dist loadgroup`` grouping nothing: pytest-xdist#1386)."""
-    shared = tmp_path_factory.getbasetemp()
-    if hasattr(request.config, "workerinput"):
-        shared = shared.parent  # the run's directory, above each worker's own
-    work = shared / "wheel-install"
-    with (shared / "wheel-install.lock").open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not (work / "venv" / "bin" / "vigil").exists():
-            _build_and_install(work)
-    return Install(work / "venv", tmp_path_factory.mktemp("run"))
-
-
-def _build_and_install(work: Path) -> None:
-    shutil.rmtree(work, ignore_errors=True)
-    shutil.copytree(ROOT, work / "source", ignore=NOT_IN_A_CHECKOUT)
-    _run(sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "--wheel-dir", work / "dist", work / "source")
-    [wheel] = (work / "dist").glob("vigil-*.whl")
-    _run(sys.executable, "-m", "venv", work / "venv")
-    _run(work / "venv" / "bin" / "python", "-m", "pip", "install", "--quiet", wheel)
+def installed(tmp_path_factory: pytest.TempPathFactory) -> Install:
+    """The wheel installed with pip's ordinary resolution: runtime dependencies, no extras (see
+    :mod:`tests.wheel_install`)."""
+    return Install(installed_venv(tmp_path_factory.mktemp("wheel-install")), tmp_path_factory.mktemp("run"))
 
 
 @pytest.fixture
