@@ -5,13 +5,15 @@ class VigilError(Exception):
     """An operation was refused; nothing was written.
 
     ``message`` is fit to show a user as is; ``field`` names the input at fault when there is one, so a form
-    can put the message beside it.
+    can put the message beside it; ``people`` are the keys of the people the message names by key, so a chat
+    shows them by name.
     """
 
-    def __init__(self, message: str, *, field: str | None = None) -> None:
+    def __init__(self, message: str, *, field: str | None = None, people: tuple[str, ...] = ()) -> None:
         super().__init__(message)
         self.message = message
         self.field = field
+        self.people = people
 
 
 class NotFound(VigilError):

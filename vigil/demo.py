@@ -31,6 +31,7 @@ from vigil.assembly import Runtime
 from vigil.cli import render
 from vigil.cli.parser import Definition
 from vigil.emulated import EmulatedPaging, emulated_settings
+from vigil.warm import warm
 from web.app import build_web_app
 from web.pagerduty_webhook import pagerduty_webhook_router
 from web.server import WebServer
@@ -160,6 +161,7 @@ def demo(args: argparse.Namespace) -> int:
         stack.callback(domain.engine.dispose)
         runtime = Runtime(settings, domain, pager=paging.pager(domain, settings))
         stack.callback(runtime.stop)
+        warm(domain, runtime.templates, settings)  # as `vigil serve` does: on a busy machine too, forms ack in 3 s
         webhooks = WebServer(
             build_web_app(domain, [pagerduty_webhook_router(domain, settings.pagerduty_webhook_secret)])
         )

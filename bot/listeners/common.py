@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -12,7 +13,7 @@ from slack_bolt import Ack, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.blocks.text import safe
+from bot.blocks.text import Mrkdwn, escape, mention, safe
 from bot.forms import field_errors
 from bot.ids import Field
 from incidents.errors import VigilError
@@ -32,7 +33,7 @@ def reply_on_error(*, ack: Ack | None = None, respond: Respond | None = None) ->
     try:
         yield
     except VigilError as exc:
-        _tell(ack, respond, exc.message)
+        _tell(ack, respond, refusal(exc))
     except Exception:
         log.exception("listener failed")
         _tell(ack, respond, UNEXPECTED)
@@ -50,6 +51,15 @@ def errors_beside_fields(ack: Ack, fallback: Field, what: str) -> Iterator[None]
     except Exception:
         log.exception("%s failed", what)
         ack(response_action="errors", errors={fallback: UNEXPECTED})
+
+
+def refusal(exc: VigilError) -> Mrkdwn:
+    """The refusal's message as typed, with the people it names by key shown by name."""
+    text = safe(exc.message)
+    for key in exc.people:
+        shown = mention(key)
+        text = Mrkdwn(re.sub(rf"\b{re.escape(escape(key))}\b", lambda _found: shown, text))  # noqa: B023 (used at once)
+    return text
 
 
 def _tell(ack: Ack | None, respond: Respond | None, text: str) -> None:

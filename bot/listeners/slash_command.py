@@ -20,7 +20,7 @@ from slack_sdk import WebClient
 from bot.blocks import messages
 from bot.blocks.modals import Origin, declare_modal, party_modal, referral_modal, resolve_modal, update_modal
 from bot.blocks.tasks import task_list
-from bot.blocks.text import md, mention, people, safe
+from bot.blocks.text import join, md, mention, people, safe, when
 from bot.command_grammar import (
     CHANNEL_COMMANDS,
     AddAction,
@@ -195,7 +195,7 @@ def _reclassified(done: lifecycle.Reclassified) -> str:
 
 
 def _hold(ctx: Ctx, ref: str, matter: str | None, reason: str, release: bool, who: Who) -> str:
-    """Legal holds, for the incident's legal role: placed, released, or listed."""
+    """Legal holds, for the incident's legal role: placed, released, or listed (who placed each, by name)."""
     if release:
         released = holds.release_hold(ctx, ref, actor=who, matter=matter)
         return "\n".join(f"Released the legal hold on {ref} for {hold.matter}." for hold in released)
@@ -203,7 +203,11 @@ def _hold(ctx: Ctx, ref: str, matter: str | None, reason: str, release: bool, wh
         hold = holds.place_hold(ctx, ref, actor=who, matter=matter, reason=reason)
         return f"{ref} is under legal hold for {hold.matter}: nothing of it is erased or purged until it is released."
     placed = holds.active_holds(ctx.session, incident_to_show(ctx, ref).id)
-    return "\n".join(f"• {holds.describe_hold(ref, hold)}" for hold in placed) or f"{ref} has no legal holds."
+    lines = (
+        md("• {}: {} — placed by {} on {} ({})", ref, h.matter, mention(h.placed_by), when(h.placed_at), h.reason)
+        for h in placed
+    )
+    return join("\n", lines) or f"{ref} has no legal holds."
 
 
 def _run(ctx: Ctx, vigil: Vigil, incident: Incident, request: Request, user: str) -> str:

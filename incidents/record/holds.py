@@ -113,7 +113,8 @@ def refuse_if_held(session: Session, incident: Incident, doing: str) -> None:
         hold = held[0]
         raise Held(
             f"{incident.ref} is under legal hold for {hold.matter!r}, placed by {hold.placed_by} on "
-            f"{hold.placed_at:%Y-%m-%d}: {doing} is refused until it is released (vigil hold release {incident.ref})."
+            f"{hold.placed_at:%Y-%m-%d}: {doing} is refused until it is released (vigil hold release {incident.ref}).",
+            people=(hold.placed_by,),
         )
 
 

@@ -103,10 +103,11 @@ def test_the_legal_role_holds_an_incident_and_erasure_waits_for_the_release(reco
     )
 
     erase = bot.reply(bot.command("party erase 1", channel=channel.id))
-    assert erase.startswith(f"{ref} is under legal hold for 'Doe v. Platform', placed by {people.bob} on ")
+    assert erase.startswith(f"{ref} is under legal hold for 'Doe v. Platform', placed by <@{people.bob}> on ")
     assert erase.endswith(f"erasing a party is refused until it is released (vigil hold release {ref}).")
     listed = bot.reply(bot.command("hold", channel=channel.id))
-    assert listed.startswith(f"• {ref}: Doe v. Platform — placed by {people.bob}")
+    assert listed.startswith(f"• {ref}: Doe v. Platform — placed by <@{people.bob}> on <!date^")
+    assert listed.endswith("(subpoena received)")
     bot.settle()
     assert "*Legal hold* for Doe v. Platform, placed by" in str(card(bot, channel.id).blocks)
 
