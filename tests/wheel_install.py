@@ -42,8 +42,8 @@ def installed_venv(fallback: Path) -> Path:
 
 def start_early(config: pytest.Config) -> subprocess.Popen[bytes] | None:
     """Start the install in the background when this run includes the install tests (the whole suite with its slow
-    tier, or that file named); None otherwise."""
-    whole = config.args_source is pytest.Config.ArgsSource.TESTPATHS
+    tier, or that file named); None otherwise (a run picking tests by keyword builds it if one of them needs it)."""
+    whole = config.args_source is pytest.Config.ArgsSource.TESTPATHS and not config.option.keyword
     named = any("test_install" in arg for arg in config.args)
     if not (whole or named) or "not slow" in (config.option.markexpr or ""):
         return None

@@ -84,7 +84,8 @@ def attach(ctx: Ctx, group_id: int, ref: str, *, actor: str) -> Incident:
     if floor.rank > incident.tier.rank:
         raise VigilError(
             f"These are {group.type} signals, which need a {floor.value} incident; {incident.ref} is "
-            f"{incident.tier.value}. Raise its tier first (/incident tier {floor.value} <reason>).",
+            f"{incident.tier.value}. Raise its tier first (vigil tier {incident.ref} {floor.value} --reason …), or "
+            "declare an incident from them.",
             field="ref",
         )
     _attach(ctx, group, incident, actor=actor)

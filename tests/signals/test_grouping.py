@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -22,6 +23,7 @@ from incidents.signals.models import GroupState, Signal, SignalGroup
 from incidents.signals.queries import waiting
 from incidents.signals.triage import attach, declare_group, dismiss
 from incidents.timesource import ManualTime
+from vigil.cli import main
 
 API = "api:hotline"
 
@@ -144,14 +146,22 @@ def test_attach_dismiss_and_declare_from_triage(domain: Domain, time_source: Man
         domain.run(lambda ctx: dismiss(ctx, scam, actor="U1", reason="no"))
 
 
-def test_a_restricted_type_is_not_attached_to_a_standard_incident(domain: Domain) -> None:
+def test_a_restricted_type_is_not_attached_to_a_standard_incident_until_its_tier_is_raised_as_advised(
+    domain: Domain, db_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     with domain.unit() as ctx:
         ref = declare(ctx, actor="U1", title="Wave", types=["hate_harassment"], severity=Severity.SEV3).ref
     send(domain, report(1, type="child_safety"))
     with domain.unit() as ctx:
         [group] = waiting(ctx)
-    with pytest.raises(VigilError, match="highly_restricted incident"):
+    with pytest.raises(VigilError, match="highly_restricted incident") as refused:
         domain.run(lambda ctx: attach(ctx, group.id, ref, actor="U1"))
+    advice = re.search(r"\((vigil tier .*) …\)", refused.value.message)
+    assert advice is not None, refused.value.message
+    monkeypatch.setenv("VIGIL_DATABASE_URL", db_url)
+    raised = main(["--as", "U0LEAD", *advice.group(1).split()[1:], "a child in the reports"])
+    assert raised == 0, capsys.readouterr().err
+    domain.run(lambda ctx: attach(ctx, group.id, ref, actor="U1"))
 
 
 def test_a_child_safety_declare_is_highly_restricted(domain: Domain) -> None:
