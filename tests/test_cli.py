@@ -128,6 +128,24 @@ def test_declare_names_the_clocks_it_started_and_a_raised_tier(vigil: Run) -> No
     assert started.group(1).count(" due 20") == 2
 
 
+def test_raising_an_incident_with_a_slack_channel_to_restricted_says_the_channel_may_be_public(
+    vigil: Run, domain: Domain
+) -> None:
+    declared = vigil("--as", "U_ALICE", "declare", "Harassment wave", "--type", "hate_harassment", "--severity", "SEV2")
+    ref = declared[1].split()[1].rstrip(":")
+    with domain.unit() as ctx:
+        lifecycle.record_channel(ctx, incident_to_show(ctx, ref).id, "C0PUBLIC")
+    code, out, _ = vigil("--as", "U_ALICE", "tier", ref, "restricted", "--reason", "a minor is involved")
+    assert code == 0
+    assert out == (
+        f"{ref} tier standard → restricted.\nIts Slack channel C0PUBLIC may have been opened public, for a standard "
+        "incident, and Slack lets no app make a channel private: if it is public, open a private channel for the "
+        "responders and archive this one.\n"
+    )
+    code, out, _ = vigil("--as", "U_ALICE", "tier", ref, "highly_restricted", "--reason", "imagery")
+    assert out == f"{ref} tier restricted → highly_restricted.\n"
+
+
 def test_declare_with_the_severity_guidance_says_how_the_choice_stands(vigil: Run) -> None:
     code, out, _ = vigil(
         "--as", "U_ALICE", "declare", "Scam wave targeting hosts", "--type", "fraud_scam", "--severity", "SEV2",

@@ -72,7 +72,14 @@ def _severity(ctx: Ctx, a: argparse.Namespace) -> str:
 def _tier(ctx: Ctx, a: argparse.Namespace) -> str:
     before = incident_to_change(ctx, a.ref).tier
     incident = lifecycle.change_tier(ctx, a.ref, actor=a.actor, tier=a.tier, reason=a.reason)
-    return f"{incident.ref} tier {before.value} → {incident.tier.value}."
+    said = f"{incident.ref} tier {before.value} → {incident.tier.value}."
+    if incident.slack_channel_id is not None and not before.is_restricted and incident.tier.is_restricted:
+        said += (
+            f"\nIts Slack channel {incident.slack_channel_id} may have been opened public, for a {before.value} "
+            "incident, and Slack lets no app make a channel private: if it is public, open a private channel for "
+            "the responders and archive this one."
+        )
+    return said
 
 
 def _reclassify(ctx: Ctx, a: argparse.Namespace) -> str:
