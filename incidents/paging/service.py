@@ -72,12 +72,14 @@ def dedup_key(ref: str, service: str) -> str:
 
 def _locked(ctx: Ctx, named: ColumnElement[bool]) -> Page | None:
     """The page ``named``, loaded after queueing on its incident's lock, as a resolution does: a change recorded
-    here (sent, acknowledged, late) then reads the state the resolution committed instead of writing over it."""
+    here (sent, acknowledged, late) then reads the state the resolution committed instead of writing over it. Read
+    again even if the unit holds it already (the trigger's handler reads it before): what it held may be older
+    than the lock."""
     incident_id = ctx.session.scalar(select(Page.incident_id).where(named))
     if incident_id is None:
         return None
     ctx.lock_incident(incident_id=incident_id)
-    return ctx.session.scalar(select(Page).where(named))
+    return ctx.session.scalar(select(Page).where(named).execution_options(populate_existing=True))
 
 
 def pages_of(ctx: Ctx, incident_id: int) -> list[Page]:

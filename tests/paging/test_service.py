@@ -74,9 +74,13 @@ def test_resolving_the_incident_resolves_its_open_pages(paging: Domain) -> None:
     assert len(queued(paging, Topic.PAGE_RESOLVE)) == 1
 
 
-def test_a_trigger_recorded_sent_while_its_incident_resolves_leaves_the_page_resolved(paging: Domain) -> None:
+@pytest.mark.parametrize("read_first", [False, True], ids=["page-unread", "page-read-before"])
+def test_a_trigger_recorded_sent_while_its_incident_resolves_leaves_the_page_resolved(
+    paging: Domain, read_first: bool
+) -> None:
     """The trigger's handler records the page sent while a resolution is being committed (two replicas): it waits
-    for the resolution and resolves the page again rather than writing "sent" over it."""
+    for the resolution and resolves the page again rather than writing "sent" over it, also when it read the page
+    before (as the handler does, to know whether to look up who is on call)."""
     ref = declared_ref(paging, severity=Severity.SEV1)
     recorded = threading.Event()
     with paging.unit() as ctx:
@@ -86,7 +90,9 @@ def test_a_trigger_recorded_sent_while_its_incident_resolves_leaves_the_page_res
 
         def record_sent() -> None:
             with paging.unit() as other:
+                read = other.session.get(Page, 1) if read_first else None  # held, as the handler holds it
                 paging_service.sent(other, 1, at=other.now())
+                del read
             recorded.set()
 
         sender = threading.Thread(target=record_sent)
