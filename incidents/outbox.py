@@ -53,6 +53,8 @@ class Topic(StrEnum):
     """See whether a waiting group reached the policy's threshold, once the reports in flight have landed (each
     report counts only what it sees, so reports arriving together on several replicas can all fall short);
     payload ``{"group_id"}``."""
+    SIGNALS_DECLARE = "signals.declare"
+    """Declare an incident from a group that reached the policy's threshold; payload ``{"group_id"}``."""
     SIGNALS_TRIAGE = "signals.triage"
     """Post a group waiting for triage to the triage channel, or bring that post up to date; payload
     ``{"group_id"}``."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import unicodedata
 
-from sqlalchemy import insert, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -24,6 +24,13 @@ def normalise_ref(ref: str) -> str:
     PostgreSQL refuses in text, makes a lookup miss instead of fail; a right-to-left override is not echoed)."""
     cleaned = "".join(c for c in ref if unicodedata.category(c) not in ("Cc", "Cf"))
     return cleaned.strip().upper()
+
+
+def hold_counter(session: Session, year: int) -> None:
+    """Lock the year's counter now, for a declarer that must also lock a row another declarer locks after taking its
+    references (a signal group's): everyone then takes the counter first, so neither waits for the other in a
+    circle. Nothing to lock before the year's first reference (that declarer creates the row)."""
+    session.execute(select(RefCounter.year).where(RefCounter.year == year).with_for_update())
 
 
 def take_refs(session: Session, year: int, count: int) -> list[str]:

@@ -7,17 +7,20 @@ from __future__ import annotations
 from incidents.context import Domain
 from incidents.dispatcher import Handler
 from incidents.outbox import OutboxMessage, Topic
-from incidents.signals.triage import check_threshold, note_signals
+from incidents.signals.triage import check_threshold, declare_on_threshold, note_signals
 
 
 def signal_handlers(domain: Domain) -> dict[Topic, Handler]:
     def note(message: OutboxMessage) -> None:
-        domain.run(lambda ctx: note_signals(ctx, int(message.payload["group_id"])))
+        note_signals(domain, int(message.payload["group_id"]))
 
     def check(message: OutboxMessage) -> None:
         domain.run(lambda ctx: check_threshold(ctx, int(message.payload["group_id"])))
 
-    return {Topic.SIGNALS_NOTE: note, Topic.SIGNALS_CHECK: check}
+    def declare(message: OutboxMessage) -> None:
+        domain.run(lambda ctx: declare_on_threshold(ctx, int(message.payload["group_id"])))
+
+    return {Topic.SIGNALS_NOTE: note, Topic.SIGNALS_CHECK: check, Topic.SIGNALS_DECLARE: declare}
 
 
 def signal_handlers_only(domain: Domain) -> dict[Topic, Handler]:

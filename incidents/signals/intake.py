@@ -24,6 +24,7 @@ from incidents.enums import Severity
 from incidents.errors import Conflict, VigilError
 from incidents.observability import observer
 from incidents.privacy.scan import scanned
+from incidents.refs import hold_counter
 from incidents.signals.grouping import group_key, reopen_after_window
 from incidents.signals.hints import hinted_severity
 from incidents.signals.models import GroupState, Signal, SignalGroup
@@ -107,6 +108,8 @@ def store(ctx: Ctx, checked: Checked, *, actor: str) -> list[Received]:
     rows = {n: _row(reports[n], actor, now) for n in firsts}  # the detector's work, before any lock is taken
     keys = {n: group_key(reports[n]) for n in firsts}
     declaring = any(hint in ctx.policy.signals.declare_at_once for hint in hints)
+    if declaring:  # the counter before the groups' rows, in the order every declare from a group takes them
+        hold_counter(ctx.session, now.year)
     groups = _groups_for(ctx, {keys[n]: reports[n] for n in reversed(firsts)}, now, exclusive=declaring)
     group_of = {n: groups[keys[n]] for n in firsts}
     for number, row in rows.items():

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, func, select, update
 
 from incidents import lifecycle
-from incidents.context import Ctx
+from incidents.context import Ctx, Domain
 from incidents.db import insert_or_nothing, table_of
 from incidents.effects import audit, write_entry
 from incidents.enums import Severity, TimelineKind
@@ -24,6 +24,7 @@ from incidents.models import Incident
 from incidents.observability import observer
 from incidents.outbox import Topic, enqueue
 from incidents.queries import incident_to_show
+from incidents.refs import hold_counter
 from incidents.signals.hints import hinted_severity
 from incidents.signals.models import GroupState, Signal, SignalGroup, SignalNoteDue
 from incidents.signals.queries import group_views
@@ -50,25 +51,51 @@ def after_signals(ctx: Ctx, group: SignalGroup, hint: Severity | None, *, actor:
             _queue_once(ctx, Topic.SIGNALS_CHECK, group)
 
 
-def check_threshold(ctx: Ctx, group_id: int) -> Incident | None:
-    """Declare a waiting group that has reached the policy's threshold. Takes the group's row exclusively, so
-    the reports in flight (which hold it shared) have landed and are counted."""
+def check_threshold(ctx: Ctx, group_id: int) -> None:
+    """Queue the declare of a waiting group that has reached the policy's threshold
+    (:func:`declare_on_threshold`). Takes the group's row exclusively, so the reports in flight (which hold it
+    shared) have landed and are counted."""
     group = ctx.session.scalar(select(SignalGroup).where(SignalGroup.id == group_id).with_for_update())
     if group is None or group.state is not GroupState.WAITING:
-        return None
+        return
     threshold = ctx.policy.signals.declare_when
     if threshold is None:
-        return None
+        return
     since = ctx.now() - threshold.window
     recent = ctx.session.scalar(select(func.count()).where(Signal.group_id == group.id, Signal.received_at >= since))
-    if (recent or 0) < threshold.count:
+    if (recent or 0) >= threshold.count:
+        _queue_once(ctx, Topic.SIGNALS_DECLARE, group)
+
+
+def declare_on_threshold(ctx: Ctx, group_id: int) -> Incident | None:
+    """Declare a group :func:`check_threshold` found over the threshold, locking its row only to attach it.
+
+    Declares queue on the year's reference counter (references have no gaps), so a declare that held its group's
+    row throughout would keep the group's reports waiting for every declare ahead of its own: with 50 groups
+    crossing the threshold together, reports waited seconds. So the incident is written first and the row locked
+    after. If the group was decided meanwhile (a person's Declare, Attach or Dismiss, or a hint that declares at
+    once), the incident is rolled back with its reference. If a worse hint came in meanwhile, it is rolled back too
+    and declared again with that hint's severity."""
+    group = ctx.session.get(SignalGroup, group_id)
+    if group is None or group.state is not GroupState.WAITING:
         return None
     severity = _worst_hint(ctx, group)
-    return _declare(ctx, group, actor=SYSTEM, severity=severity, why="by policy, on the reports counted together")
+    attempt = ctx.session.begin_nested()
+    incident = _incident_from(ctx, group, actor=SYSTEM, severity=severity)
+    ctx.session.refresh(group, with_for_update=True)
+    if group.state is not GroupState.WAITING or _worst_hint(ctx, group).rank < severity.rank:
+        attempt.rollback()  # also lets go of the group's row, taken inside
+        if group.state is GroupState.WAITING:
+            _queue_once(ctx, Topic.SIGNALS_DECLARE, group)
+        return None
+    attempt.commit()
+    _declared(ctx, group, incident, actor=SYSTEM, why="by policy, on the reports counted together")
+    return incident
 
 
 def declare_group(ctx: Ctx, group_id: int, *, actor: str, severity: Severity | None = None) -> Incident:
     """Declare an incident from a waiting group (the triage channel's Declare, ``vigil signal declare``)."""
+    hold_counter(ctx.session, ctx.now().year)  # before the group's row, in the order declare_on_threshold takes them
     group = _waiting(ctx, group_id)
     return _declare(ctx, group, actor=actor, severity=severity or _worst_hint(ctx, group), why="from triage")
 
@@ -104,25 +131,38 @@ def dismiss(ctx: Ctx, group_id: int, *, actor: str, reason: str) -> SignalGroup:
     return group
 
 
-def note_signals(ctx: Ctx, group_id: int) -> None:
-    """Write the coalesced timeline entry for the group's signals not yet on its incident's timeline."""
-    group = ctx.session.scalar(select(SignalGroup).where(SignalGroup.id == group_id).with_for_update())
-    if group is None:
+def note_signals(domain: Domain, group_id: int) -> None:
+    """Write the coalesced timeline entry for the group's signals not yet on its incident's timeline.
+
+    In two units of work, so that a wave's reports never wait for the entry to be written (marking a minute of a
+    wave, tens of thousands of rows, held the group's row long enough to put seconds on reports' answers):
+    :func:`_due_note_taken` takes the group's row exclusively only to let the reports in flight land and to take
+    the note off the due list; any report after it queues the next note. :func:`_write_note` then notes every
+    signal not yet noted. Delivered at least once: a crash between the two leaves the outbox row to be delivered
+    again, and a signal is noted once however often this runs."""
+    domain.run(lambda ctx: _due_note_taken(ctx, group_id))
+    domain.run(lambda ctx: _write_note(ctx, group_id))
+
+
+def _due_note_taken(ctx: Ctx, group_id: int) -> None:
+    ctx.session.execute(select(SignalGroup.id).where(SignalGroup.id == group_id).with_for_update())
+    ctx.session.execute(delete(SignalNoteDue).where(SignalNoteDue.group_id == group_id))
+
+
+def _write_note(ctx: Ctx, group_id: int) -> None:
+    group = ctx.session.get(SignalGroup, group_id)
+    if group is None or group.incident is None:
         return
-    ctx.session.execute(delete(SignalNoteDue).where(SignalNoteDue.group_id == group.id))
-    if group.incident is None:
-        return
+    # One statement marks them (a signal another note is marking at the same time waits, then is skipped).
     rows = ctx.session.execute(
-        select(Signal.id, Signal.source, Signal.received_at).where(Signal.group_id == group.id, Signal.noted.is_(False))
+        update(Signal)
+        .where(Signal.group_id == group.id, Signal.noted.is_(False))
+        .values(noted=True)
+        .returning(Signal.source, Signal.received_at)
+        .execution_options(synchronize_session=False)
     ).all()
     if not rows:
         return
-    ctx.session.execute(
-        update(Signal)
-        .where(Signal.id.in_([r.id for r in rows]))
-        .values(noted=True)
-        .execution_options(synchronize_session=False)
-    )
     sources = Counter(r.source for r in rows)
     first, last = min(r.received_at for r in rows), max(r.received_at for r in rows)
     total = ctx.session.scalar(select(func.count()).where(Signal.group_id == group.id)) or 0
@@ -145,10 +185,17 @@ def note_signals(ctx: Ctx, group_id: int) -> None:
 
 
 def _declare(ctx: Ctx, group: SignalGroup, *, actor: str, severity: Severity, why: str) -> Incident:
+    incident = _incident_from(ctx, group, actor=actor, severity=severity)
+    _declared(ctx, group, incident, actor=actor, why=why)
+    return incident
+
+
+def _incident_from(ctx: Ctx, group: SignalGroup, *, actor: str, severity: Severity) -> Incident:
+    """The incident the group's reports make, titled from structured facts only."""
     sources = group_views(ctx, [group])[0].sources
     earliest = ctx.session.scalar(select(func.min(Signal.occurred_at)).where(Signal.group_id == group.id))
     label = ctx.policy.types[group.type].label
-    incident = lifecycle.declare(
+    return lifecycle.declare(
         ctx,
         actor=actor,
         title=f"{label}: reports from {', '.join(sorted(sources))}"[:150],
@@ -159,12 +206,15 @@ def _declare(ctx: Ctx, group: SignalGroup, *, actor: str, severity: Severity, wh
         detected_at=group.first_at,
         occurred_at=earliest if earliest is not None and earliest <= group.first_at else None,
     )
+
+
+def _declared(ctx: Ctx, group: SignalGroup, incident: Incident, *, actor: str, why: str) -> None:
+    """Make the group, whose row this unit holds, the one its new incident was declared from."""
     audit(ctx, actor, "signals.declare", incident, group_id=group.id, why=why)
     observer().signals("declared")
     observer().waited("signal_to_declare", (ctx.now() - group.first_at).total_seconds())
     group.declared = True
     _attach(ctx, group, incident, actor=actor)
-    return incident
 
 
 def _attach(ctx: Ctx, group: SignalGroup, incident: Incident, *, actor: str) -> None:
