@@ -1,5 +1,8 @@
 """One error family for everything the domain refuses. Messages are written for the person who asked."""
 
+import re
+from collections.abc import Callable
+
 
 class VigilError(Exception):
     """An operation was refused; nothing was written.
@@ -14,6 +17,13 @@ class VigilError(Exception):
         self.message = message
         self.field = field
         self.people = people
+
+    def naming(self, text: str, show: Callable[[str], str]) -> str:
+        """``text`` (the message, or the message made ready for its reader) with each person it names by key
+        shown by ``show``."""
+        for key in self.people:
+            text = re.sub(rf"\b{re.escape(key)}\b", lambda _found: show(key), text)  # noqa: B023 (used at once)
+        return text
 
 
 class NotFound(VigilError):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -13,7 +12,7 @@ from slack_bolt import Ack, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.blocks.text import Mrkdwn, escape, mention, safe
+from bot.blocks.text import Mrkdwn, mention, safe
 from bot.forms import field_errors
 from bot.ids import Field
 from incidents.errors import VigilError
@@ -55,11 +54,7 @@ def errors_beside_fields(ack: Ack, fallback: Field, what: str) -> Iterator[None]
 
 def refusal(exc: VigilError) -> Mrkdwn:
     """The refusal's message as typed, with the people it names by key shown by name."""
-    text = safe(exc.message)
-    for key in exc.people:
-        shown = mention(key)
-        text = Mrkdwn(re.sub(rf"\b{re.escape(escape(key))}\b", lambda _found: shown, text))  # noqa: B023 (used at once)
-    return text
+    return Mrkdwn(exc.naming(safe(exc.message), mention))
 
 
 def _tell(ack: Ack | None, respond: Respond | None, text: str) -> None:

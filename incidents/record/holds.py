@@ -20,6 +20,7 @@ from incidents.enums import TimelineKind
 from incidents.errors import Forbidden, VigilError
 from incidents.guards import required_text
 from incidents.models import Incident
+from incidents.people import Names
 from incidents.queries import incident_to_change
 from incidents.record.models import LegalHold
 
@@ -118,9 +119,10 @@ def refuse_if_held(session: Session, incident: Incident, doing: str) -> None:
         )
 
 
-def describe_hold(ref: str, hold: LegalHold) -> str:
-    """One line for the CLI and Slack: where, which matter, who placed it and when, and why."""
-    return f"{ref}: {hold.matter} — placed by {hold.placed_by} on {hold.placed_at:%Y-%m-%d %H:%M} UTC ({hold.reason})"
+def describe_hold(ref: str, hold: LegalHold, names: Names) -> str:
+    """One line for a terminal: where, which matter, who placed it (by name) and when, and why."""
+    placed_by = names.display(hold.placed_by)
+    return f"{ref}: {hold.matter} — placed by {placed_by} on {hold.placed_at:%Y-%m-%d %H:%M} UTC ({hold.reason})"
 
 
 def _for_legal(ctx: Ctx, ref: str, actor: str | Who) -> Incident:

@@ -16,6 +16,7 @@ from incidents.context import Domain
 from incidents.models import AuditEvent
 from incidents.parties.models import Party, PartyRole
 from incidents.parties.service import add_party
+from incidents.people import name_person
 from incidents.queries import incident_to_show
 from incidents.record.delivery import checkpoint_if_due
 from incidents.record.retention import purge_due
@@ -79,18 +80,20 @@ def test_a_hold_refuses_erasure_and_suspends_the_purge_until_released(
     domain: Domain, time_source: ManualTime, vigil: Run
 ) -> None:
     ref = closed_with_a_party(domain, types=["fraud_scam"])
+    with domain.unit() as ctx:
+        name_person(ctx, "U_LEGAL", display_name="Lee Counsel")
     code, out, _err = vigil("--as", "U_LEGAL", "hold", ref, "--matter", "Doe v. Platform", "--reason", "Subpoena 7")
     assert (code, out) == (
         0,
         f"Placed a legal hold on {ref} for Doe v. Platform: erasure and purge are refused until it is released.\n",
     )
     code, out, _err = vigil("holds")
-    assert re.fullmatch(rf"{ref}: Doe v. Platform — placed by U_LEGAL on {WHEN} \(Subpoena 7\)\n", out)
+    assert re.fullmatch(rf"{ref}: Doe v. Platform — placed by Lee Counsel on {WHEN} \(Subpoena 7\)\n", out)
 
     code, _out, err = vigil("--as", "U_ALICE", "parties", "erase", ref, "1")
     assert code == 1
     assert re.fullmatch(
-        rf"vigil: {ref} is under legal hold for 'Doe v\. Platform', placed by U_LEGAL on \d{{4}}-\d\d-\d\d: erasing a "
+        rf"vigil: {ref} is under legal hold for 'Doe v\. Platform', placed by Lee Counsel on \d{{4}}-\d\d-\d\d: erasing a "
         rf"party is refused until it is released \(vigil hold release {ref}\)\.\n",
         err,
     )

@@ -15,7 +15,7 @@ from typing import TypeVar
 from incidents.context import Ctx, Domain
 from incidents.db import database_errors, database_location, sqlite_file
 from incidents.errors import VigilError
-from incidents.people import resolve_person
+from incidents.people import Names, resolve_person
 from incidents.queries import normalise_ref
 from incidents.settings import Settings, database_notice, load_settings
 from vigil.cli.parser import Handler
@@ -81,7 +81,14 @@ def run(work: Callable[[Ctx], T]) -> T:
     """``work`` in the domain's unit of work on the configured database, as every way in runs it: run again if
     another writer (the bot, the API) changed the incident meanwhile."""
     with _opened(load_settings()) as domain:
-        return domain.run(work)
+        try:
+            return domain.run(work)
+        except VigilError as exc:
+            if not exc.people:
+                raise
+            with domain.unit() as ctx:
+                names = Names.load(ctx, exc.people)
+            raise VigilError(exc.naming(exc.message, names.display), field=exc.field) from None
 
 
 def acting(work: Work) -> Handler:

@@ -9,6 +9,7 @@ import argparse
 from incidents.context import Ctx
 from incidents.db import database_errors
 from incidents.errors import VigilError
+from incidents.people import Names
 from incidents.record import holds
 from incidents.record.signing import signer_from
 from incidents.record.verify import verify_database
@@ -71,7 +72,9 @@ def _hold(ctx: Ctx, a: argparse.Namespace) -> str:
 
 def _holds(ctx: Ctx, _a: argparse.Namespace) -> str:
     placed = holds.all_active_holds(ctx)
-    return "\n".join(holds.describe_hold(ref, hold) for ref, hold in placed) or "No legal holds are in place."
+    names = Names.load(ctx, [hold.placed_by for _ref, hold in placed])
+    lines = (holds.describe_hold(ref, hold, names) for ref, hold in placed)
+    return "\n".join(lines) or "No legal holds are in place."
 
 
 def _define_verify(p: argparse.ArgumentParser) -> None:
