@@ -93,8 +93,8 @@ def test_a_hold_refuses_erasure_and_suspends_the_purge_until_released(
     code, _out, err = vigil("--as", "U_ALICE", "parties", "erase", ref, "1")
     assert code == 1
     assert re.fullmatch(
-        rf"vigil: {ref} is under legal hold for 'Doe v\. Platform', placed by Lee Counsel on \d{{4}}-\d\d-\d\d: erasing a "
-        rf"party is refused until it is released \(vigil hold release {ref}\)\.\n",
+        rf"vigil: {ref} is under legal hold for 'Doe v\. Platform', placed by Lee Counsel on \d{{4}}-\d\d-\d\d: "
+        rf"erasing a party is refused until it is released \(vigil hold release {ref}\)\.\n",
         err,
     )
     time_source.advance(3 * TWO_YEARS)
