@@ -16,6 +16,7 @@ import re
 import time
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 from incidents.privacy.detector import detector
@@ -67,8 +68,10 @@ def measure(corpus_path: Path = CORPUS) -> Precision:
     corpus = corpus_path.read_text(encoding="utf-8")
     personal = personal_data(corpus)
     found = detector()
-    for entry in entries(corpus):  # warm: libphonenumber loads a region's metadata the first time it reads one
-        found.detect(entry)
+    # Warm: libphonenumber loads a region's metadata the first time it reads one. As of another year, so that the
+    # measured pass finds none of its results remembered (the detector remembers what it read lately, by year).
+    for entry in entries(corpus):
+        found.detect(entry, today=datetime(2000, 1, 1, tzinfo=UTC))
     result = Precision()
     for entry in entries(corpus):
         started = time.process_time()

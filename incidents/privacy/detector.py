@@ -101,6 +101,11 @@ _PLATFORMS = (
     r"weibo|wechat|skype|minecraft|fortnite|cash ?app|venmo|paypal"
 )
 _PLATFORM_ABBREVIATIONS = r"tt|sc|dc|tg|wa|gh|masto|fedi|kick|x"
+_NOT_A_HANDLE_AFTER_AS = (
+    r"the|a|an|his|her|their|its|my|our|your|this|that|well|if|of|in|on|at|to|and|or|part|soon|much|many|usual|"
+    r"before|such|far|long|expected|reported|described|shown|seen|noted"
+)
+"""Words after "TikTok as" that go on with the sentence ("… on TikTok as the ringleader"), not an account's name."""
 """Short names of platforms that are words or letters too: a handle follows only after ":" or "/" ("tt: name")."""
 _NOT_HANDLES = (
     r"issue|issues|pr|prs|pull|ticket|case|bug|no|nr|num|number|item|inc|incident|task|step|page|line|room|build|run|"
@@ -114,8 +119,12 @@ _LOCATION_CUE = (
     r"geo-?tag(?:ged)?|geo-?locat(?:ion|ed)|geo|location|loc|coords?|co-?ordinates|lat(?:itude)?\s*[/,&]\s*"
     r"(?:long(?:itude)?|lng|lon)|lat-?(?:long|lng|lon)|latlng|gps|position|pinned(?:\s+at)?|pin|located\s+at|"
     r"last\s+(?:seen|known)(?:\s+(?:location|position))?(?:\s+at)?|ubicación|localização|standort|"
-    r"coordonnées|posizione"
+    r"coordonnées|posizione|meet-?up(?:\s+(?:point|spot|place))?|meeting\s+(?:point|place|spot)|rendez-?vous|"
+    r"drop-?off(?:\s+(?:point|spot))?|pick-?up\s+(?:point|spot|location)|whereabouts|lives\s+at|staying\s+at"
 )
+_CUE_TO_PLACE = r"(?:\s+[A-Za-z]{1,12}){0,5}?"
+"""A few words between a cue and the place it gives ("meet-up point given as -29.50, 61.47", "geotag on the story
+reads 3.10, 101.71")."""
 _DEGREES = (
     r"(?:[NSEW]\s?)?[-+\u2212]?\d{1,3}"
     r"(?:[.,]\d+(?:\s*°)?|\s*°(?:\s*\d{1,2}\s*['\u2032](?:\s*\d{1,2}(?:\.\d+)?\s*[\"\u2033])?)?)"
@@ -169,7 +178,8 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         (
             "handle",
             rf"\b(?:{_PLATFORMS})(?:\s+(?:handle|account|username|user(?:\s?name)?|id|name|profile|tag))?"
-            r"(?:\s*[:=]\s*@?|\s*/\s*@?|\s+@|\s+(?:is\s+)?(?=[a-z0-9_.]*(?:[0-9_#]|\.\w))|\s+(?:is|as)\s+@?|"
+            r"(?:\s*[:=]\s*@?|\s*/\s*@?|\s+@|\s+(?:is\s+)?(?=[a-z0-9_.]*(?:[0-9_#]|\.\w))|"
+            rf"\s+(?:is|as)\s+(?!(?:{_NOT_A_HANDLE_AFTER_AS})[\s,;:!?)]|(?:{_NOT_A_HANDLE_AFTER_AS})$)@?|"
             r"\s*[\(\[]\s*@?)[A-Za-z0-9_][A-Za-z0-9_.#-]{1,38}"
             rf"|\b(?:{_PLATFORM_ABBREVIATIONS})\s*[:/]\s*@?[A-Za-z0-9_][A-Za-z0-9_.#-]{{1,38}}",
             re.IGNORECASE,
@@ -208,7 +218,8 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         # Any precision after a word that says a place follows: "geotag -27.3187, -29.1875", "GPS 51.5 -0.1"
         (
             "coordinates",
-            rf"\b(?:{_LOCATION_CUE})\W{{0,4}}?(?P<pii>{_DEGREES}(?:\s*[NS]\b)?\s*[,;/ ]\s*{_DEGREES}(?:\s*[EW]\b)?)",
+            rf"\b(?:{_LOCATION_CUE}){_CUE_TO_PLACE}\W{{0,4}}?"
+            rf"(?P<pii>{_DEGREES}(?:\s*[NS]\b)?\s*[,;/ ]\s*{_DEGREES}(?:\s*[EW]\b)?)",
             re.IGNORECASE,
         ),
         (
@@ -299,6 +310,18 @@ _ORGANISATION = re.compile(
     r"Bank|Hospital|School|University|Foundation|Hotline|Europol|Interpol|NCMEC|Google|Meta|Apple|Microsoft)\b"
 )
 """Words that make "by Safety Ops" a team or an organisation rather than a person's name."""
+_NAMED_LIKE_PEOPLE = re.compile(
+    r"\b(?:Kuala Lumpur|Ho Chi Minh|Goldman Sachs|Morgan Stanley|Dow Jones|Wells Fargo|Charles Schwab|Hugo Boss|"
+    r"Louis Vuitton|Calvin Klein|Ralph Lauren|Tommy Hilfiger|Est[ée]e Lauder|Harley[- ]Davidson|Rolls[- ]Royce|"
+    r"Aston Martin|Alfa Romeo|Santa Clara|Santa Monica|San Jos[ée]|Ernst & Young|Marks & Spencer|Johnson & Johnson|"
+    r"Procter & Gamble|Deutsche \w+|Credit Suisse|Banco \w+|Jack Daniel|Dolce & Gabbana|Ben & Jerry|Dr\.? Pepper|"
+    r"Mercado Libre|Thomson Reuters|Stanley Black|Trader Joe|Johnson Controls|Booz Allen|Clifford Chance|"
+    r"Baker McKenzie|Kaiser Permanente|Mayo Clinic|Charles River|Sri Lanka|Costa Rica|Puerto Rico|El Salvador|"
+    r"San Marino|Sierra Leone|Burkina Faso|Cabo Verde|Saudi Arabia|Hong Kong|Christmas Eve|New Year'?s Eve|"
+    r"Eid al-\w+|Black Friday|Cyber Monday|Boxing Day|Good Friday|Easter Monday|Mardi Gras|Rosh Hashanah|"
+    r"Yom Kippur|Diwali|Lunar New Year)"
+)
+"""Places, companies and holidays named like people (a name finding inside one of them is dropped)."""
 _NUMBER_CUE = re.compile(
     r"(?:call|phone|tel|mobile|cell|number|whatsapp|text|sms|contact|reach|ring|fax|no\.?|id|account|user|profile)"
     r"\W*$",
@@ -357,7 +380,8 @@ class Detector:
                 group = "pii" if "pii" in pattern.groupindex else 0
                 found += (Finding(m.start(group), m.end(group), category) for m in pattern.finditer(text))
         found += find_names(text)
-        found = [f for f in found if f.category != "name" or not _ORGANISATION.search(text, f.start, f.end)]
+        found += _plain_handles(text)
+        found = [f for f in found if f.category != "name" or not _organisation(text, f)]
         return tuple(merge(_trimmed(text, found)))
 
     @staticmethod
@@ -365,6 +389,27 @@ class Detector:
         for result in recognizer.analyze(text, entities or recognizer.supported_entities, None):
             if result.score >= _MIN_SCORE:
                 yield Finding(result.start, result.end, _PRESIDIO_ENTITIES.get(result.entity_type, "national_id"))
+
+
+def _organisation(text: str, name: Finding) -> bool:
+    """The name is a team's, a company's or a place's: "Trust & Safety Ops", "Morgan Stanley"."""
+    if _ORGANISATION.search(text, name.start, name.end):
+        return True
+    around = _NAMED_LIKE_PEOPLE.finditer(text, max(0, name.start - 20), name.end + 20)
+    return any(match.start() < name.end and name.start < match.end() for match in around)
+
+
+_BEFORE_PLATFORM = re.compile(
+    rf"(?<![\w@.#-])@?(?P<handle>[A-Za-z][A-Za-z0-9]{{2,30}})(?=\s+(?:on|via)\s+(?:{_PLATFORMS})\b)", re.IGNORECASE
+)
+
+
+def _plain_handles(text: str) -> Iterator[Finding]:
+    """An account name of letters only before its platform ("zedmoth on TikTok") when it is no word nor a listed
+    name: "videos on TikTok" stays, and a name there is the name detector's."""
+    for match in _BEFORE_PLATFORM.finditer(text):
+        if lexicon().facts(match.group("handle")).foreign:
+            yield Finding(match.start(), match.end(), "handle")
 
 
 def _dates_and_numbers(text: str, this_year: int) -> list[Finding]:

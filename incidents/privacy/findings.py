@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-DETECTOR_VERSION = "2026.12.2"
+DETECTOR_VERSION = "2026.12.3"
 """Stored with every scan; a row scanned by another version is scanned again (``vigil redaction rescan``)."""
 
 

@@ -36,11 +36,24 @@ PARTICLES = frozenset(
         "der",
         "den",
         "ter",
+        "delos",
+        "dela",
+        "degli",
+        "dei",
         "ten",
         "zu",
         "bin",
+        "binti",
+        "binte",
         "ibn",
         "bint",
+        "abu",
+        "ould",
+        "af",
+        "av",
+        "vom",
+        "zur",
+        "t",
         "al",
         "el",
         "ben",
@@ -54,12 +67,31 @@ PARTICLES = frozenset(
 _POSSESSIVE = re.compile(r"['\u2019]s$", re.IGNORECASE)
 
 
+_UNDECOMPOSED = str.maketrans(
+    {
+        "æ": "ae",
+        "ø": "o",
+        "œ": "oe",
+        "ł": "l",
+        "đ": "d",
+        "ð": "d",
+        "þ": "th",
+        "\u0131": "i",  # dotless i
+        "ħ": "h",
+        "ŧ": "t",
+        "\u2019": "'",
+    }
+)
+"""Letters with no accent to take off, written as people write them without it ("Sæther" is "Saether" in the US
+Census, Turkish dotless i is i)."""
+
+
 @lru_cache(maxsize=65536)
 def fold(word: str) -> str:
     """The form names are listed in: case and accents folded ("Müller", "MULLER" and "müller" are one name)."""
     decomposed = unicodedata.normalize("NFKD", word.casefold())
     bare = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return unicodedata.normalize("NFC", bare).replace("\u2019", "'")
+    return unicodedata.normalize("NFC", bare).translate(_UNDECOMPOSED)
 
 
 def without_possessive(word: str) -> str:
@@ -80,6 +112,8 @@ class Facts(NamedTuple):
     brands ("Texas", "Linux"), and the common words of the other languages."""
     frequent: bool
     """One of the commonest names, read as a name even when it is an English word too ("Stone", "Carol")."""
+    proper: bool
+    """Only ever written capitalised, as a place, language or brand is, and no common word ("Fargo", "Beaumarchais")."""
 
     @property
     def name(self) -> bool:
@@ -95,6 +129,11 @@ class Facts(NamedTuple):
     def pure(self) -> bool:
         """A listed name that is no word at all: what a name written in lower case needs ("esperanza", "garcia")."""
         return self.name and not self.word
+
+    @property
+    def foreign(self) -> bool:
+        """On no list at all, as a word of another language or a name nobody listed is ("oberhuber", "efua")."""
+        return not (self.name or self.word)
 
 
 class Lexicon:
@@ -113,6 +152,7 @@ class Lexicon:
         self._frequent = frequent
         self._common = common
         self._english = english | capitalised | common
+        self._proper = capitalised - english - common
         self._names = given | surnames
         self._facts: dict[str, Facts] = {}
 
@@ -132,9 +172,12 @@ class Lexicon:
         parts = [fold(part) for part in word.split("-") if part]
         whole = fold(word)
         if len(parts) > 1 and whole not in self._names:
-            listed = all(part in self._names for part in parts)
-            given = listed and parts[0] in self._given
-            surname = listed and parts[-1] in self._surnames
+            # "Kai-Uwe", "Kleinschmidt-Saether", "Odhiambo-Zhuravleva": every part a name, listed or on no list
+            listed = any(part in self._names and part not in self._common for part in parts) and not any(
+                part in self._english and part not in self._names for part in parts
+            )
+            given = listed and any(part in self._given for part in parts)
+            surname = listed and any(part in self._surnames for part in parts)
         else:
             given, surname = whole in self._given, whole in self._surnames
         return Facts(
@@ -143,6 +186,7 @@ class Lexicon:
             common=all(part in self._common for part in parts),
             word=all(part in self._english for part in parts),
             frequent=whole in self._frequent or all(part in self._frequent for part in parts),
+            proper=whole in self._proper,
         )
 
 
