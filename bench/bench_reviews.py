@@ -42,6 +42,7 @@ from incidents.privacy.detector import detect, detector
 from incidents.queries import incident_to_show
 from incidents.reviews import Audience, Format, load_templates, render_review, review_document
 from incidents.timesource import ManualTime
+from vigil.process import settle_heap
 
 ENTRIES, ACTIONS, UPDATE_EVERY = 10_000, 200, 25
 START = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
@@ -154,6 +155,7 @@ def main() -> None:
     )
     detection_cost(domain, ref)
     templates = load_templates()
+    settle_heap()  # as the process that serves reviews does once it has started
     with domain.unit() as ctx:
         began = time.perf_counter()
         incident_to_show(ctx, ref)
