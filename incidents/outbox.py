@@ -111,6 +111,16 @@ class OutboxMessage(Base):
         return self.attempts > 0 or self.available_at != self.created_at
 
 
+def pending(session: Session, topic: Topic, about: int | str) -> bool:
+    """Whether a message of ``topic`` about ``about`` (its ``once_for``) is still to be delivered, being delivered
+    right now included (which :func:`enqueue` does not count)."""
+    key = f"{Topic(topic)}:{about}"
+    found = session.scalar(
+        select(OutboxMessage.id).where(OutboxMessage.dedup_key == key, OutboxMessage.state == PENDING).limit(1)
+    )
+    return found is not None
+
+
 def enqueue(
     session: Session,
     topic: Topic,

@@ -22,7 +22,7 @@ import re
 import threading
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
-from functools import cache, lru_cache
+from functools import cache, lru_cache, partial
 from typing import Any
 
 import phonenumbers
@@ -351,6 +351,8 @@ class Detector:
         ]
         self._generic = [(r, r.supported_entities, needs) for r, needs in generic]
         self._national = [getattr(presidio, name)() for name in _PRESIDIO_NATIONAL_IDS]
+        for recognizer in self._national:
+            recognizer.analyze("", recognizer.supported_entities, None)  # compiles its patterns, for _may_match
         lexicon()  # the name lists, read now rather than by the first write
         self._remembered = lru_cache(maxsize=_REMEMBERED)(self._detect)
 
@@ -372,7 +374,7 @@ class Detector:
                 found += self._presidio(recognizer, text, entities)
         if digits:
             if _ID_SHAPED.search(numbers):
-                for recognizer in self._national:
+                for recognizer in filter(partial(_may_match, numbers), self._national):
                     found += [Finding(f.start, f.end, "national_id") for f in self._presidio(recognizer, numbers, None)]
             found += _dates_and_numbers(text, this_year)
         for category, pattern in _PATTERNS:
@@ -410,6 +412,13 @@ def _plain_handles(text: str) -> Iterator[Finding]:
     for match in _BEFORE_PLATFORM.finditer(text):
         if lexicon().facts(match.group("handle")).foreign:
             yield Finding(match.start(), match.end(), "handle")
+
+
+def _may_match(text: str, recognizer: Any) -> bool:
+    """Whether one of a Presidio recognizer's patterns is in ``text``: asked first, because its ``analyze`` costs
+    tens of microseconds even when nothing matches, and a note with a number in it is shown to some fifteen national
+    id recognizers (a third of a hotline note's detection)."""
+    return any(pattern.compiled_regex.search(text) for pattern in recognizer.patterns)
 
 
 def _dates_and_numbers(text: str, this_year: int) -> list[Finding]:

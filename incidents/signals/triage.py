@@ -22,7 +22,7 @@ from incidents.errors import NotFound, VigilError
 from incidents.guards import required_text
 from incidents.models import Incident
 from incidents.observability import observer
-from incidents.outbox import Topic, enqueue
+from incidents.outbox import Topic, enqueue, pending
 from incidents.queries import incident_to_show
 from incidents.refs import hold_counter
 from incidents.signals.hints import hinted_severity
@@ -63,8 +63,8 @@ def check_threshold(ctx: Ctx, group_id: int) -> None:
         return
     since = ctx.now() - threshold.window
     recent = ctx.session.scalar(select(func.count()).where(Signal.group_id == group.id, Signal.received_at >= since))
-    if (recent or 0) >= threshold.count:
-        _queue_once(ctx, Topic.SIGNALS_DECLARE, group)
+    if (recent or 0) >= threshold.count and not pending(ctx.session, Topic.SIGNALS_DECLARE, group.id):
+        _queue_once(ctx, Topic.SIGNALS_DECLARE, group)  # one declare at a time: each takes the reference counter
 
 
 def declare_on_threshold(ctx: Ctx, group_id: int) -> Incident | None:

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from incidents.context import Domain
 from incidents.dispatcher import Dispatcher
@@ -139,6 +139,25 @@ def _threshold_declare_behind_another_declare(domain: Domain, meanwhile: Callabl
     declaring.join(30)
     with domain.unit() as ctx:
         return list(ctx.session.scalars(select(Incident.ref).order_by(Incident.id)))
+
+
+def test_threshold_checks_while_a_declare_is_on_its_way_queue_no_second_one(domain: Domain) -> None:
+    """Checks keep coming while the group's declare waits its turn on the reference counter (every report of a
+    wave queues one); each would cost a whole declare, rolled back once the first one lands."""
+    send(domain, *[report(n) for n in range(50)])
+    with domain.unit() as ctx:
+        [group] = waiting(ctx)
+    domain.run(lambda ctx: check_threshold(ctx, group.id))
+    with domain.unit() as ctx:  # a dispatcher took it: its declare is under way
+        taken = ctx.now() + timedelta(seconds=6)
+        ctx.session.execute(
+            update(OutboxMessage).where(OutboxMessage.topic == Topic.SIGNALS_DECLARE).values(available_at=taken)
+        )
+    for _ in range(2):
+        domain.run(lambda ctx: check_threshold(ctx, group.id))
+    with domain.unit() as ctx:
+        declares = ctx.session.scalars(select(OutboxMessage).where(OutboxMessage.topic == Topic.SIGNALS_DECLARE)).all()
+    assert len(declares) == 1
 
 
 def test_reports_do_not_wait_for_their_groups_declare_queued_on_the_reference_counter(
