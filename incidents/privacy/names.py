@@ -181,15 +181,22 @@ _PREFIXES = frozenset(["al", "el", "ad", "ud", "ul", "bin", "ben", "abu", "ibn",
 
 def _two_syllables(head: str, rest: str) -> bool:
     """A given name of two syllables joined, the second in lower case, as Korean and Chinese names are romanised
-    ("Seo-yeon", "Min-jun", "Mei-ling"); not a word and a suffix ("Read-only", "Post-mortem", "Re-run")."""
+    ("Seo-yeon", "Min-jun", "Mei-ling", "Ji-ho"); not a word and a suffix ("Read-only", "Post-mortem", "Re-run"):
+    a common word comes second only after a syllable of two letters ("Ji-ho")."""
     return (
         1 < len(head) <= 5
         and 1 < len(rest) <= 5
         and head[0].isupper()
         and head[1:].islower()
         and rest.islower()
-        and not lexicon().facts(rest).common
+        and (len(head) == 2 or not lexicon().facts(rest).common)
     )
+
+
+def _syllables(word: _Word) -> bool:
+    """A romanised given name of two syllables ("Chang-min"), whatever the lists say of each."""
+    head, _, rest = word.text.partition("-")
+    return bool(rest) and _two_syllables(head, rest)
 
 
 @lru_cache(maxsize=65536)
@@ -473,7 +480,7 @@ def _caps_surname_first(text: str, words: list[_Word]) -> Iterator[Finding]:
             continue
         listed_surname = surname.facts.surname and not surname.facts.common
         listed_given = given.facts.given and not given.facts.common
-        syllables = "-" in given.text and not given.facts.word
+        syllables = _syllables(given)
         surname_ok = listed_surname or _unknown_name(surname)
         if surname_ok and (listed_given or syllables or _unknown_name(given)) and (listed_surname or listed_given):
             yield Finding(surname.start, given.end, "name")
@@ -529,8 +536,7 @@ def _reads_as_surname_first(surname: _Word, given: _Word) -> bool:
         return surname.facts.name and given.facts.given and (surname.facts.pure or given.facts.pure)
     surname_listed = surname.facts.strong and (surname.facts.surname or not surname.facts.given)
     given_listed = given.facts.given and given.facts.strong
-    syllables = "-" in given.text and given.title and not given.facts.word  # "Park, Seung-hoon"
-    if syllables:
+    if _syllables(given):  # "Park, Seung-hoon"
         return surname.facts.surname or _unknown_name(surname)
     if surname_listed or given_listed:
         # a surname that is a word too, before a given name that reads as one: "Strand, Mikkel", "Iqbal, Ayesha"
@@ -595,7 +601,7 @@ def _continues_name(text: str, words: list[_Word], n: int, first: int, *, anythi
     if person and n > first and words[n - 1].facts.given and _unlisted_surname(word):
         return True  # "the victim is maria lindqvist": a surname on no list, after a given name
     if person and (
-        _lower_unknown(word) or (n > first and words[n - 1].facts.given and _reads_as_surname(word, person))
+        _lower_unknown(word) or (n > first and words[n - 1].facts.given and _after_given(words[n - 1], word))
     ):
         return True  # "her mother ragnhild rasmussen", "seine Schwester sakura park"
     if word.script != "latin":
@@ -609,6 +615,13 @@ def _reads_as_surname(word: _Word, person: bool) -> bool:
     if word.facts.strong:
         return True
     return person and (_unlisted_surname(word) or (word.facts.surname and not word.facts.common))
+
+
+def _after_given(given: _Word, word: _Word) -> bool:
+    """After a given name that is no common word, a frequent surname written alike, common words too ("jörg wolf",
+    "letícia dias"; not "Maria was"); otherwise only one that reads as a surname ("these reporters add weight")."""
+    frequent = word.facts.surname and word.facts.frequent and word.capitalised == given.capitalised
+    return (frequent and not given.facts.common) or _reads_as_surname(word, person=True)
 
 
 def _unlisted_surname(word: _Word) -> bool:
