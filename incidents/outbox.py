@@ -111,10 +111,15 @@ class OutboxMessage(Base):
         return self.attempts > 0 or self.available_at != self.created_at
 
 
+def _dedup_key(topic: Topic, about: int | str) -> str:
+    """What marks the messages of ``topic`` about one thing (``once_for``)."""
+    return f"{topic}:{about}"
+
+
 def pending(session: Session, topic: Topic, about: int | str) -> bool:
     """Whether a message of ``topic`` about ``about`` (its ``once_for``) is still to be delivered, being delivered
     right now included (which :func:`enqueue` does not count)."""
-    key = f"{Topic(topic)}:{about}"
+    key = _dedup_key(Topic(topic), about)
     found = session.scalar(
         select(OutboxMessage.id).where(OutboxMessage.dedup_key == key, OutboxMessage.state == PENDING).limit(1)
     )
@@ -143,7 +148,7 @@ def enqueue(
     A ``topic`` that is not a :class:`Topic` raises ValueError here, before anything is written.
     """
     topic = Topic(topic)
-    dedup_key = None if once_for is None else f"{topic}:{once_for}"
+    dedup_key = None if once_for is None else _dedup_key(topic, once_for)
     if dedup_key is not None:
         queued: set[str] = session.info.setdefault(_QUEUED_KEYS, set())
         if dedup_key in queued:

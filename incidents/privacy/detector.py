@@ -101,12 +101,12 @@ _PLATFORMS = (
     r"weibo|wechat|skype|minecraft|fortnite|cash ?app|venmo|paypal"
 )
 _PLATFORM_ABBREVIATIONS = r"tt|sc|dc|tg|wa|gh|masto|fedi|kick|x"
+"""Short names of platforms that are words or letters too: a handle follows only after ":" or "/" ("tt: name")."""
 _NOT_A_HANDLE_AFTER_AS = (
     r"the|a|an|his|her|their|its|my|our|your|this|that|well|if|of|in|on|at|to|and|or|part|soon|much|many|usual|"
     r"before|such|far|long|expected|reported|described|shown|seen|noted"
 )
 """Words after "TikTok as" that go on with the sentence ("… on TikTok as the ringleader"), not an account's name."""
-"""Short names of platforms that are words or letters too: a handle follows only after ":" or "/" ("tt: name")."""
 _NOT_HANDLES = (
     r"issue|issues|pr|prs|pull|ticket|case|bug|no|nr|num|number|item|inc|incident|task|step|page|line|room|build|run|"
     r"job|v|version|sev|p|story|req|request|order|invoice|ref|row|slide|channel|comment|post|thread|section|rule|"

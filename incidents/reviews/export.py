@@ -129,7 +129,7 @@ def render_review(
 ) -> str:
     """The review rendered with the most specific template for the incident's types (see :mod:`.templating`)."""
     with _collector_waits():
-        document = review_document(ctx, ref, actor=actor, audience=audience)
+        document = _review_document(ctx, ref, actor=actor, audience=audience, mask_parties=False)
         return templates.render(document, fmt, document.type_keys)
 
 
